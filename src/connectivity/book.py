@@ -1,0 +1,194 @@
+"""The book runner: ``python -m connectivity.book`` (what ``make book`` calls).
+
+For every notebook in ``_toc.yml`` (entries under ``book/executed/``), in order:
+jupytext turns ``notebooks/<name>.py`` into a notebook, papermill executes it with
+``-p profile <profile>`` and a per-cell timeout into ``book/executed/<name>.ipynb``
+(git-ignored), and its wall time is printed and saved to ``_build/timings.json``.
+Then the scorecard is collected and ``jupyter-book build . -W --keep-going``
+renders the executed notebooks. The exit status is non-zero when any notebook or
+the build failed, and the failures are named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from . import scorecard
+from .paths import build_dir, repo_root
+from .profiles import PROFILE_NAMES
+
+EXECUTED = "book/executed/"
+
+
+def toc_notebooks(root: Path) -> list[str]:
+    """Names (``gu2023/table1``) of the executed notebooks listed in ``_toc.yml``, in order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    out: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            f = node.get("file") or node.get("root")
+            if isinstance(f, str) and f.startswith(EXECUTED):
+                out.append(f[len(EXECUTED):].removesuffix(".ipynb"))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(toc)
+    return out
+
+
+def select(names: list[str], only: list[str] | None) -> list[str]:
+    """The notebooks whose name contains one of ``only`` (all when ``only`` is empty)."""
+    if not only:
+        return names
+    chosen = [n for n in names if any(o in n for o in only)]
+    unknown = [o for o in only if not any(o in n for n in names)]
+    if unknown:
+        raise SystemExit(f"no notebook in _toc.yml matches {unknown}; notebooks: {', '.join(names)}")
+    return chosen
+
+
+def execute(name: str, root: Path, profile: str, cell_timeout: int, extra: dict | None = None) -> dict:
+    """Execute one notebook with papermill; returns its timing row."""
+    import jupytext
+    import nbformat
+    import papermill as pm
+
+    src = root / "notebooks" / f"{name}.py"
+    if not src.is_file():
+        return {"notebook": name, "status": "failed", "seconds": 0.0, "error": f"missing source {src}"}
+    nb = jupytext.read(src)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    staged = build_dir("papermill-input") / f"{name}.ipynb"
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, staged)
+    out = root / EXECUTED / f"{name}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # the kernel inherits these: records are tagged with the notebook, paths resolve to root
+    saved = {k: os.environ.get(k) for k in ("CONNECTIVITY_NOTEBOOK", "CONNECTIVITY_ROOT")}
+    os.environ.update(CONNECTIVITY_NOTEBOOK=name, CONNECTIVITY_ROOT=str(root))
+    scorecard.clear(name)
+    t0 = time.perf_counter()
+    row = {"notebook": name, "profile": profile, "status": "ok", "error": ""}
+    try:
+        pm.execute_notebook(str(staged), str(out), parameters={"profile": profile, **(extra or {})},
+                            kernel_name="python3", execution_timeout=cell_timeout, progress_bar=False,
+                            cwd=str(src.parent), log_output=False)
+    except Exception as e:  # PapermillExecutionError, timeouts, kernel deaths
+        row["status"] = "failed"
+        row["error"] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"[:500]
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    row["seconds"] = round(time.perf_counter() - t0, 1)
+    return row
+
+
+def timing_table(rows: list[dict]) -> str:
+    lines = [f"{'notebook':<40} {'status':<7} {'seconds':>8}", "-" * 57]
+    lines += [f"{r['notebook']:<40} {r['status']:<7} {r['seconds']:>8.1f}" for r in rows]
+    lines.append(f"{'total':<40} {'':<7} {sum(r['seconds'] for r in rows):>8.1f}")
+    return "\n".join(lines)
+
+
+def save_timings(rows: list[dict]) -> None:
+    """Merge ``rows`` into ``_build/timings.json`` (one row per notebook)."""
+    path = build_dir() / "timings.json"
+    old = json.loads(path.read_text()) if path.exists() else []
+    merged = {r["notebook"]: r for r in old}
+    merged.update({r["notebook"]: r for r in rows})
+    path.write_text(json.dumps(list(merged.values()), indent=1))
+
+
+def stage_mathjax(root: Path) -> None:
+    """Copy MathJax 3 (npm ``mathjax``) into the static folder that ``_config.yml`` serves."""
+    import shutil
+
+    src = root / "node_modules" / "mathjax" / "es5"
+    if not (src / "tex-chtml.js").exists():
+        raise SystemExit(f"MathJax not found at {src}: run `npm ci` (make book does) before building")
+    dest = build_dir("static") / "mathjax"
+    if not (dest / "tex-chtml.js").exists():
+        shutil.copytree(src, dest, dirs_exist_ok=True)
+
+
+def build(root: Path) -> int:
+    """``jupyter-book build`` with warnings as errors; returns its exit status."""
+    stage_mathjax(root)
+    exe = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(root), "-W", "--keep-going"]
+    print("$", " ".join(cmd), flush=True)
+    log = build_dir() / "build.log"
+    with open(log, "w") as f:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=root)
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            f.write(line)
+        return proc.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m connectivity.book", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--profile", default="ci", help=f"run profile ({', '.join(PROFILE_NAMES)}; default ci)")
+    ap.add_argument("--only", nargs="*", metavar="NAME", help="run only notebooks whose name contains NAME")
+    ap.add_argument("--no-build", action="store_true", help="execute notebooks but do not build the HTML")
+    ap.add_argument("--build-only", action="store_true", help="build from the executed notebooks already there")
+    ap.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may run (default 1800)")
+    ap.add_argument("--list", action="store_true", help="list the notebooks in _toc.yml order and exit")
+    args = ap.parse_args(argv)
+    if args.profile not in PROFILE_NAMES:
+        ap.error(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    root = repo_root()
+    names = toc_notebooks(root)
+    if args.list:
+        print("\n".join(names))
+        return 0
+    chosen = select(names, args.only)
+    rows: list[dict] = []
+    if not args.build_only:
+        if not args.only:
+            scorecard.clear()  # a full run starts from an empty scorecard
+        for i, name in enumerate(chosen, 1):
+            print(f"[{i}/{len(chosen)}] {name} (profile {args.profile}) ...", flush=True)
+            row = execute(name, root, args.profile, args.cell_timeout)
+            rows.append(row)
+            save_timings([row])
+            print(f"    {row['status']} in {row['seconds']:.1f} s {row['error']}", flush=True)
+        print("\nNotebook wall times\n" + timing_table(rows), flush=True)
+    scorecard.collect()
+    failed = [r["notebook"] for r in rows if r["status"] != "ok"]
+    status = 0
+    if failed:
+        print(f"\nFAILED notebooks: {', '.join(failed)} (see book/executed/<name>.ipynb)", flush=True)
+        status = 1
+    if not args.no_build:
+        missing = [n for n in names if not (root / EXECUTED / f"{n}.ipynb").exists()]
+        if missing:
+            print(f"\nBUILD FAILED: not executed yet: {', '.join(missing)} (run without --only)", flush=True)
+            return 1
+        t0 = time.perf_counter()
+        rc = build(root)
+        print(f"jupyter-book build: exit {rc} in {time.perf_counter() - t0:.1f} s", flush=True)
+        if rc != 0:
+            print("BUILD FAILED: jupyter-book build reported errors or warnings (see _build/build.log)", flush=True)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""Classifiers that take [0, 1] pixels, and their split into head and tail.
+
+Every model here is an ``nn.Sequential`` of *named* stages whose first stage is
+a :class:`Normalize` layer, so paths, attacks and pictures all live in pixel
+space. :func:`split_model` cuts any of them after a named stage into
+``head`` (input -> latent) and ``tail`` (latent -> logits) with
+``tail(head(x)) == model(x)``: the basis of every latent-space experiment.
+
+* :func:`cifar_resnet` - a CIFAR ResNet (basic blocks) with depth/width knobs;
+  ``cifar_resnet((2, 2, 2, 2), 64)`` is the CIFAR ResNet-18.
+* :func:`cifar_vgg16_bn` - VGG-16 with batch norm for 32x32 inputs, width multiplier.
+* :func:`torchvision_model` - torchvision ResNet-18/50 or GoogLeNet, with ImageNet
+  weights when the user's machine has them cached.
+* :func:`build_model` - any of the above from an architecture name and kwargs.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Normalize(nn.Module):
+    """(x - mean) / std per channel; x: (N, C, H, W) in [0, 1]."""
+
+    def __init__(self, mean, std):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+
+    def forward(self, x):
+        return (x - self.mean) / self.std
+
+
+class Resize(nn.Module):
+    """Bilinear resize to ``size`` x ``size`` (CIFAR images into ImageNet models)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def forward(self, x):
+        if x.shape[-1] == self.size and x.shape[-2] == self.size:
+            return x
+        return F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False)
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 conv-BN layers with an identity (or 1x1 projection) shortcut."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+def cifar_resnet(blocks=(1, 1, 1), width: int = 16, num_classes: int = 10, in_channels: int = 3,
+                 mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25)) -> nn.Sequential:
+    """CIFAR ResNet: stem, ``len(blocks)`` stages (width doubling, stride 2 after the
+    first), global average pooling, linear layer. Named stages: ``normalize``,
+    ``stem``, ``stage1`` ... ``stageK``, ``pool`` (the pooled features), ``fc``."""
+    if not 1 <= len(blocks) <= 4 or min(blocks) < 1 or width < 1:
+        raise ValueError(f"cifar_resnet needs 1-4 stages of >= 1 block and width >= 1, got {blocks}, {width}")
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    layers["normalize"] = Normalize(mean, std)
+    layers["stem"] = nn.Sequential(nn.Conv2d(in_channels, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU())
+    cin = width
+    for i, n in enumerate(blocks):
+        cout = width * 2**i
+        stage = [BasicBlock(cin, cout, 1 if i == 0 else 2)] + [BasicBlock(cout, cout) for _ in range(n - 1)]
+        layers[f"stage{i + 1}"] = nn.Sequential(*stage)
+        cin = cout
+    layers["pool"] = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    layers["fc"] = nn.Linear(cin, num_classes)
+    return nn.Sequential(layers)
+
+
+VGG16_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
+
+
+def cifar_vgg16_bn(width: float = 1.0, num_classes: int = 10, in_channels: int = 3,
+                   mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25)) -> nn.Sequential:
+    """VGG-16 with batch norm for 32x32 inputs (as in Harder et al. 2021), channel
+    counts scaled by ``width``. Named stages: ``normalize``, ``block1`` ... ``block5``
+    (each ending with max-pooling), ``pool`` (flatten), ``classifier``."""
+    if width <= 0:
+        raise ValueError(f"width must be positive, got {width}")
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    layers["normalize"] = Normalize(mean, std)
+    block, cin, b = [], in_channels, 1
+    for v in VGG16_CFG:
+        if v == "M":
+            block.append(nn.MaxPool2d(2))
+            layers[f"block{b}"] = nn.Sequential(*block)
+            block, b = [], b + 1
+        else:
+            cout = max(1, int(round(v * width)))
+            block += [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU()]
+            cin = cout
+    layers["pool"] = nn.Flatten()
+    layers["classifier"] = nn.Linear(cin, num_classes)
+    return nn.Sequential(layers)
+
+
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+class WeightsUnavailableError(RuntimeError):
+    """Pretrained weights were asked for but are not on this machine."""
+
+
+def torchvision_model(name: str, num_classes: int = 10, pretrained: bool = False, resize: int | None = None,
+                      mean=IMAGENET_MEAN, std=IMAGENET_STD) -> nn.Sequential:
+    """torchvision ``resnet18``, ``resnet50`` or ``googlenet`` as a named Sequential.
+
+    With ``pretrained`` the ImageNet weights are loaded from the torch hub cache
+    (``$TORCH_HOME``); they are downloaded only where the machine has internet.
+    The final layer is replaced when ``num_classes`` differs from 1000.
+    Named stages (ResNets): ``normalize``, [``resize``], ``conv1``, ``bn1``, ``relu``,
+    ``maxpool``, ``layer1`` ... ``layer4``, ``avgpool``, ``flatten``, ``fc``.
+    """
+    import torchvision.models as tvm
+
+    builders = {"resnet18": (tvm.resnet18, tvm.ResNet18_Weights), "resnet50": (tvm.resnet50, tvm.ResNet50_Weights),
+                "googlenet": (tvm.googlenet, tvm.GoogLeNet_Weights)}
+    if name not in builders:
+        raise ValueError(f"unknown torchvision model {name!r}; choose one of {', '.join(builders)}")
+    build, weights_enum = builders[name]
+    kwargs = {"aux_logits": False, "transform_input": False, "init_weights": not pretrained} if name == "googlenet" else {}
+    if pretrained:
+        try:
+            net = build(weights=weights_enum.DEFAULT, **({"transform_input": False} if name == "googlenet" else {}))
+        except Exception as e:  # offline: URLError and friends
+            raise WeightsUnavailableError(
+                f"ImageNet weights for {name} are not in the torch hub cache ({torch.hub.get_dir()}) "
+                f"and could not be downloaded ({type(e).__name__}). Copy the file there or use pretrained=False."
+            ) from e
+        if name == "googlenet":  # aux heads are only for training from scratch
+            net.aux_logits, net.aux1, net.aux2 = False, None, None
+    else:
+        net = build(weights=None, num_classes=1000, **kwargs)
+    if num_classes != 1000:
+        net.fc = nn.Linear(net.fc.in_features, num_classes)
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    layers["normalize"] = Normalize(mean, std)
+    if resize:
+        layers["resize"] = Resize(resize)
+    skip = {"aux1", "aux2"}
+    for child_name, child in net.named_children():
+        if child_name in skip or child is None:
+            continue
+        if child_name == "fc":
+            layers["flatten"] = nn.Flatten()
+        layers[child_name] = child
+    return nn.Sequential(layers)
+
+
+ARCHITECTURES = ("cifar_resnet", "cifar_vgg16_bn", "resnet18", "resnet50", "googlenet")
+
+
+def build_model(arch: str, num_classes: int, dataset: str | None = None, **kwargs) -> nn.Sequential:
+    """Build a model by architecture name; ``dataset`` picks the normalisation
+    statistics and input channels for the CIFAR architectures."""
+    from .data import MEAN, STD
+
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+    if arch in ("cifar_resnet", "cifar_vgg16_bn"):
+        stats = {} if dataset is None else {"mean": MEAN[dataset], "std": STD[dataset], "in_channels": len(MEAN[dataset])}
+        builder = cifar_resnet if arch == "cifar_resnet" else cifar_vgg16_bn
+        if "blocks" in kwargs:
+            kwargs["blocks"] = tuple(kwargs["blocks"])
+        return builder(num_classes=num_classes, **stats, **kwargs)
+    return torchvision_model(arch, num_classes=num_classes, **kwargs)
+
+
+def layer_names(model: nn.Sequential) -> list[str]:
+    """Names of the stages a model can be split after (``"input"`` first)."""
+    return ["input"] + [n for n, _ in model.named_children()]
+
+
+def split_model(model: nn.Sequential, layer: str) -> tuple[nn.Sequential, nn.Sequential]:
+    """Split ``model`` after the stage named ``layer`` into ``(head, tail)``.
+
+    ``head``: x (N, C, H, W) -> z (the latent of that stage); ``tail``: z -> logits
+    (N, classes); ``tail(head(x)) == model(x)``. ``layer="input"`` gives an identity
+    head (original space). The parts share the model's parameters.
+    """
+    names = [n for n, _ in model.named_children()]
+    if layer == "input":
+        k = 0
+    elif layer in names:
+        k = names.index(layer) + 1
+    else:
+        raise ValueError(f"no layer {layer!r} in the model; choose one of {layer_names(model)}")
+    children = list(model.named_children())
+    return nn.Sequential(OrderedDict(children[:k])), nn.Sequential(OrderedDict(children[k:]))

@@ -1,0 +1,89 @@
+"""Run profiles: every scale-dependent number of every notebook lives here.
+
+``ci`` is what CI and the published book run on 2 CPU cores; ``paper`` is the
+papers' own scale, meant for a GPU. A notebook's ``parameters`` cell names the
+profile and may override single values (``None`` = take the profile's value),
+so ``papermill nb.ipynb out.ipynb -p profile paper -p epochs 3`` works.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+PROFILE_NAMES = ("ci", "paper")
+
+# chapter -> profile -> values. Values may be dicts (one model's settings).
+PROFILES: dict[str, dict[str, dict[str, Any]]] = {
+    "classifiers": {
+        "ci": {
+            "cifar10_resnet": dict(dataset="cifar10", arch="cifar_resnet", arch_kwargs={"blocks": [1, 1, 1, 1], "width": 16},
+                                   epochs=5, batch_size=128, optimizer="sgd", lr=0.2, weight_decay=5e-4,
+                                   schedule="onecycle", label_smoothing=0.1, augment=True, seed=0),
+            "cifar10_vgg": dict(dataset="cifar10", arch="cifar_vgg16_bn", arch_kwargs={"width": 0.25},
+                                epochs=3, batch_size=128, optimizer="sgd", lr=0.1, weight_decay=5e-4,
+                                schedule="onecycle", label_smoothing=0.1, augment=True, seed=0),
+            "cifar100_vgg": dict(dataset="cifar100", arch="cifar_vgg16_bn", arch_kwargs={"width": 0.25},
+                                 epochs=3, batch_size=128, optimizer="sgd", lr=0.1, weight_decay=5e-4,
+                                 schedule="onecycle", label_smoothing=0.1, augment=True, seed=0),
+            "n_examples": 16,
+        },
+        "paper": {
+            # Gu & Borovykh: ImageNet ResNet50 fine-tuned on CIFAR-10 with Adam (inputs resized to 224).
+            "cifar10_resnet": dict(dataset="cifar10", arch="resnet50", arch_kwargs={"pretrained": True, "resize": 224},
+                                   epochs=3, batch_size=64, optimizer="adam", lr=1e-4, weight_decay=0.0,
+                                   schedule="constant", label_smoothing=0.0, augment=True, seed=0),
+            # Harder et al. 2021: VGG-16 (BN), SGD lr 0.1, 50 epochs.
+            "cifar10_vgg": dict(dataset="cifar10", arch="cifar_vgg16_bn", arch_kwargs={"width": 1.0},
+                                epochs=50, batch_size=128, optimizer="sgd", lr=0.1, weight_decay=5e-4,
+                                schedule="step", label_smoothing=0.0, augment=True, seed=0),
+            "cifar100_vgg": dict(dataset="cifar100", arch="cifar_vgg16_bn", arch_kwargs={"width": 1.0},
+                                 epochs=50, batch_size=128, optimizer="sgd", lr=0.1, weight_decay=5e-4,
+                                 schedule="step", label_smoothing=0.0, augment=True, seed=0),
+            "n_examples": 16,
+        },
+    },
+}
+
+# Allowed ranges of plain numeric values, by name (checked for every chapter).
+LIMITS: dict[str, tuple[float, float]] = {
+    "n_examples": (1, 100),
+    "n_pairs": (1, 100_000),
+    "n_seeds": (1, 100),
+    "epochs": (1, 1000),
+}
+
+
+def model_config(values: dict):
+    """A :class:`~connectivity.training.TrainConfig` from a profile's model entry."""
+    from .training import TrainConfig
+
+    cfg = TrainConfig(**values)
+    cfg.validate()
+    return cfg
+
+
+def resolve(chapter: str, profile: str, **overrides: Any) -> SimpleNamespace:
+    """The parameters of ``chapter`` under ``profile``, with non-``None`` overrides.
+
+    Raises ``ValueError`` for an unknown chapter, profile or parameter name, or a
+    value out of its allowed range, before any expensive work starts.
+    """
+    if chapter not in PROFILES:
+        raise ValueError(f"unknown chapter {chapter!r}; known: {', '.join(PROFILES)}")
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    values = dict(PROFILES[chapter][profile])
+    for key, value in overrides.items():
+        if key not in values:
+            raise ValueError(f"unknown parameter {key!r} for {chapter}; known: {', '.join(sorted(values))}")
+        if value is not None:
+            if isinstance(values[key], dict) and isinstance(value, dict):
+                value = {**values[key], **value}  # partial override of one model's settings
+            values[key] = value
+    for key, value in values.items():
+        if key in LIMITS and isinstance(value, (int, float)):
+            lo, hi = LIMITS[key]
+            if not lo <= value <= hi:
+                raise ValueError(f"parameter {key}={value} out of range [{lo}, {hi}]")
+    return SimpleNamespace(profile=profile, **values)

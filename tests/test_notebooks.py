@@ -1,0 +1,45 @@
+"""Smoke run of every notebook in _toc.yml with tiny parameters (a real papermill run)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from connectivity import book
+from conftest import REPO, needs_data, shared_data
+
+TINY_MODEL = {"epochs": 1, "train_subset": 256, "batch_size": 64}
+# Tiny parameters per notebook: every notebook of the book must have an entry.
+SMOKE = {
+    "classifiers": {
+        "cifar10_resnet": {**TINY_MODEL, "arch_kwargs": {"blocks": [1], "width": 4}},
+        "cifar10_vgg": {**TINY_MODEL, "arch_kwargs": {"width": 0.0625}},
+        "cifar100_vgg": {**TINY_MODEL, "arch_kwargs": {"width": 0.0625}},
+        "n_examples": 4,
+    },
+    "scorecard": {},
+}
+
+
+def test_every_notebook_has_smoke_parameters():
+    assert set(book.toc_notebooks(REPO)) == set(SMOKE)
+
+
+@needs_data
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SMOKE))
+def test_notebook_runs_with_tiny_parameters(name, tmp_path, monkeypatch):
+    shutil.copy(REPO / "_toc.yml", tmp_path / "_toc.yml")
+    src = REPO / "notebooks" / f"{name}.py"
+    (tmp_path / "notebooks" / src.relative_to(REPO / "notebooks")).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src, tmp_path / "notebooks" / f"{name}.py")
+    monkeypatch.setenv("CONNECTIVITY_DATA", str(shared_data()))
+    monkeypatch.setenv("CONNECTIVITY_CACHE", str(REPO / ".cache"))  # decoded data shared with the book
+    monkeypatch.setenv("CONNECTIVITY_BUILD", str(tmp_path / "_build"))
+    row = book.execute(name, tmp_path, "ci", cell_timeout=600, extra=SMOKE[name])
+    assert row["status"] == "ok", row["error"]
+    nb = json.loads((tmp_path / "book" / "executed" / f"{name}.ipynb").read_text())
+    errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
