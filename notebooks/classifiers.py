@@ -123,7 +123,8 @@ pred10 = predict(resnet, test10.x).argmax(1)
 fig = plotting.confusion_matrix_plot(test10.y, pred10, test10.classes)
 
 # %%
-wrong = torch.nonzero(pred10 != test10.y).flatten()[: P.n_examples]
+wrong = torch.nonzero(pred10 != test10.y).flatten()
+wrong = wrong[torch.randperm(len(wrong), generator=torch.Generator().manual_seed(0))[: P.n_examples]]
 fig = plotting.image_grid(test10.x[wrong], [f"{test10.classes[test10.y[i]]}→{test10.classes[pred10[i]]}"
                                             for i in wrong])
 plt.show()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
+from .progress import progress as progress_bar
 
 from .caching import atomic_save, cache_path
 from .data import Dataset, load_dataset
@@ -143,7 +143,7 @@ def train_classifier(cfg: TrainConfig, *, use_cache: bool = True, progress: bool
     steps_per_epoch = n // cfg.batch_size  # drop the last partial batch (BN needs > 1 sample)
     opt, sched = _optimizer_and_schedule(cfg, model, cfg.epochs * steps_per_epoch)
     history = {"train_loss": [], "train_acc": [], "test_acc": [], "seconds": []}
-    bar = tqdm(total=cfg.epochs * steps_per_epoch, desc=f"{cfg.arch} on {cfg.dataset}", disable=not progress)
+    bar = progress_bar(total=cfg.epochs * steps_per_epoch, desc=f"{cfg.arch} on {cfg.dataset}", disable=not progress)
     for _ in range(cfg.epochs):
         t0 = time.perf_counter()
         model.train()
