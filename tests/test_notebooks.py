@@ -19,6 +19,12 @@ SMOKE = {
         "cifar100_vgg": {**TINY_MODEL, "arch_kwargs": {"width": 0.0625}},
         "n_examples": 4,
     },
+    "lancione/01_question": {"vae_epochs": 1},
+    "lancione/02_methods": {"n_seeds": 2, "epochs_ae": 1, "epochs_dae": 1, "epochs_pca": 1, "subset": "faithful"},
+    "lancione/03_results": {"n_seeds": 2, "epochs_ae": 1, "epochs_dae": 1, "epochs_pca": 1, "pairs_epochs": 1,
+                            "pairs_epochs_pca": 1},
+    "lancione/04_future_work": {"pairs_epochs": 1, "pairs_epochs_pca": 1, "classifier_epochs": 1,
+                                "sweep_dims": [2, 3], "sweep_seeds": 2, "sweep_epochs": 1},
     "scorecard": {},
 }
 

@@ -80,3 +80,58 @@ def confusion_matrix_plot(y_true, y_pred, classes: list[str], ax=None, normalize
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
     return fig
+
+
+DIGIT_COLORS = plt.get_cmap("tab10")
+
+
+def latent_scatter(z, labels, ax=None, title: str = "", s: float = 4, alpha: float = 0.6):
+    """Scatter of 2-D codes z (n, 2) coloured by label; returns the axes."""
+    z, labels = np.asarray(z), np.asarray(labels)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    for k in np.unique(labels):
+        m = labels == k
+        ax.scatter(z[m, 0], z[m, 1], s=s, alpha=alpha, color=DIGIT_COLORS(int(k) % 10), label=str(k))
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.set_title(title)
+    ax.legend(markerscale=3, fontsize=7, loc="best")
+    return ax
+
+
+def silhouette_plot(s_values, labels, ax=None, title: str = ""):
+    """Silhouette plot: per-sample s, sorted within each cluster, as horizontal bars."""
+    s_values, labels = np.asarray(s_values), np.asarray(labels)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    y0 = 0
+    for k in np.unique(labels):
+        v = np.sort(s_values[labels == k])
+        ax.fill_betweenx(np.arange(y0, y0 + len(v)), 0, v, color=DIGIT_COLORS(int(k) % 10), alpha=0.8)
+        ax.text(-0.05, y0 + len(v) / 2, str(k), ha="right", va="center")
+        y0 += len(v) + 20
+    ax.axvline(s_values.mean(), color="red", ls="--", lw=1, label=f"mean {s_values.mean():.2f}")
+    ax.set_xlim(-0.3, 1)
+    ax.set_yticks([])
+    ax.set_xlabel("silhouette $s_i$")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def pair_heatmap(values: dict, ax=None, title: str = "", vmin=None, vmax=None, cmap="viridis", fmt="{:.2f}"):
+    """Heat map of a value per digit pair {(a, b): v} on a 10 x 10 grid (lower triangle)."""
+    grid = np.full((10, 10), np.nan)
+    for (a, b), v in values.items():
+        grid[max(a, b), min(a, b)] = v
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 3.8))
+    im = ax.imshow(grid, cmap=cmap, vmin=vmin, vmax=vmax)
+    for (a, b), v in values.items():
+        ax.text(min(a, b), max(a, b), fmt.format(v), ha="center", va="center", fontsize=5.5, color="white")
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_title(title)
+    ax.figure.colorbar(im, ax=ax, fraction=0.046)
+    return ax

@@ -43,6 +43,22 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "n_examples": 16,
         },
     },
+    "lancione": {
+        # The study's own settings for the digits 1 vs 2 analysis are the defaults of both profiles;
+        # ci shortens only the 45-pair survey, the VAE and the extensions.
+        "ci": {
+            "digits": [1, 2], "subset": "faithful", "n_seeds": 10, "batch_size": 8, "lr": 1e-2,
+            "weight_decay": 1e-6, "noise": 0.3, "epochs_ae": 20, "epochs_dae": 20, "epochs_pca": 25,
+            "pairs_epochs": 3, "pairs_epochs_pca": 5, "vae_epochs": 5, "classifier_epochs": 2,
+            "sweep_dims": [2, 4, 8, 16], "sweep_seeds": 3, "sweep_epochs": 8,
+        },
+        "paper": {
+            "digits": [1, 2], "subset": "faithful", "n_seeds": 10, "batch_size": 8, "lr": 1e-2,
+            "weight_decay": 1e-6, "noise": 0.3, "epochs_ae": 20, "epochs_dae": 20, "epochs_pca": 25,
+            "pairs_epochs": 20, "pairs_epochs_pca": 25, "vae_epochs": 30, "classifier_epochs": 5,
+            "sweep_dims": [2, 4, 8, 16], "sweep_seeds": 10, "sweep_epochs": 20,
+        },
+    },
 }
 
 # Allowed ranges of plain numeric values, by name (checked for every chapter).
@@ -51,6 +67,13 @@ LIMITS: dict[str, tuple[float, float]] = {
     "n_pairs": (1, 100_000),
     "n_seeds": (1, 100),
     "epochs": (1, 1000),
+    "batch_size": (1, 100_000),
+    "noise": (0.0, 10.0),
+    "lr": (1e-8, 10.0),
+    "weight_decay": (0.0, 1.0),
+    "epochs_ae": (1, 1000), "epochs_dae": (1, 1000), "epochs_pca": (1, 1000), "pairs_epochs": (1, 1000),
+    "pairs_epochs_pca": (1, 1000), "vae_epochs": (1, 1000), "classifier_epochs": (1, 1000),
+    "sweep_seeds": (1, 100), "sweep_epochs": (1, 1000),
 }
 
 
