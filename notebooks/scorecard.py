@@ -31,7 +31,7 @@ import json
 import pandas as pd
 
 from connectivity import scorecard
-from connectivity.paths import build_dir
+from connectivity.locations import build_dir
 
 records = scorecard.collect()
 table = scorecard.as_dataframe(records)

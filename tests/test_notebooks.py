@@ -11,6 +11,7 @@ from connectivity import book
 from conftest import REPO, needs_data, shared_data
 
 TINY_MODEL = {"epochs": 1, "train_subset": 256, "batch_size": 64}
+TINY_RESNET = {**TINY_MODEL, "arch_kwargs": {"blocks": [1, 1, 1, 1], "width": 4}}
 # Tiny parameters per notebook: every notebook of the book must have an entry.
 SMOKE = {
     "classifiers": {
@@ -20,11 +21,22 @@ SMOKE = {
         "n_examples": 4,
     },
     "lancione/01_question": {"vae_epochs": 1},
-    "lancione/02_methods": {"n_seeds": 2, "epochs_ae": 1, "epochs_dae": 1, "epochs_pca": 1, "subset": "faithful"},
+    "lancione/02_methods": {"n_seeds": 2, "relu_seeds": 2, "epochs_ae": 1, "epochs_dae": 1, "epochs_pca": 1, "subset": "faithful"},
     "lancione/03_results": {"n_seeds": 2, "epochs_ae": 1, "epochs_dae": 1, "epochs_pca": 1, "pairs_epochs": 1,
                             "pairs_epochs_pca": 1},
     "lancione/04_future_work": {"pairs_epochs": 1, "pairs_epochs_pca": 1, "classifier_epochs": 1,
                                 "sweep_dims": [2, 3], "sweep_seeds": 2, "sweep_epochs": 1},
+    "gu2023/01_table1": {"classifier": TINY_RESNET, "n_pairs": 4, "pair_seeds": [0, 1], "n_linear": 20,
+                         "depth_layers": ["input", "pool"], "per_segment": 2,
+                         "neb": {"n_pivots": 3, "steps": 3, "lr": 0.01, "spring": 1.0, "optimizer": "adam",
+                                 "climbing": False}},
+    "gu2023/02_decoders_and_paths": {"classifier": TINY_RESNET, "n_pairs": 4, "pair_seeds": [0], "n_linear": 20,
+                                     "per_segment": 2, "decoder_train_images": 128, "strip_points": 3,
+                                     "neb": {"n_pivots": 3, "steps": 3, "lr": 0.01, "spring": 1.0,
+                                             "optimizer": "adam", "climbing": False},
+                                     "intermediate_decoder": {"width": 4, "blocks": 1, "epochs": 1, "batch_size": 32},
+                                     "last_decoder": {"widths": [8, 8, 8, 8], "blocks": 1, "epochs": 1,
+                                                      "batch_size": 32}},
     "scorecard": {},
 }
 

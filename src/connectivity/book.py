@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from . import scorecard
-from .paths import build_dir, repo_root
+from .locations import build_dir, repo_root
 from .profiles import PROFILE_NAMES
 
 EXECUTED = "book/executed/"

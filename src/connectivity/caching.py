@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import torch
 
-from .paths import cache_dir
+from .locations import cache_dir
 
 # Bump when the meaning of cached objects changes (invalidates every entry).
 CACHE_VERSION = 1

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .paths import cache_dir, repo_root
+from .locations import cache_dir, repo_root
 
 DATASETS = ("mnist", "cifar10", "cifar100")
 SPLITS = ("train", "test")

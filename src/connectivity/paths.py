@@ -1,43 +1,82 @@
-"""Where the project lives: repository root, cache and build folders.
+"""Paths between two inputs (or latents) and what a classifier says along them.
 
-Every location can be overridden by an environment variable so that a user can
-put the (large) cache or the data elsewhere:
-
-* ``CONNECTIVITY_ROOT``  - the project root (folder holding ``_toc.yml``);
-* ``CONNECTIVITY_CACHE`` - decoded data sets, checkpoints and cached results;
-* ``CONNECTIVITY_BUILD`` - the build folder (scorecard records, timings).
+Conventions: a batch of P pairs; points of a space have shape ``S`` (e.g. (3, 32, 32)
+for images, (128,) for pooled features); a path is a tensor (P, K, *S) of K points
+from the first endpoint to the second.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .data import Dataset
 
 
-def repo_root() -> Path:
-    """The project root: ``$CONNECTIVITY_ROOT``, else the first folder holding
-    ``_toc.yml`` above the working directory or above this file, else the cwd."""
-    env = os.environ.get("CONNECTIVITY_ROOT")
-    if env:
-        return Path(env).resolve()
-    for start in (Path.cwd().resolve(), Path(__file__).resolve().parent):
-        for folder in (start, *start.parents):
-            if (folder / "_toc.yml").is_file():
-                return folder
-    return Path.cwd().resolve()
+def linear_path(z1: torch.Tensor, z2: torch.Tensor, n_points: int) -> torch.Tensor:
+    """Straight paths: z1, z2 (P, *S) -> (P, n_points, *S), endpoints included."""
+    if n_points < 2:
+        raise ValueError(f"a path needs at least 2 points, got {n_points}")
+    t = torch.linspace(0, 1, n_points, dtype=z1.dtype, device=z1.device).view(1, -1, *[1] * (z1.dim() - 1))
+    return (1 - t) * z1.unsqueeze(1) + t * z2.unsqueeze(1)
 
 
-def cache_dir(*parts: str) -> Path:
-    """A folder under the cache root (created on demand)."""
-    root = Path(os.environ.get("CONNECTIVITY_CACHE") or repo_root() / ".cache")
-    path = root.joinpath(*parts)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def resample(pivots: torch.Tensor, per_segment: int) -> torch.Tensor:
+    """Dense points on the piecewise-linear path through pivots (P, N, *S):
+    ``per_segment`` points per segment (left end included) plus the last pivot
+    -> (P, (N - 1) * per_segment + 1, *S)."""
+    a, b = pivots[:, :-1], pivots[:, 1:]  # (P, N-1, *S)
+    t = torch.arange(per_segment, dtype=pivots.dtype, device=pivots.device) / per_segment
+    t = t.view(1, 1, -1, *[1] * (pivots.dim() - 2))
+    pts = a.unsqueeze(2) + t * (b - a).unsqueeze(2)  # (P, N-1, per_segment, *S)
+    return torch.cat([pts.flatten(1, 2), pivots[:, -1:]], dim=1)
 
 
-def build_dir(*parts: str) -> Path:
-    """A folder under the build root ``_build`` (created on demand)."""
-    root = Path(os.environ.get("CONNECTIVITY_BUILD") or repo_root() / "_build")
-    path = root.joinpath(*parts)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+@torch.no_grad()
+def evaluate_path(tail: nn.Module, path: torch.Tensor, target: torch.Tensor, batch_size: int = 2048) -> dict:
+    """Classifier outputs along paths: path (P, K, *S), target (P,) ->
+    ``probs`` (P, K, classes), ``pred`` (P, K), ``loss`` (P, K) cross-entropy of the
+    target, ``all_target`` (P,) bool: every point classified as the target."""
+    P, K = path.shape[:2]
+    flat = path.reshape(P * K, *path.shape[2:])
+    logits = torch.cat([tail(flat[i:i + batch_size]) for i in range(0, len(flat), batch_size)]).view(P, K, -1)
+    probs = logits.softmax(-1)
+    tgt = target.view(P, 1).expand(P, K)
+    loss = F.cross_entropy(logits.reshape(P * K, -1), tgt.reshape(-1), reduction="none").view(P, K)
+    pred = logits.argmax(-1)
+    return {"probs": probs, "pred": pred, "loss": loss, "all_target": (pred == tgt).all(1)}
+
+
+@torch.no_grad()
+def same_class_pairs(model: nn.Module, ds: Dataset, n_pairs: int, seed: int, classes: list[int] | None = None,
+                     batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``n_pairs`` pairs of distinct images of the same class, both classified correctly,
+    spread over the classes in turn (pair k has class classes[k % C], skipping classes
+    with too few correct images left), drawn with ``seed``.
+
+    Returns indices (n_pairs, 2) into ``ds``, the class of each pair (n_pairs,), and
+    the model's predictions for the whole data set (N,).
+    """
+    model.eval()
+    pred = torch.cat([model(ds.x[i:i + batch_size]).argmax(1) for i in range(0, len(ds), batch_size)])
+    correct = pred == ds.y
+    classes = list(range(ds.num_classes)) if classes is None else list(classes)
+    g = torch.Generator().manual_seed(seed)
+    pools = {c: torch.nonzero(correct & (ds.y == c)).flatten() for c in classes}
+    pools = {c: p[torch.randperm(len(p), generator=g)] for c, p in pools.items()}
+    used = {c: 0 for c in classes}
+    idx, cls = [], []
+    k = 0
+    while len(idx) < n_pairs:
+        open_classes = [c for c in classes if used[c] + 2 <= len(pools[c])]
+        if not open_classes:
+            raise ValueError(f"only {len(idx)} same-class pairs of correctly classified images; {n_pairs} asked for")
+        c = classes[k % len(classes)]
+        k += 1
+        if c not in open_classes:  # class exhausted (a weak model): take the next one
+            continue
+        idx.append(pools[c][used[c]:used[c] + 2])
+        used[c] += 2
+        cls.append(c)
+    return torch.stack(idx), torch.tensor(cls), pred

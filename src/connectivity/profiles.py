@@ -49,14 +49,42 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "ci": {
             "digits": [1, 2], "subset": "faithful", "n_seeds": 10, "batch_size": 8, "lr": 1e-2,
             "weight_decay": 1e-6, "noise": 0.3, "epochs_ae": 20, "epochs_dae": 20, "epochs_pca": 25,
-            "pairs_epochs": 3, "pairs_epochs_pca": 5, "vae_epochs": 5, "classifier_epochs": 2,
+            "pairs_epochs": 3, "pairs_epochs_pca": 5, "vae_epochs": 5, "classifier_epochs": 2, "relu_seeds": 5,
             "sweep_dims": [2, 4, 8, 16], "sweep_seeds": 3, "sweep_epochs": 8,
         },
         "paper": {
             "digits": [1, 2], "subset": "faithful", "n_seeds": 10, "batch_size": 8, "lr": 1e-2,
             "weight_decay": 1e-6, "noise": 0.3, "epochs_ae": 20, "epochs_dae": 20, "epochs_pca": 25,
-            "pairs_epochs": 20, "pairs_epochs_pca": 25, "vae_epochs": 30, "classifier_epochs": 5,
+            "pairs_epochs": 20, "pairs_epochs_pca": 25, "vae_epochs": 30, "classifier_epochs": 5, "relu_seeds": 10,
             "sweep_dims": [2, 4, 8, 16], "sweep_seeds": 10, "sweep_epochs": 20,
+        },
+    },
+    "gu2023": {
+        # Spaces: the paper's "original", "intermediate" (first hidden = first residual stage)
+        # and "last" (pooled penultimate features); depth_layers: every stage, beyond the paper.
+        "ci": {
+            "n_pairs": 25, "pair_seeds": [0, 1, 2], "n_linear": 200,
+            "spaces": {"original": "input", "intermediate": "stage1", "last": "pool"},
+            "depth_layers": ["input", "stem", "stage1", "stage2", "stage3", "stage4", "pool"],
+            "neb": {"n_pivots": 12, "steps": 100, "lr": 0.01, "spring": 1.0, "optimizer": "adam",
+                    "climbing": False},
+            "per_segment": 10, "check_every": 1,
+            "decoder_train_images": 10_000,
+            "intermediate_decoder": {"width": 32, "blocks": 2, "epochs": 2, "batch_size": 32},
+            "last_decoder": {"widths": [64, 64, 32, 32], "blocks": 1, "epochs": 3, "batch_size": 128},
+            "strip_points": 8,
+        },
+        "paper": {
+            "n_pairs": 25, "pair_seeds": [0, 1, 2], "n_linear": 1000,
+            "spaces": {"original": "input", "intermediate": "layer1", "last": "flatten"},
+            "depth_layers": ["input", "maxpool", "layer1", "layer2", "layer3", "layer4", "flatten"],
+            "neb": {"n_pivots": 20, "steps": 500, "lr": 0.01, "spring": 1.0, "optimizer": "adam",
+                    "climbing": False},
+            "per_segment": 20, "check_every": 1,
+            "decoder_train_images": 50_000,
+            "intermediate_decoder": {"width": 256, "blocks": 3, "epochs": 10, "batch_size": 32},
+            "last_decoder": {"widths": [512, 256, 256, 256], "blocks": 3, "epochs": 5, "batch_size": 128},
+            "strip_points": 10,
         },
     },
 }
@@ -73,7 +101,9 @@ LIMITS: dict[str, tuple[float, float]] = {
     "weight_decay": (0.0, 1.0),
     "epochs_ae": (1, 1000), "epochs_dae": (1, 1000), "epochs_pca": (1, 1000), "pairs_epochs": (1, 1000),
     "pairs_epochs_pca": (1, 1000), "vae_epochs": (1, 1000), "classifier_epochs": (1, 1000),
-    "sweep_seeds": (1, 100), "sweep_epochs": (1, 1000),
+    "sweep_seeds": (1, 100), "sweep_epochs": (1, 1000), "relu_seeds": (2, 100),
+    "n_linear": (2, 100_000), "per_segment": (1, 10_000), "check_every": (1, 10_000),
+    "decoder_train_images": (1, 50_000), "strip_points": (2, 50),
 }
 
 

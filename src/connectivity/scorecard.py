@@ -18,7 +18,7 @@ import os
 from numbers import Number
 from typing import Any
 
-from .paths import build_dir
+from .locations import build_dir
 
 VERDICTS = ("reproduced", "differs", "no paper value")
 
