@@ -37,7 +37,7 @@ n_examples = None  # sample images shown per data set
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
-from myst_nb import glue
+from connectivity.report import glue
 
 from connectivity import plotting, profiles, scorecard
 from connectivity.data import load_dataset
@@ -75,7 +75,8 @@ fig = plotting.image_grid(test10.x[idx], [test10.classes[i] for i in test10.y[id
 # epochs, seed) and saved under a hash of that configuration; a rerun loads it. In the
 # `ci` profile the networks are trained with SGD and a one-cycle learning-rate schedule
 # {cite}`smith2019`, random crops and flips, which is what gets a small network to a
-# useful accuracy in a few CPU-minutes.
+# useful accuracy in a few CPU-minutes. No label smoothing: it would cap how confident
+# the network can be, and Vrabel et al. need images of very low loss ("modes").
 
 # %%
 pd.DataFrame([{"model": k, "dataset": c.dataset, "arch": c.arch, "arch_kwargs": c.arch_kwargs, "epochs": c.epochs,

@@ -37,6 +37,11 @@ SMOKE = {
                                      "intermediate_decoder": {"width": 4, "blocks": 1, "epochs": 1, "batch_size": 32},
                                      "last_decoder": {"widths": [8, 8, 8, 8], "blocks": 1, "epochs": 1,
                                                       "batch_size": 32}},
+    "vrabel2024/01_bypass": {"classifier": TINY_RESNET, "n_pairs": 3, "mode_max_loss": 100.0, "lens_pairs": 2,
+                             "bypass": {"iterations": 3, "n_linear": 20, "per_segment": 10, "max_rounds": 1,
+                                        "threshold": 0.0},
+                             "gu_neb": {"n_pivots": 3, "steps": 3, "lr": 0.01, "spring": 1.0, "optimizer": "adam",
+                                        "climbing": False}},
     "scorecard": {},
 }
 

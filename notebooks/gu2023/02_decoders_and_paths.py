@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import torch
-from myst_nb import glue
+from connectivity.report import glue
 
 from connectivity import decoders, plotting, profiles, scorecard
 from connectivity.data import load_dataset

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import torch
-from myst_nb import glue
+from connectivity.report import glue
 from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score as sk_silhouette
 

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 import torch
-from myst_nb import glue
+from connectivity.report import glue
 
 from connectivity import autoencoders as ae, plotting, profiles, scorecard
 from connectivity.data import load_dataset

@@ -50,17 +50,21 @@ def evaluate_path(tail: nn.Module, path: torch.Tensor, target: torch.Tensor, bat
 
 @torch.no_grad()
 def same_class_pairs(model: nn.Module, ds: Dataset, n_pairs: int, seed: int, classes: list[int] | None = None,
-                     batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                     batch_size: int = 1000, max_loss: float | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``n_pairs`` pairs of distinct images of the same class, both classified correctly,
     spread over the classes in turn (pair k has class classes[k % C], skipping classes
     with too few correct images left), drawn with ``seed``.
 
-    Returns indices (n_pairs, 2) into ``ds``, the class of each pair (n_pairs,), and
-    the model's predictions for the whole data set (N,).
+    With ``max_loss`` only images whose cross-entropy is at most that are used (the
+    "low-loss modes" of Vrabel et al.). Returns indices (n_pairs, 2) into ``ds``, the
+    class of each pair (n_pairs,), and the model's predictions for the data set (N,).
     """
     model.eval()
-    pred = torch.cat([model(ds.x[i:i + batch_size]).argmax(1) for i in range(0, len(ds), batch_size)])
+    logits = torch.cat([model(ds.x[i:i + batch_size]) for i in range(0, len(ds), batch_size)])
+    pred = logits.argmax(1)
     correct = pred == ds.y
+    if max_loss is not None:
+        correct &= F.cross_entropy(logits, ds.y, reduction="none") <= max_loss
     classes = list(range(ds.num_classes)) if classes is None else list(classes)
     g = torch.Generator().manual_seed(seed)
     pools = {c: torch.nonzero(correct & (ds.y == c)).flatten() for c in classes}

@@ -19,13 +19,13 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "ci": {
             "cifar10_resnet": dict(dataset="cifar10", arch="cifar_resnet", arch_kwargs={"blocks": [1, 1, 1, 1], "width": 16},
                                    epochs=5, batch_size=128, optimizer="sgd", lr=0.2, weight_decay=5e-4,
-                                   schedule="onecycle", label_smoothing=0.1, augment=True, seed=0),
+                                   schedule="onecycle", label_smoothing=0.0, augment=True, seed=0),
             "cifar10_vgg": dict(dataset="cifar10", arch="cifar_vgg16_bn", arch_kwargs={"width": 0.25},
                                 epochs=3, batch_size=128, optimizer="sgd", lr=0.1, weight_decay=5e-4,
-                                schedule="onecycle", label_smoothing=0.1, augment=True, seed=0),
+                                schedule="onecycle", label_smoothing=0.0, augment=True, seed=0),
             "cifar100_vgg": dict(dataset="cifar100", arch="cifar_vgg16_bn", arch_kwargs={"width": 0.25},
                                  epochs=3, batch_size=128, optimizer="sgd", lr=0.1, weight_decay=5e-4,
-                                 schedule="onecycle", label_smoothing=0.1, augment=True, seed=0),
+                                 schedule="onecycle", label_smoothing=0.0, augment=True, seed=0),
             "n_examples": 16,
         },
         "paper": {
@@ -87,6 +87,20 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "strip_points": 10,
         },
     },
+    "vrabel2024": {
+        "ci": {
+            "n_pairs": 20, "mode_max_loss": 0.01, "pair_seed": 0,
+            "bypass": {"lr": 0.005, "iterations": 1024, "lambda_mse": 0.1, "lambda_hf": 1e-8, "n_linear": 1000,
+                       "per_segment": 500, "threshold": 0.1, "max_rounds": 3},
+            "lens_pairs": 10,
+        },
+        "paper": {
+            "n_pairs": 100, "mode_max_loss": 1e-4, "pair_seed": 0,
+            "bypass": {"lr": 0.005, "iterations": 1024, "lambda_mse": 0.1, "lambda_hf": 1e-8, "n_linear": 1000,
+                       "per_segment": 500, "threshold": 0.1, "max_rounds": 5},
+            "lens_pairs": 25,
+        },
+    },
 }
 
 # Allowed ranges of plain numeric values, by name (checked for every chapter).
@@ -103,7 +117,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "pairs_epochs_pca": (1, 1000), "vae_epochs": (1, 1000), "classifier_epochs": (1, 1000),
     "sweep_seeds": (1, 100), "sweep_epochs": (1, 1000), "relu_seeds": (2, 100),
     "n_linear": (2, 100_000), "per_segment": (1, 10_000), "check_every": (1, 10_000),
-    "decoder_train_images": (1, 50_000), "strip_points": (2, 50),
+    "decoder_train_images": (1, 50_000), "strip_points": (2, 50), "mode_max_loss": (0.0, 100.0),
+    "lens_pairs": (1, 10_000),
 }
 
 

@@ -27,11 +27,7 @@ CHAPTERS = {"models": "The classifiers", "lancione": "Lancione", "gu2023": "Gu &
             "vrabel2024": "Vrabel et al. 2024"}
 
 
-def _plain(value: Any) -> Any:
-    """Numbers from numpy/torch as Python scalars."""
-    if hasattr(value, "item") and callable(value.item):
-        value = value.item()
-    return value
+from .report import plain as _plain
 
 
 def verdict(reproduced: Any, paper: Any = None, tolerance: float | None = None) -> str:
