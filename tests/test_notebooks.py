@@ -42,6 +42,21 @@ SMOKE = {
                                         "threshold": 0.0},
                              "gu_neb": {"n_pivots": 3, "steps": 3, "lr": 0.01, "spring": 1.0, "optimizer": "adam",
                                         "climbing": False}},
+    "vrabel2024/02_synthetic_untrained": {
+        "classifier": TINY_RESNET, "synthetic_classes": [0],
+        "bypass": {"iterations": 3, "n_linear": 20, "per_segment": 10, "max_rounds": 1, "threshold": 0.0},
+        "synthetic_natural": {"iterations": 3}, "synthetic_hf": {"iterations": 3},
+        "untrained_arch": {"arch": "cifar_resnet", "blocks": [1], "width": 4}, "untrained_pairs": 1,
+        "untrained_synthesis": {"iterations": 3}, "untrained_barrier_iterations": 2, "untrained_rounds": 1,
+        "untrained_per_segment": 5, "untrained_threshold": 0.0},
+    "vrabel2024/03_training_dynamics": {"evolution_model": {**TINY_MODEL, "arch_kwargs": {"blocks": [1], "width": 4},
+                                                            "epochs": 2, "batch_size": 64, "train_subset": 128},
+                                        "evolution_batches": [1], "evolution_epochs": [1, 2],
+                                        "evolution_points": 5, "evolution_synthesis": {"iterations": 2}},
+    "vrabel2024/04_percolation": {"perc_sizes": [8], "perc_samples": 5, "perc_pc_size": 16, "perc_pc_samples": 5,
+                                  "perc_3d_size": 6, "perc_3d_samples": 3, "mf_dims": [2, 3], "mf_sites": 400,
+                                  "conj_dims": [2, 8], "conj_pairs": 3, "conj_grid": {"2": 21}, "conj_rounds": 1,
+                                  "conj_iterations": 2},
     "scorecard": {},
 }
 

@@ -38,3 +38,36 @@ def test_flood_fill_on_a_known_grid():
     assert not perc.flood_fill_connected(v, (0, 0), (0, 4), eps=0.5)
     v[4, 2] = 0.0  # a gap in the wall
     assert perc.flood_fill_connected(v, (0, 0), (0, 4), eps=0.5)
+
+
+def test_conjecture_helpers_on_a_linear_function():
+    """f(x) = sigmoid(x1): level sets are hyperplanes, so similar pairs are always connected
+    (through the cube in 2-D, and the straight line works in any dimension)."""
+    import torch
+
+    class Linear(torch.nn.Module):
+        def forward(self, x):
+            return torch.sigmoid(3 * x[:, 0])
+
+    f = Linear()
+    for n in (2, 5):
+        x, y = perc.similar_pairs(f, n, 20, eps=0.05, seed=0)
+        assert ((f(x) - f(y)).abs() < 0.05).all() and x.shape == (20, n)
+        assert perc.search_connected(f, x, y, eps=0.05, rounds=0).all()
+    x, y = perc.similar_pairs(f, 2, 20, eps=0.05, seed=1)
+    assert perc.grid_connected_fraction(f, x, y, eps=0.05, cells=101) > 0.8
+
+
+def test_bypass_search_repairs_a_bent_level_set():
+    """f depends on |x|: the straight chord between two points of one circle leaves the
+    level set, a path along the circle (found by the bypass rounds) stays in it."""
+    import torch
+
+    class Radial(torch.nn.Module):
+        def forward(self, x):
+            return torch.sigmoid(4 * (x.norm(dim=1) - 0.7))
+
+    f = Radial()
+    x, y = torch.tensor([[0.7, 0.0]]), torch.tensor([[-0.7, 0.05]])
+    assert not perc.search_connected(f, x, y, eps=0.05, rounds=0).any()
+    assert perc.search_connected(f, x, y, eps=0.05, rounds=6, iterations=300, lr=0.02).all()

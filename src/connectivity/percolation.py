@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 from scipy import ndimage
 
 PC_SQUARE_SITE = 0.592746  # 2-D square lattice, site percolation (Newman & Ziff 2000)
@@ -93,3 +94,104 @@ def flood_fill_connected(values: np.ndarray, start: tuple, end: tuple, eps: floa
         return False
     lab, _ = ndimage.label(ok)
     return bool(lab[start] == lab[end] and lab[start] > 0)
+
+
+class RandomMLP(torch.nn.Module):
+    """A network at initialisation with Lipschitz activations and outputs in (0, 1):
+    n -> hidden -> ... -> 1, tanh, weights N(0, gain^2 / fan_in), sigmoid output."""
+
+    def __init__(self, n_in: int, hidden=(32, 32), gain: float = 3.0, seed: int = 0):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        dims = [n_in, *hidden, 1]
+        self.weights = [torch.randn(i, o, generator=g) * gain / np.sqrt(i) for i, o in zip(dims[:-1], dims[1:])]
+        self.biases = [torch.randn(o, generator=g) * 0.1 for o in dims[1:]]
+
+    def forward(self, x):
+        """x (N, n) -> (N,) in (0, 1)."""
+        h = x
+        for k, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = h @ w + b
+            h = torch.tanh(h) if k < len(self.weights) - 1 else torch.sigmoid(h)
+        return h[:, 0]
+
+
+def similar_pairs(f, n_in: int, n_pairs: int, eps: float, seed: int = 0, low: float = -1.0, high: float = 1.0):
+    """Random input pairs (uniform in the cube [low, high]^n) with |f(x) - f(y)| < eps.
+    Returns x, y (n_pairs, n_in)."""
+    g = torch.Generator().manual_seed(seed)
+    xs, ys = [], []
+    while sum(len(a) for a in xs) < n_pairs:
+        x = low + (high - low) * torch.rand(4096, n_in, generator=g)
+        y = low + (high - low) * torch.rand(4096, n_in, generator=g)
+        with torch.no_grad():
+            ok = (f(x) - f(y)).abs() < eps
+        xs.append(x[ok])
+        ys.append(y[ok])
+    return torch.cat(xs)[:n_pairs], torch.cat(ys)[:n_pairs]
+
+
+def grid_connected_fraction(f, x: torch.Tensor, y: torch.Tensor, eps: float, cells: int, low: float = -1.0,
+                            high: float = 1.0) -> float:
+    """Exact (up to grid resolution) fraction of pairs joined inside the cube by a path on
+    which |f - f(x)| < eps: flood fill on a ``cells``^n grid (n = 2 or 3)."""
+    n = x.shape[1]
+    axes = [torch.linspace(low, high, cells)] * n
+    grid = torch.stack(torch.meshgrid(*axes, indexing="ij"), -1).reshape(-1, n)
+    with torch.no_grad():
+        values = torch.cat([f(grid[i:i + 65536]) for i in range(0, len(grid), 65536)]).reshape([cells] * n).numpy()
+
+    def cell(p):
+        return tuple(((p - low) / (high - low) * (cells - 1)).round().long().clamp(0, cells - 1).tolist())
+
+    ok = 0
+    for a, b in zip(x, y):
+        ca, cb = cell(a), cell(b)
+        ok += flood_fill_connected(values, ca, cb, eps) if abs(values[ca] - values[cb]) < eps else 0
+    return ok / len(x)
+
+
+def search_connected(f, x: torch.Tensor, y: torch.Tensor, eps: float, rounds: int = 4, points: int = 200,
+                     iterations: int = 200, lr: float = 0.01) -> torch.Tensor:
+    """Search, for each pair, a piecewise-linear path on which |f(z) - f(x)| < eps: the
+    straight line, then rounds of the Vrabel et al. bypass (the worst point of a failing
+    segment is optimised towards f(x) in its hyperplane orthogonal to the segment).
+
+    Returns (P,) bool: found. "Not found" only means this search failed, so the
+    fraction found is a lower bound on the connected fraction.
+    """
+    from .bypass import BypassConfig, optimise_barriers
+
+    with torch.no_grad():
+        fx = f(x)
+    verts = [torch.stack([a, b]) for a, b in zip(x, y)]
+    found = torch.zeros(len(x), dtype=torch.bool)
+    cfg = BypassConfig(lr=lr, iterations=iterations, lambda_mse=0.0, lambda_hf=0.0, project_iterate=True)
+    for r in range(rounds + 1):
+        todo = []
+        for p, v in enumerate(verts):
+            seg = polyline_points(v, points)  # (S, points, n)
+            with torch.no_grad():
+                dev = (f(seg.reshape(-1, seg.shape[-1])).view(seg.shape[:2]) - fx[p]).abs()
+            bad = (dev >= eps).any(1)
+            found[p] = not bool(bad.any())
+            for s in bad.nonzero().flatten().tolist():
+                todo.append((p, s, int(dev[s].argmax())))
+        if not todo or r == rounds:
+            break
+        sa = torch.stack([verts[p][s] for p, s, _ in todo])
+        sc = torch.stack([verts[p][s + 1] for p, s, _ in todo])
+        t = torch.tensor([k / (points - 1) for _, _, k in todo]).view(-1, 1)
+        sb = (1 - t) * sa + t * sc
+        target = torch.stack([fx[p] for p, _, _ in todo])
+        bp, _ = optimise_barriers(lambda z: (f(z) - target) ** 2, sa, sc, sb, cfg, desc=f"conjecture round {r + 1}")
+        for k in sorted(range(len(todo)), key=lambda k: (todo[k][0], -todo[k][1])):
+            p, s, _ = todo[k]
+            verts[p] = torch.cat([verts[p][:s + 1], bp[k:k + 1], verts[p][s + 1:]])
+    return found
+
+
+def polyline_points(vertices: torch.Tensor, points: int) -> torch.Tensor:
+    """Points on each segment of a polyline: vertices (V, n) -> (V - 1, points, n)."""
+    t = torch.linspace(0, 1, points).view(1, -1, 1)
+    return vertices[:-1].unsqueeze(1) * (1 - t) + vertices[1:].unsqueeze(1) * t

@@ -176,3 +176,55 @@ def train_classifier(cfg: TrainConfig, *, use_cache: bool = True, progress: bool
     atomic_save({"state_dict": model.state_dict(), "history": history, "test_accuracy": result.test_accuracy,
                  "config": dataclasses.asdict(cfg)}, path)
     return result
+
+
+def train_with_snapshots(cfg: TrainConfig, snapshot_batches: list[int], snapshot_epochs: list[int],
+                         progress: bool = True) -> dict:
+    """Train like :func:`train_classifier` (constant learning rate, no augmentation
+    needed) and keep copies of the weights after the given numbers of batches and
+    epochs (Vrabel et al. App. D.1). Cached by the config and the snapshot lists.
+
+    Returns {"batches": {k: state_dict}, "epochs": {e: state_dict}, "test_acc": {e: float}}.
+    """
+    from .caching import cached
+
+    cfg.validate()
+
+    def compute():
+        train = load_dataset(cfg.dataset, "train")
+        test = load_dataset(cfg.dataset, "test")
+        torch.manual_seed(cfg.seed)
+        model = build_model(cfg.arch, train.num_classes, dataset=cfg.dataset, **cfg.arch_kwargs)
+        gen = torch.Generator().manual_seed(cfg.seed)
+        x, y = train.x, train.y
+        if cfg.train_subset:
+            keep = torch.randperm(len(y), generator=gen)[: cfg.train_subset]
+            x, y = x[keep], y[keep]
+        steps_per_epoch = len(y) // cfg.batch_size
+        opt, sched = _optimizer_and_schedule(cfg, model, cfg.epochs * steps_per_epoch)
+        out = {"batches": {}, "epochs": {}, "test_acc": {}}
+        step = 0
+        bar = progress_bar(total=cfg.epochs * steps_per_epoch, desc="training with snapshots", disable=not progress)
+        for ep in range(1, cfg.epochs + 1):
+            model.train()
+            perm = torch.randperm(len(y), generator=gen)
+            for s in range(steps_per_epoch):
+                idx = perm[s * cfg.batch_size:(s + 1) * cfg.batch_size]
+                xb = augment_batch(x[idx], gen) if cfg.augment else x[idx]
+                loss = F.cross_entropy(model(xb), y[idx], label_smoothing=cfg.label_smoothing)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                step += 1
+                bar.update(1)
+                if step in snapshot_batches:
+                    out["batches"][step] = {k: v.clone() for k, v in model.state_dict().items()}
+            if ep in snapshot_epochs:
+                out["epochs"][ep] = {k: v.clone() for k, v in model.state_dict().items()}
+                out["test_acc"][ep] = accuracy(model, test)
+        bar.close()
+        return out
+
+    params = {"cfg": dataclasses.asdict(cfg), "batches": sorted(snapshot_batches), "epochs": sorted(snapshot_epochs)}
+    return cached("training-snapshots", params, compute)
