@@ -52,14 +52,13 @@ from connectivity.report import glue
 
 from connectivity import plotting, profiles, scorecard
 from connectivity.data import load_dataset
+from connectivity.models import split_model
 from connectivity.neb import NEBConfig, connect_in_layer
-from connectivity.training import train_classifier
 
 P = profiles.resolve("gu2023", profile, n_pairs=n_pairs, pair_seeds=pair_seeds, n_linear=n_linear, spaces=spaces,
                      depth_layers=depth_layers, neb=neb, per_segment=per_segment, check_every=check_every)
 neb_cfg = NEBConfig(**P.neb)
 neb_cfg.validate()
-classifier = profiles.model_config(profiles.resolve("classifiers", profile, cifar10_resnet=classifier).cifar10_resnet)
 torch.manual_seed(0)
 plotting.setup()
 
@@ -73,11 +72,9 @@ plotting.setup()
 # the pooled penultimate features.
 
 # %%
-trained = train_classifier(classifier)
+trained = profiles.shared_classifier(profile, override=classifier)
 model = trained.model
 test = load_dataset("cifar10", "test")
-from connectivity.models import split_model
-
 shapes = {name: tuple(split_model(model, layer)[0](test.x[:1]).shape[1:]) for name, layer in P.spaces.items()}
 pd.DataFrame({"layer": P.spaces, "shape of a point": shapes,
               "dimension": {k: int(np.prod(v)) for k, v in shapes.items()}})

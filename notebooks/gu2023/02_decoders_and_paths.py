@@ -46,17 +46,15 @@ from connectivity.data import load_dataset
 from connectivity.models import split_model
 from connectivity.neb import NEBConfig, connect_in_layer
 from connectivity.paths import evaluate_path, linear_path
-from connectivity.training import train_classifier
 
 P = profiles.resolve("gu2023", profile, n_pairs=n_pairs, pair_seeds=pair_seeds, n_linear=n_linear, spaces=spaces,
                      neb=neb, per_segment=per_segment, check_every=check_every,
                      decoder_train_images=decoder_train_images, intermediate_decoder=intermediate_decoder,
                      last_decoder=last_decoder, strip_points=strip_points)
 neb_cfg = NEBConfig(**P.neb)
-classifier = profiles.model_config(profiles.resolve("classifiers", profile, cifar10_resnet=classifier).cifar10_resnet)
 torch.manual_seed(0)
 plotting.setup()
-trained = train_classifier(classifier)
+trained = profiles.shared_classifier(profile, override=classifier)
 model = trained.model
 train, test = load_dataset("cifar10", "train"), load_dataset("cifar10", "test")
 classes = test.classes

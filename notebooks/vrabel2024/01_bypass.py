@@ -49,17 +49,15 @@ from connectivity import bypass as bp, plotting, profiles, scorecard
 from connectivity.data import load_dataset
 from connectivity.neb import NEBConfig, connect_pairs
 from connectivity.paths import linear_path, same_class_pairs
-from connectivity.training import train_classifier
 
 P = profiles.resolve("vrabel2024", profile, n_pairs=n_pairs, mode_max_loss=mode_max_loss, pair_seed=pair_seed,
                      bypass=bypass, lens_pairs=lens_pairs)
 G = profiles.resolve("gu2023", profile, neb=gu_neb)
 cfg = bp.BypassConfig(**P.bypass)
 cfg.validate()
-classifier = profiles.model_config(profiles.resolve("classifiers", profile, cifar10_resnet=classifier).cifar10_resnet)
 torch.manual_seed(0)
 plotting.setup()
-trained = train_classifier(classifier)
+trained = profiles.shared_classifier(profile, override=classifier)
 model = trained.model
 test = load_dataset("cifar10", "test")
 

@@ -51,7 +51,6 @@ from connectivity import bypass as bp, plotting, profiles, scorecard, synthesis
 from connectivity.models import build_model
 from connectivity.report import glue
 from connectivity.data import load_dataset
-from connectivity.training import train_classifier
 
 P = profiles.resolve("vrabel2024", profile, bypass=bypass, synthetic_classes=synthetic_classes,
                      synthetic_natural=synthetic_natural, synthetic_natural_tv=synthetic_natural_tv,
@@ -59,10 +58,9 @@ P = profiles.resolve("vrabel2024", profile, bypass=bypass, synthetic_classes=syn
                      untrained_synthesis=untrained_synthesis, untrained_tv=untrained_tv,
                      untrained_barrier_iterations=untrained_barrier_iterations, untrained_rounds=untrained_rounds,
                      untrained_per_segment=untrained_per_segment, untrained_threshold=untrained_threshold)
-classifier = profiles.model_config(profiles.resolve("classifiers", profile, cifar10_resnet=classifier).cifar10_resnet)
 torch.manual_seed(0)
 plotting.setup()
-model = train_classifier(classifier).model
+model = profiles.shared_classifier(profile, override=classifier).model
 classes = load_dataset("cifar10", "test").classes
 shape = (3, 32, 32)
 

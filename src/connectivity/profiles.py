@@ -210,3 +210,11 @@ def resolve(chapter: str, profile: str, **overrides: Any) -> SimpleNamespace:
             if not lo <= value <= hi:
                 raise ValueError(f"parameter {key}={value} out of range [{lo}, {hi}]")
     return SimpleNamespace(profile=profile, **values)
+
+
+def shared_classifier(profile: str, key: str = "cifar10_resnet", override: dict | None = None):
+    """The classifiers chapter's model ``key`` for ``profile`` (trained, or loaded from the
+    cache), with an optional partial override of its training settings."""
+    from .training import train_classifier
+
+    return train_classifier(model_config(getattr(resolve("classifiers", profile, **{key: override}), key)))
