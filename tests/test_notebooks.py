@@ -62,7 +62,9 @@ SMOKE = {
 
 
 def test_every_notebook_has_smoke_parameters():
-    assert set(book.toc_notebooks(REPO)) == set(SMOKE)
+    # notebooks not yet in the book (not run at ci scale) are smoke-tested too
+    assert set(book.toc_notebooks(REPO)) <= set(SMOKE)
+    assert all((REPO / "notebooks" / f"{name}.py").exists() for name in SMOKE)
 
 
 @needs_data

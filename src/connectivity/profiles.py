@@ -106,6 +106,9 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "untrained_tv": 2.5e-7,
             "untrained_barrier_iterations": 1000, "untrained_rounds": 2, "untrained_per_segment": 200,
             "untrained_threshold": 5e-3,
+            "adv_pairs_per_class": 4, "adv_drop": 1, "adv_steps": 250, "adv_mode_max_loss": 0.01, "adv_seed": 0,
+            "adv_attack": {"lr": 0.005, "iterations": 512, "lambda_mse": 0.1, "lambda_hf": 1e-8},
+            "adv_bypass_rounds": 3,
             "evolution_model": dict(dataset="cifar10", arch="cifar_resnet", arch_kwargs={"blocks": [1, 1, 1, 1], "width": 16},
                                     epochs=3, batch_size=512, optimizer="adam", lr=1e-3, weight_decay=0.0,
                                     schedule="constant", label_smoothing=0.0, augment=False, train_subset=10_000,
@@ -138,6 +141,9 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "untrained_tv": 2.5e-7,
             "untrained_barrier_iterations": 4096, "untrained_rounds": 2, "untrained_per_segment": 200,
             "untrained_threshold": 5e-4,
+            "adv_pairs_per_class": 7, "adv_drop": 2, "adv_steps": 250, "adv_mode_max_loss": 1e-3, "adv_seed": 0,
+            "adv_attack": {"lr": 0.005, "iterations": 512, "lambda_mse": 0.1, "lambda_hf": 1e-8},
+            "adv_bypass_rounds": 5,
             "evolution_model": dict(dataset="cifar10", arch="resnet18", arch_kwargs={},
                                     epochs=30, batch_size=512, optimizer="adam", lr=1e-3, weight_decay=0.0,
                                     schedule="constant", label_smoothing=0.0, augment=False, seed=0),
@@ -173,7 +179,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "untrained_rounds": (0, 20), "perc_samples": (1, 100_000), "perc_pc_size": (4, 4096),
     "perc_pc_samples": (1, 100_000), "perc_3d_size": (4, 512), "perc_3d_samples": (1, 100_000),
     "mf_sites": (100, 100_000_000), "conj_pairs": (1, 100_000), "conj_eps": (1e-6, 1.0), "conj_rounds": (0, 100),
-    "conj_iterations": (0, 100_000), "evolution_pairs_per_class": (1, 1000), "evolution_points": (3, 100_000), "untrained_per_segment": (3, 10_000), "untrained_threshold": (0.0, 100.0),
+    "conj_iterations": (0, 100_000), "adv_pairs_per_class": (2, 1000), "adv_drop": (0, 999),
+    "adv_steps": (3, 100_000), "adv_mode_max_loss": (0.0, 100.0), "adv_bypass_rounds": (0, 20), "evolution_pairs_per_class": (1, 1000), "evolution_points": (3, 100_000), "untrained_per_segment": (3, 10_000), "untrained_threshold": (0.0, 100.0),
 }
 
 
