@@ -21,6 +21,8 @@ from .caching import atomic_save, cache_path
 from .data import Dataset, load_dataset
 from .models import build_model
 
+NUM_CLASSES = {"mnist": 10, "cifar10": 10, "cifar100": 100}
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -121,17 +123,18 @@ def train_classifier(cfg: TrainConfig, *, use_cache: bool = True, progress: bool
     cfg.validate()
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     path = cache_path("models", dataclasses.asdict(cfg))
-    train = load_dataset(cfg.dataset, "train")
-    test = load_dataset(cfg.dataset, "test")
-    model = build_model(cfg.arch, train.num_classes, dataset=cfg.dataset, **cfg.arch_kwargs)
-    if use_cache and path.exists():
+    n_classes = NUM_CLASSES[cfg.dataset]
+    if use_cache and path.exists():  # a hit needs neither the data nor a second model
         ckpt = torch.load(path, weights_only=False)
+        model = build_model(cfg.arch, n_classes, dataset=cfg.dataset, **cfg.arch_kwargs)
         model.load_state_dict(ckpt["state_dict"])
         model.to(device).eval()
         return TrainedModel(model, cfg, ckpt["history"], ckpt["test_accuracy"], str(path))
 
+    train = load_dataset(cfg.dataset, "train")
+    test = load_dataset(cfg.dataset, "test")
     torch.manual_seed(cfg.seed)
-    model = build_model(cfg.arch, train.num_classes, dataset=cfg.dataset, **cfg.arch_kwargs).to(device)
+    model = build_model(cfg.arch, n_classes, dataset=cfg.dataset, **cfg.arch_kwargs).to(device)
     # channels-last lets oneDNN (CPU) and cuDNN pick faster convolution kernels; values are unchanged
     model = model.to(memory_format=torch.channels_last)
     gen = torch.Generator().manual_seed(cfg.seed)
