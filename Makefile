@@ -1,5 +1,6 @@
 # make book  - execute every notebook (profile ci) with papermill and build the HTML book
 # make test  - run the test suite
+# make bench - time the hot paths against their targets (_build/bench.json)
 # Both create .venv and install the pinned requirements when missing.
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -11,7 +12,7 @@ MATHJAX := node_modules/mathjax/es5/tex-chtml.js
 PROFILE ?= ci
 BOOK_ARGS ?=
 
-.PHONY: book test install clean
+.PHONY: book test bench install clean
 
 install: $(STAMP)
 
@@ -31,6 +32,9 @@ test: $(STAMP)
 
 book: $(STAMP) $(MATHJAX)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m connectivity.book --profile $(PROFILE) $(BOOK_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m connectivity.bench --profile $(PROFILE)
 
 clean:
 	rm -rf _build book/executed

@@ -88,3 +88,22 @@ def test_missing_pretrained_weights_give_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
     with pytest.raises(models.WeightsUnavailableError, match="resnet50"):
         models.torchvision_model("resnet50", pretrained=True)
+
+
+@pytest.mark.parametrize("build", [lambda: models.cifar_resnet((1, 2), width=4),
+                                   lambda: models.cifar_vgg16_bn(width=0.0625)])
+def test_folded_batchnorm_gives_the_same_outputs_and_input_gradients(build):
+    torch.manual_seed(0)
+    model = build()
+    model.train()
+    model(torch.rand(16, 3, 32, 32))  # non-trivial running statistics
+    model.eval()
+    folded = models.fold_batchnorm(model)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    x = torch.rand(4, 3, 32, 32, requires_grad=True)
+    x2 = x.detach().clone().requires_grad_(True)
+    torch.testing.assert_close(folded(x2), model(x), rtol=1e-4, atol=1e-5)
+    model(x).sum().backward()
+    folded(x2).sum().backward()
+    torch.testing.assert_close(x2.grad, x.grad, rtol=1e-3, atol=1e-6)
+    assert model.training is False and any(p.requires_grad for p in model.parameters())  # original untouched

@@ -57,6 +57,16 @@ SMOKE = {
                                   "perc_3d_size": 6, "perc_3d_samples": 3, "mf_dims": [2, 3], "mf_sites": 400,
                                   "conj_dims": [2, 8], "conj_pairs": 3, "conj_grid": {"2": 21}, "conj_rounds": 1,
                                   "conj_iterations": 2},
+    "vrabel2024/05_adversarial_barriers": {
+        "classifier": {**TINY_RESNET, "train_subset": 2048, "epochs": 2}, "adv_pairs_per_class": 2, "adv_drop": 0,
+        "adv_steps": 10, "adv_mode_max_loss": 100.0, "adv_attack": {"iterations": 3}, "adv_bypass_rounds": 1,
+        "bypass": {"iterations": 3, "n_linear": 20, "per_segment": 10, "max_rounds": 1, "threshold": 0.0}},
+    "vrabel2024/06_detection": {
+        "classifier": {**TINY_MODEL, "arch_kwargs": {"width": 0.0625}},
+        "det_benchmark": {"n_images": 40, "reference_pool": 2000, "gaussian_train": 500, "path_points": 4,
+                          "lid_k": 5, "lid_batch": 20},
+        "det_attack": {"bim_steps": 2, "pgd_steps": 2, "deepfool_steps": 3, "cw_steps": 3, "cw_c": 10.0},
+        "det_knn_k": [1, 3]},
     "scorecard": {},
 }
 

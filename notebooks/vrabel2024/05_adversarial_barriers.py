@@ -77,8 +77,10 @@ g = torch.Generator().manual_seed(P.adv_seed + 1)
 src = []
 for c in cls.tolist():  # a correctly classified image of a random other class
     pool = torch.nonzero((pred == test.y) & (test.y != c)).flatten()
+    if len(pool) == 0:  # a weak model: any image of another class not already called c
+        pool = torch.nonzero((pred != c) & (test.y != c)).flatten()
     if len(pool) == 0:
-        raise RuntimeError(f"no correctly classified image outside class {c} to attack")
+        raise RuntimeError(f"every image outside class {c} is already classified as {c}: nothing to attack")
     src.append(int(pool[torch.randint(len(pool), (1,), generator=g)]))
 K = test.x[src]
 adv = attacks.targeted_attack(model, K, cls, loss_a, attacks.TargetedAttackConfig(**P.adv_attack))

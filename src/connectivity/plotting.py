@@ -159,3 +159,23 @@ def path_strip(images: torch.Tensor, probs: torch.Tensor, target: int, title: st
         if k:
             ax.set_yticks([])
     return fig
+
+
+def roc_panels(curves: dict, title: str = "", size: float = 2.6):
+    """ROC curves, one panel per attack: curves {attack: {detector: (fpr, tpr, auc)}}."""
+    attacks = list(curves)
+    fig, axes = plt.subplots(1, len(attacks), figsize=(size * len(attacks), size + 0.3), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, attack in zip(axes, attacks):
+        for det, (fpr, tpr, auc) in curves[attack].items():
+            ax.plot(fpr, tpr, lw=2.2 if det == "ours" else 1.0, color="C3" if det == "ours" else None,
+                    label=f"{det} ({auc:.0f})")
+        ax.plot([0, 1], [0, 1], color="0.7", lw=0.6, ls=":")
+        ax.set_title(attack)
+        ax.set_xlabel("false positive rate")
+        ax.legend(fontsize=6, loc="lower right")
+    axes[0].set_ylabel("true positive rate")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
