@@ -38,6 +38,8 @@ n_pivots = 16
 neb_steps = 3
 train_batch = 128
 detector_images = 50
+classifier = None  # dict overriding the measured ResNet's training settings
+vgg_classifier = None  # dict overriding the measured VGG's training settings
 
 # %%
 import pandas as pd
@@ -48,7 +50,8 @@ from connectivity.report import glue
 if repeats < 1 or pairs < 2 or iterations < 1 or points < 2 or neb_steps < 1 or detector_images < 10:
     raise ValueError("repeats, iterations, neb_steps >= 1; pairs >= 2; points >= 2; detector_images >= 10")
 result = bench.run(repeats=repeats, pairs=pairs, iterations=iterations, points=points, n_pivots=n_pivots,
-                   neb_steps=neb_steps, train_batch=train_batch, detector_images=detector_images, profile=profile)
+                   neb_steps=neb_steps, train_batch=train_batch, detector_images=detector_images, profile=profile,
+                   classifier=classifier, vgg_classifier=vgg_classifier)
 m = result["machine"]
 print(f"measured {result['when']} on {m['platform']} ({m['processor']}, {m['cpus']} CPUs, "
       f"{m['torch_threads']} torch threads, torch {m['torch']}, GPU: {m['cuda'] or 'none'})")

@@ -67,6 +67,9 @@ SMOKE = {
                           "lid_k": 5, "lid_batch": 20},
         "det_attack": {"bim_steps": 2, "pgd_steps": 2, "deepfool_steps": 3, "cw_steps": 3, "cw_c": 10.0},
         "det_knn_k": [1, 3]},
+    "performance": {"classifier": TINY_RESNET, "vgg_classifier": {**TINY_MODEL, "arch_kwargs": {"width": 0.0625}},
+                    "pairs": 3, "iterations": 2, "points": 20, "n_pivots": 2, "neb_steps": 1, "train_batch": 8,
+                    "detector_images": 10},
     "scorecard": {},
 }
 

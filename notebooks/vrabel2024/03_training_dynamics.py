@@ -50,7 +50,7 @@ torch.manual_seed(0)
 plotting.setup()
 
 # %% [markdown]
-# The `ci` profile follows this book's small CIFAR ResNet trained on 10,000 images for
+# The `ci` profile follows this book's small CIFAR ResNet trained on 5,000 images for
 # three epochs with snapshots after a handful of batches; the `paper` profile follows a
 # ResNet-18 for 30 batches and 30 epochs. At each snapshot, `pairs_per_class` pairs of
 # optimal inputs per class are synthesised from noise (two different seeds) and the

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .bypass import tv1
+from .models import fold_batchnorm
 from .progress import progress
 
 
@@ -36,7 +37,7 @@ def targeted_attack(model: nn.Module, source: torch.Tensor, target: torch.Tensor
     ``stop_below`` (n,). Returns ``x`` (n, C, H, W), ``loss`` (n,) target CE of x,
     ``success`` (n,) bool (predicted class == target) and ``iterations`` (n,).
     """
-    model.eval()
+    model = fold_batchnorm(model)  # frozen copy: no weight gradients, no batch-norm passes
     x = source.clone().requires_grad_(True)
     opt = torch.optim.Adam([x], lr=cfg.lr)
     n = len(source)
@@ -159,7 +160,7 @@ def untargeted_attack(model: nn.Module, x: torch.Tensor, y: torch.Tensor, name: 
     if name not in UNTARGETED:
         raise ValueError(f"unknown attack {name!r}; choose from {UNTARGETED}")
     cfg.validate()
-    model.eval()
+    model = fold_batchnorm(model)
     torch.manual_seed(seed)  # PGD's random start
     if name == "fgsm":
         atk = torchattacks.FGSM(model, eps=cfg.eps)

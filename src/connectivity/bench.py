@@ -100,10 +100,13 @@ def _per_pair_bypass(model, a, c, b, target, cfg, iterations):
 def bench_bypass(model, a, c, target, iterations: int, repeats: int) -> Row:
     from .bypass import BypassConfig, ce_loss, optimise_barriers
 
+    from .models import fold_batchnorm
+
     cfg = BypassConfig(iterations=iterations)
     b = 0.5 * (a + c)
     model.eval()
-    fast = median_time(lambda: optimise_barriers(ce_loss(model, target), a, c, b, cfg, desc="bench bypass"), repeats)
+    folded = fold_batchnorm(model)  # what connect_modes optimises through
+    fast = median_time(lambda: optimise_barriers(ce_loss(folded, target), a, c, b, cfg, desc="bench bypass"), repeats)
     slow = median_time(lambda: _per_pair_bypass(model, a, c, b, target, cfg, iterations), max(1, repeats // 2))
     pairs_it = len(a) * iterations
     return Row("barrier bypass: batched vs per-pair loop", slow / fast, 10.0, "x", True,
@@ -231,14 +234,16 @@ def bench_detectors(trained, train, test, n: int) -> list[Row]:
 # ---------------------------------------------------------------- all
 
 def run(repeats: int = 3, pairs: int = 25, iterations: int = 20, points: int = 1000, n_pivots: int = 16,
-        neb_steps: int = 5, train_batch: int = 128, detector_images: int = 100, profile: str = "ci") -> dict:
-    """Every benchmark row; returns ``{"machine": ..., "rows": [...]}``."""
+        neb_steps: int = 5, train_batch: int = 128, detector_images: int = 100, profile: str = "ci",
+        classifier: dict | None = None, vgg_classifier: dict | None = None) -> dict:
+    """Every benchmark row; returns ``{"machine": ..., "rows": [...]}``. ``classifier``
+    and ``vgg_classifier`` override the measured models' training settings."""
     from . import profiles
     from .data import load_dataset
     from .paths import same_class_pairs
 
     torch.manual_seed(0)
-    trained = profiles.shared_classifier(profile)
+    trained = profiles.shared_classifier(profile, override=classifier)
     model = trained.model.eval()
     test = load_dataset("cifar10", "test")
     idx, target, _ = same_class_pairs(model, test, pairs, seed=0)
@@ -246,10 +251,10 @@ def run(repeats: int = 3, pairs: int = 25, iterations: int = 20, points: int = 1
     rows = [bench_bypass(model, a, c, target, iterations, repeats),
             bench_neb(model, a, c, target, n_pivots, neb_steps, repeats),
             bench_loss_curves(model, a, c, target, points, repeats)]
-    fresh = profiles.shared_classifier(profile).model  # a copy to train on: the cached model stays untouched
+    fresh = profiles.shared_classifier(profile, override=classifier).model  # a copy to train on: the cached model stays untouched
     rows.append(bench_training(fresh, train_batch, repeats))
     rows += book_rows(build_dir() / "timings.json")
-    vgg = profiles.shared_classifier(profile, key="cifar10_vgg")
+    vgg = profiles.shared_classifier(profile, key="cifar10_vgg", override=vgg_classifier)
     rows += bench_detectors(vgg, load_dataset("cifar10", "train"), test, detector_images)
     return {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M"),
             "gpu_rows": "not measured: no GPU in this run" if not torch.cuda.is_available() else "see rows",

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .models import fold_batchnorm
 from .paths import linear_path
 from .progress import progress
 
@@ -123,7 +124,7 @@ def connect_modes(model: nn.Module, a: torch.Tensor, c: torch.Tensor, target: to
     (e.g. the unconstrained optimisation used for untrained networks).
     """
     cfg.validate()
-    model.eval()
+    model = fold_batchnorm(model)  # the same function with fewer passes over memory
     P = len(a)
     vertices = [torch.stack([a[p], c[p]]) for p in range(P)]
     rounds, rounds_to = [], torch.full((P,), -1, dtype=torch.long)

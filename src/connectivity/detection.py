@@ -13,11 +13,13 @@ VGG-16" (LID, Mahalanobis) and "every second one from the third" (spectral).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
@@ -25,6 +27,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
+
+from .models import fold_batchnorm
 
 DETECTORS = ("ours", "lid", "mahalanobis", "inputmfs", "layermfs", "layerpfs")
 # Indices into the list of ReLUs of VGG-16 used by the benchmark's spectral detectors
@@ -264,7 +268,9 @@ def make_classifier(spec: dict):
     ``{"kind": "knn", "k": 5, "weights": "distance"}``; features are standardised first."""
     kind = spec.get("kind")
     if kind == "logistic":
-        clf = LogisticRegression(max_iter=spec.get("max_iter", 1000), C=spec.get("C", 1.0))
+        # the benchmark's scikit-learn defaults (lbfgs, 100 iterations): on spectral features
+        # with far more dimensions than examples it stops before full convergence, as there
+        clf = LogisticRegression(max_iter=spec.get("max_iter", 100), C=spec.get("C", 1.0))
     elif kind == "knn":
         clf = KNeighborsClassifier(n_neighbors=spec["k"], weights=spec.get("weights", "uniform"))
     else:
@@ -287,7 +293,9 @@ def evaluate(clean: np.ndarray, adv: np.ndarray, spec: dict, part: str = "test",
     ytr = np.r_[np.zeros(len(train)), np.ones(len(train))]
     xte = np.concatenate([clean[held], adv[held]])
     yte = np.r_[np.zeros(len(held)), np.ones(len(held))]
-    clf = make_classifier(spec).fit(np.nan_to_num(xtr), ytr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = make_classifier(spec).fit(np.nan_to_num(xtr), ytr)
     xte = np.nan_to_num(xte)
     prob = clf.predict_proba(xte)[:, 1]
     fpr, tpr, _ = roc_curve(yte, prob)
@@ -368,13 +376,13 @@ def run_attacks(trained, test, cfg: BenchmarkConfig, attack_cfg, attacks_to_run:
     from .attacks import untargeted_attack
     from .caching import cached
 
-    model = trained.model
+    model = fold_batchnorm(trained.model)  # same function, faster passes
     idx = select_correct(model, test.x, test.y, cfg.n_images, cfg.seed)
     x, y = test.x[idx], test.y[idx]
     out = {"idx": idx}
     for name in attacks_to_run:
         params = {"model": dataclasses.asdict(trained.config), "images": idx.tolist(), "attack": name,
-                  "settings": dataclasses.asdict(attack_cfg), "algorithm": 1}
+                  "settings": dataclasses.asdict(attack_cfg), "algorithm": 2}
 
         def compute(name=name):
             t0 = time.perf_counter()
@@ -394,7 +402,7 @@ def detector_features(trained, train, test, adv: dict, cfg: BenchmarkConfig, att
 
     from .training import NUM_CLASSES
 
-    model = trained.model
+    model = fold_batchnorm(trained.model)
     k = NUM_CLASSES[trained.config.dataset]
     x = test.x[adv["idx"]]
     g = torch.Generator().manual_seed(cfg.seed + 1)
@@ -423,8 +431,14 @@ def detector_features(trained, train, test, adv: dict, cfg: BenchmarkConfig, att
     }
     clean = {d: timed(d, lambda f=f: f(x), len(x)) for d, f in single.items()}
     maha_clean: dict[float, np.ndarray] = {}
+    n_relus = len(relu_positions(model))
     for name in attacks_to_run:
         ok = adv[name]["success"]
+        if int(ok.sum()) < MIN_PAIRS:  # too few successful adversarials to score: empty features
+            for d in DETECTORS:
+                width = clean[d].shape[1] if d in clean else n_relus
+                feats[d][name] = (np.zeros((0, width), np.float32), np.zeros((0, width), np.float32))
+            continue
         xa = adv[name]["x"][ok]
         for d, f in single.items():
             feats[d][name] = (clean[d][ok.numpy()], timed(d, lambda f=f: f(xa), len(xa)))

@@ -20,6 +20,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from .models import fold_batchnorm
 from .paths import evaluate_path, linear_path, resample
 from .progress import progress
 
@@ -188,7 +189,7 @@ def connect_pairs(tail: torch.nn.Module, z1: torch.Tensor, z2: torch.Tensor, tar
     ``iterations`` (P,) NEB iterations to success (-1 if linear or never), the
     ``linear_eval`` of the segment and the NEB ``result`` (for the non-linear pairs).
     """
-    tail.eval()
+    tail = fold_batchnorm(tail)  # the same function with fewer passes over memory
     lin = linear_path(z1, z2, n_linear)
     lin_eval = evaluate_path(tail, lin, target)
     linear = lin_eval["all_target"]

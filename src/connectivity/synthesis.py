@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .bypass import tv1
+from .models import fold_batchnorm
 from .progress import progress
 
 
@@ -36,7 +37,7 @@ def optimal_inputs(model: nn.Module, target: torch.Tensor, shape: tuple, cfg: Sy
     keeps its best iterate, and is frozen the first time it gets below the threshold.
     Returns ``x`` (n, *shape), ``loss`` (n,) and ``iterations`` (n,) used.
     """
-    model.eval()
+    model = fold_batchnorm(model)  # frozen copy: no weight gradients, no batch-norm passes
     n = len(target)
     g = torch.Generator().manual_seed(seed)
     x = (cfg.init_offset + cfg.init_scale * torch.randn((n, *shape), generator=g)).requires_grad_(True)
@@ -50,33 +51,51 @@ def optimal_inputs(model: nn.Module, target: torch.Tensor, shape: tuple, cfg: Sy
             dx, dy = torch.randint(-cfg.jitter, cfg.jitter + 1, (2,), generator=g).tolist()
             inp = torch.roll(x, shifts=(dx, dy), dims=(-2, -1))
         ce = F.cross_entropy(model(inp), target, reduction="none")
+        if not cfg.jitter:  # ce is the loss of the current iterate: no second forward pass needed
+            with torch.no_grad():
+                _keep_best(x, ce, i, best, best_loss, done, used, cfg.threshold)
+            if bool(done.all()):
+                break
         opt.zero_grad(set_to_none=True)
         (ce + tvw * tv1(x)).sum().backward()
         opt.step()
         with torch.no_grad():
             if cfg.clamp:
                 x.clamp_(0, 1)
-            post = F.cross_entropy(model(x), target, reduction="none")
-            better = (post < best_loss) & ~done
-            best[better] = x[better]
-            best_loss[better] = post[better]
-            newly = ~done & (post < cfg.threshold)
-            used[newly] = i + 1
-            done |= newly
+            if cfg.jitter:  # the loss that counts is that of the unshifted image
+                _keep_best(x, F.cross_entropy(model(x), target, reduction="none"), i + 1, best, best_loss, done,
+                           used, cfg.threshold)
         if bool(done.all()):
             break
+    if not cfg.jitter and not bool(done.all()):  # the last iterate was never evaluated
+        with torch.no_grad():
+            _keep_best(x, F.cross_entropy(model(x), target, reduction="none"), cfg.iterations, best, best_loss,
+                       done, used, cfg.threshold)
     return {"x": best, "loss": best_loss, "iterations": used}
+
+
+def _keep_best(x, loss, iteration, best, best_loss, done, used, threshold) -> None:
+    """Record iterate x (n, *S) with losses (n,) where it beats the best so far; an input
+    whose loss is below the threshold is done (frozen at this iterate)."""
+    better = (loss < best_loss) & ~done
+    best[better] = x[better].detach()
+    best_loss[better] = loss[better].detach()
+    newly = ~done & (loss < threshold)
+    used[newly] = iteration
+    done |= newly
 
 
 def free_barrier_optimiser(model: nn.Module, cfg: SynthesisConfig):
     """Barrier optimiser for :func:`connectivity.bypass.connect_modes` that minimises the
     target CE of the barrier points without any constraint (the study's §4.4 procedure)."""
 
+    frozen = fold_batchnorm(model)
+
     def optimise(a, c, b, target):
         x = b.clone().requires_grad_(True)
         opt = torch.optim.Adam([x], lr=cfg.lr, weight_decay=cfg.weight_decay)
         for _ in progress(range(cfg.iterations), desc="free barrier optimisation"):
-            ce = F.cross_entropy(model(x), target, reduction="none")
+            ce = F.cross_entropy(frozen(x), target, reduction="none")
             if bool((ce < cfg.threshold).all()):
                 break
             opt.zero_grad(set_to_none=True)
