@@ -112,3 +112,18 @@ def test_same_class_pairs_are_correct_distinct_and_spread():
     assert len(set(idx.flatten().tolist())) == 12
     with pytest.raises(ValueError, match="same-class pairs"):
         paths.same_class_pairs(Model(), ds, 100, seed=0)
+
+
+def test_evaluate_linear_equals_evaluate_path_of_the_built_path():
+    from connectivity.models import cifar_resnet
+    from connectivity.paths import evaluate_linear, evaluate_path, linear_path
+
+    torch.manual_seed(0)
+    model = cifar_resnet((1,), width=4).eval()
+    z1, z2 = torch.rand(3, 3, 32, 32), torch.rand(3, 3, 32, 32)
+    target = torch.tensor([1, 4, 7])
+    ref = evaluate_path(model, linear_path(z1, z2, 11), target, batch_size=7)
+    got = evaluate_linear(model, z1, z2, 11, target, batch_size=5)  # batches cut across pairs
+    for key in ("probs", "loss"):
+        torch.testing.assert_close(got[key], ref[key], rtol=1e-5, atol=1e-6)
+    assert torch.equal(got["pred"], ref["pred"]) and torch.equal(got["all_target"], ref["all_target"])

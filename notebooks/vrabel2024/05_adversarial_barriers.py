@@ -41,7 +41,7 @@ from scipy.stats import mannwhitneyu
 
 from connectivity import attacks, bypass as bp, plotting, profiles, scorecard
 from connectivity.data import load_dataset
-from connectivity.paths import evaluate_path, linear_path, same_class_pairs
+from connectivity.paths import evaluate_linear, same_class_pairs
 from connectivity.report import glue
 
 P = profiles.resolve("vrabel2024", profile, adv_pairs_per_class=adv_pairs_per_class, adv_drop=adv_drop,
@@ -103,7 +103,7 @@ plt.show()
 
 # %%
 def barrier_stats(a, c, target):
-    ev = evaluate_path(model, linear_path(a, c, P.adv_steps), target)
+    ev = evaluate_linear(model, a, c, P.adv_steps, target)
     loss = ev["loss"]
     ends = torch.maximum(loss[:, 0], loss[:, -1])
     return pd.DataFrame({"class": target.numpy(), "max": loss.max(1).values.numpy(),

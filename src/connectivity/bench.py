@@ -140,17 +140,20 @@ def bench_neb(model, a, c, target, n_pivots: int, steps: int, repeats: int) -> R
 # ---------------------------------------------------------------- 3. loss curves
 
 def bench_loss_curves(model, a, c, target, points: int, repeats: int, batch_size: int = 2048) -> Row:
-    from .paths import evaluate_path, linear_path
+    from .models import fold_batchnorm
+    from .paths import evaluate_linear, linear_path
+
+    folded = fold_batchnorm(model)  # as the chapters evaluate paths
 
     def curves():
         with torch.no_grad():
-            return evaluate_path(model, linear_path(a, c, points), target, batch_size)["loss"]
+            return evaluate_linear(folded, a, c, points, target, batch_size)["loss"]
 
     flat = linear_path(a, c, points).flatten(0, 1).contiguous()
 
     def raw():
         with torch.no_grad():
-            return [model(flat[i:i + batch_size]) for i in range(0, len(flat), batch_size)]
+            return [folded(flat[i:i + batch_size]) for i in range(0, len(flat), batch_size)]
 
     t_curves, t_raw = median_time(curves, repeats), median_time(raw, repeats)
     return Row("loss curves vs raw inference", 100 * (t_curves / t_raw - 1), 10.0, "% overhead", False,

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from .models import fold_batchnorm
-from .paths import evaluate_path, linear_path, resample
+from .paths import evaluate_linear, evaluate_path, linear_path, resample
 from .progress import progress
 
 
@@ -190,8 +190,7 @@ def connect_pairs(tail: torch.nn.Module, z1: torch.Tensor, z2: torch.Tensor, tar
     ``linear_eval`` of the segment and the NEB ``result`` (for the non-linear pairs).
     """
     tail = fold_batchnorm(tail)  # the same function with fewer passes over memory
-    lin = linear_path(z1, z2, n_linear)
-    lin_eval = evaluate_path(tail, lin, target)
+    lin_eval = evaluate_linear(tail, z1, z2, n_linear, target)
     linear = lin_eval["all_target"]
     todo = (~linear).nonzero().flatten()
     nonlinear = torch.zeros_like(linear)

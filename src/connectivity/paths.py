@@ -49,6 +49,30 @@ def evaluate_path(tail: nn.Module, path: torch.Tensor, target: torch.Tensor, bat
 
 
 @torch.no_grad()
+def evaluate_linear(tail: nn.Module, z1: torch.Tensor, z2: torch.Tensor, n_points: int, target: torch.Tensor,
+                    batch_size: int = 2048) -> dict:
+    """:func:`evaluate_path` of ``linear_path(z1, z2, n_points)`` without building the
+    (P, n_points, *S) tensor: each batch of points is interpolated just before the
+    forward pass, so memory stays at one batch. Same keys and shapes."""
+    if n_points < 2:
+        raise ValueError(f"a path needs at least 2 points, got {n_points}")
+    P = z1.shape[0]
+    total = P * n_points
+    ts = torch.linspace(0, 1, n_points, dtype=z1.dtype, device=z1.device)
+    logits = []
+    for s in range(0, total, batch_size):
+        i = torch.arange(s, min(total, s + batch_size), device=z1.device)
+        p, t = i // n_points, ts[i % n_points].view(-1, *[1] * (z1.dim() - 1))
+        a = z1.index_select(0, p)
+        logits.append(tail(a.add_(t * (z2.index_select(0, p) - a))))
+    logits = torch.cat(logits).view(P, n_points, -1)
+    tgt = target.view(P, 1).expand(P, n_points)
+    loss = F.cross_entropy(logits.reshape(total, -1), tgt.reshape(-1), reduction="none").view(P, n_points)
+    pred = logits.argmax(-1)
+    return {"probs": logits.softmax(-1), "pred": pred, "loss": loss, "all_target": (pred == tgt).all(1)}
+
+
+@torch.no_grad()
 def same_class_pairs(model: nn.Module, ds: Dataset, n_pairs: int, seed: int, classes: list[int] | None = None,
                      batch_size: int = 1000, max_loss: float | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``n_pairs`` pairs of distinct images of the same class, both classified correctly,
