@@ -14,6 +14,12 @@ from typing import Any
 PROFILE_NAMES = ("ci", "paper")
 
 # chapter -> profile -> values. Values may be dicts (one model's settings).
+# The detection benchmark's attack settings (Harder et al. 2021, foolbox 3 defaults);
+# the profiles differ only in the number of C&W steps.
+DETECTION_ATTACKS = {"eps": 0.03, "bim_steps": 10, "bim_rel_stepsize": 0.2, "pgd_steps": 50,
+                     "pgd_rel_stepsize": 0.01 / 0.3, "deepfool_steps": 50, "deepfool_overshoot": 0.02,
+                     "deepfool_candidates": 10, "cw_c": 1.0, "cw_lr": 0.01, "cw_kappa": 0.0}
+
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "classifiers": {
         "ci": {
@@ -112,9 +118,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "det_datasets": ["cifar10", "cifar100"],
             "det_benchmark": {"n_images": 300, "seed": 0, "path_points": 16, "reference_pool": 5000,
                               "gaussian_train": 5000, "lid_k": 20, "lid_batch": 100, "split_seed": 42},
-            "det_attack": {"eps": 0.03, "bim_steps": 10, "bim_rel_stepsize": 0.2, "pgd_steps": 50,
-                           "pgd_rel_stepsize": 0.01 / 0.3, "deepfool_steps": 50, "deepfool_overshoot": 0.02,
-                           "deepfool_candidates": 10, "cw_steps": 50, "cw_c": 1.0, "cw_lr": 0.01, "cw_kappa": 0.0},
+            "det_attack": {**DETECTION_ATTACKS, "cw_steps": 50},
             "det_knn_k": [1, 3, 5, 9, 15, 25], "det_knn_weights": ["uniform", "distance"],
             "evolution_model": dict(dataset="cifar10", arch="cifar_resnet", arch_kwargs={"blocks": [1, 1, 1, 1], "width": 16},
                                     epochs=3, batch_size=512, optimizer="adam", lr=1e-3, weight_decay=0.0,
@@ -154,9 +158,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "det_datasets": ["cifar10", "cifar100"],
             "det_benchmark": {"n_images": 5000, "seed": 0, "path_points": 50, "reference_pool": 50_000,
                               "gaussian_train": 50_000, "lid_k": 20, "lid_batch": 100, "split_seed": 42},
-            "det_attack": {"eps": 0.03, "bim_steps": 10, "bim_rel_stepsize": 0.2, "pgd_steps": 50,
-                           "pgd_rel_stepsize": 0.01 / 0.3, "deepfool_steps": 50, "deepfool_overshoot": 0.02,
-                           "deepfool_candidates": 10, "cw_steps": 1000, "cw_c": 1.0, "cw_lr": 0.01, "cw_kappa": 0.0},
+            "det_attack": {**DETECTION_ATTACKS, "cw_steps": 1000},
             "det_knn_k": [1, 3, 5, 9, 15, 25, 51], "det_knn_weights": ["uniform", "distance"],
             "evolution_model": dict(dataset="cifar10", arch="resnet18", arch_kwargs={},
                                     epochs=30, batch_size=512, optimizer="adam", lr=1e-3, weight_decay=0.0,
