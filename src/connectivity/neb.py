@@ -117,12 +117,13 @@ def run_neb(energy: Callable[[torch.Tensor], torch.Tensor], z1: torch.Tensor, z2
     def full(x):
         return torch.cat([ends[0], x, ends[1]], dim=1)
 
+    with torch.no_grad():  # the endpoints never move: their energies once
+        e_ends = energy(torch.cat(ends, 1).view(P, 2, *shape))
+
     def energies_and_grads(x):
         x = x.detach().requires_grad_(True)
         e_in = energy(x.view(P, cfg.n_pivots, *shape))
         (g,) = torch.autograd.grad(e_in.sum(), x)
-        with torch.no_grad():
-            e_ends = energy(torch.cat(ends, 1).view(P, 2, *shape))
         return torch.cat([e_ends[:, :1], e_in.detach(), e_ends[:, 1:]], 1), g
 
     bar = progress(total=cfg.steps, desc=desc)
