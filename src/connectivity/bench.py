@@ -9,6 +9,7 @@ page runs the same code.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -254,7 +255,7 @@ def run(repeats: int = 3, pairs: int = 25, iterations: int = 20, points: int = 1
     rows = [bench_bypass(model, a, c, target, iterations, repeats),
             bench_neb(model, a, c, target, n_pivots, neb_steps, repeats),
             bench_loss_curves(model, a, c, target, points, repeats)]
-    fresh = profiles.shared_classifier(profile, override=classifier).model  # a copy to train on: the cached model stays untouched
+    fresh = copy.deepcopy(model)  # a copy to train on: the model measured above stays untouched
     rows.append(bench_training(fresh, train_batch, repeats))
     rows += book_rows(build_dir() / "timings.json")
     vgg = profiles.shared_classifier(profile, key="cifar10_vgg", override=vgg_classifier)
