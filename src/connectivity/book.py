@@ -3,10 +3,14 @@
 For every notebook in ``_toc.yml`` (entries under ``book/executed/``), in order:
 jupytext turns ``notebooks/<name>.py`` into a notebook, papermill executes it with
 ``-p profile <profile>`` and a per-cell timeout into ``book/executed/<name>.ipynb``
-(git-ignored), and its wall time is printed and saved to ``_build/timings.json``.
-Then the scorecard is collected and ``jupyter-book build . -W --keep-going``
-renders the executed notebooks. The exit status is non-zero when any notebook or
-the build failed, and the failures are named.
+(git-ignored), and its wall time is printed and saved to ``_build/timings.json``
+(a full run's times apart from those of ``--only`` runs). Each notebook's scorecard
+records replace those of its previous run. Then, for the ``ci`` profile, every
+verdict is compared with ``book/expected_verdicts.yml`` (a changed verdict fails the
+run, listed; ``--accept-verdicts`` records the new ones), every executed page is
+checked for outcome words typed instead of generated, the scorecard is collected
+and ``jupyter-book build . -W --keep-going`` renders the executed notebooks. The
+exit status is non-zero when any of this failed, and the failures are named.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from pathlib import Path
 
 import yaml
 
-from . import scorecard
+from . import prose, scorecard
 from .locations import build_dir, repo_root
-from .profiles import PROFILE_NAMES
+from .settings import PROFILES
 
 EXECUTED = "book/executed/"
+EXPECTED_VERDICTS = "book/expected_verdicts.yml"
 
 
 def toc_notebooks(root: Path) -> list[str]:
@@ -105,13 +110,57 @@ def timing_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def save_timings(rows: list[dict]) -> None:
-    """Merge ``rows`` into ``_build/timings.json`` (one row per notebook)."""
+def load_timings() -> dict:
+    """``{"full": {"profile", "started", "rows"}, "partial": [rows]}`` from
+    ``_build/timings.json``: the last full run's times, and later ``--only`` runs'."""
     path = build_dir() / "timings.json"
-    old = json.loads(path.read_text()) if path.exists() else []
-    merged = {r["notebook"]: r for r in old}
-    merged.update({r["notebook"]: r for r in rows})
-    path.write_text(json.dumps(list(merged.values()), indent=1))
+    data = json.loads(path.read_text()) if path.exists() else {}
+    if not isinstance(data, dict):  # the old format: one list of rows
+        data = {}
+    return {"full": data.get("full", {"profile": None, "started": None, "rows": []}),
+            "partial": data.get("partial", [])}
+
+
+def save_timings(rows: list[dict], full: bool, started: str | None = None, profile: str | None = None) -> None:
+    """Record ``rows``: a full run replaces the full-run times (and forgets partial
+    runs); an ``--only`` run is kept apart, so warm reruns never mix with a cold build."""
+    data = load_timings()
+    if full:
+        if started != data["full"].get("started"):
+            data = {"full": {"profile": profile, "started": started, "rows": []}, "partial": []}
+        merged = {r["notebook"]: r for r in data["full"]["rows"]}
+        merged.update({r["notebook"]: r for r in rows})
+        data["full"]["rows"] = list(merged.values())
+    else:
+        merged = {r["notebook"]: r for r in data["partial"]}
+        merged.update({r["notebook"]: r for r in rows})
+        data["partial"] = list(merged.values())
+    path = build_dir() / "timings.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
+def check_verdicts(root: Path, notebooks: list[str], accept: bool) -> list[str]:
+    """Compare the verdicts of ``notebooks`` with ``book/expected_verdicts.yml``; with
+    ``accept``, write them there instead. Returns the changes (empty: none)."""
+    records = scorecard.load(notebooks)
+    path = root / EXPECTED_VERDICTS
+    if accept:
+        scorecard.write_expected(path, records, notebooks)
+        return []
+    return scorecard.verdict_changes(records, scorecard.load_expected(path), notebooks)
+
+
+def check_prose(root: Path, notebooks: list[str]) -> list[str]:
+    """Typed outcome words (and glued sentences naming no record) in executed pages."""
+    records = scorecard.load(notebooks)
+    problems = []
+    for name in notebooks:
+        path = root / EXECUTED / f"{name}.ipynb"
+        if path.exists():
+            problems += [f"{name}: {p}" for p in prose.check_notebook(path, records)]
+    return problems
 
 
 def stage_mathjax(root: Path) -> None:
@@ -144,15 +193,17 @@ def build(root: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m connectivity.book", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--profile", default="ci", help=f"run profile ({', '.join(PROFILE_NAMES)}; default ci)")
+    ap.add_argument("--profile", default="ci", help=f"run profile ({', '.join(PROFILES)}; default ci)")
     ap.add_argument("--only", nargs="*", metavar="NAME", help="run only notebooks whose name contains NAME")
     ap.add_argument("--no-build", action="store_true", help="execute notebooks but do not build the HTML")
     ap.add_argument("--build-only", action="store_true", help="build from the executed notebooks already there")
     ap.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may run (default 1800)")
     ap.add_argument("--list", action="store_true", help="list the notebooks in _toc.yml order and exit")
+    ap.add_argument("--accept-verdicts", action="store_true",
+                    help=f"write the verdicts of this run into {EXPECTED_VERDICTS} instead of comparing")
     args = ap.parse_args(argv)
-    if args.profile not in PROFILE_NAMES:
-        ap.error(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    if args.profile not in PROFILES:
+        ap.error(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)}")
     root = repo_root()
     names = toc_notebooks(root)
     if args.list:
@@ -160,21 +211,37 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     chosen = select(names, args.only)
     rows: list[dict] = []
+    full = not args.only
+    started = time.strftime("%Y-%m-%dT%H:%M:%S")
     if not args.build_only:
-        if not args.only:
+        if full:
             scorecard.clear()  # a full run starts from an empty scorecard
         for i, name in enumerate(chosen, 1):
             print(f"[{i}/{len(chosen)}] {name} (profile {args.profile}) ...", flush=True)
             row = execute(name, root, args.profile, args.cell_timeout)
             rows.append(row)
-            save_timings([row])
+            save_timings([row], full=full, started=started, profile=args.profile)
             print(f"    {row['status']} in {row['seconds']:.1f} s {row['error']}", flush=True)
         print("\nNotebook wall times\n" + timing_table(rows), flush=True)
-    scorecard.collect()
+    scorecard.collect(names)
     failed = [r["notebook"] for r in rows if r["status"] != "ok"]
     status = 0
     if failed:
         print(f"\nFAILED notebooks: {', '.join(failed)} (see book/executed/<name>.ipynb)", flush=True)
+        status = 1
+    ran = [r["notebook"] for r in rows if r["status"] == "ok"]
+    if ran and args.profile == "ci":
+        changes = check_verdicts(root, ran, args.accept_verdicts)
+        if args.accept_verdicts:
+            print(f"\nverdicts of {len(ran)} notebook(s) written to {EXPECTED_VERDICTS}", flush=True)
+        elif changes:
+            print(f"\nVERDICTS CHANGED against {EXPECTED_VERDICTS} ({len(changes)}):\n  " + "\n  ".join(changes)
+                  + "\nIf the change is intended, rerun with --accept-verdicts and commit the file with the reason.",
+                  flush=True)
+            status = 1
+    problems = check_prose(root, ran)
+    if problems:
+        print(f"\nPROSE NOT FOLLOWING THE NUMBERS ({len(problems)}):\n  " + "\n  ".join(problems), flush=True)
         status = 1
     if not args.no_build:
         missing = [n for n in names if not (root / EXECUTED / f"{n}.ipynb").exists()]

@@ -1,113 +1,312 @@
 """The reproduction scorecard: every number the book compares with a paper.
 
-Notebooks call :func:`record`; each record is written as one JSON file under
-``_build/scorecard/records/`` (a rerun of a notebook overwrites its records), and
-:func:`collect` gathers them into ``_build/scorecard.json``, which the
-"Reproduction scorecard" page shows. The verdict is computed, never typed:
+A notebook records what it computed with one of five calls; the verdict is
+computed, never typed:
 
-* ``no paper value`` - the paper gives no number to compare with;
-* ``reproduced``     - |reproduced - paper| <= tolerance (booleans/strings: equal);
-* ``differs``        - otherwise.
+==================  ==============  ==================================================
+call                kind            verdict
+==================  ==============  ==================================================
+:func:`compare`     quantitative    ``reproduced`` if |this book - paper| <= tolerance
+                                    (a :class:`~connectivity.stats.Tolerance` with its
+                                    basis), else ``differs``
+:func:`test`        qualitative     the paper's direction at 5 %: ``reproduced``, the
+                                    opposite direction significant: ``differs``, else
+                                    ``not significant`` (test and p-value recorded)
+:func:`check`       check           a quantity true by construction: ``check`` when it
+                                    holds, ``failed`` when not; never counted as
+                                    reproduction
+:func:`measure`     measurement     ``no paper value`` (our measurements, extensions)
+:func:`fail`        (the claim's)   ``failed``: the procedure did not reach its goal
+                                    (modes not found, a model collapsed), so there is
+                                    no number to compare
+==================  ==============  ==================================================
+
+Paper values come from :mod:`connectivity.papers` by the record's id. Records are
+scoped by run: the book runner sets ``CONNECTIVITY_NOTEBOOK`` and each notebook's
+records go to ``_build/scorecard/runs/<notebook>/`` (replaced when that notebook is
+run again); a notebook run by hand (Jupyter, papermill) writes to
+``_build/scorecard/interactive/``, which the book never reads. :func:`collect`
+gathers the runs of the book's notebooks into ``_build/scorecard.json``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
+import shutil
+from dataclasses import dataclass, field
 from numbers import Number
+from pathlib import Path
 from typing import Any
 
 from .locations import build_dir
+from .stats import ALPHA, TestResult, Tolerance
 
-VERDICTS = ("reproduced", "differs", "no paper value")
+VERDICTS = ("reproduced", "differs", "not significant", "failed", "check", "no paper value")
+KINDS = ("quantitative", "qualitative", "check", "measurement")
 
 # The chapter of a record is the first component of its id.
 CHAPTERS = {"models": "The classifiers", "lancione": "Lancione", "gu2023": "Gu & Borovykh 2023",
             "vrabel2024": "Vrabel et al. 2024"}
 
-
-from .report import plain as _plain
-
-
-def verdict(reproduced: Any, paper: Any = None, tolerance: float | None = None) -> str:
-    """Compare a reproduced value with the paper's, see the module docstring."""
-    reproduced, paper = _plain(reproduced), _plain(paper)
-    if paper is None:
-        return "no paper value"
-    if isinstance(paper, bool) or isinstance(reproduced, bool) or isinstance(paper, str):
-        return "reproduced" if reproduced == paper else "differs"
-    if isinstance(reproduced, str):  # e.g. "inf": not a finite number, cannot match
-        return "differs"
-    if not isinstance(paper, Number) or not isinstance(reproduced, Number):
-        raise TypeError(f"cannot compare {reproduced!r} with {paper!r}")
-    if reproduced != reproduced:  # NaN never reproduces anything
-        return "differs"
-    if tolerance is None:
-        raise ValueError("a numeric paper value needs a tolerance")
-    if tolerance < 0:
-        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
-    return "reproduced" if abs(reproduced - paper) <= tolerance + 1e-12 else "differs"
+# records written by this process (for a chapter's "What reproduced here" table)
+SESSION: list[Record] = []
 
 
-def _records_dir():
-    return build_dir("scorecard", "records")
+def plain(value: Any) -> Any:
+    """numpy / torch scalars as Python numbers; infinities as strings (JSON-safe)."""
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 0) == 0:
+        value = value.item()
+    if isinstance(value, float) and math.isinf(value):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
 
 
-def record(id: str, description: str, reproduced: Any, paper: Any = None, tolerance: float | None = None,
-           unit: str = "", note: str = "", **extra: Any) -> dict:
-    """Record one reproduced number (and the paper's, if it has one).
+@dataclass(frozen=True)
+class Record:
+    """One row of the scorecard."""
 
-    ``id`` is dotted, its first component the chapter (``gu2023.table1...``).
-    Extra keyword arguments (e.g. ``sd=``, ``n=``) are stored with the record.
-    Returns the record, with its computed ``verdict``.
-    """
-    if not id or any(c in id for c in "/\\ "):
-        raise ValueError(f"bad scorecard id {id!r}")
-    reproduced, paper = _plain(reproduced), _plain(paper)
-    if isinstance(reproduced, float) and math.isinf(reproduced):
-        reproduced = str(reproduced)
-    rec = {
-        "id": id,
-        "chapter": CHAPTERS.get(id.split(".")[0], id.split(".")[0]),
-        "description": description,
-        "paper": paper,
-        "reproduced": reproduced,
-        "tolerance": tolerance,
-        "unit": unit,
-        "note": note,
-        "verdict": verdict(reproduced, paper, tolerance),
-        "notebook": os.environ.get("CONNECTIVITY_NOTEBOOK", "interactive"),
-        **{k: _plain(v) for k, v in extra.items()},
-    }
-    path = _records_dir() / f"{id}.json"
+    id: str
+    kind: str
+    verdict: str
+    description: str
+    reproduced: Any
+    paper: Any = None
+    where: str = ""  # in the paper
+    metric: str = ""
+    unit: str = ""
+    tolerance: float | None = None
+    tolerance_basis: str = ""
+    test: str = ""
+    p_value: float | None = None
+    p_opposite: float | None = None
+    effect: float | None = None
+    effect_name: str = ""
+    n: str = ""
+    note: str = ""
+    section: str = ""  # heading of the book's section that computes it
+    notebook: str = "interactive"
+    chapter: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.id}: unknown kind {self.kind!r}")
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"{self.id}: unknown verdict {self.verdict!r}")
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @property
+    def counts_as_reproduction(self) -> bool:
+        return self.kind in ("quantitative", "qualitative")
+
+
+def _check_id(id: str) -> None:
+    if not id or any(c in id for c in "/\\ ") or id.split(".")[0] not in CHAPTERS:
+        raise ValueError(f"bad scorecard id {id!r}: dotted, no spaces, first part one of {list(CHAPTERS)}")
+
+
+def _paper(id: str, kind: str):
+    from .papers import paper_value
+
+    pv = paper_value(id)
+    if pv.kind != kind:
+        raise ValueError(f"{id}: the paper value is {pv.kind}, recorded as {kind}")
+    return pv
+
+
+def _finite_number(x: Any) -> bool:
+    return isinstance(x, Number) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def compare(id: str, reproduced: Any, tolerance: Tolerance, *, n: int | str | None = None, note: str = "",
+            section: str = "", **extra: Any) -> Record:
+    """A number against the paper's (``connectivity.papers``), within ``tolerance``."""
+    _check_id(id)
+    if not isinstance(tolerance, Tolerance):
+        raise TypeError(f"{id}: the tolerance must be a stats.Tolerance (a width with its basis)")
+    pv = _paper(id, "quantitative")
+    value = plain(reproduced)
+    ok = _finite_number(value) and abs(value - pv.value) <= tolerance.value + 1e-12
+    return _write(Record(id=id, kind="quantitative", verdict="reproduced" if ok else "differs",
+                         description=pv.claim, reproduced=value, paper=pv.value, where=pv.where, metric=pv.metric,
+                         unit=pv.unit, tolerance=tolerance.value, tolerance_basis=tolerance.basis,
+                         n="" if n is None else str(n), note=note, section=section, extra=plain(extra)))
+
+
+def test(id: str, result: TestResult, *, reproduced: Any = None, note: str = "", section: str = "",
+         alpha: float = ALPHA, **extra: Any) -> Record:
+    """A qualitative claim of the paper decided by ``result`` (a one-sided test at
+    ``alpha``). ``reproduced`` is what to show in the table (default: the effect)."""
+    _check_id(id)
+    pv = _paper(id, "qualitative")
+    verdict = result.verdict(alpha)
+    if pv.value is False and verdict != "not significant":
+        # the paper's own data contradict the claim: the book reproduces the paper when it
+        # finds the same contradiction
+        verdict = "reproduced" if verdict == "differs" else "differs"
+    shown = plain(result.effect if reproduced is None else reproduced)
+    return _write(Record(id=id, kind="qualitative", verdict=verdict, description=pv.claim, reproduced=shown,
+                         paper=pv.value, where=pv.where, metric=pv.metric, unit=pv.unit, test=result.test,
+                         p_value=result.p_value, p_opposite=result.p_opposite, effect=result.effect,
+                         effect_name=result.effect_name, n=result.n, note=note, section=section,
+                         extra=plain(extra)))
+
+
+def check(id: str, description: str, value: Any, holds: bool, reason: str, *, note: str = "",
+          section: str = "", **extra: Any) -> Record:
+    """A quantity true by construction (``reason`` says why): shown apart, never
+    counted as reproduction; ``failed`` if it does not hold (a bug)."""
+    _check_id(id)
+    return _write(Record(id=id, kind="check", verdict="check" if holds else "failed", description=description,
+                         reproduced=plain(value), note=f"{reason}. {note}".strip().rstrip("."), section=section,
+                         extra=plain(extra)))
+
+
+def measure(id: str, description: str, value: Any, *, unit: str = "", note: str = "", section: str = "",
+            **extra: Any) -> Record:
+    """A number of our own, with no paper value to compare with."""
+    _check_id(id)
+    return _write(Record(id=id, kind="measurement", verdict="no paper value", description=description,
+                         reproduced=plain(value), unit=unit, note=note, section=section, extra=plain(extra)))
+
+
+def fail(id: str, reason: str, *, description: str = "", section: str = "", **extra: Any) -> Record:
+    """The procedure behind ``id`` did not reach its goal: verdict ``failed``, no value."""
+    _check_id(id)
+    from .papers import all_values
+
+    pv = all_values().get(id)
+    kind = pv.kind if pv else "measurement"
+    return _write(Record(id=id, kind=kind, verdict="failed", description=description or (pv.claim if pv else id),
+                         reproduced=None, paper=pv.value if pv else None, where=pv.where if pv else "",
+                         metric=pv.metric if pv else "", unit=pv.unit if pv else "", note=reason, section=section,
+                         extra=plain(extra)))
+
+
+def current_notebook() -> str:
+    return os.environ.get("CONNECTIVITY_NOTEBOOK", "interactive")
+
+
+def _slug(notebook: str) -> str:
+    return notebook.replace("/", "__")
+
+
+def records_dir(notebook: str | None = None) -> Path:
+    """Where the records of ``notebook`` (default: the running one) are kept."""
+    nb = notebook or current_notebook()
+    if nb == "interactive":
+        return build_dir("scorecard", "interactive")
+    return build_dir("scorecard", "runs", _slug(nb))
+
+
+def _write(rec: Record) -> Record:
+    nb = current_notebook()
+    rec = dataclasses.replace(rec, notebook=nb, chapter=CHAPTERS[rec.id.split(".")[0]])
+    path = records_dir(nb) / f"{rec.id}.json"
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(rec, indent=1))
+    tmp.write_text(json.dumps(rec.as_dict(), indent=1, default=str))
     os.replace(tmp, path)
+    SESSION[:] = [r for r in SESSION if r.id != rec.id] + [rec]
     return rec
 
 
 def clear(notebook: str | None = None) -> None:
-    """Delete the records (of one notebook, or all) before a fresh run."""
-    for path in _records_dir().glob("*.json"):
-        if notebook is None or json.loads(path.read_text()).get("notebook") == notebook:
-            path.unlink()
+    """Delete the records of one notebook's run (or of every run) before a fresh run."""
+    target = build_dir("scorecard", "runs") / _slug(notebook) if notebook else build_dir("scorecard", "runs")
+    if target.exists():
+        shutil.rmtree(target)
 
 
-def collect() -> list[dict]:
-    """Gather every record into ``_build/scorecard.json``; returns them sorted by id."""
-    recs = sorted((json.loads(p.read_text()) for p in _records_dir().glob("*.json")), key=lambda r: r["id"])
+def load(notebooks: list[str] | None = None) -> list[Record]:
+    """The records of the given notebooks' last runs (default: every run), sorted by id."""
+    runs = build_dir("scorecard", "runs")
+    folders = [runs / _slug(n) for n in notebooks] if notebooks is not None else sorted(runs.iterdir())
+    recs = [Record(**json.loads(p.read_text())) for f in folders if f.is_dir() for p in sorted(f.glob("*.json"))]
+    return sorted(recs, key=lambda r: r.id)
+
+
+def collect(notebooks: list[str] | None = None) -> list[Record]:
+    """Gather the records of ``notebooks`` (default: those of the book's ``_toc.yml``)
+    into ``_build/scorecard.json``; returns them sorted by id."""
+    if notebooks is None:
+        notebooks = book_notebooks()
+    recs = load(notebooks)
     out = build_dir() / "scorecard.json"
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(recs, indent=1))
+    tmp.write_text(json.dumps([r.as_dict() for r in recs], indent=1, default=str))
     os.replace(tmp, out)
     return recs
 
 
-def as_dataframe(records: list[dict] | None = None):
-    """The records as a pandas table (for the scorecard page)."""
+def book_notebooks() -> list[str] | None:
+    """The notebooks of the book's ``_toc.yml`` (``None`` if there is no toc)."""
+    from .locations import repo_root
+
+    root = repo_root()
+    if not (root / "_toc.yml").is_file():
+        return None
+    from .book import toc_notebooks
+
+    return toc_notebooks(root)
+
+
+# --- the regression guard: verdicts expected of the ci profile -------------------------
+
+def load_expected(path: Path) -> dict[str, dict[str, str]]:
+    """``{notebook: {record id: verdict}}`` from ``book/expected_verdicts.yml``."""
+    import yaml
+
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text()) or {}
+    return {str(nb): {str(k): str(v) for k, v in (ids or {}).items()} for nb, ids in data.items()}
+
+
+def verdict_changes(records: list[Record], expected: dict[str, dict[str, str]], notebooks: list[str]) -> list[str]:
+    """One line for every difference between the verdicts of ``notebooks``' records and
+    the expected ones: a changed verdict, a new record, a record no longer written."""
+    lines = []
+    for nb in notebooks:
+        got = {r.id: r for r in records if r.notebook == nb}
+        want = expected.get(nb, {})
+        for id, rec in sorted(got.items()):
+            if id not in want:
+                lines.append(f"{nb}: new record {id} ({rec.verdict})")
+            elif want[id] != rec.verdict:
+                lines.append(f"{nb}: verdict of {id} changed from {want[id]} to {rec.verdict} "
+                             f"(this book {rec.reproduced!r}, paper {rec.paper!r})")
+        lines += [f"{nb}: record {id} (expected {v}) was not written" for id, v in sorted(want.items())
+                  if id not in got]
+    return lines
+
+
+def write_expected(path: Path, records: list[Record], notebooks: list[str]) -> None:
+    """Replace the expected verdicts of ``notebooks`` by those of ``records``."""
+    import yaml
+
+    data = load_expected(path)
+    for nb in notebooks:
+        data[nb] = {r.id: r.verdict for r in records if r.notebook == nb}
+    header = ("# The verdict of every scorecard record in the ci profile, by notebook. `make book` fails\n"
+              "# when one changes; update with `python -m connectivity.book --accept-verdicts` in a\n"
+              "# reviewed commit that says why.\n")
+    body = yaml.safe_dump({nb: dict(sorted(ids.items())) for nb, ids in sorted(data.items())}, sort_keys=False,
+                          allow_unicode=True, width=120)
+    path.write_text(header + body)
+
+
+def as_dataframe(records: list[Record] | None = None):
+    """The records as a pandas table."""
     import pandas as pd
 
     recs = collect() if records is None else records
-    cols = ["chapter", "id", "description", "paper", "reproduced", "tolerance", "verdict", "note"]
-    return pd.DataFrame(recs, columns=cols) if recs else pd.DataFrame(columns=cols)
+    return pd.DataFrame([r.as_dict() for r in recs])

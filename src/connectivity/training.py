@@ -43,6 +43,9 @@ class TrainConfig:
     train_subset: int | None = None  # first n training images (after a seeded shuffle)
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        self.validate()
+
     def validate(self) -> None:
         from .data import check_name
         from .models import ARCHITECTURES

@@ -1,0 +1,83 @@
+"""What the papers report, as data: one module per paper.
+
+Every number or qualitative claim that the book compares with is a
+:class:`PaperValue` in the ``VALUES`` of its paper's module
+(:mod:`.gu2023`, :mod:`.vrabel2024`, :mod:`.lancione`), with the metric's exact
+definition and where in the paper it stands. Notebooks, the scorecard and the
+tests read them from here: no paper number is typed in a notebook.
+
+>>> from connectivity.papers import paper_value
+>>> paper_value("gu2023.table1.original.linear").value   # doctest: +SKIP
+19
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Literal
+
+PAPER_MODULES = ("gu2023", "vrabel2024", "lancione")
+
+Kind = Literal["quantitative", "qualitative"]
+
+
+@dataclass(frozen=True)
+class PaperValue:
+    """One number (``quantitative``) or directional claim (``qualitative``) of a paper.
+
+    ``value`` is the number for a quantitative value; for a qualitative claim it is
+    ``True`` when the paper asserts the claim (``claim`` says it in words) and
+    ``False`` when the paper's own data contradict it.
+    """
+
+    id: str  # the scorecard id of the record that compares with it
+    claim: str  # what is claimed or measured, in words
+    value: float | int | bool
+    metric: str  # the exact definition of the quantity
+    where: str  # table, figure or section of the paper
+    kind: Kind = "quantitative"
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("quantitative", "qualitative"):
+            raise ValueError(f"{self.id}: kind must be quantitative or qualitative, not {self.kind!r}")
+        if self.kind == "qualitative" and not isinstance(self.value, bool):
+            raise ValueError(f"{self.id}: a qualitative claim's value is True or False")
+        if self.kind == "quantitative" and isinstance(self.value, bool):
+            raise ValueError(f"{self.id}: a quantitative value must be a number")
+
+
+def index(values: list[PaperValue]) -> dict[str, PaperValue]:
+    """``{id: value}``, refusing duplicate ids."""
+    out: dict[str, PaperValue] = {}
+    for v in values:
+        if v.id in out:
+            raise ValueError(f"duplicate paper value id {v.id!r}")
+        out[v.id] = v
+    return out
+
+
+def all_values() -> dict[str, PaperValue]:
+    """Every paper value of every paper module, by id."""
+    out: dict[str, PaperValue] = {}
+    for name in PAPER_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"{__name__}.{name}":
+                continue  # that paper has no values module yet
+            raise
+        out.update(getattr(module, "VALUES", {}))
+    return out
+
+
+def paper_value(id: str) -> PaperValue:
+    """The paper value recorded under ``id`` (a ``KeyError`` names the near ids)."""
+    values = all_values()
+    if id not in values:
+        import difflib
+
+        near = difflib.get_close_matches(id, list(values), n=3)
+        raise KeyError(f"no paper value {id!r} in connectivity.papers; near: {near}")
+    return values[id]

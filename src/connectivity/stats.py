@@ -1,0 +1,171 @@
+"""Tolerances with a stated basis, and the tests that decide qualitative claims.
+
+A quantitative record compares ``|reproduced - paper| <= tolerance``; the
+:class:`Tolerance` carries *why* it has that width (a spread measured in the
+build, a standard error, or a stated modelling reason). A qualitative claim is
+decided by a one-sided test at 5 %: :class:`TestResult` holds the p-values in the
+paper's direction and in the opposite one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Half-width of the band around the paper's value, and its basis in words."""
+
+    value: float
+    basis: str
+
+    def __post_init__(self) -> None:
+        if not (self.value >= 0 and math.isfinite(self.value)):
+            raise ValueError(f"a tolerance must be finite and >= 0, got {self.value}")
+        if not self.basis.strip():
+            raise ValueError("a tolerance needs its basis")
+
+    @classmethod
+    def spread(cls, samples, k: float = 2.0, what: str = "seeds") -> Tolerance:
+        """``k`` sample standard deviations of repeated runs measured in this build."""
+        a = np.asarray(samples, dtype=float)
+        if a.size < 2:
+            raise ValueError("a spread needs at least two samples")
+        sd = float(a.std(ddof=1))
+        return cls(k * sd, f"{k:g} × SD of {a.size} {what} measured in this build (SD {sd:.3g})")
+
+    @classmethod
+    def standard_error(cls, se: float, k: float = 2.0, what: str = "standard error") -> Tolerance:
+        return cls(k * float(se), f"{k:g} × {what} ({float(se):.3g})")
+
+    @classmethod
+    def binomial(cls, p: float, n: int, k: float = 2.0, count: bool = False) -> Tolerance:
+        """``k`` binomial standard errors of a fraction ``p`` of ``n`` (of a count if
+        ``count``); ``p`` is clipped to [1/n, 1 - 1/n] so a 0 or 1 still has a width."""
+        if n < 1:
+            raise ValueError("n must be >= 1")
+        q = min(max(float(p), 1.0 / n), 1.0 - 1.0 / n) if n > 1 else 0.5
+        se = math.sqrt(q * (1 - q) / n)
+        if count:
+            return cls(k * se * n, f"{k:g} × binomial SE of a count of {n} pairs ({se * n:.2g} pairs)")
+        return cls(k * se, f"{k:g} × binomial SE of a fraction of {n} ({se:.2g})")
+
+    @classmethod
+    def auc(cls, auc: float, n_pos: int, n_neg: int, k: float = 2.0, scale: float = 1.0) -> Tolerance:
+        """``k`` Hanley–McNeil (1982) standard errors of an AUC (``scale=100`` for percent)."""
+        se = hanley_mcneil_se(auc / scale, n_pos, n_neg) * scale
+        return cls(k * se, f"{k:g} × Hanley–McNeil SE of the AUC ({n_pos}+{n_neg} test samples; SE {se:.2g})")
+
+    @classmethod
+    def stated(cls, value: float, reason: str) -> Tolerance:
+        """A width set by a modelling reason (say which)."""
+        return cls(float(value), f"stated: {reason}")
+
+
+def hanley_mcneil_se(auc: float, n_pos: int, n_neg: int) -> float:
+    """Standard error of an AUC (Hanley & McNeil 1982, eq. 2), AUC in [0, 1]."""
+    a = min(max(float(auc), 1e-6), 1 - 1e-6)
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    var = (a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a)) / (n_pos * n_neg)
+    return math.sqrt(max(var, 0.0))
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A one-sided test of a paper's directional claim.
+
+    ``p_value`` tests the paper's direction, ``p_opposite`` the other one;
+    ``effect`` is a signed effect size in the paper's direction (positive = as the
+    paper says), described by ``effect_name``.
+    """
+
+    test: str
+    p_value: float
+    p_opposite: float
+    effect: float
+    effect_name: str
+    n: str = ""
+
+    def verdict(self, alpha: float = ALPHA) -> str:
+        if self.p_value < alpha:
+            return "reproduced"
+        if self.p_opposite < alpha:
+            return "differs"
+        return "not significant"
+
+
+def mann_whitney_greater(larger, smaller) -> TestResult:
+    """Claim: values of ``larger`` tend to exceed those of ``smaller``. Effect: the
+    common-language effect size P(X > Y) + P(X = Y)/2 minus 1/2."""
+    from scipy.stats import mannwhitneyu
+
+    x, y = np.asarray(larger, float), np.asarray(smaller, float)
+    if len(x) < 2 or len(y) < 2:
+        raise ValueError("Mann–Whitney needs at least two values per group")
+    greater = mannwhitneyu(x, y, alternative="greater")
+    less = mannwhitneyu(x, y, alternative="less")
+    cles = float(greater.statistic) / (len(x) * len(y))
+    return TestResult("one-sided Mann–Whitney U", float(greater.pvalue), float(less.pvalue), cles - 0.5,
+                      "P(X>Y) − ½", f"{len(x)} vs {len(y)}")
+
+
+def wilcoxon_greater(differences) -> TestResult:
+    """Claim: paired ``differences`` are positive (Wilcoxon signed-rank). Effect: median."""
+    from scipy.stats import wilcoxon
+
+    d = np.asarray(differences, float)
+    if np.count_nonzero(d) < 2:
+        return TestResult("one-sided Wilcoxon signed-rank", 1.0, 1.0, float(np.median(d)) if d.size else 0.0,
+                          "median difference", f"{d.size} pairs")
+    greater = wilcoxon(d, alternative="greater")
+    less = wilcoxon(d, alternative="less")
+    return TestResult("one-sided Wilcoxon signed-rank", float(greater.pvalue), float(less.pvalue),
+                      float(np.median(d)), "median difference", f"{d.size} pairs")
+
+
+def binomial_greater(successes: int, n: int, p0: float) -> TestResult:
+    """Claim: the success rate exceeds ``p0`` (exact binomial test). Effect: rate − p0."""
+    from scipy.stats import binomtest
+
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    greater = binomtest(successes, n, p0, alternative="greater").pvalue
+    less = binomtest(successes, n, p0, alternative="less").pvalue
+    return TestResult(f"one-sided exact binomial vs {p0:g}", float(greater), float(less), successes / n - p0,
+                      f"rate − {p0:g}", f"{successes}/{n}")
+
+
+def spearman_increasing(x, y) -> TestResult:
+    """Claim: ``y`` increases with ``x`` (Spearman's rank correlation). Effect: rho."""
+    from scipy.stats import spearmanr
+
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) < 3:
+        raise ValueError("a trend needs at least three points")
+    greater = spearmanr(x, y, alternative="greater")
+    less = spearmanr(x, y, alternative="less")
+    rho = float(greater.statistic) if np.isfinite(greater.statistic) else 0.0
+    pg = float(greater.pvalue) if np.isfinite(greater.pvalue) else 1.0
+    pl = float(less.pvalue) if np.isfinite(less.pvalue) else 1.0
+    return TestResult("one-sided Spearman rank correlation", pg, pl, rho, "Spearman ρ", f"{len(x)} points")
+
+
+def bootstrap_mean_greater(x, y=None, n_boot: int = 10_000, seed: int = 0) -> TestResult:
+    """Claim: mean(x) > mean(y) (or mean(x) > 0 without ``y``), by a percentile
+    bootstrap; p is the bootstrap fraction on the wrong side. Effect: the difference."""
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x, float)
+    y = None if y is None else np.asarray(y, float)
+    bx = rng.choice(x, (n_boot, len(x))).mean(1)
+    diff = bx - (rng.choice(y, (n_boot, len(y))).mean(1) if y is not None else 0.0)
+    observed = float(x.mean() - (y.mean() if y is not None else 0.0))
+    p = float((np.sum(diff <= 0) + 1) / (n_boot + 1))
+    p_opp = float((np.sum(diff >= 0) + 1) / (n_boot + 1))
+    n = f"{len(x)}" + (f" vs {len(y)}" if y is not None else "")
+    return TestResult(f"one-sided percentile bootstrap ({n_boot} resamples)", p, p_opp, observed,
+                      "difference of means", n)
