@@ -60,10 +60,23 @@ plotting.setup()
 # their checksums and cached decoded ({numref}`fig-cifar-examples`).
 
 # %% tags=["hide-input"]
-data = {name: (load_dataset(name, "train"), load_dataset(name, "test")) for name in ("cifar10", "cifar100")}
-pd.DataFrame([{"dataset": n, "train": len(tr), "test": len(te), "classes": tr.num_classes,
-               "image": "×".join(map(str, tr.x.shape[1:])), "source": tr.source}
-              for n, (tr, te) in data.items()]).set_index("dataset")
+data = {
+    name: (load_dataset(name, "train"), load_dataset(name, "test"))
+    for name in ("cifar10", "cifar100")
+}
+pd.DataFrame(
+    [
+        {
+            "dataset": n,
+            "train": len(tr),
+            "test": len(te),
+            "classes": tr.num_classes,
+            "image": "×".join(map(str, tr.x.shape[1:])),
+            "source": tr.source,
+        }
+        for n, (tr, te) in data.items()
+    ]
+).set_index("dataset")
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Random CIFAR-10 test images with their labels.", "name": "fig-cifar-examples"}}
 test10 = data["cifar10"][1]
@@ -78,9 +91,27 @@ fig = plotting.image_grid(test10.x[idx], [test10.classes[i] for i in test10.y[id
 # table lists the configurations of this build.
 
 # %% tags=["remove-input"]
-pd.DataFrame([{"model": k, **{f: getattr(c, f) for f in ("dataset", "arch", "arch_kwargs", "epochs",
-                                                           "batch_size", "optimizer", "lr", "schedule")}}
-              for k, c in configs(settings).items()]).set_index("model")
+pd.DataFrame(
+    [
+        {
+            "model": k,
+            **{
+                f: getattr(c, f)
+                for f in (
+                    "dataset",
+                    "arch",
+                    "arch_kwargs",
+                    "epochs",
+                    "batch_size",
+                    "optimizer",
+                    "lr",
+                    "schedule",
+                )
+            },
+        }
+        for k, c in configs(settings).items()
+    ]
+).set_index("model")
 
 # %% tags=["remove-cell"]
 trained = {key: train_classifier(cfg) for key, cfg in configs(settings).items()}
@@ -89,16 +120,30 @@ trained = {key: train_classifier(cfg) for key, cfg in configs(settings).items()}
 fig = plotting.training_curves({k: t.history for k, t in trained.items()})
 
 # %% tags=["remove-input"]
-pd.DataFrame([{"model": k, "parameters": sum(p.numel() for p in t.model.parameters()),
-               "epochs": t.config.epochs, "train time (s)": round(sum(t.history["seconds"]), 1),
-               "test accuracy": round(t.test_accuracy, 4)} for k, t in trained.items()]).set_index("model")
+pd.DataFrame(
+    [
+        {
+            "model": k,
+            "parameters": sum(p.numel() for p in t.model.parameters()),
+            "epochs": t.config.epochs,
+            "train time (s)": round(sum(t.history["seconds"]), 1),
+            "test accuracy": round(t.test_accuracy, 4),
+        }
+        for k, t in trained.items()
+    ]
+).set_index("model")
 
 # %% tags=["remove-cell"]
 for key, t in trained.items():
     glue(f"{key}_acc", 100 * t.test_accuracy)
-    scorecard.measure(f"models.{key}.accuracy", f"{key} test accuracy ({settings.profile} profile)",
-                      round(t.test_accuracy, 4), unit="fraction", section="Training",
-                      note="the papers report no test accuracy for their models")
+    scorecard.measure(
+        f"models.{key}.accuracy",
+        f"{key} test accuracy ({settings.profile} profile)",
+        round(t.test_accuracy, 4),
+        unit="fraction",
+        section="Training",
+        note="the papers report no test accuracy for their models",
+    )
 
 # %% [markdown]
 # Test accuracy ({numref}`fig-training-curves`): CIFAR-10 ResNet
@@ -118,9 +163,12 @@ fig = plotting.confusion_matrix_plot(test10.y, pred10, test10.classes)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Misclassified CIFAR-10 test images, true → predicted class.", "name": "fig-misclassified"}}
 wrong = torch.nonzero(pred10 != test10.y).flatten()
-wrong = wrong[torch.randperm(len(wrong), generator=torch.Generator().manual_seed(0))[: settings.n_examples]]
-fig = plotting.image_grid(test10.x[wrong], [f"{test10.classes[test10.y[i]]}→{test10.classes[pred10[i]]}"
-                                            for i in wrong])
+wrong = wrong[
+    torch.randperm(len(wrong), generator=torch.Generator().manual_seed(0))[: settings.n_examples]
+]
+fig = plotting.image_grid(
+    test10.x[wrong], [f"{test10.classes[test10.y[i]]}→{test10.classes[pred10[i]]}" for i in wrong]
+)
 plt.show()
 
 # %% [markdown]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -42,7 +43,7 @@ def toc_notebooks(root: Path) -> list[str]:
         if isinstance(node, dict):
             f = node.get("file") or node.get("root")
             if isinstance(f, str) and f.startswith(EXECUTED):
-                out.append(f[len(EXECUTED):].removesuffix(".ipynb"))
+                out.append(f[len(EXECUTED) :].removesuffix(".ipynb"))
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):
@@ -53,6 +54,27 @@ def toc_notebooks(root: Path) -> list[str]:
     return out
 
 
+SETTINGS_CALL = re.compile(
+    r"^from ([\w.]+) import ([\w, ]+)$(?:.|\n)*?^settings = (\w+)\.from_notebook\(globals\(\)\)",
+    re.MULTILINE,
+)
+
+
+def settings_class(path: Path):
+    """The settings class a notebook source resolves its parameters with (the
+    ``settings = X.from_notebook(globals())`` line and the import of ``X`` before it)."""
+    import importlib
+
+    text = Path(path).read_text()
+    for m in SETTINGS_CALL.finditer(text):
+        names = [n.strip() for n in m.group(2).split(",")]
+        if m.group(3) in names:
+            return getattr(importlib.import_module(m.group(1)), m.group(3))
+    raise LookupError(
+        f"{path}: no `settings = <Settings>.from_notebook(globals())` after its import"
+    )
+
+
 def select(names: list[str], only: list[str] | None) -> list[str]:
     """The notebooks whose name contains one of ``only`` (all when ``only`` is empty)."""
     if not only:
@@ -60,11 +82,15 @@ def select(names: list[str], only: list[str] | None) -> list[str]:
     chosen = [n for n in names if any(o in n for o in only)]
     unknown = [o for o in only if not any(o in n for n in names)]
     if unknown:
-        raise SystemExit(f"no notebook in _toc.yml matches {unknown}; notebooks: {', '.join(names)}")
+        raise SystemExit(
+            f"no notebook in _toc.yml matches {unknown}; notebooks: {', '.join(names)}"
+        )
     return chosen
 
 
-def execute(name: str, root: Path, profile: str, cell_timeout: int, extra: dict | None = None) -> dict:
+def execute(
+    name: str, root: Path, profile: str, cell_timeout: int, extra: dict | None = None
+) -> dict:
     """Execute one notebook with papermill; returns its timing row."""
     import jupytext
     import nbformat
@@ -72,9 +98,18 @@ def execute(name: str, root: Path, profile: str, cell_timeout: int, extra: dict 
 
     src = root / "notebooks" / f"{name}.py"
     if not src.is_file():
-        return {"notebook": name, "status": "failed", "seconds": 0.0, "error": f"missing source {src}"}
+        return {
+            "notebook": name,
+            "status": "failed",
+            "seconds": 0.0,
+            "error": f"missing source {src}",
+        }
     nb = jupytext.read(src)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     staged = build_dir("papermill-input") / f"{name}.ipynb"
     staged.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, staged)
@@ -87,12 +122,21 @@ def execute(name: str, root: Path, profile: str, cell_timeout: int, extra: dict 
     t0 = time.perf_counter()
     row = {"notebook": name, "profile": profile, "status": "ok", "error": ""}
     try:
-        pm.execute_notebook(str(staged), str(out), parameters={"profile": profile, **(extra or {})},
-                            kernel_name="python3", execution_timeout=cell_timeout, progress_bar=False,
-                            cwd=str(src.parent), log_output=False)
+        pm.execute_notebook(
+            str(staged),
+            str(out),
+            parameters={"profile": profile, **(extra or {})},
+            kernel_name="python3",
+            execution_timeout=cell_timeout,
+            progress_bar=False,
+            cwd=str(src.parent),
+            log_output=False,
+        )
     except Exception as e:  # PapermillExecutionError, timeouts, kernel deaths
         row["status"] = "failed"
-        row["error"] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"[:500]
+        row["error"] = (
+            f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"[:500]
+        )
     finally:
         for k, v in saved.items():
             if v is None:
@@ -117,11 +161,15 @@ def load_timings() -> dict:
     data = json.loads(path.read_text()) if path.exists() else {}
     if not isinstance(data, dict):  # the old format: one list of rows
         data = {}
-    return {"full": data.get("full", {"profile": None, "started": None, "rows": []}),
-            "partial": data.get("partial", [])}
+    return {
+        "full": data.get("full", {"profile": None, "started": None, "rows": []}),
+        "partial": data.get("partial", []),
+    }
 
 
-def save_timings(rows: list[dict], full: bool, started: str | None = None, profile: str | None = None) -> None:
+def save_timings(
+    rows: list[dict], full: bool, started: str | None = None, profile: str | None = None
+) -> None:
     """Record ``rows``: a full run replaces the full-run times (and forgets partial
     runs); an ``--only`` run is kept apart, so warm reruns never mix with a cold build."""
     data = load_timings()
@@ -169,7 +217,9 @@ def stage_mathjax(root: Path) -> None:
 
     src = root / "node_modules" / "mathjax" / "es5"
     if not (src / "tex-chtml.js").exists():
-        raise SystemExit(f"MathJax not found at {src}: run `npm ci` (make book does) before building")
+        raise SystemExit(
+            f"MathJax not found at {src}: run `npm ci` (make book does) before building"
+        )
     dest = build_dir("static") / "mathjax"
     if not (dest / "tex-chtml.js").exists():
         shutil.copytree(src, dest, dirs_exist_ok=True)
@@ -183,7 +233,9 @@ def build(root: Path) -> int:
     print("$", " ".join(cmd), flush=True)
     log = build_dir() / "build.log"
     with open(log, "w") as f:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=root)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=root
+        )
         for line in proc.stdout:
             sys.stdout.write(line)
             f.write(line)
@@ -191,16 +243,34 @@ def build(root: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m connectivity.book", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--profile", default="ci", help=f"run profile ({', '.join(PROFILES)}; default ci)")
-    ap.add_argument("--only", nargs="*", metavar="NAME", help="run only notebooks whose name contains NAME")
-    ap.add_argument("--no-build", action="store_true", help="execute notebooks but do not build the HTML")
-    ap.add_argument("--build-only", action="store_true", help="build from the executed notebooks already there")
-    ap.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may run (default 1800)")
-    ap.add_argument("--list", action="store_true", help="list the notebooks in _toc.yml order and exit")
-    ap.add_argument("--accept-verdicts", action="store_true",
-                    help=f"write the verdicts of this run into {EXPECTED_VERDICTS} instead of comparing")
+    ap = argparse.ArgumentParser(
+        prog="python -m connectivity.book",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument(
+        "--profile", default="ci", help=f"run profile ({', '.join(PROFILES)}; default ci)"
+    )
+    ap.add_argument(
+        "--only", nargs="*", metavar="NAME", help="run only notebooks whose name contains NAME"
+    )
+    ap.add_argument(
+        "--no-build", action="store_true", help="execute notebooks but do not build the HTML"
+    )
+    ap.add_argument(
+        "--build-only", action="store_true", help="build from the executed notebooks already there"
+    )
+    ap.add_argument(
+        "--cell-timeout", type=int, default=1800, help="seconds one cell may run (default 1800)"
+    )
+    ap.add_argument(
+        "--list", action="store_true", help="list the notebooks in _toc.yml order and exit"
+    )
+    ap.add_argument(
+        "--accept-verdicts",
+        action="store_true",
+        help=f"write the verdicts of this run into {EXPECTED_VERDICTS} instead of comparing",
+    )
     args = ap.parse_args(argv)
     if args.profile not in PROFILES:
         ap.error(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)}")
@@ -227,32 +297,48 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r["notebook"] for r in rows if r["status"] != "ok"]
     status = 0
     if failed:
-        print(f"\nFAILED notebooks: {', '.join(failed)} (see book/executed/<name>.ipynb)", flush=True)
+        print(
+            f"\nFAILED notebooks: {', '.join(failed)} (see book/executed/<name>.ipynb)", flush=True
+        )
         status = 1
     ran = [r["notebook"] for r in rows if r["status"] == "ok"]
     if ran and args.profile == "ci":
         changes = check_verdicts(root, ran, args.accept_verdicts)
         if args.accept_verdicts:
-            print(f"\nverdicts of {len(ran)} notebook(s) written to {EXPECTED_VERDICTS}", flush=True)
+            print(
+                f"\nverdicts of {len(ran)} notebook(s) written to {EXPECTED_VERDICTS}", flush=True
+            )
         elif changes:
-            print(f"\nVERDICTS CHANGED against {EXPECTED_VERDICTS} ({len(changes)}):\n  " + "\n  ".join(changes)
-                  + "\nIf the change is intended, rerun with --accept-verdicts and commit the file with the reason.",
-                  flush=True)
+            print(
+                f"\nVERDICTS CHANGED against {EXPECTED_VERDICTS} ({len(changes)}):\n  "
+                + "\n  ".join(changes)
+                + "\nIf the change is intended, rerun with --accept-verdicts and commit the file with the reason.",
+                flush=True,
+            )
             status = 1
     problems = check_prose(root, ran)
     if problems:
-        print(f"\nPROSE NOT FOLLOWING THE NUMBERS ({len(problems)}):\n  " + "\n  ".join(problems), flush=True)
+        print(
+            f"\nPROSE NOT FOLLOWING THE NUMBERS ({len(problems)}):\n  " + "\n  ".join(problems),
+            flush=True,
+        )
         status = 1
     if not args.no_build:
         missing = [n for n in names if not (root / EXECUTED / f"{n}.ipynb").exists()]
         if missing:
-            print(f"\nBUILD FAILED: not executed yet: {', '.join(missing)} (run without --only)", flush=True)
+            print(
+                f"\nBUILD FAILED: not executed yet: {', '.join(missing)} (run without --only)",
+                flush=True,
+            )
             return 1
         t0 = time.perf_counter()
         rc = build(root)
         print(f"jupyter-book build: exit {rc} in {time.perf_counter() - t0:.1f} s", flush=True)
         if rc != 0:
-            print("BUILD FAILED: jupyter-book build reported errors or warnings (see _build/build.log)", flush=True)
+            print(
+                "BUILD FAILED: jupyter-book build reported errors or warnings (see _build/build.log)",
+                flush=True,
+            )
             status = 1
     return status
 

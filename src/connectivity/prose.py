@@ -22,10 +22,12 @@ from .scorecard import SESSION, Record, plain
 from .stats import ALPHA, TestResult
 
 # the verdicts a record of each kind can get: say() needs wording for each
-POSSIBLE = {"quantitative": ("reproduced", "differs", "failed"),
-            "qualitative": ("reproduced", "differs", "not significant", "failed"),
-            "check": ("check", "failed"),
-            "measurement": ("no paper value", "failed")}
+POSSIBLE = {
+    "quantitative": ("reproduced", "differs", "failed"),
+    "qualitative": ("reproduced", "differs", "not significant", "failed"),
+    "check": ("check", "failed"),
+    "measurement": ("no paper value", "failed"),
+}
 
 SAYS_PREFIX = "says."
 
@@ -40,10 +42,23 @@ def glue(name: str, value: Any, display: bool = False) -> None:
 
 def fields(rec: Record) -> dict[str, Any]:
     """The names a :func:`say` template may use."""
-    return {"value": rec.reproduced, "paper": rec.paper, "tolerance": rec.tolerance, "basis": rec.tolerance_basis,
-            "p": rec.p_value, "p_opposite": rec.p_opposite, "effect": rec.effect, "n": rec.n, "unit": rec.unit,
-            "note": rec.note, "test": rec.test, "where": rec.where, "verdict": rec.verdict,
-            "claim": rec.description, **rec.extra}
+    return {
+        "value": rec.reproduced,
+        "paper": rec.paper,
+        "tolerance": rec.tolerance,
+        "basis": rec.tolerance_basis,
+        "p": rec.p_value,
+        "p_opposite": rec.p_opposite,
+        "effect": rec.effect,
+        "n": rec.n,
+        "unit": rec.unit,
+        "note": rec.note,
+        "test": rec.test,
+        "where": rec.where,
+        "verdict": rec.verdict,
+        "claim": rec.description,
+        **rec.extra,
+    }
 
 
 def say(rec: Record, **wording: str) -> str:
@@ -70,18 +85,29 @@ def direction(result: TestResult, *, yes: str, no: str, unclear: str, alpha: flo
     opposite direction is significant, else ``unclear`` (each may use ``{p}``,
     ``{p_opposite}``, ``{effect}``, ``{test}``)."""
     text = {"reproduced": yes, "differs": no, "not significant": unclear}[result.verdict(alpha)]
-    return text.format(p=result.p_value, p_opposite=result.p_opposite, effect=result.effect, test=result.test)
+    return text.format(
+        p=result.p_value, p_opposite=result.p_opposite, effect=result.effect, test=result.test
+    )
 
 
-def trend(x, y, *, up: str = "grows", down: str = "shrinks", flat: str = "shows no significant trend") -> str:
+def trend(
+    x, y, *, up: str = "grows", down: str = "shrinks", flat: str = "shows no significant trend"
+) -> str:
     """How ``y`` moves with ``x`` by a one-sided Spearman test (see :func:`direction`)."""
     from .stats import spearman_increasing
 
     return direction(spearman_increasing(x, y), yes=up, no=down, unclear=flat)
 
 
-def compare_words(a: float, b: float, *, higher: str = "higher", lower: str = "lower", equal: str = "equal",
-                  rel_tol: float = 0.0) -> str:
+def compare_words(
+    a: float,
+    b: float,
+    *,
+    higher: str = "higher",
+    lower: str = "lower",
+    equal: str = "equal",
+    rel_tol: float = 0.0,
+) -> str:
     """``higher``/``lower``/``equal`` for ``a`` against ``b`` (a plain comparison of two
     numbers: use :func:`direction` when the claim is about populations)."""
     if abs(a - b) <= rel_tol * max(abs(a), abs(b)):
@@ -89,8 +115,14 @@ def compare_words(a: float, b: float, *, higher: str = "higher", lower: str = "l
     return higher if a > b else lower
 
 
-VERDICT_COLOURS = {"reproduced": "#d9f2d9", "differs": "#f9dede", "not significant": "#fdf3d0",
-                   "failed": "#e8c6f0", "check": "#e0e8f5", "no paper value": "#eeeeee"}
+VERDICT_COLOURS = {
+    "reproduced": "#d9f2d9",
+    "differs": "#f9dede",
+    "not significant": "#fdf3d0",
+    "failed": "#e8c6f0",
+    "check": "#e0e8f5",
+    "no paper value": "#eeeeee",
+}
 
 
 def format_value(value: Any, unit: str = "") -> str:
@@ -115,16 +147,31 @@ def records_table(records: list[Record], link: bool = False):
         if r.kind == "qualitative":
             basis = f"{r.test}: p = {r.p_value:.2g}" if r.p_value is not None else ""
         elif r.kind == "quantitative":
-            basis = f"± {format_value(r.tolerance)} ({r.tolerance_basis})" if r.tolerance is not None else ""
+            basis = (
+                f"± {format_value(r.tolerance)} ({r.tolerance_basis})"
+                if r.tolerance is not None
+                else ""
+            )
         else:
             basis = r.note
         claim = r.description if not link else f'<a href="{_href(r)}">{r.description}</a>'
-        rows.append({"claim": claim, "in the paper": r.where, "paper": format_value(r.paper, r.unit),
-                     "this book": format_value(r.reproduced, r.unit), "tolerance or test": basis,
-                     "verdict": r.verdict})
-    df = pd.DataFrame(rows, columns=["claim", "in the paper", "paper", "this book", "tolerance or test", "verdict"])
-    styler = df.style.hide(axis="index").map(lambda v: f"background-color:{VERDICT_COLOURS.get(v, '')}",
-                                             subset=["verdict"])
+        rows.append(
+            {
+                "claim": claim,
+                "in the paper": r.where,
+                "paper": format_value(r.paper, r.unit),
+                "this book": format_value(r.reproduced, r.unit),
+                "tolerance or test": basis,
+                "verdict": r.verdict,
+            }
+        )
+    df = pd.DataFrame(
+        rows,
+        columns=["claim", "in the paper", "paper", "this book", "tolerance or test", "verdict"],
+    )
+    styler = df.style.hide(axis="index").map(
+        lambda v: f"background-color:{VERDICT_COLOURS.get(v, '')}", subset=["verdict"]
+    )
     return styler.set_table_attributes('class="scorecard-table"')
 
 
@@ -140,8 +187,12 @@ def _href(r: Record) -> str:
 def what_reproduced(records: list[Record] | None = None):
     """The table that ends a chapter: every record this notebook wrote, by verdict."""
     recs = SESSION if records is None else records
-    order = {v: i for i, v in enumerate(("reproduced", "differs", "not significant", "failed", "check",
-                                         "no paper value"))}
+    order = {
+        v: i
+        for i, v in enumerate(
+            ("reproduced", "differs", "not significant", "failed", "check", "no paper value")
+        )
+    }
     return records_table(sorted(recs, key=lambda r: (order[r.verdict], r.id)))
 
 
@@ -149,8 +200,11 @@ def what_reproduced(records: list[Record] | None = None):
 
 # outcome words that only generated text may use; the verdict names themselves may be
 # typed when set in markup (*reproduced*, **differs**, `failed`) to define them
-OUTCOME = re.compile(r"(?<![*`\w])(reproduced|reproduces|(?:does|did|do) not reproduce|not reproduced|"
-                     r"confirm(?:s|ed)|contradict(?:s|ed))(?![*`\w])", re.IGNORECASE)
+OUTCOME = re.compile(
+    r"(?<![*`\w])(reproduced|reproduces|(?:does|did|do) not reproduce|not reproduced|"
+    r"confirm(?:s|ed)|contradict(?:s|ed))(?![*`\w])",
+    re.IGNORECASE,
+)
 GLUE = re.compile(r"\{glue(?::\w+)?\}`[^`]*`")
 ALLOWED_HEADINGS = re.compile(r"^#+\s*What reproduced here\s*$", re.MULTILINE | re.IGNORECASE)
 
@@ -159,7 +213,10 @@ def typed_outcomes(markdown: str) -> list[str]:
     """Outcome words typed into ``markdown`` (glue roles and the closing heading
     excepted), each with its context."""
     text = ALLOWED_HEADINGS.sub("", GLUE.sub("", markdown))
-    return [text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ") for m in OUTCOME.finditer(text)]
+    return [
+        text[max(0, m.start() - 40) : m.end() + 40].replace("\n", " ")
+        for m in OUTCOME.finditer(text)
+    ]
 
 
 def check_notebook(path: Path, records: list[Record]) -> list[str]:
@@ -171,10 +228,12 @@ def check_notebook(path: Path, records: list[Record]) -> list[str]:
     for cell in nb["cells"]:
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         if cell["cell_type"] == "markdown":
-            problems += [f"{path.name}: typed outcome «…{c}…» (generate it from the record)"
-                         for c in typed_outcomes(src)]
+            problems += [
+                f"{path.name}: typed outcome «…{c}…» (generate it from the record)"
+                for c in typed_outcomes(src)
+            ]
         for out in cell.get("outputs", []):
             name = out.get("metadata", {}).get("scrapbook", {}).get("name", "")
-            if name.startswith(SAYS_PREFIX) and name[len(SAYS_PREFIX):] not in ids:
+            if name.startswith(SAYS_PREFIX) and name[len(SAYS_PREFIX) :] not in ids:
                 problems.append(f"{path.name}: glued sentence {name} names no record of this build")
     return problems

@@ -48,8 +48,12 @@ VERDICTS = ("reproduced", "differs", "not significant", "failed", "check", "no p
 KINDS = ("quantitative", "qualitative", "check", "measurement")
 
 # The chapter of a record is the first component of its id.
-CHAPTERS = {"models": "The classifiers", "lancione": "Lancione", "gu2023": "Gu & Borovykh 2023",
-            "vrabel2024": "Vrabel et al. 2024"}
+CHAPTERS = {
+    "models": "The classifiers",
+    "lancione": "Lancione",
+    "gu2023": "Gu & Borovykh 2023",
+    "vrabel2024": "Vrabel et al. 2024",
+}
 
 # records written by this process (for a chapter's "What reproduced here" table)
 SESSION: list[Record] = []
@@ -111,7 +115,9 @@ class Record:
 
 def _check_id(id: str) -> None:
     if not id or any(c in id for c in "/\\ ") or id.split(".")[0] not in CHAPTERS:
-        raise ValueError(f"bad scorecard id {id!r}: dotted, no spaces, first part one of {list(CHAPTERS)}")
+        raise ValueError(
+            f"bad scorecard id {id!r}: dotted, no spaces, first part one of {list(CHAPTERS)}"
+        )
 
 
 def _paper(id: str, kind: str):
@@ -127,8 +133,16 @@ def _finite_number(x: Any) -> bool:
     return isinstance(x, Number) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def compare(id: str, reproduced: Any, tolerance: Tolerance, *, n: int | str | None = None, note: str = "",
-            section: str = "", **extra: Any) -> Record:
+def compare(
+    id: str,
+    reproduced: Any,
+    tolerance: Tolerance,
+    *,
+    n: int | str | None = None,
+    note: str = "",
+    section: str = "",
+    **extra: Any,
+) -> Record:
     """A number against the paper's (``connectivity.papers``), within ``tolerance``."""
     _check_id(id)
     if not isinstance(tolerance, Tolerance):
@@ -136,14 +150,37 @@ def compare(id: str, reproduced: Any, tolerance: Tolerance, *, n: int | str | No
     pv = _paper(id, "quantitative")
     value = plain(reproduced)
     ok = _finite_number(value) and abs(value - pv.value) <= tolerance.value + 1e-12
-    return _write(Record(id=id, kind="quantitative", verdict="reproduced" if ok else "differs",
-                         description=pv.claim, reproduced=value, paper=pv.value, where=pv.where, metric=pv.metric,
-                         unit=pv.unit, tolerance=tolerance.value, tolerance_basis=tolerance.basis,
-                         n="" if n is None else str(n), note=note, section=section, extra=plain(extra)))
+    return _write(
+        Record(
+            id=id,
+            kind="quantitative",
+            verdict="reproduced" if ok else "differs",
+            description=pv.claim,
+            reproduced=value,
+            paper=pv.value,
+            where=pv.where,
+            metric=pv.metric,
+            unit=pv.unit,
+            tolerance=tolerance.value,
+            tolerance_basis=tolerance.basis,
+            n="" if n is None else str(n),
+            note=note,
+            section=section,
+            extra=plain(extra),
+        )
+    )
 
 
-def test(id: str, result: TestResult, *, reproduced: Any = None, note: str = "", section: str = "",
-         alpha: float = ALPHA, **extra: Any) -> Record:
+def test(
+    id: str,
+    result: TestResult,
+    *,
+    reproduced: Any = None,
+    note: str = "",
+    section: str = "",
+    alpha: float = ALPHA,
+    **extra: Any,
+) -> Record:
     """A qualitative claim of the paper decided by ``result`` (a one-sided test at
     ``alpha``). ``reproduced`` is what to show in the table (default: the effect)."""
     _check_id(id)
@@ -154,29 +191,83 @@ def test(id: str, result: TestResult, *, reproduced: Any = None, note: str = "",
         # finds the same contradiction
         verdict = "reproduced" if verdict == "differs" else "differs"
     shown = plain(result.effect if reproduced is None else reproduced)
-    return _write(Record(id=id, kind="qualitative", verdict=verdict, description=pv.claim, reproduced=shown,
-                         paper=pv.value, where=pv.where, metric=pv.metric, unit=pv.unit, test=result.test,
-                         p_value=result.p_value, p_opposite=result.p_opposite, effect=result.effect,
-                         effect_name=result.effect_name, n=result.n, note=note, section=section,
-                         extra=plain(extra)))
+    return _write(
+        Record(
+            id=id,
+            kind="qualitative",
+            verdict=verdict,
+            description=pv.claim,
+            reproduced=shown,
+            paper=pv.value,
+            where=pv.where,
+            metric=pv.metric,
+            unit=pv.unit,
+            test=result.test,
+            p_value=result.p_value,
+            p_opposite=result.p_opposite,
+            effect=result.effect,
+            effect_name=result.effect_name,
+            n=result.n,
+            note=note,
+            section=section,
+            extra=plain(extra),
+        )
+    )
 
 
-def check(id: str, description: str, value: Any, holds: bool, reason: str, *, note: str = "",
-          section: str = "", **extra: Any) -> Record:
+def check(
+    id: str,
+    description: str,
+    value: Any,
+    holds: bool,
+    reason: str,
+    *,
+    note: str = "",
+    section: str = "",
+    **extra: Any,
+) -> Record:
     """A quantity true by construction (``reason`` says why): shown apart, never
     counted as reproduction; ``failed`` if it does not hold (a bug)."""
     _check_id(id)
-    return _write(Record(id=id, kind="check", verdict="check" if holds else "failed", description=description,
-                         reproduced=plain(value), note=f"{reason}. {note}".strip().rstrip("."), section=section,
-                         extra=plain(extra)))
+    return _write(
+        Record(
+            id=id,
+            kind="check",
+            verdict="check" if holds else "failed",
+            description=description,
+            reproduced=plain(value),
+            note=f"{reason}. {note}".strip().rstrip("."),
+            section=section,
+            extra=plain(extra),
+        )
+    )
 
 
-def measure(id: str, description: str, value: Any, *, unit: str = "", note: str = "", section: str = "",
-            **extra: Any) -> Record:
+def measure(
+    id: str,
+    description: str,
+    value: Any,
+    *,
+    unit: str = "",
+    note: str = "",
+    section: str = "",
+    **extra: Any,
+) -> Record:
     """A number of our own, with no paper value to compare with."""
     _check_id(id)
-    return _write(Record(id=id, kind="measurement", verdict="no paper value", description=description,
-                         reproduced=plain(value), unit=unit, note=note, section=section, extra=plain(extra)))
+    return _write(
+        Record(
+            id=id,
+            kind="measurement",
+            verdict="no paper value",
+            description=description,
+            reproduced=plain(value),
+            unit=unit,
+            note=note,
+            section=section,
+            extra=plain(extra),
+        )
+    )
 
 
 def fail(id: str, reason: str, *, description: str = "", section: str = "", **extra: Any) -> Record:
@@ -186,10 +277,22 @@ def fail(id: str, reason: str, *, description: str = "", section: str = "", **ex
 
     pv = all_values().get(id)
     kind = pv.kind if pv else "measurement"
-    return _write(Record(id=id, kind=kind, verdict="failed", description=description or (pv.claim if pv else id),
-                         reproduced=None, paper=pv.value if pv else None, where=pv.where if pv else "",
-                         metric=pv.metric if pv else "", unit=pv.unit if pv else "", note=reason, section=section,
-                         extra=plain(extra)))
+    return _write(
+        Record(
+            id=id,
+            kind=kind,
+            verdict="failed",
+            description=description or (pv.claim if pv else id),
+            reproduced=None,
+            paper=pv.value if pv else None,
+            where=pv.where if pv else "",
+            metric=pv.metric if pv else "",
+            unit=pv.unit if pv else "",
+            note=reason,
+            section=section,
+            extra=plain(extra),
+        )
+    )
 
 
 def current_notebook() -> str:
@@ -221,7 +324,11 @@ def _write(rec: Record) -> Record:
 
 def clear(notebook: str | None = None) -> None:
     """Delete the records of one notebook's run (or of every run) before a fresh run."""
-    target = build_dir("scorecard", "runs") / _slug(notebook) if notebook else build_dir("scorecard", "runs")
+    target = (
+        build_dir("scorecard", "runs") / _slug(notebook)
+        if notebook
+        else build_dir("scorecard", "runs")
+    )
     if target.exists():
         shutil.rmtree(target)
 
@@ -229,8 +336,15 @@ def clear(notebook: str | None = None) -> None:
 def load(notebooks: list[str] | None = None) -> list[Record]:
     """The records of the given notebooks' last runs (default: every run), sorted by id."""
     runs = build_dir("scorecard", "runs")
-    folders = [runs / _slug(n) for n in notebooks] if notebooks is not None else sorted(runs.iterdir())
-    recs = [Record(**json.loads(p.read_text())) for f in folders if f.is_dir() for p in sorted(f.glob("*.json"))]
+    folders = (
+        [runs / _slug(n) for n in notebooks] if notebooks is not None else sorted(runs.iterdir())
+    )
+    recs = [
+        Record(**json.loads(p.read_text()))
+        for f in folders
+        if f.is_dir()
+        for p in sorted(f.glob("*.json"))
+    ]
     return sorted(recs, key=lambda r: r.id)
 
 
@@ -261,6 +375,7 @@ def book_notebooks() -> list[str] | None:
 
 # --- the regression guard: verdicts expected of the ci profile -------------------------
 
+
 def load_expected(path: Path) -> dict[str, dict[str, str]]:
     """``{notebook: {record id: verdict}}`` from ``book/expected_verdicts.yml``."""
     import yaml
@@ -271,7 +386,9 @@ def load_expected(path: Path) -> dict[str, dict[str, str]]:
     return {str(nb): {str(k): str(v) for k, v in (ids or {}).items()} for nb, ids in data.items()}
 
 
-def verdict_changes(records: list[Record], expected: dict[str, dict[str, str]], notebooks: list[str]) -> list[str]:
+def verdict_changes(
+    records: list[Record], expected: dict[str, dict[str, str]], notebooks: list[str]
+) -> list[str]:
     """One line for every difference between the verdicts of ``notebooks``' records and
     the expected ones: a changed verdict, a new record, a record no longer written."""
     lines = []
@@ -282,10 +399,15 @@ def verdict_changes(records: list[Record], expected: dict[str, dict[str, str]], 
             if id not in want:
                 lines.append(f"{nb}: new record {id} ({rec.verdict})")
             elif want[id] != rec.verdict:
-                lines.append(f"{nb}: verdict of {id} changed from {want[id]} to {rec.verdict} "
-                             f"(this book {rec.reproduced!r}, paper {rec.paper!r})")
-        lines += [f"{nb}: record {id} (expected {v}) was not written" for id, v in sorted(want.items())
-                  if id not in got]
+                lines.append(
+                    f"{nb}: verdict of {id} changed from {want[id]} to {rec.verdict} "
+                    f"(this book {rec.reproduced!r}, paper {rec.paper!r})"
+                )
+        lines += [
+            f"{nb}: record {id} (expected {v}) was not written"
+            for id, v in sorted(want.items())
+            if id not in got
+        ]
     return lines
 
 
@@ -296,11 +418,17 @@ def write_expected(path: Path, records: list[Record], notebooks: list[str]) -> N
     data = load_expected(path)
     for nb in notebooks:
         data[nb] = {r.id: r.verdict for r in records if r.notebook == nb}
-    header = ("# The verdict of every scorecard record in the ci profile, by notebook. `make book` fails\n"
-              "# when one changes; update with `python -m connectivity.book --accept-verdicts` in a\n"
-              "# reviewed commit that says why.\n")
-    body = yaml.safe_dump({nb: dict(sorted(ids.items())) for nb, ids in sorted(data.items())}, sort_keys=False,
-                          allow_unicode=True, width=120)
+    header = (
+        "# The verdict of every scorecard record in the ci profile, by notebook. `make book` fails\n"
+        "# when one changes; update with `python -m connectivity.book --accept-verdicts` in a\n"
+        "# reviewed commit that says why.\n"
+    )
+    body = yaml.safe_dump(
+        {nb: dict(sorted(ids.items())) for nb, ids in sorted(data.items())},
+        sort_keys=False,
+        allow_unicode=True,
+        width=120,
+    )
     path.write_text(header + body)
 
 

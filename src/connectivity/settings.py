@@ -99,7 +99,9 @@ def _parse_text(name: str, value: str, hint: Any) -> Any:
             return loader(value)
         except Exception:  # noqa: BLE001 - try the next format, report below
             continue
-    raise ParameterError(f"parameter {name!r}: cannot read {value!r} as JSON or YAML (expected {_type_name(hint)})")
+    raise ParameterError(
+        f"parameter {name!r}: cannot read {value!r} as JSON or YAML (expected {_type_name(hint)})"
+    )
 
 
 def coerce(name: str, value: Any, hint: Any) -> Any:
@@ -128,7 +130,9 @@ def coerce(name: str, value: Any, hint: Any) -> Any:
         if value not in choices:
             close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
             hint_txt = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ParameterError(f"parameter {name!r} must be one of {list(choices)}, got {value!r}{hint_txt}")
+            raise ParameterError(
+                f"parameter {name!r} must be one of {list(choices)}, got {value!r}{hint_txt}"
+            )
         return value
     if dataclasses.is_dataclass(hint):
         if isinstance(value, hint):
@@ -136,13 +140,17 @@ def coerce(name: str, value: Any, hint: Any) -> Any:
         if isinstance(value, str):
             value = _parse_text(name, value, hint)
         if not isinstance(value, dict):
-            raise ParameterError(f"parameter {name!r} expects {_type_name(hint)}, got {type(value).__name__} {value!r}")
+            raise ParameterError(
+                f"parameter {name!r} expects {_type_name(hint)}, got {type(value).__name__} {value!r}"
+            )
         return merge_config(name, hint(), value)
     if origin in (list, tuple) or hint in (list, tuple):
         if isinstance(value, str):
             value = _parse_text(name, value, hint)
         if not isinstance(value, (list, tuple)):
-            raise ParameterError(f"parameter {name!r} expects {_type_name(hint)}, got {type(value).__name__} {value!r}")
+            raise ParameterError(
+                f"parameter {name!r} expects {_type_name(hint)}, got {type(value).__name__} {value!r}"
+            )
         args = typing.get_args(hint)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
             args = (args[0],)
@@ -153,29 +161,44 @@ def coerce(name: str, value: Any, hint: Any) -> Any:
         if isinstance(value, str):
             value = _parse_text(name, value, hint)
         if not isinstance(value, dict):
-            raise ParameterError(f"parameter {name!r} expects a dict, got {type(value).__name__} {value!r}")
+            raise ParameterError(
+                f"parameter {name!r} expects a dict, got {type(value).__name__} {value!r}"
+            )
         args = typing.get_args(hint)
         if args:
-            return {coerce(f"{name} key", k, args[0]): coerce(f"{name}[{k!r}]", v, args[1]) for k, v in value.items()}
+            return {
+                coerce(f"{name} key", k, args[0]): coerce(f"{name}[{k!r}]", v, args[1])
+                for k, v in value.items()
+            }
         return dict(value)
     if hint is bool:
         if not isinstance(value, bool):
-            raise ParameterError(f"parameter {name!r} expects True or False, got {type(value).__name__} {value!r}")
+            raise ParameterError(
+                f"parameter {name!r} expects True or False, got {type(value).__name__} {value!r}"
+            )
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ParameterError(f"parameter {name!r} expects an int, got {type(value).__name__} {value!r}")
+            raise ParameterError(
+                f"parameter {name!r} expects an int, got {type(value).__name__} {value!r}"
+            )
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ParameterError(f"parameter {name!r} expects a float, got {type(value).__name__} {value!r}")
+            raise ParameterError(
+                f"parameter {name!r} expects a float, got {type(value).__name__} {value!r}"
+            )
         return float(value)
     if hint is str:
         if not isinstance(value, str):
-            raise ParameterError(f"parameter {name!r} expects a str, got {type(value).__name__} {value!r}")
+            raise ParameterError(
+                f"parameter {name!r} expects a str, got {type(value).__name__} {value!r}"
+            )
         return value
     if isinstance(hint, type) and not isinstance(value, hint):
-        raise ParameterError(f"parameter {name!r} expects {_type_name(hint)}, got {type(value).__name__} {value!r}")
+        raise ParameterError(
+            f"parameter {name!r} expects {_type_name(hint)}, got {type(value).__name__} {value!r}"
+        )
     return value
 
 
@@ -238,7 +261,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
-            raise ParameterError(_unknown_message("profile", self.profile, list(PROFILES), what="profile"))
+            raise ParameterError(
+                _unknown_message("profile", self.profile, list(PROFILES), what="profile")
+            )
         self.validate()
 
     def validate(self) -> None:
@@ -255,7 +280,9 @@ class Settings:
     @classmethod
     def profile_chain(cls, profile: str) -> list[str]:
         if profile not in PROFILES:
-            raise ParameterError(_unknown_message("profile", profile, list(PROFILES), what="profile"))
+            raise ParameterError(
+                _unknown_message("profile", profile, list(PROFILES), what="profile")
+            )
         chain = [profile]
         while chain[-1] in BASE_PROFILE:
             chain.append(BASE_PROFILE[chain[-1]])
@@ -273,7 +300,9 @@ class Settings:
         settings = cls(profile="paper")
         for step in cls.profile_chain(profile)[1:]:
             settings = cls._apply(settings, cls.OVERRIDES.get(step, {}), step)
-        settings = cls._apply(settings, {k: v for k, v in overrides.items() if v is not None}, "override")
+        settings = cls._apply(
+            settings, {k: v for k, v in overrides.items() if v is not None}, "override"
+        )
         return dataclasses.replace(settings, profile=profile)
 
     @classmethod
@@ -295,8 +324,10 @@ class Settings:
         given = {k: v for k, v in namespace.items() if _looks_like_parameter(k, v)}
         unknown = sorted(set(given) - set(names))
         if unknown:
-            raise ParameterError("; ".join(_unknown_message(k, k, names) for k in unknown)
-                                 + f" ({cls.__name__}: the notebook's parameters cell lists them)")
+            raise ParameterError(
+                "; ".join(_unknown_message(k, k, names) for k in unknown)
+                + f" ({cls.__name__}: the notebook's parameters cell lists them)"
+            )
         profile = given.pop("profile", "paper")
         return cls.resolve(profile, **given)
 
@@ -309,8 +340,12 @@ class Settings:
         import pandas as pd
 
         docs = self.docs()
-        return pd.DataFrame([{"parameter": k, "value": _short(v), "meaning": docs.get(k, "")}
-                             for k, v in self.as_dict().items()]).set_index("parameter")
+        return pd.DataFrame(
+            [
+                {"parameter": k, "value": _short(v), "meaning": docs.get(k, "")}
+                for k, v in self.as_dict().items()
+            ]
+        ).set_index("parameter")
 
 
 def _short(value: Any) -> str:
@@ -321,4 +356,6 @@ def _short(value: Any) -> str:
 def _looks_like_parameter(name: str, value: Any) -> bool:
     if name.startswith("_") or name in _KERNEL_NAMES:
         return False
-    return not isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type))
+    return not isinstance(
+        value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
+    )

@@ -52,14 +52,21 @@ class Tolerance:
         q = min(max(float(p), 1.0 / n), 1.0 - 1.0 / n) if n > 1 else 0.5
         se = math.sqrt(q * (1 - q) / n)
         if count:
-            return cls(k * se * n, f"{k:g} × binomial SE of a count of {n} pairs ({se * n:.2g} pairs)")
+            return cls(
+                k * se * n, f"{k:g} × binomial SE of a count of {n} pairs ({se * n:.2g} pairs)"
+            )
         return cls(k * se, f"{k:g} × binomial SE of a fraction of {n} ({se:.2g})")
 
     @classmethod
-    def auc(cls, auc: float, n_pos: int, n_neg: int, k: float = 2.0, scale: float = 1.0) -> Tolerance:
+    def auc(
+        cls, auc: float, n_pos: int, n_neg: int, k: float = 2.0, scale: float = 1.0
+    ) -> Tolerance:
         """``k`` Hanley–McNeil (1982) standard errors of an AUC (``scale=100`` for percent)."""
         se = hanley_mcneil_se(auc / scale, n_pos, n_neg) * scale
-        return cls(k * se, f"{k:g} × Hanley–McNeil SE of the AUC ({n_pos}+{n_neg} test samples; SE {se:.2g})")
+        return cls(
+            k * se,
+            f"{k:g} × Hanley–McNeil SE of the AUC ({n_pos}+{n_neg} test samples; SE {se:.2g})",
+        )
 
     @classmethod
     def stated(cls, value: float, reason: str) -> Tolerance:
@@ -110,8 +117,14 @@ def mann_whitney_greater(larger, smaller) -> TestResult:
     greater = mannwhitneyu(x, y, alternative="greater")
     less = mannwhitneyu(x, y, alternative="less")
     cles = float(greater.statistic) / (len(x) * len(y))
-    return TestResult("one-sided Mann–Whitney U", float(greater.pvalue), float(less.pvalue), cles - 0.5,
-                      "P(X>Y) − ½", f"{len(x)} vs {len(y)}")
+    return TestResult(
+        "one-sided Mann–Whitney U",
+        float(greater.pvalue),
+        float(less.pvalue),
+        cles - 0.5,
+        "P(X>Y) − ½",
+        f"{len(x)} vs {len(y)}",
+    )
 
 
 def wilcoxon_greater(differences) -> TestResult:
@@ -120,12 +133,24 @@ def wilcoxon_greater(differences) -> TestResult:
 
     d = np.asarray(differences, float)
     if np.count_nonzero(d) < 2:
-        return TestResult("one-sided Wilcoxon signed-rank", 1.0, 1.0, float(np.median(d)) if d.size else 0.0,
-                          "median difference", f"{d.size} pairs")
+        return TestResult(
+            "one-sided Wilcoxon signed-rank",
+            1.0,
+            1.0,
+            float(np.median(d)) if d.size else 0.0,
+            "median difference",
+            f"{d.size} pairs",
+        )
     greater = wilcoxon(d, alternative="greater")
     less = wilcoxon(d, alternative="less")
-    return TestResult("one-sided Wilcoxon signed-rank", float(greater.pvalue), float(less.pvalue),
-                      float(np.median(d)), "median difference", f"{d.size} pairs")
+    return TestResult(
+        "one-sided Wilcoxon signed-rank",
+        float(greater.pvalue),
+        float(less.pvalue),
+        float(np.median(d)),
+        "median difference",
+        f"{d.size} pairs",
+    )
 
 
 def binomial_greater(successes: int, n: int, p0: float) -> TestResult:
@@ -136,8 +161,14 @@ def binomial_greater(successes: int, n: int, p0: float) -> TestResult:
         raise ValueError("n must be >= 1")
     greater = binomtest(successes, n, p0, alternative="greater").pvalue
     less = binomtest(successes, n, p0, alternative="less").pvalue
-    return TestResult(f"one-sided exact binomial vs {p0:g}", float(greater), float(less), successes / n - p0,
-                      f"rate − {p0:g}", f"{successes}/{n}")
+    return TestResult(
+        f"one-sided exact binomial vs {p0:g}",
+        float(greater),
+        float(less),
+        successes / n - p0,
+        f"rate − {p0:g}",
+        f"{successes}/{n}",
+    )
 
 
 def spearman_increasing(x, y) -> TestResult:
@@ -152,7 +183,9 @@ def spearman_increasing(x, y) -> TestResult:
     rho = float(greater.statistic) if np.isfinite(greater.statistic) else 0.0
     pg = float(greater.pvalue) if np.isfinite(greater.pvalue) else 1.0
     pl = float(less.pvalue) if np.isfinite(less.pvalue) else 1.0
-    return TestResult("one-sided Spearman rank correlation", pg, pl, rho, "Spearman ρ", f"{len(x)} points")
+    return TestResult(
+        "one-sided Spearman rank correlation", pg, pl, rho, "Spearman ρ", f"{len(x)} points"
+    )
 
 
 def bootstrap_mean_greater(x, y=None, n_boot: int = 10_000, seed: int = 0) -> TestResult:
@@ -167,5 +200,11 @@ def bootstrap_mean_greater(x, y=None, n_boot: int = 10_000, seed: int = 0) -> Te
     p = float((np.sum(diff <= 0) + 1) / (n_boot + 1))
     p_opp = float((np.sum(diff >= 0) + 1) / (n_boot + 1))
     n = f"{len(x)}" + (f" vs {len(y)}" if y is not None else "")
-    return TestResult(f"one-sided percentile bootstrap ({n_boot} resamples)", p, p_opp, observed,
-                      "difference of means", n)
+    return TestResult(
+        f"one-sided percentile bootstrap ({n_boot} resamples)",
+        p,
+        p_opp,
+        observed,
+        "difference of means",
+        n,
+    )

@@ -41,7 +41,9 @@ class PaperValue:
 
     def __post_init__(self) -> None:
         if self.kind not in ("quantitative", "qualitative"):
-            raise ValueError(f"{self.id}: kind must be quantitative or qualitative, not {self.kind!r}")
+            raise ValueError(
+                f"{self.id}: kind must be quantitative or qualitative, not {self.kind!r}"
+            )
         if self.kind == "qualitative" and not isinstance(self.value, bool):
             raise ValueError(f"{self.id}: a qualitative claim's value is True or False")
         if self.kind == "quantitative" and isinstance(self.value, bool):
