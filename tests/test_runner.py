@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 
 from connectivity import book
 
@@ -27,16 +26,30 @@ def _project(tmp_path):
     (tmp_path / "_toc.yml").write_text(TOC)
     (tmp_path / "notebooks" / "sub").mkdir(parents=True)
     (tmp_path / "notebooks" / "good.py").write_text(
-        CELL + "# %%\nfrom connectivity import scorecard\nscorecard.record('models.t.acc', 'a test', 1.0)\n"
-        "print('profile is', profile)\n")
-    (tmp_path / "notebooks" / "sub" / "bad.py").write_text(CELL + "# %%\nraise RuntimeError('boom in bad')\n")
+        CELL
+        + "# %%\nfrom connectivity import scorecard\nscorecard.measure('models.t.acc', 'a test', 1.0)\n"
+        "print('profile is', profile)\n"
+    )
+    (tmp_path / "notebooks" / "sub" / "bad.py").write_text(
+        CELL + "# %%\nraise RuntimeError('boom in bad')\n"
+    )
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "expected_verdicts.yml").write_text(
+        "good:\n  models.t.acc: no paper value\n"
+    )
     return tmp_path
 
 
 def _run(root, *args):
     env = {**os.environ, "CONNECTIVITY_ROOT": str(root)}
-    return subprocess.run([sys.executable, "-m", "connectivity.book", *args], capture_output=True, text=True,
-                          env=env, cwd=root, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "connectivity.book", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=300,
+    )
 
 
 def test_toc_order_and_selection(tmp_path):
@@ -55,8 +68,10 @@ def test_failing_notebook_is_named_and_fails_the_run(tmp_path):
     texts = [o.get("text", "") for c in executed["cells"] for o in c.get("outputs", [])]
     outputs = "".join("".join(t) if isinstance(t, list) else t for t in texts)
     assert "profile is ci" in outputs
-    timings = {r["notebook"]: r for r in json.loads((root / "_build/timings.json").read_text())}
-    assert timings["good"]["status"] == "ok" and timings["sub/bad"]["status"] == "failed"
+    timings = json.loads((root / "_build/timings.json").read_text())
+    rows = {r["notebook"]: r for r in timings["full"]["rows"]}
+    assert rows["good"]["status"] == "ok" and rows["sub/bad"]["status"] == "failed"
+    assert timings["partial"] == []
     records = json.loads((root / "_build/scorecard.json").read_text())
     assert [r["id"] for r in records] == ["models.t.acc"] and records[0]["notebook"] == "good"
 
@@ -76,3 +91,60 @@ def test_bad_options_fail_fast(tmp_path):
     assert proc.returncode == 2 and "unknown profile 'huge'" in proc.stderr
     proc = _run(root, "--only", "nothing-like-this")
     assert proc.returncode != 0 and "matches" in proc.stderr
+
+
+def test_verdict_guard_fails_on_a_flipped_verdict(tmp_path):
+    root = _project(tmp_path)
+    (root / "_toc.yml").write_text(TOC.replace("      - file: book/executed/sub/bad\n", ""))
+    proc = _run(root, "--no-build", "--accept-verdicts")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "models.t.acc: no paper value" in (root / "book/expected_verdicts.yml").read_text()
+    assert _run(root, "--no-build").returncode == 0
+    (root / "book/expected_verdicts.yml").write_text(
+        "good:\n  models.t.acc: reproduced\n"
+    )  # perturb
+    proc = _run(root, "--no-build")
+    assert proc.returncode == 1
+    assert "VERDICTS CHANGED" in proc.stdout
+    assert "verdict of models.t.acc changed from reproduced to no paper value" in proc.stdout
+
+
+def test_typed_outcome_in_a_page_fails_the_run(tmp_path):
+    root = _project(tmp_path)
+    (root / "notebooks" / "good.py").write_text(
+        CELL + "# %% [markdown]\n# Table 1 reproduced exactly.\n"
+    )
+    proc = _run(root, "--only", "good", "--no-build", "--profile", "paper")
+    assert proc.returncode == 1 and "PROSE NOT FOLLOWING THE NUMBERS" in proc.stdout
+
+
+def test_interactive_runs_and_partial_reruns_leave_no_foreign_records(tmp_path):
+    root = _project(tmp_path)
+    nb = root / "notebooks" / "good.py"
+    nb.write_text(
+        CELL.replace('profile = "ci"\n', 'profile = "ci"\nDIMS = [2, 3]\n')
+        + "# %%\nfrom connectivity import scorecard\n"
+        "for d in DIMS:\n    scorecard.measure(f'models.t.n{d}', 'x', d)\n"
+    )
+    (root / "_toc.yml").write_text(TOC.replace("      - file: book/executed/sub/bad\n", ""))
+    assert _run(root, "--no-build", "--profile", "paper").returncode == 0
+    # an experiment by hand (no runner): its records go to the interactive folder
+    env = {**os.environ, "CONNECTIVITY_ROOT": str(root)}
+    env.pop("CONNECTIVITY_NOTEBOOK", None)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from connectivity import scorecard; scorecard.measure('models.t.n5', 'x', 5)",
+        ],
+        env=env,
+        cwd=root,
+        check=True,
+    )
+    nb.write_text(nb.read_text().replace("DIMS = [2, 3]", "DIMS = [2]"))
+    assert _run(root, "--only", "good", "--no-build", "--profile", "paper").returncode == 0
+    records = json.loads((root / "_build/scorecard.json").read_text())
+    assert [r["id"] for r in records] == ["models.t.n2"]
+    timings = json.loads((root / "_build/timings.json").read_text())
+    assert [r["notebook"] for r in timings["partial"]] == ["good"]
+    assert [r["notebook"] for r in timings["full"]["rows"]] == ["good"]

@@ -91,6 +91,8 @@ class TestResult:
     paper says), described by ``effect_name``.
     """
 
+    __test__ = False  # not a pytest test class
+
     test: str
     p_value: float
     p_opposite: float
@@ -178,6 +180,10 @@ def spearman_increasing(x, y) -> TestResult:
     x, y = np.asarray(x, float), np.asarray(y, float)
     if len(x) < 3:
         raise ValueError("a trend needs at least three points")
+    if np.ptp(x) == 0 or np.ptp(y) == 0:  # no ranks to correlate: no trend either way
+        return TestResult(
+            "one-sided Spearman rank correlation", 1.0, 1.0, 0.0, "Spearman ρ", f"{len(x)} points"
+        )
     greater = spearmanr(x, y, alternative="greater")
     less = spearmanr(x, y, alternative="less")
     rho = float(greater.statistic) if np.isfinite(greater.statistic) else 0.0

@@ -1,0 +1,70 @@
+"""Tolerances and tests against known answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from connectivity import stats
+from connectivity.stats import Tolerance
+
+
+def test_spread_is_k_sample_sds():
+    t = Tolerance.spread([1.0, 2.0, 3.0], k=2)
+    assert t.value == pytest.approx(2.0) and "3 seeds" in t.basis
+    with pytest.raises(ValueError):
+        Tolerance.spread([1.0])
+
+
+def test_binomial_tolerance():
+    t = Tolerance.binomial(0.5, 100, k=2)
+    assert t.value == pytest.approx(0.1)
+    assert Tolerance.binomial(0.76, 25, count=True).value == pytest.approx(
+        2 * math.sqrt(0.76 * 0.24 * 25)
+    )
+    assert Tolerance.binomial(1.0, 25).value > 0  # a 0 or 1 still has a width
+
+
+def test_hanley_mcneil_matches_the_bootstrap_se_of_an_auc():
+    rng = np.random.default_rng(0)
+    pos, neg = rng.normal(1.0, 1.0, 200), rng.normal(0.0, 1.0, 200)
+    y, s = np.r_[np.ones(200), np.zeros(200)], np.r_[pos, neg]
+    auc = roc_auc_score(y, s)
+    boots = []
+    for _ in range(400):
+        i, j = rng.integers(0, 200, 200), rng.integers(0, 200, 200)
+        boots.append(roc_auc_score(y, np.r_[pos[i], neg[j]]))
+    se = stats.hanley_mcneil_se(auc, 200, 200)
+    assert se == pytest.approx(np.std(boots), rel=0.2)
+    assert Tolerance.auc(100 * auc, 200, 200, scale=100).value == pytest.approx(200 * se)
+
+
+def test_mann_whitney_direction_and_significance():
+    rng = np.random.default_rng(1)
+    high, low = rng.normal(1, 1, 40), rng.normal(0, 1, 40)
+    assert stats.mann_whitney_greater(high, low).verdict() == "reproduced"
+    assert stats.mann_whitney_greater(low, high).verdict() == "differs"
+    same = stats.mann_whitney_greater(rng.normal(0, 1, 10), rng.normal(0, 1, 10))
+    assert same.verdict() in ("not significant", "reproduced", "differs")
+    r = stats.mann_whitney_greater([2, 3, 4], [0, 1, 1.5])
+    assert r.effect == pytest.approx(0.5)  # P(X > Y) = 1
+
+
+def test_spearman_trend_and_binomial():
+    assert stats.spearman_increasing(range(8), range(8)).verdict() == "reproduced"
+    assert stats.spearman_increasing(range(8), range(8, 0, -1)).verdict() == "differs"
+    assert stats.spearman_increasing([1, 2, 3, 4], [1, 1, 1, 1]).verdict() == "not significant"
+    assert stats.binomial_greater(19, 20, 0.5).verdict() == "reproduced"
+    assert stats.binomial_greater(10, 20, 0.5).verdict() == "not significant"
+
+
+def test_wilcoxon_and_bootstrap():
+    d = np.linspace(0.1, 2.0, 20)
+    assert stats.wilcoxon_greater(d).verdict() == "reproduced"
+    assert stats.wilcoxon_greater(-d).verdict() == "differs"
+    assert stats.wilcoxon_greater(np.zeros(5)).verdict() == "not significant"
+    assert stats.bootstrap_mean_greater(d).verdict() == "reproduced"
+    assert stats.bootstrap_mean_greater(d, d + 5).verdict() == "differs"
