@@ -14,44 +14,84 @@
 # # Reproduction scorecard
 #
 # Every number that a chapter compares with a paper, gathered from the records the
-# chapters wrote while this build ran (`_build/scorecard.json`). The verdict is
-# computed from the numbers: **reproduced** when the reproduced value lies within the
-# stated tolerance of the paper's, **differs** otherwise, and **no paper value** when
-# the paper gives none (our own measurements, and extensions beyond the paper). The
-# tolerances are stated per record; they are not tuned to make a row pass. Most rows
-# come from the small `ci` models on CPU, so a *differs* is often the expected effect of
-# scale; the chapters discuss each one.
+# chapters wrote while this build ran. Each record has a *kind* and a computed verdict:
+#
+# * a **quantitative** value is *reproduced* when it lies within the stated tolerance of
+#   the paper's and *differs* otherwise; the tolerance states its basis (a seed or
+#   pair-draw spread measured in the build, a binomial or AUC standard error, or a
+#   modelling reason);
+# * a **qualitative** claim (higher, grows, beats) is decided by a one-sided test at
+#   5 %: *reproduced* when the paper's direction is significant, *differs* when the
+#   opposite direction is, and *not significant* otherwise;
+# * a **check** is a quantity true by construction (it guards the code, it is never
+#   counted as a reproduction); a record whose procedure did not reach its goal (modes
+#   not found, a model collapsed) is *failed* and carries no number;
+# * a **measurement** has *no paper value* (our own numbers and extensions).
+#
+# Most rows come from the small `ci` models on CPU, so a *differs* is often the expected
+# effect of scale; each chapter discusses its own. Hover over a claim for its record id;
+# click it to go to the section that computes it. The verdicts of the `ci` build are
+# pinned in `book/expected_verdicts.yml`: a change fails the build until it is reviewed.
 
 # %% tags=["parameters"]
-profile = "ci"  # the profile this build ran with (shown below)
+profile = "ci"  # the profile this build ran with
 
-# %%
-import json
+# %% tags=["remove-cell"]
+from connectivity.book_pages import ScorecardPageSettings
 
-import pandas as pd
+settings = ScorecardPageSettings.from_notebook(globals())
 
 from connectivity import scorecard
-from connectivity.locations import build_dir
+from connectivity.book import load_timings, timing_frame
+from connectivity.prose import glue, records_table
 
 records = scorecard.collect()
-table = scorecard.as_dataframe(records)
-print(f"profile: {profile}; {len(records)} records")
-table.groupby(["chapter", "verdict"]).size().unstack(fill_value=0)
+chapters = scorecard.by_chapter(records)
+counts = scorecard.verdict_counts(records)
+glue("n_records", len(records))
+glue("n_reproduced", int(counts.loc["all chapters", "reproduced"]))
+glue("n_compared", int(counts.loc["all chapters", ["reproduced", "differs", "not significant"]].sum()))
 
-# %%
-pd.set_option("display.max_colwidth", 80)
-pd.set_option("display.max_rows", 500)
-table.drop(columns=["chapter"]).style.hide(axis="index").map(
-    lambda v: {"reproduced": "background-color:#d9f2d9", "differs": "background-color:#f9dede"}.get(v, ""),
-    subset=["verdict"])
+# %% [markdown]
+# ## Headline
+#
+# {glue:text}`n_records` records in this build; {glue:text}`n_reproduced` of the
+# {glue:text}`n_compared` comparisons with a paper value fall within their tolerance or
+# pass their test.
+
+# %% tags=["remove-input"]
+counts
+
+# %% [markdown]
+# ## The classifiers
+
+# %% tags=["remove-input"]
+records_table(chapters["The classifiers"], link=True)
+
+# %% [markdown]
+# ## Lancione
+
+# %% tags=["remove-input"]
+records_table(chapters["Lancione"], link=True)
+
+# %% [markdown]
+# ## Gu & Borovykh 2023
+
+# %% tags=["remove-input"]
+records_table(chapters["Gu & Borovykh 2023"], link=True)
+
+# %% [markdown]
+# ## Vrabel et al. 2024
+
+# %% tags=["remove-input"]
+records_table(chapters["Vrabel et al. 2024"], link=True)
 
 # %% [markdown]
 # ## Time per notebook in this build
 #
-# Wall time of each notebook as the runner measured it while executing this build
-# (this page excluded), on the machine that built the book.
+# Wall time of each notebook in the last full run of the runner (this page excluded),
+# on the machine that built the book; a notebook rerun alone afterwards (`--only`, often
+# with warm caches) is listed apart.
 
-# %%
-timings_file = build_dir() / "timings.json"
-timings = pd.DataFrame(json.loads(timings_file.read_text())) if timings_file.exists() else pd.DataFrame()
-timings
+# %% tags=["remove-input"]
+timing_frame(load_timings())

@@ -167,6 +167,19 @@ def load_timings() -> dict:
     }
 
 
+def timing_frame(timings: dict):
+    """The timings as a table: the full run's notebooks, then ``--only`` reruns apart."""
+    import pandas as pd
+
+    rows = [
+        {"run": f"full build ({timings['full'].get('started') or '—'})", **r}
+        for r in timings["full"]["rows"]
+    ]
+    rows += [{"run": "rerun alone (--only)", **r} for r in timings["partial"]]
+    cols = ["run", "notebook", "profile", "status", "seconds"]
+    return pd.DataFrame(rows, columns=cols).set_index(["run", "notebook"])
+
+
 def save_timings(
     rows: list[dict], full: bool, started: str | None = None, profile: str | None = None
 ) -> None:
@@ -312,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"\nVERDICTS CHANGED against {EXPECTED_VERDICTS} ({len(changes)}):\n  "
                 + "\n  ".join(changes)
-                + "\nIf the change is intended, rerun with --accept-verdicts and commit the file with the reason.",
+                + "\nIf the change is intended, rerun with --accept-verdicts and commit the file"
+                " with the reason.",
                 flush=True,
             )
             status = 1
@@ -336,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"jupyter-book build: exit {rc} in {time.perf_counter() - t0:.1f} s", flush=True)
         if rc != 0:
             print(
-                "BUILD FAILED: jupyter-book build reported errors or warnings (see _build/build.log)",
+                "BUILD FAILED: jupyter-book build reported errors or warnings"
+                " (see _build/build.log)",
                 flush=True,
             )
             status = 1

@@ -154,7 +154,9 @@ def records_table(records: list[Record], link: bool = False):
             )
         else:
             basis = r.note
-        claim = r.description if not link else f'<a href="{_href(r)}">{r.description}</a>'
+        claim = r.description
+        if link:
+            claim = f'<a href="{_href(r)}" title="{r.id}">{r.description}</a>'
         rows.append(
             {
                 "claim": claim,
@@ -171,6 +173,16 @@ def records_table(records: list[Record], link: bool = False):
     )
     styler = df.style.hide(axis="index").map(
         lambda v: f"background-color:{VERDICT_COLOURS.get(v, '')}", subset=["verdict"]
+    )
+    styler = styler.set_table_styles(
+        [
+            {
+                "selector": "td, th",
+                "props": "white-space: normal; font-size: 0.85em; vertical-align: top",
+            },
+            {"selector": "td:nth-child(1)", "props": "min-width: 14em"},
+            {"selector": "td:nth-child(5)", "props": "max-width: 18em; font-size: 0.78em"},
+        ]
     )
     return styler.set_table_attributes('class="scorecard-table"')
 

@@ -419,9 +419,9 @@ def write_expected(path: Path, records: list[Record], notebooks: list[str]) -> N
     for nb in notebooks:
         data[nb] = {r.id: r.verdict for r in records if r.notebook == nb}
     header = (
-        "# The verdict of every scorecard record in the ci profile, by notebook. `make book` fails\n"
-        "# when one changes; update with `python -m connectivity.book --accept-verdicts` in a\n"
-        "# reviewed commit that says why.\n"
+        "# The verdict of every scorecard record in the ci profile, by notebook.\n"
+        "# `make book` fails when one changes; update with\n"
+        "# `python -m connectivity.book --accept-verdicts` in a reviewed commit that says why.\n"
     )
     body = yaml.safe_dump(
         {nb: dict(sorted(ids.items())) for nb, ids in sorted(data.items())},
@@ -438,3 +438,20 @@ def as_dataframe(records: list[Record] | None = None):
 
     recs = collect() if records is None else records
     return pd.DataFrame([r.as_dict() for r in recs])
+
+
+def verdict_counts(records: list[Record]):
+    """Records per chapter and verdict (a pandas table, chapters in book order)."""
+    import pandas as pd
+
+    table = pd.DataFrame(0, index=[c for c in CHAPTERS.values()], columns=list(VERDICTS))
+    for r in records:
+        table.loc[r.chapter, r.verdict] += 1
+    table = table[table.sum(axis=1) > 0]
+    table.loc["all chapters"] = table.sum()
+    return table
+
+
+def by_chapter(records: list[Record]) -> dict[str, list[Record]]:
+    """Records grouped by chapter, in book order."""
+    return {c: [r for r in records if r.chapter == c] for c in CHAPTERS.values()}

@@ -141,7 +141,8 @@ def coerce(name: str, value: Any, hint: Any) -> Any:
             value = _parse_text(name, value, hint)
         if not isinstance(value, dict):
             raise ParameterError(
-                f"parameter {name!r} expects {_type_name(hint)}, got {type(value).__name__} {value!r}"
+                f"parameter {name!r} expects {_type_name(hint)}, "
+                f"got {type(value).__name__} {value!r}"
             )
         return merge_config(name, hint(), value)
     if origin in (list, tuple) or hint in (list, tuple):
@@ -149,7 +150,8 @@ def coerce(name: str, value: Any, hint: Any) -> Any:
             value = _parse_text(name, value, hint)
         if not isinstance(value, (list, tuple)):
             raise ParameterError(
-                f"parameter {name!r} expects {_type_name(hint)}, got {type(value).__name__} {value!r}"
+                f"parameter {name!r} expects {_type_name(hint)}, "
+                f"got {type(value).__name__} {value!r}"
             )
         args = typing.get_args(hint)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
