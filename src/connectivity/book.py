@@ -132,6 +132,7 @@ def execute(
             cwd=str(src.parent),
             log_output=False,
         )
+        tidy_for_readers(out)
     except Exception as e:  # PapermillExecutionError, timeouts, kernel deaths
         row["status"] = "failed"
         row["error"] = (
@@ -145,6 +146,21 @@ def execute(
                 os.environ[k] = v
     row["seconds"] = round(time.perf_counter() - t0, 1)
     return row
+
+
+def tidy_for_readers(path: Path) -> None:
+    """Papermill's injected-parameters cell is plumbing: removed from the page; the
+    parameters cell stays, collapsed, so a reader can see what can be changed."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        if "parameters" in tags and "hide-input" not in tags:
+            tags.append("hide-input")
+    nbformat.write(nb, path)
 
 
 def timing_table(rows: list[dict]) -> str:
