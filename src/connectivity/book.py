@@ -252,6 +252,7 @@ def stage_mathjax(root: Path) -> None:
     dest = build_dir("static") / "mathjax"
     if not (dest / "tex-chtml.js").exists():
         shutil.copytree(src, dest, dirs_exist_ok=True)
+    shutil.copy(root / "book" / "custom.css", build_dir("static") / "custom.css")
 
 
 def build(root: Path) -> int:
