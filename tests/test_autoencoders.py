@@ -1,4 +1,5 @@
-"""Lancione chapter: linear AE = PCA plane, silhouettes = sklearn, subset rule, stacked training."""
+"""Stacked autoencoders (Lancione): the original code's tied weights, masked Adam, the
+full-batch moment loss, convergence to the PCA plane, the VAE of vae.ipynb."""
 
 from __future__ import annotations
 
@@ -6,66 +7,66 @@ import numpy as np
 import pytest
 import torch
 from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_samples as sk_samples
-from sklearn.metrics import silhouette_score as sk_score
+from torch import nn
 
-from connectivity import autoencoders as ae
-from connectivity.data import Dataset
-
-
-def test_linear_autoencoder_spans_the_pca_plane():
-    """A tied linear AE trained to convergence spans the plane of sklearn's PCA."""
-    rng = np.random.default_rng(0)
-    scales = np.array([3.0, 2.0, 0.3, 0.25, 0.2, 0.15, 0.1, 0.1])  # clear gap after 2 components
-    basis = np.linalg.qr(rng.normal(size=(8, 8)))[0]
-    x = (rng.normal(size=(300, 8)) * scales) @ basis.T + 0.5
-    xt = torch.tensor(x, dtype=torch.float32)
-    spec = ae.AESpec(kind="linear", latent=2, n_in=8)
-    cfg = ae.AETrainConfig(epochs=1500, batch_size=300, lr=1e-2, weight_decay=0.0)
-    res = ae.train_stacked(spec, [0, 1], [xt, xt], cfg)
-    plane = PCA(2).fit(x).components_.T
-    for m in range(2):
-        angles = np.degrees(ae.principal_angles(res["params"][0][m].numpy(), plane))
-        assert angles.max() < 0.5, angles
+from connectivity.latent.metrics import principal_angles
+from connectivity.latent.stacked import (
+    AESpec,
+    AETrainConfig,
+    StackedAE,
+    _linear_moment_loss,
+    train_stacked,
+)
+from connectivity.latent.vae import VAE, vae_loss
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_silhouette_equals_sklearn(seed):
-    rng = np.random.default_rng(seed)
-    x = np.concatenate([rng.normal(0, 1, (40, 3)), rng.normal(2, 1, (25, 3)), rng.normal(-2, 0.5, (30, 3))])
-    y = np.repeat([3, 7, 9], [40, 25, 30])
-    ours = ae.silhouette_samples(torch.tensor(x), torch.tensor(y)).numpy()
-    np.testing.assert_allclose(ours, sk_samples(x, y), atol=1e-10)
-    assert abs(ae.silhouette_score(torch.tensor(x), torch.tensor(y)) - sk_score(x, y)) < 1e-10
+def _original_linear_ae(model: StackedAE):
+    """ae.ipynb's linear AE (LINEAR=True, HIDDEN_DIM=[2]) as nn modules with the same
+    initial weights; its decoder weights are nn.Parameter(encoder.weight.T), as there."""
+    n_in = model.spec.n_in
+    enc = [nn.Linear(n_in, 2), nn.Linear(2, 2)]
+    dec = [nn.Linear(2, 2), nn.Linear(2, n_in)]
+    p = [t[0] for t in model.params]
+    with torch.no_grad():
+        enc[0].weight.copy_(p[0].T)
+        enc[0].bias.copy_(p[1][0])
+        enc[1].weight.copy_(p[2].T)
+        enc[1].bias.copy_(p[3][0])
+        dec[0].bias.copy_(p[4][0])
+        dec[1].bias.copy_(p[5][0])
+    for i in range(2):
+        dec[i].weight = nn.Parameter(enc[-i - 1].weight.transpose(0, 1))
+    return enc, dec
 
 
-def test_silhouette_of_a_singleton_cluster_is_zero_like_sklearn():
-    x = np.array([[0.0], [0.1], [0.2], [5.0]])
-    y = np.array([0, 0, 0, 1])
-    np.testing.assert_allclose(ae.silhouette_samples(torch.tensor(x), torch.tensor(y)).numpy(), sk_samples(x, y))
-
-
-def _fake(labels):
-    y = torch.tensor(labels)
-    x = torch.arange(len(y), dtype=torch.float32).view(-1, 1, 1, 1).expand(-1, 1, 28, 28).clone()
-    return Dataset("mnist", "train", x, y, [str(i) for i in range(10)], "test")
-
-
-def test_faithful_subset_keeps_the_digits_among_the_first_images():
-    rng = np.random.default_rng(0)
-    tr, te = _fake(rng.integers(0, 10, 10_000).tolist()), _fake(rng.integers(0, 10, 5_000).tolist())
-    xtr, ytr, xva, yva = ae.digit_pair(tr, te, (1, 2), "faithful")
-    expected_tr = [i for i in range(8000) if int(tr.y[i]) in (1, 2)]
-    expected_va = [i for i in range(4000) if int(te.y[i]) in (1, 2)]
-    assert xtr[:, 0].long().tolist() == expected_tr and xva[:, 0].long().tolist() == expected_va
-    assert set(ytr.tolist()) == {1, 2} and xtr.shape[1] == 784
-    xtr_full, _, xva_full, _ = ae.digit_pair(tr, te, (1, 2), "full")
-    assert len(xtr_full) == int(((tr.y == 1) | (tr.y == 2)).sum()) > len(xtr)
-    assert len(xva_full) == int(((te.y == 1) | (te.y == 2)).sum())
-    with pytest.raises(ValueError):
-        ae.digit_pair(tr, te, (1, 1))
-    with pytest.raises(ValueError):
-        ae.digit_pair(tr, te, (1, 2), "most")
+def test_alias_tied_weights_train_exactly_as_the_original_code():
+    """tie="alias" = nn.Parameter(W.T) decoders under torch.optim.Adam (two updates per
+    step on the shared weight), batch for batch."""
+    torch.manual_seed(0)
+    x = torch.rand(40, 12)
+    spec = AESpec(kind="linear", hidden=(2,), n_in=12, tie="alias")
+    cfg = AETrainConfig(epochs=2, batch_size=8, lr=1e-2, weight_decay=1e-6)
+    ours = train_stacked(spec, [3], [x], cfg).model.params
+    enc, dec = _original_linear_ae(StackedAE(spec, [3]))
+    assert dec[1].weight.data_ptr() == enc[0].weight.data_ptr()  # shared memory, two leaves
+    params = [q for layer in enc + dec for q in layer.parameters()]
+    opt = torch.optim.Adam(params, lr=1e-2, weight_decay=1e-6)
+    g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + 3)  # the trainer's batch order
+    for _ in range(2):
+        perm = torch.randperm(40, generator=g)
+        for s in range(5):
+            xb = x[perm[s * 8 : (s + 1) * 8]]
+            h = xb
+            for layer in enc + dec:
+                h = layer(h)
+            opt.zero_grad()
+            nn.functional.mse_loss(h, xb).backward()
+            opt.step()
+    torch.testing.assert_close(ours[0][0], enc[0].weight.detach().T, rtol=0, atol=1e-6)
+    torch.testing.assert_close(ours[2][0], enc[1].weight.detach().T, rtol=0, atol=1e-6)
+    torch.testing.assert_close(ours[5][0, 0], dec[1].bias.detach(), rtol=0, atol=1e-6)
+    shared = train_stacked(AESpec(kind="linear", hidden=(2,), n_in=12, tie="shared"), [3], [x], cfg)
+    assert (shared.model.params[0] - ours[0]).abs().max() > 1e-3  # the two ties do differ
 
 
 @pytest.mark.parametrize("noise", [0.0, 0.3])
@@ -73,49 +74,98 @@ def test_stacked_training_equals_training_each_model_alone(noise):
     """Masked Adam: models of different data sizes in one stack = trained separately."""
     g = torch.Generator().manual_seed(0)
     x1, x2 = torch.rand(21, 16, generator=g), torch.rand(13, 16, generator=g)
-    spec = ae.AESpec(latent=2, hidden=(8, 4), n_in=16)
-    cfg = ae.AETrainConfig(epochs=3, batch_size=4, lr=1e-2, noise=noise)
-    both = ae.train_stacked(spec, [5, 6], [x1, x2], cfg)
-    alone = [ae.train_stacked(spec, [5], [x1], cfg), ae.train_stacked(spec, [6], [x2], cfg)]
+    spec = AESpec(latent=2, hidden=(8, 4), n_in=16)
+    cfg = AETrainConfig(epochs=3, batch_size=4, lr=1e-2, noise=noise)
+    both = train_stacked(spec, [5, 6], [x1, x2], cfg)
+    alone = [train_stacked(spec, [5], [x1], cfg), train_stacked(spec, [6], [x2], cfg)]
     for m in range(2):
-        for p_both, p_alone in zip(both["params"], alone[m]["params"]):
+        for p_both, p_alone in zip(both.model.params, alone[m].model.params):
             torch.testing.assert_close(p_both[m], p_alone[0], rtol=1e-5, atol=1e-6)
 
 
+def test_training_is_bitwise_repeatable():
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(30, 16, generator=g)
+    spec = AESpec(latent=2, hidden=(8, 4), n_in=16)
+    cfg = AETrainConfig(epochs=2, batch_size=4, noise=0.3)
+    a, b = train_stacked(spec, [0, 1], [x, x], cfg), train_stacked(spec, [0, 1], [x, x], cfg)
+    assert all(torch.equal(p, q) for p, q in zip(a.model.params, b.model.params))
+
+
+@pytest.mark.parametrize("hidden", [(), (2,), (3, 2)])
+def test_moment_loss_equals_the_mse_of_the_reconstructions(hidden):
+    """The full-batch loss from X^T X and X^T 1 equals the mean squared error, gradients too."""
+    g = torch.Generator().manual_seed(0)
+    spec = AESpec(kind="linear", hidden=hidden, latent=2, n_in=10)
+    model = StackedAE(spec, [0, 1])
+    xs = [torch.rand(13, 10, generator=g), torch.rand(9, 10, generator=g)]
+    data = torch.zeros(2, 13, 10, dtype=torch.float64)
+    data[0], data[1, :9] = xs[0], xs[1]
+    params = [p.clone().requires_grad_() for p in model.params]
+    moments = (data.transpose(1, 2) @ data, data.sum(1, keepdim=True), torch.tensor([13, 9]))
+    loss = _linear_moment_loss(model, params, None, *moments)
+    ref = torch.stack(
+        [
+            ((model.forward(x[None], [p[k : k + 1] for p in params])[0] - x) ** 2).mean()
+            for k, x in enumerate(xs)
+        ]
+    )
+    torch.testing.assert_close(loss, ref, rtol=1e-5, atol=1e-7)
+    for a, b in zip(
+        torch.autograd.grad(loss.sum(), params), torch.autograd.grad(ref.sum(), params)
+    ):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("tie", ["alias", "shared"])
+def test_linear_autoencoder_converges_to_the_pca_plane(tie):
+    """Full-batch training of the original's tied linear AE reaches sklearn's PCA plane."""
+    rng = np.random.default_rng(0)
+    scales = np.array([3.0, 2.0, 0.3, 0.25, 0.2, 0.15, 0.1, 0.1])  # clear gap after 2 components
+    basis = np.linalg.qr(rng.normal(size=(8, 8)))[0]
+    x = (rng.normal(size=(300, 8)) * scales) @ basis.T + 0.5
+    xt = torch.tensor(x, dtype=torch.float32)
+    spec = AESpec(kind="linear", latent=2, hidden=(2,), n_in=8, tie=tie)
+    cfg = AETrainConfig(epochs=1500, batch_size=300, lr=1e-2, weight_decay=0.0)
+    res = train_stacked(spec, [0, 1], [xt, xt], cfg)
+    plane = PCA(2, svd_solver="full").fit(x).components_.T
+    for m in range(2):
+        angles = np.degrees(principal_angles(res.model.params[0][m].numpy(), plane))
+        assert angles.max() < 0.5, angles
+
+
 def test_latent_of_tanh_autoencoder_is_bounded_and_shapes_are_documented():
-    model = ae.StackedAE(ae.AESpec(), [0, 1, 2])
+    model = StackedAE(AESpec(), [0, 1, 2])
     x = torch.rand(3, 5, 784)
     z = model.encode(x)
     assert z.shape == (3, 5, 2) and z.abs().max() < 1
     out = model.decode(z)
     assert out.shape == (3, 5, 784) and 0 <= out.min() and out.max() <= 1
+    assert (StackedAE(AESpec(activation="relu"), [0]).encode(x[:1]) >= 0).all()
 
 
-def test_count_regions_finds_a_split_class():
-    rng = np.random.default_rng(0)
-    a1, b, a2 = rng.normal([-3, 0], 0.3, (300, 2)), rng.normal([0, 0], 0.3, (300, 2)), rng.normal([3, 0], 0.3, (300, 2))
-    z = np.concatenate([a1, b, a2])
-    labels = np.repeat([0, 1, 0], 300)
-    assert ae.count_regions(z, labels, 0) == 2
-    assert ae.count_regions(z, labels, 1) == 1
+def test_bad_specs_are_refused():
+    with pytest.raises(ValueError):
+        AESpec(kind="conv")
+    with pytest.raises(ValueError):
+        AESpec(kind="linear", tie="both")
+    with pytest.raises(ValueError):
+        AETrainConfig(epochs=0)
 
 
-def test_procrustes_disparity_ignores_rotation_and_scale():
-    rng = np.random.default_rng(0)
-    z = rng.normal(size=(100, 2))
-    rot = np.array([[0.0, -1.0], [1.0, 0.0]])
-    assert ae.procrustes_disparity(torch.tensor(z), torch.tensor(3 * z @ rot + 1)) < 1e-10
-    assert ae.procrustes_disparity(torch.tensor(z), torch.tensor(rng.normal(size=(100, 2)))) > 0.5
+def test_vae_loss_is_the_original_codes_formula():
+    """mean over the batch of the summed squared error, minus the batch mean of
+    sum(log sigma^2 - mu^2 - sigma^2) (vae.ipynb)."""
+    x, recon = torch.tensor([[1.0, 0.0], [0.5, 0.5]]), torch.tensor([[0.5, 0.0], [0.5, 1.0]])
+    mu, sigma = torch.tensor([[1.0], [0.0]]), torch.tensor([[1.0], [0.5]])
+    mse = (0.25 + 0.25) / 2
+    kl = ((0 - 1 - 1) + (np.log(0.25) - 0 - 0.25)) / 2
+    assert vae_loss(x, recon, mu, sigma).item() == pytest.approx(mse - kl)
 
 
-def test_wrong_reconstruction_rate_counts_the_other_digit():
-    class Judge(torch.nn.Module):
-        def forward(self, x):  # predicts digit 7 for bright images, 1 otherwise
-            out = torch.zeros(len(x), 10)
-            out[:, 7] = x.mean(1)
-            out[:, 1] = 0.5
-            return out
-
-    recon = torch.tensor([[0.9] * 784, [0.1] * 784, [0.9] * 784, [0.1] * 784])
-    labels = torch.tensor([1, 1, 7, 7])
-    assert ae.wrong_reconstruction_rate(Judge(), recon, labels, (1, 7)) == 0.5
+def test_vae_shares_one_noise_draw_per_batch_as_the_original():
+    vae = VAE(hidden=8, latent=2, n_in=6)
+    x = torch.rand(5, 6)
+    out, mu, sigma = vae(x, torch.zeros(2))
+    assert out.shape == (5, 6) and mu.shape == sigma.shape == (5, 2)
+    torch.testing.assert_close(out, vae.decoder(mu))  # eps = 0: the decoder sees the means

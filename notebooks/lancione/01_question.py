@@ -25,43 +25,43 @@
 # figure and, instead of eyeballing it, *counts* the regions each digit occupies.
 
 # %% tags=["parameters"]
-profile = "ci"  # "ci" or "paper"
-vae_epochs = None  # VAE training epochs (ci 5, paper 30)
+profile = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
+vae = None  # dict of VAEConfig fields: the VAE of vae.ipynb and its training
+regions = None  # dict of RegionGrid fields: the grid that counts a digit's regions
+n_boot = None  # bootstrap resamples of the codes (split test)
 
-# %%
-import numpy as np
-import pandas as pd
-import matplotlib.pyplot as plt
-import torch
-from connectivity.report import glue
+# %% tags=["remove-cell"]
+from connectivity.papers.lancione.settings import QuestionSettings
 
-from connectivity import autoencoders as ae, plotting, profiles, scorecard
-from connectivity.data import load_dataset
+settings = QuestionSettings.from_notebook(globals())
 
-P = profiles.resolve("lancione", profile, vae_epochs=vae_epochs)
-torch.manual_seed(0)
+from connectivity import plotting
+from connectivity.papers.lancione import question as q
+from connectivity.prose import what_reproduced
+
 plotting.setup()
-train, test = load_dataset("mnist", "train"), load_dataset("mnist", "test")
+result = q.question(settings)
+records = q.report(result)
 
 # %% [markdown]
 # ## A VAE with a two-dimensional latent space
 #
-# The VAE {cite}`kingma2014` here is a plain MLP (784–512–256–2 encoder giving the mean
-# and log-variance of the code, mirrored decoder with a sigmoid output), trained on all
-# 60,000 MNIST training images with Adam (lr $10^{-3}$, batch 128) on the negative
-# ELBO. The original notebook's exact VAE is not restated in the report; what matters
-# for Figure 1 is only that the latent space is two-dimensional.
+# The VAE {cite}`kingma2014` is the one of the original code (`vae.ipynb`): an encoder
+# $784\to256$ with ReLU and two linear heads giving the mean $\mu$ and the standard
+# deviation $\sigma$ of the 2-D code (used as is, without an exponential), a decoder
+# $2\to256\to784$ with ReLU and a sigmoid output; one noise draw $\varepsilon$ per
+# minibatch, $z=\mu+\sigma\varepsilon$; the loss is the squared error summed over pixels
+# minus $\sum(\log\sigma^2-\mu^2-\sigma^2)$ over the latent dimensions, both averaged
+# over the minibatch; Adam with learning rate $10^{-4}$ and weight decay $10^{-6}$,
+# batch 16, 30 epochs, on all 60,000 training images. {glue:text}`vae_scale`
+# {numref}`fig-vae-latent` shows the latent means $\mu$ of the 10,000 test images; the
+# training loss per epoch is in the table below it.
 
-# %%
-vae, losses = ae.train_vae(train, epochs=P.vae_epochs)
-with torch.no_grad():
-    z_test = vae.encode(test.x.flatten(1))[0]
-print(f"negative ELBO per image after each epoch: {np.round(losses, 1)}")
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Latent means of the 10,000 MNIST test images in the VAE's 2-D latent space, coloured by digit (the report's Fig. 1).", "name": "fig-vae-latent"}}
+fig = q.latent_figure(result)
 
-# %%
-fig, ax = plt.subplots(figsize=(6, 5.5))
-plotting.latent_scatter(z_test, test.y, ax=ax, s=2, title="VAE latent means of the 10,000 test digits")
-plt.show()
+# %% tags=["remove-input"]
+q.loss_table(result)
 
 # %% [markdown]
 # ## How many pieces does each digit occupy?
@@ -71,29 +71,23 @@ plt.show()
 # cell is given to a digit when its smoothed count of that digit is at least one and
 # the digit is the majority there, and the regions of a digit are the 8-connected
 # components of its cells holding at least 2 % of its codes
-# (`connectivity.autoencoders.count_regions`, tested on synthetic layouts). Stray codes
-# inside another digit's region therefore do not count, but a genuine second cluster
-# does.
+# (`connectivity.latent.metrics.count_regions`, tested on synthetic layouts). Stray
+# codes inside another digit's region therefore do not count, but a genuine second
+# cluster does. Whether a split is robust is decided by a bootstrap: the 10,000 codes
+# are resampled with replacement and counted again; the claim holds at 5 % when fewer
+# than 5 % of the resamples show no split digit.
 
-# %%
-regions = {d: ae.count_regions(z_test, test.y, d) for d in range(10)}
-table = pd.DataFrame({"digit": list(regions), "regions": list(regions.values())}).set_index("digit").T
-table
-
-# %%
-max_regions = max(regions.values())
-split_digits = [d for d, r in regions.items() if r > 1]
-glue("max_regions", max_regions, display=False)
-glue("split_digits", ", ".join(map(str, split_digits)) or "none", display=False)
-scorecard.record("lancione.vae.max_regions_per_digit", "VAE (all digits): most disconnected regions of one digit",
-                 max_regions, note="paper (Fig. 1): the digit 6 occupies at least two regions; grid-count criterion")
-scorecard.record("lancione.vae.some_digit_split", "VAE (all digits): some digit occupies > 1 region",
-                 bool(split_digits), paper=True)
+# %% tags=["remove-input"]
+q.regions_table(result)
 
 # %% [markdown]
-# With this criterion, the most fragmented digit occupies {glue:text}`max_regions`
-# region(s); the digits split into more than one region are: {glue:text}`split_digits`.
-# Which digit splits depends on the training run (Lancione's was the 6), but the
-# phenomenon — a digit cut into pieces by another digit's region — is what the
-# question is about. The next sections make it quantitative with two digits at a
-# time, where the silhouette score can measure how well the two are kept apart.
+# {glue:text}`says.lancione.vae.some_digit_split`
+# Which digit splits depends on the training run (Lancione's was the 6); the question
+# is whether a digit can be cut into pieces by another digit's region at all. The next
+# pages make it quantitative with two digits at a time, where the silhouette score
+# measures how well the two are kept apart.
+#
+# ## What reproduced here
+
+# %% tags=["remove-input"]
+what_reproduced()

@@ -1,0 +1,29 @@
+"""Small helpers shared by the Lancione pages: generated scale notes and tables."""
+
+from __future__ import annotations
+
+
+def scale_note(value, paper, what: str, profile: str) -> str:
+    """A generated sentence when this build's ``value`` of ``what`` differs from the
+    report's code (``paper``), else an empty string."""
+    if value == paper:
+        return ""
+    return (
+        f"This build ({profile} profile) uses {value} {what} instead of the original "
+        f"code's {paper}, to stay within its time budget."
+    )
+
+
+def fmt_pair(pair) -> str:
+    return f"{pair[0]}–{pair[1]}"
+
+
+def glue_paper_values() -> None:
+    """Glue every paper value of the chapter as ``paper.<id>`` (the pages quote the report
+    through these; no number of the report is typed in a notebook)."""
+    from connectivity.prose import glue
+
+    from .values import VALUES
+
+    for pid, pv in VALUES.items():
+        glue(f"paper.{pid}", pv.value)

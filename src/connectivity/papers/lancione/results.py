@@ -1,0 +1,368 @@
+"""Lancione §3: silhouettes over many trainings, how much a layout depends on the seed
+(Figs. 3–4), and the survey of all 45 digit pairs."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from connectivity import plotting, scorecard, stats
+from connectivity.latent.digit_pairs import DigitPair
+from connectivity.latent.metrics import (
+    procrustes_disparity,
+    silhouette_bootstrap,
+    silhouette_samples,
+    silhouette_score,
+)
+from connectivity.latent.pca import fit_pca
+from connectivity.latent.stacked import TrainedStack, encode_each
+from connectivity.papers import paper_value
+from connectivity.prose import glue, glue_say
+
+from .common import fmt_pair, glue_paper_values
+from .settings import ResultsSettings
+from .study import Survey, load_mnist, run_survey, study_runs
+
+SECTION_SILHOUETTES = "Silhouettes over many trainings"
+SECTION_LAYOUTS = "Figures 3 and 4: two trainings, two layouts"
+SECTION_SURVEY = "All digit pairs"
+
+
+@dataclass
+class LayoutPair:
+    model: str
+    trainings: tuple[int, int]
+    disparity: float  # Procrustes disparity of the two trainings' codes
+    relative_silhouette_change: float  # |s_a - s_b| / mean(s_a, s_b)
+
+
+@dataclass
+class ResultsResult:
+    settings: ResultsSettings
+    pair: DigitPair
+    runs: dict[str, TrainedStack]
+    codes: dict[str, list[torch.Tensor]]  # validation codes per model and training
+    silhouettes: dict[str, np.ndarray]  # "PCA" = the study's linear autoencoders
+    sil_pca: float  # closed-form PCA
+    sil_pca_boot: np.ndarray
+    layouts: list[LayoutPair]  # every pair of trainings of AE and DAE
+    survey: Survey
+
+    def disjoint_layouts(self) -> list[LayoutPair]:
+        """Pairs of trainings (0, 1), (2, 3), ... of each model: independent comparisons."""
+        return [
+            lp
+            for lp in self.layouts
+            if lp.trainings[0] % 2 == 0 and lp.trainings[1] == lp.trainings[0] + 1
+        ]
+
+
+def results(settings: ResultsSettings) -> ResultsResult:
+    """Everything the results page shows."""
+    torch.manual_seed(0)
+    mnist = load_mnist()
+    pair = mnist.pair(settings.digits, settings.training.subset)
+    runs = study_runs(pair, settings.training, settings.n_seeds)
+    codes = {m: encode_each(r.model, [pair.x_val] * r.model.n_models) for m, r in runs.items()}
+    sils = {m: np.array([silhouette_score(z, pair.y_val) for z in zs]) for m, zs in codes.items()}
+    pca_codes = fit_pca(pair.x_train, 2).transform(pair.x_val)
+    layouts = []
+    for model in ("AE", "DAE"):
+        for i, j in itertools.combinations(range(settings.n_seeds), 2):
+            si, sj = sils[model][i], sils[model][j]
+            layouts.append(
+                LayoutPair(
+                    model,
+                    (i, j),
+                    procrustes_disparity(codes[model][i], codes[model][j]),
+                    abs(si - sj) / ((si + sj) / 2),
+                )
+            )
+    return ResultsResult(
+        settings,
+        pair,
+        runs,
+        codes,
+        sils,
+        silhouette_score(pca_codes, pair.y_val),
+        silhouette_bootstrap(pca_codes, pair.y_val, settings.n_boot),
+        layouts,
+        run_survey(mnist, settings.training, settings.survey),
+    )
+
+
+# ------------------------------------------------------------------ tables, figures
+def silhouette_table(result: ResultsResult) -> pd.DataFrame:
+    rows = []
+    for model, s in result.silhouettes.items():
+        name = "PCA (linear AE, the study's training)" if model == "PCA" else model
+        rows.append(
+            {
+                "model": name,
+                "mean": s.mean(),
+                "SD": s.std(ddof=1),
+                "min": s.min(),
+                "max": s.max(),
+                "validation MSE": result.runs[model].final_val_loss.mean().item(),
+            }
+        )
+    rows.append(
+        {
+            "model": "PCA (closed form)",
+            "mean": result.sil_pca,
+            "SD": np.nan,
+            "min": np.nan,
+            "max": np.nan,
+            "validation MSE": np.nan,
+        }
+    )
+    return pd.DataFrame(rows).set_index("model").round(3)
+
+
+def silhouette_figure(result: ResultsResult):
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    rng = np.random.default_rng(0)
+    for k, (model, s) in enumerate(result.silhouettes.items()):
+        ax.scatter(
+            s, k + rng.uniform(-0.12, 0.12, len(s)), color=f"C{k}", label=f"{model}, this book"
+        )
+    ax.axvline(result.sil_pca, color="C0", lw=1, label="PCA closed form, this book")
+    refs = [
+        ("lancione.silhouette.pca", "C0", "report: PCA"),
+        ("lancione.silhouette.ae_best", "C1", "report: best AE"),
+        ("lancione.silhouette.dae", "C2", "report: DAE (mean of A, B)"),
+    ]
+    for pid, color, label in refs:
+        ax.axvline(paper_value(pid).value, color=color, ls=":", label=label)
+    ax.set_yticks(range(len(result.silhouettes)), list(result.silhouettes))
+    ax.set_xlabel("silhouette of the validation codes")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
+
+
+def layouts_figure(result: ResultsResult):
+    fig, axes = plt.subplots(2, 2, figsize=(9, 8))
+    y = result.pair.y_val
+    for row, seed in enumerate(result.settings.shown):
+        z = result.codes["DAE"][seed]
+        plotting.silhouette_plot(
+            silhouette_samples(z, y), y, ax=axes[row, 0], title=f"DAE training {seed}"
+        )
+        plotting.latent_scatter(
+            z, y, ax=axes[row, 1], title=f"DAE training {seed}: validation codes"
+        )
+    fig.tight_layout()
+    return fig
+
+
+def layouts_table(result: ResultsResult) -> pd.DataFrame:
+    df = pd.DataFrame(
+        [
+            {
+                "model": lp.model,
+                "Procrustes disparity": lp.disparity,
+                "relative silhouette change": lp.relative_silhouette_change,
+            }
+            for lp in result.layouts
+        ]
+    )
+    return df.groupby("model").agg(["mean", "max"]).round(3)
+
+
+def survey_figure(result: ResultsResult):
+    sv = result.survey
+    panels = {
+        "PCA (closed form)": sv.pca_silhouette,
+        "AE": sv.per_pair("AE", "silhouette"),
+        "DAE": sv.per_pair("DAE", "silhouette"),
+    }
+    collapsed: dict = {p: 0 for p in sv.pairs}
+    for r in sv.collapsed:
+        collapsed[r.pair] += 1
+    fig, axes = plt.subplots(2, 2, figsize=(9, 8))
+    for ax, (name, values) in zip(axes.ravel(), panels.items()):
+        plotting.pair_heatmap(values, ax=ax, title=f"{name}: silhouette", vmin=0, vmax=0.8)
+    plotting.pair_heatmap(
+        collapsed,
+        ax=axes[1, 1],
+        title="collapsed trainings (AE + DAE)",
+        cmap="Reds",
+        vmin=0,
+        vmax=max(1, max(collapsed.values())),
+        fmt="{:.0f}",
+    )
+    fig.tight_layout()
+    return fig
+
+
+def collapsed_table(result: ResultsResult) -> pd.DataFrame:
+    table = result.survey.table()
+    keys = table[table["collapsed"]][["pair", "model", "training"]].drop_duplicates()
+    shown = table.merge(keys, on=["pair", "model", "training"])
+    return (
+        shown.drop(columns=["wrong reconstructions"])
+        .set_index(["pair", "model", "training"])
+        .round(3)
+    )
+
+
+def survey_table(result: ResultsResult) -> pd.DataFrame:
+    sv = result.survey
+    df = pd.DataFrame(
+        {
+            "PCA (closed form)": sv.pca_silhouette,
+            "AE": sv.per_pair("AE", "silhouette"),
+            "DAE": sv.per_pair("DAE", "silhouette"),
+        }
+    )
+    df.index = [fmt_pair(p) for p in df.index]
+    return df.describe().loc[["count", "mean", "std", "min", "max"]].round(3)
+
+
+# ------------------------------------------------------------------------ records
+def report(result: ResultsResult) -> dict[str, scorecard.Record]:
+    """Scorecard records and the generated sentences of the page."""
+    glue_paper_values()
+    s, sils = result.settings, result.silhouettes
+    n = s.n_seeds
+    recs = {}
+    se = float(np.std(result.sil_pca_boot, ddof=1))
+    recs["pca"] = scorecard.compare(
+        "lancione.silhouette.pca",
+        result.sil_pca,
+        stats.Tolerance.standard_error(se, what="bootstrap SE over the validation images"),
+        n=len(result.pair.y_val),
+        section=SECTION_SILHOUETTES,
+        linear=float(sils["PCA"].mean()),
+        linear_lo=float(sils["PCA"].min()),
+        linear_hi=float(sils["PCA"].max()),
+    )
+    glue_say(
+        recs["pca"],
+        reproduced="PCA (closed form, which the linear autoencoder converges to) scores "
+        "{value:.3f}, the report's {paper} within the score's sampling spread (± {tolerance:.3f}); "
+        "the study's linear-autoencoder trainings score {linear_lo:.3f}–{linear_hi:.3f}.",
+        differs="PCA (closed form) scores {value:.3f}, not the report's {paper} "
+        "(± {tolerance:.3f}, the score's sampling spread); the study's linear-autoencoder "
+        "trainings score {linear_lo:.3f}–{linear_hi:.3f}.",
+        failed="PCA could not be computed.",
+    )
+    both = np.concatenate([sils["AE"], sils["DAE"]])
+    best_model = "AE" if sils["AE"].max() >= sils["DAE"].max() else "DAE"
+    recs["best"] = scorecard.compare(
+        "lancione.silhouette.ae_best",
+        float(both.max()),
+        stats.Tolerance.spread(both, what="AE and DAE trainings"),
+        n=len(both),
+        section=SECTION_SILHOUETTES,
+        best_model=best_model,
+        ae_mean=float(sils["AE"].mean()),
+        dae_mean=float(sils["DAE"].mean()),
+    )
+    glue_say(
+        recs["best"],
+        reproduced="The best of the {n} autoencoder trainings ({best_model}) reaches {value:.3f}, "
+        "the report's 'up to {paper}' within twice the trainings' spread (± {tolerance:.3f}).",
+        differs="The best of the {n} autoencoder trainings ({best_model}) reaches {value:.3f}, "
+        "not the report's 'up to {paper}' (± {tolerance:.3f}, twice the trainings' spread).",
+        failed="The autoencoder trainings failed.",
+    )
+    recs["dae"] = scorecard.compare(
+        "lancione.silhouette.dae",
+        float(sils["DAE"].mean()),
+        stats.Tolerance.spread(sils["DAE"], what="DAE trainings"),
+        n=n,
+        section=SECTION_SILHOUETTES,
+        sd=float(sils["DAE"].std(ddof=1)),
+        lo=float(sils["DAE"].min()),
+        hi=float(sils["DAE"].max()),
+    )
+    glue_say(
+        recs["dae"],
+        reproduced="The denoising autoencoder scores {value:.3f} on average "
+        "({lo:.3f}–{hi:.3f} over {n} trainings); the report's two trainings (mean {paper}) "
+        "lie within twice the spread.",
+        differs="The denoising autoencoder scores {value:.3f} on average "
+        "({lo:.3f}–{hi:.3f} over {n} trainings), away from the report's two trainings "
+        "(mean {paper}) by more than twice the spread (± {tolerance:.3f}).",
+        failed="The denoising-autoencoder trainings failed.",
+    )
+    val = result.runs["DAE"].final_val_loss.numpy()
+    recs["val"] = scorecard.compare(
+        "lancione.dae.val_loss",
+        float(val.mean()),
+        stats.Tolerance.spread(val, what="DAE trainings"),
+        n=n,
+        section=SECTION_SILHOUETTES,
+    )
+    glue_say(
+        recs["val"],
+        reproduced="Its validation loss, {value:.4f}, matches the report's {paper} "
+        "(± {tolerance:.4f}).",
+        differs="Its validation loss, {value:.4f}, differs from the report's {paper} by more than "
+        "twice the trainings' spread (± {tolerance:.4f}).",
+        failed="The denoising-autoencoder trainings failed.",
+    )
+    disjoint = result.disjoint_layouts()
+    diff = [lp.disparity - lp.relative_silhouette_change for lp in disjoint]
+    all_disp = [lp.disparity for lp in result.layouts]
+    all_rel = [lp.relative_silhouette_change for lp in result.layouts]
+    recs["layouts"] = scorecard.test(
+        "lancione.layouts.vary_more_than_silhouettes",
+        stats.wilcoxon_greater(diff),
+        section=SECTION_LAYOUTS,
+        disparity=float(np.mean(all_disp)),
+        relative=float(np.mean(all_rel)),
+        pairs=len(disjoint),
+    )
+    glue_say(
+        recs["layouts"],
+        reproduced="Between two trainings the layout changes more than the score: the mean "
+        "Procrustes disparity is {disparity:.2f}, the mean relative silhouette change "
+        "{relative:.2f} (Wilcoxon over {pairs} independent pairs of trainings, p = {p:.3f}).",
+        differs="Between two trainings the score changes more than the layout: mean Procrustes "
+        "disparity {disparity:.2f} against a mean relative silhouette change of {relative:.2f} "
+        "(p = {p_opposite:.3f}).",
+        not_significant="Layout and score change by comparable amounts between trainings (mean "
+        "Procrustes disparity {disparity:.2f}, mean relative silhouette change {relative:.2f}; "
+        "p = {p:.2f} over {pairs} independent pairs of trainings).",
+        failed="The layout comparison failed.",
+    )
+    sv = result.survey
+    n_runs = len(sv.runs)
+    recs["collapsed"] = scorecard.measure(
+        "lancione.pairs.collapsed_trainings",
+        "survey trainings that collapsed (AE and DAE, reruns included)",
+        len(sv.collapsed),
+        section=SECTION_SURVEY,
+        note=f"of {n_runs} trainings; each rerun with a new seed",
+    )
+    lost = [
+        (r.pair, r.model, r.slot)
+        for r in sv.collapsed
+        if (r.pair, r.model, r.slot) not in {(a.pair, a.model, a.slot) for a in sv.accepted}
+    ]
+    glue("survey_collapsed", len(sv.collapsed))
+    glue("survey_runs", n_runs)
+    glue("survey_lost", len(set(lost)))
+    glue("survey_epochs", sv.config.epochs)
+    glue("survey_seeds", sv.config.seeds)
+    glue("survey_pairs", len(sv.pairs))
+    glue("survey_retries", sv.config.retries)
+    for model in ("AE", "DAE"):
+        per_pair = sv.per_pair(model, "silhouette")
+        recs[model] = scorecard.measure(
+            f"lancione.pairs.{model.lower()}.mean_silhouette",
+            f"{model}: mean silhouette over the surveyed pairs",
+            float(np.mean(list(per_pair.values()))),
+            section=SECTION_SURVEY,
+            note=f"{sv.config.epochs} epochs, non-collapsed trainings",
+        )
+    glue("n_seeds", n)
+    return recs
