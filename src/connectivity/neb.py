@@ -9,19 +9,33 @@ of N pivots between two fixed endpoints is relaxed under the NEB force
 the true force perpendicular to the band plus a spring force along it; the climbing
 image (the highest pivot) instead feels -∇E + 2 (∇E·τ) τ, which drives it up the
 band to the saddle. All P bands of a batch are relaxed together: ``energy`` maps
-points (P, N, *S) to energies (P, N).
+points (n, K, *S) of n bands (and their indices among the P, (n,)) to energies (n, K).
+
+Gu & Borovykh (2023) use NEB with E(z) = cross-entropy of the pair's class under the
+rest of the network (:class:`ClassifierEnergy`) to find same-class paths where the
+straight segment leaves the class (:func:`connect_pairs`, :func:`connect_in_layer`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 
 from .models import fold_batchnorm
-from .paths import evaluate_linear, evaluate_path, linear_path, resample
+from .paths import (
+    band_times,
+    evaluate_band,
+    evaluate_linear,
+    linear_path,
+    model_device,
+    segment_departure,
+)
 from .progress import progress
 
 
@@ -31,15 +45,20 @@ class NEBConfig:
 
     n_pivots: int = 16  # movable images between the fixed endpoints
     steps: int = 200  # maximum iterations
-    lr: float = 0.01  # step size (SGD: z += lr * F; Adam: lr of Adam on -F)
+    lr: float = 0.01  # step size (SGD: z += lr * F; Adam: lr x band scale, see run_neb)
     spring: float = 1.0  # spring constant k
-    optimizer: str = "adam"  # "adam" or "sgd"
+    optimizer: Literal["adam", "sgd"] = "adam"
     climbing: bool = False  # climbing image on the highest pivot
     climb_after: int = 0  # iterations before the climbing image switches on
+
+    def __post_init__(self) -> None:
+        self.validate()
 
     def validate(self) -> None:
         if self.n_pivots < 1 or self.steps < 0 or self.lr <= 0 or self.spring < 0:
             raise ValueError(f"bad NEB settings {self}")
+        if self.climb_after < 0:
+            raise ValueError(f"climb_after must be >= 0, got {self.climb_after}")
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"unknown NEB optimizer {self.optimizer!r}; choose adam or sgd")
 
@@ -51,166 +70,296 @@ def tangents(path: torch.Tensor, energies: torch.Tensor) -> torch.Tensor:
     Uphill neighbour's direction where the energy is monotonic, an energy-weighted
     mix of both directions at extrema (Henkelman & Jónsson 2000).
     """
-    tp = path[:, 2:] - path[:, 1:-1]  # towards the next point
-    tm = path[:, 1:-1] - path[:, :-2]  # from the previous point
-    e_prev, e, e_next = energies[:, :-2], energies[:, 1:-1], energies[:, 2:]
-    up = (e_next > e) & (e > e_prev)
-    down = (e_next < e) & (e < e_prev)
-    dmax = torch.maximum((e_next - e).abs(), (e_prev - e).abs()).unsqueeze(-1)
-    dmin = torch.minimum((e_next - e).abs(), (e_prev - e).abs()).unsqueeze(-1)
-    mixed = torch.where((e_next > e_prev).unsqueeze(-1), tp * dmax + tm * dmin, tp * dmin + tm * dmax)
-    tau = torch.where(up.unsqueeze(-1), tp, torch.where(down.unsqueeze(-1), tm, mixed))
+    tp = path[:, 2:] - path[:, 1:-1]
+    tm = path[:, 1:-1] - path[:, :-2]
+    a, b = _tangent_weights(energies)
+    tau = a.unsqueeze(-1) * tp + b.unsqueeze(-1) * tm
     return tau / tau.norm(dim=-1, keepdim=True).clamp_min(1e-12)
 
 
-def neb_forces(path: torch.Tensor, energies: torch.Tensor, grads: torch.Tensor, spring: float,
-               climbing: bool) -> torch.Tensor:
+def _tangent_weights(energies: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(a, b) (P, N) with the improved tangent τ ∝ a·(z_{i+1} - z_i) + b·(z_i - z_{i-1})."""
+    e_prev, e, e_next = energies[:, :-2], energies[:, 1:-1], energies[:, 2:]
+    up = (e_next > e) & (e > e_prev)
+    down = (e_next < e) & (e < e_prev)
+    dn, dp = (e_next - e).abs(), (e_prev - e).abs()
+    dmax, dmin = torch.maximum(dn, dp), torch.minimum(dn, dp)
+    rising = e_next > e_prev
+    a = torch.where(rising, dmax, dmin)
+    b = torch.where(rising, dmin, dmax)
+    one, zero = torch.ones_like(a), torch.zeros_like(a)
+    a = torch.where(up, one, torch.where(down, zero, a))
+    b = torch.where(up, zero, torch.where(down, one, b))
+    return a, b
+
+
+def _force_coefficients(
+    gram: torch.Tensor, energies: torch.Tensor, spring: float, climbing: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(α, β) (P, N) with the NEB force F = -∇E + α·t₊ + β·t₋ (t₊ = z_{i+1} - z_i,
+    t₋ = z_i - z_{i-1}), from the Gram matrix (P, N, 3, 3) of (t₊, t₋, ∇E)."""
+    a, b = _tangent_weights(energies)
+    gpp, gmm, gpm = gram[..., 0, 0], gram[..., 1, 1], gram[..., 0, 1]
+    ggp, ggm = gram[..., 2, 0], gram[..., 2, 1]
+    norm = (a * a * gpp + 2 * a * b * gpm + b * b * gmm).clamp_min(1e-24).sqrt()
+    g_par = (a * ggp + b * ggm) / norm  # ∇E·τ
+    spring_term = spring * (gpp.clamp_min(0).sqrt() - gmm.clamp_min(0).sqrt())
+    c = (g_par + spring_term) / norm
+    if climbing:
+        top = energies[:, 1:-1].argmax(1)
+        is_top = torch.zeros_like(c, dtype=torch.bool)
+        is_top[torch.arange(len(top), device=c.device), top] = True
+        c = torch.where(is_top, 2 * g_par / norm, c)
+    return c * a, c * b
+
+
+def neb_forces(
+    path: torch.Tensor, energies: torch.Tensor, grads: torch.Tensor, spring: float, climbing: bool
+) -> torch.Tensor:
     """NEB forces on the inner points: path (P, N+2, D), energies (P, N+2), grads of the
     energy at the inner points (P, N, D) -> forces (P, N, D)."""
-    tau = tangents(path, energies)
-    g_par = (grads * tau).sum(-1, keepdim=True)
-    f_perp = -(grads - g_par * tau)
-    d_next = (path[:, 2:] - path[:, 1:-1]).norm(dim=-1, keepdim=True)
-    d_prev = (path[:, 1:-1] - path[:, :-2]).norm(dim=-1, keepdim=True)
-    force = f_perp + spring * (d_next - d_prev) * tau
-    if climbing:
-        top = energies[:, 1:-1].argmax(1)  # (P,)
-        climb = -grads + 2 * g_par * tau
-        is_top = torch.zeros_like(energies[:, 1:-1], dtype=torch.bool)
-        is_top[torch.arange(len(top)), top] = True
-        force = torch.where(is_top.unsqueeze(-1), climb, force)
-    return force
+    tp = path[:, 2:] - path[:, 1:-1]
+    tm = path[:, 1:-1] - path[:, :-2]
+    stacked = torch.stack([tp, tm, grads], 2)
+    alpha, beta = _force_coefficients(
+        stacked @ stacked.transpose(-1, -2), energies, spring, climbing
+    )
+    return -grads + alpha.unsqueeze(-1) * tp + beta.unsqueeze(-1) * tm
 
 
 @dataclass
 class NEBResult:
-    path: torch.Tensor  # (P, N + 2, *S) final bands, endpoints included
+    path: torch.Tensor  # (P, N + 2, *S) final bands (at success, if any), endpoints included
     energies: torch.Tensor  # (P, N + 2) energies of the final pivots
     success_step: torch.Tensor  # (P,) first iteration at which ``done`` held (-1: never)
-    history: list  # max pivot energy per checked iteration, (P,) each
+    history: torch.Tensor  # (iterations, P) max pivot energy per iteration (nan: band done)
 
 
-def run_neb(energy: Callable[[torch.Tensor], torch.Tensor], z1: torch.Tensor, z2: torch.Tensor, cfg: NEBConfig,
-                    done: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None, check_every: int = 10,
-            init: torch.Tensor | None = None, desc: str = "NEB") -> NEBResult:
-    """Relax P bands between z1 and z2 (P, *S) under ``energy`` ((P, K, *S) -> (P, K)).
+def _takes_index(fn: Callable) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
 
-    ``done(bands, idx) -> (len(idx),) bool`` is called with the still-active bands
-    (n, N + 2, *S) and their indices every ``check_every`` iterations (and before the
-    first); a band that is done is frozen and its iteration recorded. Bands start on
-    the straight line unless ``init`` (P, N + 2, *S) is given. With Adam the step size
-    is ``lr`` times each band's mean |z2 - z1| per coordinate, so one setting suits
-    spaces of different scales.
+
+def run_neb(
+    energy: Callable[..., torch.Tensor],
+    z1: torch.Tensor,
+    z2: torch.Tensor,
+    cfg: NEBConfig,
+    done: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    check_every: int = 10,
+    init: torch.Tensor | None = None,
+    desc: str = "NEB",
+) -> NEBResult:
+    """Relax P bands between z1 and z2 (P, *S) under ``energy``.
+
+    ``energy(z, idx)`` maps points (n, K, *S) of the bands ``idx`` (n,) to energies
+    (n, K); a one-argument ``energy(z)`` must be the same function for every band.
+    ``done(bands, idx) -> (n,) bool`` is called with the still-running bands
+    (n, N + 2, *S) and their indices at iteration 0 and every ``check_every``
+    iterations, always *after* ``energy`` was evaluated on exactly those bands (so a
+    stateful energy may hand ``done`` what it saw); a band that is done is frozen,
+    removed from the batch and its iteration recorded. Bands start on the straight
+    line unless ``init`` (P, N + 2, *S) is given. With Adam the step size is ``lr``
+    times each band's mean |z2 - z1| per coordinate, so one setting suits spaces of
+    different scales. Everything runs on ``z1``'s device.
     """
     cfg.validate()
-    shape = z1.shape[1:]
-    P = z1.shape[0]
-    path = (linear_path(z1, z2, cfg.n_pivots + 2) if init is None else init.clone()).reshape(P, cfg.n_pivots + 2, -1)
-    inner = path[:, 1:-1].clone()
-    ends = (path[:, :1], path[:, -1:])
-    success = torch.full((P,), -1, dtype=torch.long)
-    active = torch.ones(P, dtype=torch.bool)
-    opt_state = {"m": torch.zeros_like(inner), "v": torch.zeros_like(inner), "t": 0}
-    scale = (path[:, -1] - path[:, 0]).abs().mean(1).view(P, 1, 1)  # per band
-    history = []
+    device, shape, P, N = z1.device, z1.shape[1:], z1.shape[0], cfg.n_pivots
+    path = linear_path(z1, z2, N + 2) if init is None else init.to(device).clone()
+    path = path.reshape(P, N + 2, -1).contiguous()
+    final = path.clone()
+    success = torch.full((P,), -1, dtype=torch.long, device=device)
+    history = torch.full((cfg.steps + 1, P), float("nan"), device=device)
+    indexed = _takes_index(energy)
 
-    def full(x):
-        return torch.cat([ends[0], x, ends[1]], dim=1)
+    def call(z, idx):
+        return energy(z, idx) if indexed else energy(z)
 
+    work = torch.arange(P, device=device)
     with torch.no_grad():  # the endpoints never move: their energies once
-        e_ends = energy(torch.cat(ends, 1).view(P, 2, *shape))
-
-    def energies_and_grads(x):
-        x = x.detach().requires_grad_(True)
-        e_in = energy(x.view(P, cfg.n_pivots, *shape))
-        (g,) = torch.autograd.grad(e_in.sum(), x)
-        return torch.cat([e_ends[:, :1], e_in.detach(), e_ends[:, 1:]], 1), g
-
+        e_ends = call(torch.stack([path[:, 0], path[:, -1]], 1).view(P, 2, *shape), work)
+    scale = (path[:, -1] - path[:, 0]).abs().mean(1).view(P, 1, 1)
+    m = torch.zeros_like(path[:, 1:-1]) if cfg.optimizer == "adam" else None
+    v = torch.zeros_like(m) if m is not None else None
     bar = progress(total=cfg.steps, desc=desc)
     for step in range(cfg.steps + 1):
-        if done is not None and (step % check_every == 0 or step == cfg.steps):
-            idx = active.nonzero().flatten()
-            ok = torch.zeros(P, dtype=torch.bool)
-            with torch.no_grad():
-                ok[idx] = done(full(inner)[idx].view(len(idx), cfg.n_pivots + 2, *shape), idx)
-            success[ok] = step
-            active &= ~ok
-            if not active.any():
-                break
-        if step == cfg.steps:
+        checking = done is not None and (step % check_every == 0 or step == cfg.steps)
+        if step == cfg.steps and not checking:
             break
-        e, g = energies_and_grads(inner)
-        history.append(e[:, 1:-1].max(1).values)
-        climbing = cfg.climbing and step >= cfg.climb_after
+        n = len(work)
+        x = path[:, 1:-1].detach().clone().requires_grad_(True)
+        e_in = call(x.view(n, N, *shape), work)
+        keep = None
+        if checking:
+            with torch.no_grad():
+                ok = done(path.view(n, N + 2, *shape), work).to(device)
+            if ok.any():  # freeze the bands that are done and drop them from the batch
+                success[work[ok]] = step
+                final[work[ok]] = path[ok]
+                keep = ~ok
+                work, path, scale, e_ends = work[keep], path[keep], scale[keep], e_ends[keep]
+                if m is not None:
+                    m, v = m[keep], v[keep]
+        if step == cfg.steps or len(work) == 0:
+            break
+        (g,) = torch.autograd.grad(e_in.sum(), x)
+        e_in = e_in.detach()
+        if keep is not None:
+            g, e_in = g[keep], e_in[keep]
         with torch.no_grad():
-            f = neb_forces(full(inner), e, g, cfg.spring, climbing)
-            f = f * active.view(P, 1, 1)  # frozen bands stay where they succeeded
-            if cfg.optimizer == "sgd":
-                inner = inner + cfg.lr * f
-            else:  # Adam on the "gradient" -F
-                st = opt_state
-                st["t"] += 1
-                st["m"].mul_(0.9).add_(-f, alpha=0.1)
-                st["v"].mul_(0.999).addcmul_(f, f, value=0.001)
-                mhat = st["m"] / (1 - 0.9 ** st["t"])
-                vhat = st["v"] / (1 - 0.999 ** st["t"])
-                inner = inner - cfg.lr * scale * mhat / (vhat.sqrt() + 1e-8) * active.view(P, 1, 1)
+            e = torch.cat([e_ends[:, :1], e_in, e_ends[:, 1:]], 1)
+            history[step, work] = e[:, 1:-1].max(1).values.to(history.dtype)
+            climbing = cfg.climbing and step >= cfg.climb_after
+            _step(path, e, g, cfg, climbing, step, m, v, scale)
         bar.update(1)
     bar.close()
-    final = full(inner)
+    final[work] = path
+    final = final.view(P, N + 2, *shape)
     with torch.no_grad():
-        e_final = energy(final.view(P, cfg.n_pivots + 2, *shape))
-    return NEBResult(final.view(P, cfg.n_pivots + 2, *shape).detach(), e_final.detach(), success, history)
+        e_final = call(final, torch.arange(P, device=device))
+    return NEBResult(final.detach(), e_final.detach(), success, history[: step + 1])
 
 
-def classifier_energy(tail: torch.nn.Module, target: torch.Tensor):
-    """E(z) = cross-entropy of the pair's target class under ``tail``: (P, K, *S) -> (P, K)."""
+def _step(path, e, g, cfg: NEBConfig, climbing: bool, step: int, m, v, scale) -> None:
+    """One in-place NEB update of the inner points of ``path`` (n, N + 2, D)."""
+    tp = path[:, 2:] - path[:, 1:-1]
+    tm = path[:, 1:-1] - path[:, :-2]
+    stacked = torch.stack([tp, tm, g], 2)  # (n, N, 3, D)
+    alpha, beta = _force_coefficients(stacked @ stacked.transpose(-1, -2), e, cfg.spring, climbing)
+    # the "gradient" -F = ∇E - α t₊ - β t₋, built in place of the gradient
+    g.addcmul_(alpha.unsqueeze(-1), tp, value=-1).addcmul_(beta.unsqueeze(-1), tm, value=-1)
+    inner = path[:, 1:-1]
+    if cfg.optimizer == "sgd":
+        inner.add_(g, alpha=-cfg.lr)
+        return
+    t = step + 1
+    m.lerp_(g, 0.1)
+    v.mul_(0.999).addcmul_(g, g, value=0.001)
+    bc1, bc2 = 1 - 0.9**t, 1 - 0.999**t
+    denom = v.sqrt().add_(1e-8 * math.sqrt(bc2))
+    denom.mul_(bc1 / (cfg.lr * math.sqrt(bc2)) / scale)  # per-band step lr · scale
+    inner.addcdiv_(m, denom, value=-1)
 
-    def energy(z):
-        P, K = z.shape[:2]
-        logits = tail(z.reshape(P * K, *z.shape[2:]))
-        return F.cross_entropy(logits, target.repeat_interleave(K), reduction="none").view(P, K)
 
-    return energy
+class ClassifierEnergy:
+    """E(z) = cross-entropy of each pair's target class under ``tail``:
+    (n, K, *S), band indices (n,) -> (n, K). Remembers, per band of its last call,
+    whether every point was classified as the target (:attr:`all_target`) - the
+    pivots' check that costs no extra forward pass."""
+
+    def __init__(self, tail: torch.nn.Module, target: torch.Tensor):
+        self.tail, self.target = tail, target
+        self.all_target: torch.Tensor | None = None
+
+    def __call__(self, z: torch.Tensor, idx: torch.Tensor | None = None) -> torch.Tensor:
+        n, K = z.shape[:2]
+        target = self.target if idx is None else self.target[idx]
+        logits = self.tail(z.reshape(n * K, *z.shape[2:]))
+        tgt = target.repeat_interleave(K)
+        self.all_target = (logits.detach().argmax(1) == tgt).view(n, K).all(1)
+        return F.cross_entropy(logits, tgt, reduction="none").view(n, K)
 
 
-def connect_pairs(tail: torch.nn.Module, z1: torch.Tensor, z2: torch.Tensor, target: torch.Tensor,
-                  n_linear: int, cfg: NEBConfig, per_segment: int = 10, check_every: int = 10,
-                  desc: str = "NEB") -> dict:
+def classifier_energy(tail: torch.nn.Module, target: torch.Tensor) -> ClassifierEnergy:
+    """:class:`ClassifierEnergy` of ``tail`` and the pairs' classes ``target`` (P,)."""
+    return ClassifierEnergy(tail, target)
+
+
+@dataclass
+class Connection:
+    """Gu & Borovykh's verdict for P pairs (CPU tensors).
+
+    ``category``: "linear", "nonlinear" or "none" per pair; ``iterations`` (P,): NEB
+    iterations until the band was all target class (-1: linear, or never);
+    ``linear_loss`` (P, n_linear): target cross-entropy along the segment;
+    ``neb_index`` (n,): the pairs NEB ran on, with their ``bands`` (n, N + 2, *S) (at
+    success, or after the last iteration), ``band_energies`` (n, N + 2) and how far each
+    band left the segment: ``departure_linf`` (n,) (largest coordinate of any pivot's
+    distance to the segment, in the space's units) and ``departure_rel_l2`` (n,)
+    (largest pivot distance / segment length)."""
+
+    category: list[str]
+    iterations: torch.Tensor
+    linear_loss: torch.Tensor
+    neb_index: torch.Tensor
+    bands: torch.Tensor | None
+    band_energies: torch.Tensor | None
+    departure_linf: torch.Tensor
+    departure_rel_l2: torch.Tensor
+    check_points: int  # points of each band checked per check (>= n_linear)
+
+    def count(self, kind: str) -> int:
+        return sum(c == kind for c in self.category)
+
+    @property
+    def linear_max_loss(self) -> torch.Tensor:
+        return self.linear_loss.max(1).values
+
+
+def connect_pairs(
+    tail: torch.nn.Module,
+    z1: torch.Tensor,
+    z2: torch.Tensor,
+    target: torch.Tensor,
+    n_linear: int,
+    cfg: NEBConfig,
+    check_every: int = 1,
+    desc: str = "NEB",
+) -> Connection:
     """Gu & Borovykh's test for P pairs of points z1, z2 (P, *S) of class ``target`` (P,)
-    in the space that ``tail`` classifies.
+    in the space that ``tail`` classifies (all on the tail's device).
 
-    * linear: every one of ``n_linear`` points of the segment is classified as target;
+    * linear: every one of ``n_linear`` equally spaced points of the segment is
+      classified as target;
     * nonlinear: not linear, but NEB (energy = target cross-entropy) finds a band whose
-      piecewise-linear path, resampled with ``per_segment`` points per segment, is
-      classified as target everywhere;
-    * none: neither.
-
-    Returns ``category`` (list of P strings), ``linear`` and ``nonlinear`` (P,) bools,
-    ``iterations`` (P,) NEB iterations to success (-1 if linear or never), the
-    ``linear_eval`` of the segment and the NEB ``result`` (for the non-linear pairs).
+      piecewise-linear path is classified as target at every point of the same
+      ``n_linear``-point grid (now along the band) and at every pivot, checked every
+      ``check_every`` iterations, from iteration 0 (a band that passes at iteration 0
+      is the segment itself, and the pair counts as linear);
+    * none: neither within ``cfg.steps`` iterations.
     """
+    device = model_device(tail)
     tail = fold_batchnorm(tail)  # the same function with fewer passes over memory
-    lin_eval = evaluate_linear(tail, z1, z2, n_linear, target)
-    linear = lin_eval["all_target"]
+    z1, z2, target = z1.to(device), z2.to(device), target.to(device)
+    lin = evaluate_linear(tail, z1, z2, n_linear, target)
+    linear = lin["all_target"]
     todo = (~linear).nonzero().flatten()
+    iterations = torch.full(linear.shape, -1, dtype=torch.long, device=device)
     nonlinear = torch.zeros_like(linear)
-    iterations = torch.full(linear.shape, -1, dtype=torch.long)
-    result = None
+    ts = band_times(cfg.n_pivots + 2, n_linear, device=device)
+    bands = band_e = None
+    linf = rel = torch.zeros(0)
     if len(todo):
         tgt = target[todo]
+        energy = ClassifierEnergy(tail, tgt)
 
         def done(bands, idx):
-            return evaluate_path(tail, resample(bands, per_segment), tgt[idx])["all_target"]
+            out = torch.zeros(len(idx), dtype=torch.bool, device=device)
+            sel = energy.all_target.nonzero().flatten()  # the pivots alone pass
+            if len(sel):
+                out[sel] = evaluate_band(tail, bands[sel], ts, tgt[idx[sel]])["all_target"]
+            return out
 
-        result = run_neb(classifier_energy(tail, tgt), z1[todo], z2[todo], cfg, done=done,
-                         check_every=check_every, desc=desc)
-        ok = result.success_step >= 0
-        nonlinear[todo] = ok
-        iterations[todo] = result.success_step
-    category = ["linear" if a else "nonlinear" if b else "none" for a, b in zip(linear.tolist(), nonlinear.tolist())]
-    return {"category": category, "linear": linear, "nonlinear": nonlinear, "iterations": iterations,
-            "linear_eval": lin_eval, "result": result, "neb_index": todo}
+        res = run_neb(
+            energy, z1[todo], z2[todo], cfg, done=done, check_every=check_every, desc=desc
+        )
+        linear[todo] |= res.success_step == 0
+        nonlinear[todo] = res.success_step > 0
+        iterations[todo] = torch.where(res.success_step > 0, res.success_step, -1)
+        bands, band_e = res.path.cpu(), res.energies.cpu()
+        linf, rel = segment_departure(res.path)
+        linf, rel = linf.cpu(), rel.cpu()
+    category = [
+        "linear" if a else "nonlinear" if b else "none"
+        for a, b in zip(linear.tolist(), nonlinear.tolist())
+    ]
+    return Connection(
+        category, iterations.cpu(), lin["loss"].cpu(), todo.cpu(), bands, band_e, linf, rel, len(ts)
+    )
 
 
 # ------------------------------------------------------------------ Müller-Brown
@@ -232,33 +381,74 @@ def muller_brown(z: torch.Tensor) -> torch.Tensor:
     return v
 
 
-def connect_in_layer(model: torch.nn.Module, model_key: str, ds, layer: str, pair_seed: int, n_pairs: int,
-                     n_linear: int, cfg: NEBConfig, per_segment: int, check_every: int) -> dict:
+_LOGITS: dict[tuple, torch.Tensor] = {}
+
+
+def dataset_logits(model: torch.nn.Module, model_key: str, ds) -> torch.Tensor:
+    """The model's logits (N, classes) on every image of ``ds`` (CPU), computed once per
+    model and data set (kept in memory and in the cache)."""
+    from .caching import cached
+    from .training import predict
+
+    key = (model_key, ds.name, ds.split, len(ds))
+    if key not in _LOGITS:
+        params = {"model": model_key, "data": list(key[1:])}
+        _LOGITS[key] = cached("logits", params, lambda: predict(model, ds.x))
+    return _LOGITS[key]
+
+
+@dataclass
+class LayerRun:
+    """:func:`connect_in_layer`'s result: the pairs and their :class:`Connection`."""
+
+    layer: str
+    pair_seed: int
+    pairs: torch.Tensor  # (P, 2) indices into the data set
+    target: torch.Tensor  # (P,) class of each pair
+    connection: Connection
+
+    def count(self, kind: str) -> int:
+        return self.connection.count(kind)
+
+
+def connect_in_layer(
+    model: torch.nn.Module,
+    model_key: str,
+    ds,
+    layer: str,
+    pair_seed: int,
+    *,
+    n_pairs: int,
+    n_linear: int,
+    neb: NEBConfig,
+    check_every: int = 1,
+) -> LayerRun:
     """:func:`connect_pairs` for ``n_pairs`` same-class pairs of ``ds`` (drawn with
-    ``pair_seed``) in the latent space after ``layer``; cached by every setting.
-
-    Returns ``pairs`` (P, 2) indices, ``target`` (P,), ``category``, ``iterations``,
-    ``linear_max_loss`` (P,), and for the NEB pairs ``neb_index`` and ``bands``
-    (n, N + 2, *S) with their ``band_energies``.
-    """
-    from dataclasses import asdict
-
+    ``pair_seed``, both images classified correctly) in the latent space after
+    ``layer`` of ``model`` (on the model's device); cached by every setting."""
     from .caching import cached
     from .models import split_model
     from .paths import same_class_pairs
 
     def compute():
-        idx, cls, _ = same_class_pairs(model, ds, n_pairs, pair_seed)
+        logits = dataset_logits(model, model_key, ds)
+        idx, cls, _ = same_class_pairs(model, ds, n_pairs, pair_seed, logits=logits)
         head, tail = split_model(model, layer)
+        device = model_device(model)
         with torch.no_grad():
-            z1, z2 = head(ds.x[idx[:, 0]]), head(ds.x[idx[:, 1]])
-        r = connect_pairs(tail, z1, z2, cls, n_linear, cfg, per_segment, check_every, desc=f"NEB {layer}")
-        res = r["result"]
-        return {"pairs": idx, "target": cls, "category": r["category"], "iterations": r["iterations"],
-                "linear_max_loss": r["linear_eval"]["loss"].max(1).values, "neb_index": r["neb_index"],
-                "bands": None if res is None else res.path, "band_energies": None if res is None else res.energies}
+            z1, z2 = head(ds.x[idx[:, 0]].to(device)), head(ds.x[idx[:, 1]].to(device))
+        conn = connect_pairs(tail, z1, z2, cls, n_linear, neb, check_every, desc=f"NEB {layer}")
+        return LayerRun(layer, pair_seed, idx, cls, conn)
 
-    params = {"model": model_key, "data": [ds.name, ds.split, len(ds)], "layer": layer, "pair_seed": pair_seed,
-              "n_pairs": n_pairs, "n_linear": n_linear, "neb": asdict(cfg), "per_segment": per_segment,
-              "check_every": check_every}
+    params = {
+        "model": model_key,
+        "data": [ds.name, ds.split, len(ds)],
+        "layer": layer,
+        "pair_seed": pair_seed,
+        "n_pairs": n_pairs,
+        "n_linear": n_linear,
+        "neb": asdict(neb),
+        "check_every": check_every,
+        "version": 2,
+    }
     return cached("gu2023-connect", params, compute)

@@ -1,0 +1,621 @@
+"""Table 1 of Gu & Borovykh (2023): linear, nonlinear or no same-class path, per space.
+
+:func:`run` draws the pairs (several draws: ``pair_seeds``), checks the straight path
+and relaxes NEB bands in every space (:func:`connectivity.neb.connect_in_layer`,
+cached) and in every stage of the depth sweep; :func:`record` writes the scorecard
+records and glues the sentences that state outcomes; the ``figure_*`` functions draw
+the page's figures. Tolerances and tests:
+
+* counts (quantitative): the paper's one draw of 25 pairs against the mean of this
+  book's draws, ±2 standard errors of that difference, sigma·sqrt(1 + 1/k) for k draws,
+  sigma = the larger of the draws' SD measured in the build and the binomial SD of a
+  count at the measured rate (:func:`count_tolerance`);
+* the last layer (check): the network after the pooled features is one affine map,
+  so each class region there is convex and every correctly classified pair is
+  linearly connected, trained or not;
+* directional claims (qualitative): exact binomial test of a majority, exact sign
+  test (McNemar) between two spaces on the same pairs (:func:`sign_test`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from connectivity import prose, scorecard
+from connectivity.classifiers import shared_classifier
+from connectivity.data import load_dataset
+from connectivity.models import split_model
+from connectivity.neb import LayerRun, connect_in_layer
+from connectivity.papers import paper_value
+from connectivity.paths import model_device
+from connectivity.stats import TestResult, Tolerance, binomial_greater
+
+from .settings import Table1Settings
+from .values import PAPER_PAIRS
+
+KINDS = ("linear", "nonlinear", "none")
+KIND_LABELS = {
+    "linear": "linear path exists",
+    "nonlinear": "nonlinear path exists",
+    "none": "no path exists",
+}
+COMPARED = ("original", "intermediate")  # spaces whose counts are compared with the paper
+SPACE_LABELS = {
+    "original": "original space",
+    "intermediate": "first hidden layer",
+    "last": "last layer",
+    "last_stage": "last residual stage",
+}
+SECTION_TABLE = "Table 1"
+SECTION_NEB = "What NEB did"
+SECTION_DEPTH = "Beyond the paper: every depth"
+
+
+@dataclass
+class Table1Result:
+    """Every run of the page: ``runs[space]`` one :class:`LayerRun` per pair draw (in
+    ``settings.pair_seeds`` order), ``depth`` one per ``settings.depth_layers`` (first
+    draw), ``shapes`` the latent shape per space and depth layer."""
+
+    settings: Table1Settings
+    runs: dict[str, list[LayerRun]]
+    depth: list[LayerRun]
+    shapes: dict[str, tuple[int, ...]]
+    classes: list[str]
+    test_accuracy: float
+    model_name: str
+
+    def counts(self, space: str) -> np.ndarray:
+        """(draws, 3) counts of linear / nonlinear / none per pair draw."""
+        return np.array([[run.count(k) for k in KINDS] for run in self.runs[space]])
+
+    def linear(self, space: str) -> np.ndarray:
+        """(draws x pairs,) bool: pair linearly connected (same pair order in every space)."""
+        return np.concatenate(
+            [[c == "linear" for c in r.connection.category] for r in self.runs[space]]
+        )
+
+    def count_table(self) -> pd.DataFrame:
+        """Table 1's layout: per space, the paper's count and this book's mean ± SD."""
+        k = len(self.settings.pair_seeds)
+        rows = {}
+        for space in self.runs:
+            counts = self.counts(space)
+            for j, kind in enumerate(KINDS):
+                pid = f"gu2023.table1.{space}.{kind}"
+                paper = _paper_count(pid)
+                label = SPACE_LABELS[space]
+                rows.setdefault(KIND_LABELS[kind], {})[(label, "paper")] = paper
+                rows[KIND_LABELS[kind]][(label, f"mean ± SD, {k} draws")] = (
+                    f"{counts[:, j].mean():.1f} ± {counts[:, j].std(ddof=1):.1f}"
+                )
+        table = pd.DataFrame(rows).T
+        table.columns = pd.MultiIndex.from_tuples(table.columns)
+        return table.fillna("—")
+
+    def neb_table(self) -> pd.DataFrame:
+        """One row per pair NEB ran on: space, draw, outcome, iterations, departure."""
+        rows = []
+        for space, runs in self.runs.items():
+            for run in runs:
+                c = run.connection
+                for j, p in enumerate(c.neb_index.tolist()):
+                    rows.append(
+                        {
+                            "space": SPACE_LABELS[space],
+                            "draw": run.pair_seed,
+                            "pair": p,
+                            "outcome": c.category[p],
+                            "iterations": int(c.iterations[p]),
+                            "L∞ departure": float(c.departure_linf[j]),
+                            "relative L2 departure": float(c.departure_rel_l2[j]),
+                        }
+                    )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "space",
+                "draw",
+                "pair",
+                "outcome",
+                "iterations",
+                "L∞ departure",
+                "relative L2 departure",
+            ],
+        )
+
+    def depth_table(self) -> pd.DataFrame:
+        """Counts per stage of the depth sweep (first draw), with the latent dimension."""
+        return pd.DataFrame(
+            [
+                {
+                    "layer": r.layer,
+                    "dimension": int(np.prod(self.shapes[r.layer])),
+                    **{k: r.count(k) for k in KINDS},
+                }
+                for r in self.depth
+            ]
+        ).set_index("layer")
+
+    def shape_table(self) -> pd.DataFrame:
+        layers = self.settings.spaces.as_dict()
+        return pd.DataFrame(
+            [
+                {
+                    "space": SPACE_LABELS[s],
+                    "layer": layers[s],
+                    "shape of a point": " × ".join(map(str, self.shapes[s])),
+                    "dimension": int(np.prod(self.shapes[s])),
+                }
+                for s in self.runs
+            ]
+        ).set_index("space")
+
+
+def _paper_count(pid: str):
+    try:
+        return paper_value(pid).value
+    except KeyError:
+        return "—"
+
+
+def latent_shape(model: torch.nn.Module, layer: str, x: torch.Tensor) -> tuple[int, ...]:
+    """Shape of one point of the space after ``layer`` for inputs like ``x`` (1, C, H, W)."""
+    head, _ = split_model(model, layer)
+    with torch.no_grad():
+        return tuple(head(x.to(model_device(model))).shape[1:])
+
+
+def run(settings: Table1Settings) -> Table1Result:
+    """Every pair draw in every space, and the depth sweep (cached runs)."""
+    trained = shared_classifier(
+        settings.profile, "cifar10_resnet", settings.classifier_changes or None
+    )
+    model = trained.model.eval()
+    test = load_dataset("cifar10", "test")
+
+    def connect(layer, seed):
+        return connect_in_layer(
+            model,
+            trained.path,
+            test,
+            layer,
+            seed,
+            n_pairs=settings.n_pairs,
+            n_linear=settings.n_linear,
+            neb=settings.neb,
+            check_every=settings.check_every,
+        )
+
+    spaces = settings.spaces.as_dict()
+    runs = {
+        s: [connect(layer, seed) for seed in settings.pair_seeds] for s, layer in spaces.items()
+    }
+    depth = [connect(layer, settings.pair_seeds[0]) for layer in settings.depth_layers]
+    shapes = {
+        **{s: latent_shape(model, layer, test.x[:1]) for s, layer in spaces.items()},
+        **{layer: latent_shape(model, layer, test.x[:1]) for layer in settings.depth_layers},
+    }
+    return Table1Result(
+        settings, runs, depth, shapes, test.classes, trained.test_accuracy, trained.config.arch
+    )
+
+
+# ------------------------------------------------------------------ tolerances and tests
+
+
+def count_tolerance(per_draw, n_pairs: int, per: int = PAPER_PAIRS, k: float = 2.0) -> Tolerance:
+    """±k standard errors of (the paper's count of ``per`` pairs − the mean of this book's
+    draws of ``n_pairs`` pairs scaled to ``per``).
+
+    Binomial at the measured rate p (clipped to [1/n, 1 - 1/n]), widened by
+    r = max(1, SD of the draws / binomial SD of a draw) when the draws in this build
+    spread more than a binomial: SE = r·sqrt(p(1 - p))·sqrt(per + per²/(n_pairs·draws)).
+    With n_pairs = per this is max(SD, binomial SD)·sqrt(1 + 1/draws).
+
+    >>> round(count_tolerance([19, 19, 19], 25).value, 2)   # 2·sqrt(25·.76·.24)·sqrt(4/3)
+    4.93
+    """
+    a = np.asarray(per_draw, dtype=float)
+    if a.size < 2:
+        raise ValueError("a count tolerance needs at least two pair draws")
+    sd = float(a.std(ddof=1))
+    rate = min(max(a.mean() / n_pairs, 1 / n_pairs), 1 - 1 / n_pairs)
+    binom = math.sqrt(n_pairs * rate * (1 - rate))
+    widen = max(1.0, sd / binom)
+    se = widen * math.sqrt(rate * (1 - rate)) * math.sqrt(per + per**2 / (n_pairs * a.size))
+    return Tolerance(
+        k * se,
+        f"{k:g} × SE of the paper's one draw of {per} pairs against the mean of {a.size} "
+        f"draws of {n_pairs}: binomial at the measured rate {rate:.2f}"
+        + (
+            f", widened ×{widen:.2g} to the draws' SD in this build"
+            if widen > 1
+            else f" (the draws' SD in this build, {sd:.2g}, is within it)"
+        )
+        + f" (SE {se:.2g} pairs)",
+    )
+
+
+def sign_test(more: np.ndarray, fewer: np.ndarray, what: str = "pairs") -> TestResult:
+    """Claim: the outcome ``more`` (bool per pair) holds more often than ``fewer`` on the
+    same pairs. Exact one-sided sign test on the discordant pairs (McNemar's exact
+    test); effect: share of discordant pairs in the claimed direction − ½."""
+    more, fewer = np.asarray(more, bool), np.asarray(fewer, bool)
+    n10 = int((more & ~fewer).sum())
+    n01 = int((~more & fewer).sum())
+    name = "one-sided exact sign test (McNemar) on discordant pairs"
+    if n10 + n01 == 0:
+        return TestResult(
+            name,
+            1.0,
+            1.0,
+            0.0,
+            "share in the claimed direction − ½",
+            f"0 discordant of {len(more)} {what}",
+        )
+    res = binomial_greater(n10, n10 + n01, 0.5)
+    return dataclasses.replace(
+        res,
+        test=name,
+        effect_name="share in the claimed direction − ½",
+        n=f"{n10} vs {n01} discordant of {len(more)} {what}",
+    )
+
+
+# ------------------------------------------------------------------ records and sentences
+
+
+@dataclass
+class Table1Records:
+    """The page's records (by short name) and its generated sentences (also glued)."""
+
+    records: dict[str, scorecard.Record]
+    sentences: dict[str, str]
+
+
+def record(result: Table1Result) -> Table1Records:
+    """Write the page's scorecard records and glue the sentences that state outcomes:
+    ``table1_counts``, ``table1_last``, ``table1_claims``, ``table1_why``,
+    ``table1_open``, ``neb_summary``, ``depth_trend``."""
+    s = result.settings
+    n, k = s.n_pairs, len(s.pair_seeds)
+    recs: dict[str, scorecard.Record] = {}
+    for space in COMPARED:
+        counts = result.counts(space)
+        for j, kind in enumerate(KINDS):
+            recs[f"{space}.{kind}"] = scorecard.compare(
+                f"gu2023.table1.{space}.{kind}",
+                float(counts[:, j].mean()) * PAPER_PAIRS / n,
+                count_tolerance(counts[:, j], n),
+                n=f"{k} draws of {n} pairs",
+                note=f"per draw (of {n}): {', '.join(map(str, counts[:, j]))}",
+                section=SECTION_TABLE,
+                per_draw=counts[:, j].tolist(),
+            )
+    last = result.counts("last")
+    recs["last"] = scorecard.check(
+        "gu2023.table1.last.linear",
+        f"Table 1, last layer: every pair linearly connected (paper: 25 of 25; here {n} per draw)",
+        float(last[:, 0].mean()),
+        bool((last[:, 0] == n).all()),
+        "the network after the pooled features is one affine layer: each class region "
+        "there is an intersection of half-spaces (convex), so the segment between two "
+        "correctly classified points stays in the class, trained or not",
+        section=SECTION_TABLE,
+    )
+    open_counts = result.counts("last_stage")
+    for j, kind in enumerate(KINDS):
+        recs[f"last_stage.{kind}"] = scorecard.measure(
+            f"gu2023.table1.last_stage.{kind}",
+            f"Last residual stage (before pooling, beyond the paper): {KIND_LABELS[kind]}",
+            float(open_counts[:, j].mean()),
+            unit=f"pairs of {n}",
+            note=f"mean of {k} draws; per draw: {', '.join(map(str, open_counts[:, j]))}",
+            section=SECTION_TABLE,
+        )
+    recs["majority.original"] = _majority(result, "original")
+    recs["majority.intermediate"] = _majority(result, "intermediate")
+    lin = {sp: result.linear(sp) for sp in ("original", "intermediate", "last")}
+    recs["fewer.original"] = scorecard.test(
+        "gu2023.claim.intermediate_fewer_than_original",
+        sign_test(lin["original"], lin["intermediate"]),
+        reproduced=f"{lin['intermediate'].mean():.0%} vs {lin['original'].mean():.0%} linear",
+        section=SECTION_TABLE,
+    )
+    recs["fewer.last"] = scorecard.test(
+        "gu2023.claim.intermediate_fewer_than_last",
+        sign_test(lin["last"], lin["intermediate"]),
+        reproduced=f"{lin['intermediate'].mean():.0%} vs {lin['last'].mean():.0%} linear",
+        section=SECTION_TABLE,
+    )
+    neb = result.neb_table()
+    recs.update(_neb_records(result, neb))
+    sentences = {
+        "table1_counts": _counts_sentence(recs),
+        "table1_last": prose.say(
+            recs["last"],
+            check=f"In the last layer every pair of every draw is linearly connected "
+            f"({n} of {n}), as it must be.",
+            failed="In the last layer some pair is not linearly connected: that contradicts "
+            "the convexity argument and points to a bug.",
+        ),
+        "table1_claims": _claims_sentence(recs),
+        "table1_why": _why_sentence(result, recs),
+        "table1_open": _open_sentence(result),
+        "neb_summary": _neb_sentence(result, neb),
+        "depth_trend": _depth_sentence(result),
+    }
+    for name, text in sentences.items():
+        prose.glue(name, text)
+    return Table1Records(recs, sentences)
+
+
+def _majority(result: Table1Result, space: str) -> scorecard.Record:
+    lin = result.linear(space)
+    return scorecard.test(
+        f"gu2023.claim.majority_linear.{space}",
+        binomial_greater(int(lin.sum()), len(lin), 0.5),
+        reproduced=f"{int(lin.sum())} of {len(lin)} pairs",
+        section=SECTION_TABLE,
+    )
+
+
+def _counts_sentence(recs) -> str:
+    parts = []
+    for space in COMPARED:
+        bits = []
+        for kind in KINDS:
+            r = recs[f"{space}.{kind}"]
+            bits.append(
+                prose.say(
+                    r,
+                    reproduced=f"{KIND_LABELS[kind]} {{value:.1f}} (paper {{paper}}, within "
+                    f"±{{tolerance:.1f}})",
+                    differs=f"{KIND_LABELS[kind]} {{value:.1f}} (paper {{paper}}, outside "
+                    f"±{{tolerance:.1f}})",
+                    failed=f"{KIND_LABELS[kind]}: no number (the runs failed)",
+                )
+            )
+        n_ok = sum(recs[f"{space}.{kind}"].verdict == "reproduced" for kind in KINDS)
+        verdict = {3: "all three counts reproduced", 0: "no count reproduced"}.get(
+            n_ok, f"{n_ok} of 3 counts reproduced"
+        )
+        parts.append(f"{SPACE_LABELS[space].capitalize()}: {'; '.join(bits)}: {verdict}.")
+    return f"Mean counts per {PAPER_PAIRS} pairs. " + " ".join(parts)
+
+
+def _claims_sentence(recs) -> str:
+    maj = [
+        prose.say(
+            recs[f"majority.{sp}"],
+            reproduced=f"in the {SPACE_LABELS[sp]} most pairs are linearly connected "
+            "({value}, one-sided binomial p = {p:.2g})",
+            differs=f"in the {SPACE_LABELS[sp]} most pairs are not linearly connected "
+            "({value}; the opposite of the paper, p = {p_opposite:.2g})",
+            not_significant=f"in the {SPACE_LABELS[sp]} the share of linear pairs is not "
+            "significantly above one half ({value}, p = {p:.2g})",
+            failed="",
+        )
+        for sp in COMPARED
+    ]
+    fewer = []
+    for other in ("original", "last"):
+        than = f"than the {SPACE_LABELS[other]}"
+        fewer.append(
+            prose.say(
+                recs[f"fewer.{other}"],
+                reproduced=f"the first hidden layer has fewer linear pairs {than} "
+                "({value}; sign test {n}, p = {p:.2g})",
+                differs=f"the first hidden layer has more linear pairs {than}, the opposite of the "
+                "paper ({value}; sign test {n}, p = {p_opposite:.2g})",
+                not_significant=f"the first hidden layer does not have significantly fewer linear "
+                f"pairs {than} ({{value}}; sign test {{n}}, p = {{p:.2g}})",
+                failed="",
+            )
+        )
+    text = "; ".join(t for t in maj + fewer if t)
+    return text[0].upper() + text[1:] + "." if text else ""
+
+
+def _why_sentence(result: Table1Result, recs) -> str:
+    differ = [
+        r
+        for key, r in recs.items()
+        if r.verdict in ("differs", "not significant")
+        and (key.startswith(COMPARED) or key.startswith(("majority", "fewer")))
+    ]
+    if not differ:
+        return "Every compared count and claim agrees with the paper within its tolerance or test."
+    model = f"{result.model_name} with test accuracy {result.test_accuracy:.1%}"
+    if result.settings.profile in ("ci", "smoke"):
+        reason = (
+            f"the model ({model}: a small ResNet trained from scratch on 32 × 32 images "
+            "for a few CPU-minutes, not an ImageNet-pretrained ResNet50 fine-tuned on "
+            "224 × 224 inputs, so its decision boundaries and its 'first hidden layer' "
+            "differ)"
+        )
+    else:
+        reason = f"the model ({model}) and the NEB settings, which the paper does not state"
+    return (
+        f"{len(differ)} of the compared records differ from the paper or are not "
+        f"significant; the likely reason is {reason}, and the sampling of only "
+        f"{result.settings.n_pairs} pairs per draw."
+    )
+
+
+def _open_sentence(result: Table1Result) -> str:
+    c = result.counts("last_stage").mean(0)
+    n = result.settings.n_pairs
+    if c[0] == n:
+        what = "every pair is linearly connected there too, although nothing forces it"
+    elif c[2] > 0:
+        what = "some pairs are joined by neither path"
+    else:
+        what = "some pairs need NEB, so convexity stops at the pooling"
+    return (
+        f"In the last residual stage, before pooling, on average {c[0]:.1f} of {n} pairs "
+        f"are linear, {c[1]:.1f} nonlinear and {c[2]:.1f} unconnected: {what}."
+    )
+
+
+def _neb_records(result: Table1Result, neb: pd.DataFrame) -> dict[str, scorecard.Record]:
+    ok = neb[neb.outcome == "nonlinear"]
+    out = {}
+    if len(ok):
+        out["neb.iterations"] = scorecard.measure(
+            "gu2023.neb.median_iterations",
+            "NEB iterations until the band is all the pair's class (median over successes)",
+            float(ok.iterations.median()),
+            unit="iterations",
+            section=SECTION_NEB,
+            note=f"{len(ok)} successes over all draws and spaces; paper: 'after a very small "
+            f"number of iterations'",
+        )
+        out["neb.linf"] = scorecard.measure(
+            "gu2023.neb.departure_linf",
+            "Largest coordinate distance of a successful NEB band from the straight segment "
+            "(median over successes, original space, pixels in [0, 1])",
+            float(ok[ok.space == SPACE_LABELS["original"]]["L∞ departure"].median())
+            if (ok.space == SPACE_LABELS["original"]).any()
+            else float("nan"),
+            section=SECTION_NEB,
+        )
+        out["neb.rel_l2"] = scorecard.measure(
+            "gu2023.neb.departure_rel_l2",
+            "Largest distance of a successful NEB band's pivot from the straight segment, "
+            "relative to the segment's length (median over successes, all spaces)",
+            float(ok["relative L2 departure"].median()),
+            section=SECTION_NEB,
+        )
+    return out
+
+
+def _neb_sentence(result: Table1Result, neb: pd.DataFrame) -> str:
+    if not len(neb):
+        return "Every straight path passed: NEB never ran."
+    ok = neb[neb.outcome == "nonlinear"]
+    fail = neb[neb.outcome == "none"]
+    cfg = result.settings.neb
+    text = (
+        f"NEB ran on {len(neb)} pairs over all draws and spaces and found a same-class band "
+        f"for {len(ok)} of them"
+    )
+    if len(fail):
+        text += (
+            f" (the bands of {len(fail)} are still not all of the class after {cfg.steps} "
+            "iterations)"
+        )
+    if not len(ok):
+        return text + "."
+    text += (
+        f", after a median of {ok.iterations.median():.0f} iterations (at most "
+        f"{ok.iterations.max()})"
+    )
+    text += (
+        f". The successful bands stay close to the segment: their pivots leave it by at "
+        f"most {ok['relative L2 departure'].median():.1%} of its length (median; largest "
+        f"{ok['relative L2 departure'].max():.1%})"
+    )
+    orig = ok[ok.space == SPACE_LABELS["original"]]
+    if len(orig) and cfg.optimizer == "adam":
+        step = cfg.lr  # Adam's first steps move each coordinate by ~lr x the band's scale
+        text += (
+            f"; in pixel space by at most {orig['L∞ departure'].median():.3f} in any pixel "
+            f"(median), a few of Adam's steps of about {step:g} × the endpoints' mean "
+            "pixel distance each, so the iteration count measures mostly the step size"
+        )
+    return text + "."
+
+
+def _depth_sentence(result: Table1Result) -> str:
+    table = result.depth_table()
+    if len(table) < 3:
+        return ""
+    frac = table["linear"].to_numpy() / result.settings.n_pairs
+    word = prose.trend(
+        np.arange(len(frac)),
+        frac,
+        up="grows",
+        down="falls",
+        flat="shows no monotone trend (one-sided Spearman tests at 5 %)",
+    )
+    low = table.index[int(np.argmin(frac))]
+    return (
+        f"From the input to the pooled features the share of linearly connected pairs "
+        f"{word}; it is lowest after {low} ({frac.min():.0%}) and {frac[-1]:.0%} in "
+        f"the pooled features."
+    )
+
+
+# ------------------------------------------------------------------ figures
+
+
+def figure_linear_loss(result: Table1Result):
+    """Largest target cross-entropy on each pair's straight path, per space (all draws)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    for i, runs in enumerate(result.runs.values()):
+        loss = torch.cat([r.connection.linear_max_loss for r in runs]).numpy()
+        cat = np.concatenate([r.connection.category for r in runs])
+        x = i + np.linspace(-0.3, 0.3, len(loss))
+        for kind, color in (("linear", "C0"), ("nonlinear", "C1"), ("none", "C3")):
+            sel = cat == kind
+            ax.scatter(x[sel], loss[sel], s=12, color=color, label=kind if i == 0 else None)
+    ax.axhline(np.log(2), color="0.5", ls=":", lw=1)
+    ax.set_xticks(range(len(result.runs)), [SPACE_LABELS[s] for s in result.runs])
+    ax.set_ylabel("largest target CE on the segment")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8, title="pair", title_fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def figure_neb(result: Table1Result):
+    """Iterations to success against the band's relative departure from the segment."""
+    import matplotlib.pyplot as plt
+
+    neb = result.neb_table()
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    for i, (space, group) in enumerate(neb.groupby("space", sort=False)):
+        done = group[group.outcome == "nonlinear"]
+        ax.scatter(done.iterations, done["relative L2 departure"], s=14, color=f"C{i}", label=space)
+        fail = group[group.outcome == "none"]
+        ax.scatter(
+            np.full(len(fail), result.settings.neb.steps),
+            fail["relative L2 departure"],
+            s=20,
+            marker="x",
+            color=f"C{i}",
+        )
+    ax.set_xlabel("NEB iterations until all target class (× : never)")
+    ax.set_ylabel("largest pivot distance / |z₂ − z₁|")
+    if len(neb):
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def figure_depth(result: Table1Result):
+    """Share of linear / nonlinear / unconnected pairs per stage (first draw)."""
+    import matplotlib.pyplot as plt
+
+    table = result.depth_table()
+    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    bottom = np.zeros(len(table))
+    for kind, color in (("linear", "C0"), ("nonlinear", "C1"), ("none", "C3")):
+        share = table[kind].to_numpy() / result.settings.n_pairs
+        ax.bar(table.index, share, bottom=bottom, color=color, label=kind)
+        bottom += share
+    ax.set_ylabel("share of pairs")
+    ax.set_xlabel("space (input → pooled features)")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
