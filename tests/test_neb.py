@@ -19,16 +19,25 @@ def mb_energy(z):  # (P, K, 2) -> (P, K)
     return neb.muller_brown(z)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _relax(climbing=True):
-    cfg = neb.NEBConfig(n_pivots=24, steps=4000, lr=2e-4, spring=100.0, optimizer="sgd", climbing=climbing,
-                        climb_after=500)
+    cfg = neb.NEBConfig(
+        n_pivots=24,
+        steps=4000,
+        lr=2e-4,
+        spring=100.0,
+        optimizer="sgd",
+        climbing=climbing,
+        climb_after=500,
+    )
     return neb.run_neb(mb_energy, A_MIN.view(1, 2), C_MIN.view(1, 2), cfg)
 
 
 def test_known_values_of_the_potential():
     v = neb.muller_brown(torch.stack([SADDLE, B_MIN]))
-    torch.testing.assert_close(v, torch.tensor([-40.66, -80.77], dtype=torch.float64), atol=0.02, rtol=0)
+    torch.testing.assert_close(
+        v, torch.tensor([-40.66, -80.77], dtype=torch.float64), atol=0.02, rtol=0
+    )
 
 
 def test_climbing_image_neb_finds_the_saddle_and_the_intermediate_minimum():
@@ -108,7 +117,11 @@ def test_same_class_pairs_are_correct_distinct_and_spread():
 
     idx, cls, pred = paths.same_class_pairs(Model(), ds, 6, seed=0)
     assert cls.tolist() == [0, 1, 2, 0, 1, 2]  # class 3 has no correct image: skipped
-    assert (y[idx[:, 0]] == cls).all() and (y[idx[:, 1]] == cls).all() and (idx[:, 0] != idx[:, 1]).all()
+    assert (
+        (y[idx[:, 0]] == cls).all()
+        and (y[idx[:, 1]] == cls).all()
+        and (idx[:, 0] != idx[:, 1]).all()
+    )
     assert len(set(idx.flatten().tolist())) == 12
     with pytest.raises(ValueError, match="same-class pairs"):
         paths.same_class_pairs(Model(), ds, 100, seed=0)
@@ -126,4 +139,153 @@ def test_evaluate_linear_equals_evaluate_path_of_the_built_path():
     got = evaluate_linear(model, z1, z2, 11, target, batch_size=5)  # batches cut across pairs
     for key in ("probs", "loss"):
         torch.testing.assert_close(got[key], ref[key], rtol=1e-5, atol=1e-6)
-    assert torch.equal(got["pred"], ref["pred"]) and torch.equal(got["all_target"], ref["all_target"])
+    assert torch.equal(got["pred"], ref["pred"]) and torch.equal(
+        got["all_target"], ref["all_target"]
+    )
+
+
+# ------------------------------------------------------------------ the chapter's configuration
+
+
+def _saddle_run(profile):
+    from connectivity.papers.gu2023.settings import Table1Settings
+
+    cfg = Table1Settings.resolve(profile).neb
+    return cfg, neb.run_neb(mb_energy, A_MIN.view(1, 2), C_MIN.view(1, 2), cfg)
+
+
+@pytest.mark.parametrize("profile", ["ci", "paper"])
+def test_chapter_configuration_finds_the_minimum_energy_path_on_mueller_brown(profile):
+    """Adam, no climbing image, the chapter's pivots, step, spring and iterations: the band
+    leaves the straight line (max energy 12.7) for the MEP through the intermediate
+    minimum, whose highest point is the saddle at -40.66."""
+    cfg, res = _saddle_run(profile)
+    assert cfg.optimizer == "adam" and not cfg.climbing
+    band = res.path[0]
+    dense = paths.resample(band.unsqueeze(0), 20)[0]
+    top = neb.muller_brown(dense).max().item()
+    assert -40.66 - 1e-6 <= top + 0.5  # a continuous path must cross the saddle's level
+    assert top < -38.0, top  # ... and the band crosses near the saddle, not over a ridge
+    assert (band - B_MIN).norm(dim=1).min() < 0.15  # through the intermediate basin
+    assert (band[1:-1] - SADDLE).norm(dim=1).min() < 0.1
+
+
+def test_forces_equal_the_textbook_formula():
+    torch.manual_seed(0)
+    path = torch.randn(3, 7, 5, dtype=torch.float64)
+    energies = torch.randn(3, 7, dtype=torch.float64)
+    grads = torch.randn(3, 5, 5, dtype=torch.float64)
+    for climbing in (False, True):
+        tau = neb.tangents(path, energies)
+        g_par = (grads * tau).sum(-1, keepdim=True)
+        d_next = (path[:, 2:] - path[:, 1:-1]).norm(dim=-1, keepdim=True)
+        d_prev = (path[:, 1:-1] - path[:, :-2]).norm(dim=-1, keepdim=True)
+        ref = -(grads - g_par * tau) + 2.5 * (d_next - d_prev) * tau
+        if climbing:
+            top = energies[:, 1:-1].argmax(1)
+            for p in range(3):
+                ref[p, top[p]] = -grads[p, top[p]] + 2 * g_par[p, top[p]] * tau[p, top[p]]
+        got = neb.neb_forces(path, energies, grads, 2.5, climbing)
+        torch.testing.assert_close(got, ref)
+
+
+def test_adam_step_moves_each_coordinate_by_lr_times_the_band_scale():
+    """Adam's first step is lr x mean|z2 - z1| per coordinate, whatever the force."""
+    z1, z2 = torch.zeros(2, 4), torch.tensor([[1.0, 1, 1, 1], [4.0, 4, 4, 4]])
+    cfg = neb.NEBConfig(n_pivots=3, steps=1, lr=0.01, spring=0.0)
+    res = neb.run_neb(lambda z: (z[..., 0] * 3 + z[..., 1] ** 2).float(), z1, z2, cfg)
+    moved = (res.path - paths.linear_path(z1, z2, 5)).abs()[:, 1:-1, 0]
+    torch.testing.assert_close(moved, torch.tensor([[0.01] * 3, [0.04] * 3]), atol=1e-6, rtol=0)
+
+
+def test_band_times_contain_the_straight_checks_points_and_the_pivots():
+    ts = paths.band_times(14, 200)
+    grid = torch.linspace(0, 1, 200, dtype=torch.float64)
+    piv = torch.arange(14, dtype=torch.float64) / 13
+    assert all((ts - t).abs().min() < 1e-12 for t in torch.cat([grid, piv]))
+    assert (ts[1:] > ts[:-1]).all() and len(ts) >= 200
+
+
+def test_evaluate_band_equals_evaluate_path_of_the_built_points():
+    from connectivity.models import cifar_resnet
+
+    torch.manual_seed(0)
+    model = cifar_resnet((1,), width=4).eval()
+    pivots = torch.rand(2, 5, 3, 8, 8)
+    ts = paths.band_times(5, 9)
+    seg = (ts * 4).floor().clamp(0, 3).long()
+    frac = (ts * 4 - seg).float().view(-1, 1, 1, 1)
+    built = pivots[:, seg] + frac * (pivots[:, seg + 1] - pivots[:, seg])
+    target = torch.tensor([2, 5])
+    ref = paths.evaluate_path(model, built, target)
+    got = paths.evaluate_band(model, pivots, ts, target, batch_size=3)
+    torch.testing.assert_close(got["loss"], ref["loss"], rtol=1e-5, atol=1e-5)
+    # a band still on the segment is checked at every point of the straight check
+    z1, z2 = torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8)
+    on_line = paths.evaluate_band(model, paths.linear_path(z1, z2, 5), ts, target[:1])
+    lin = paths.evaluate_linear(model, z1, z2, 9, target[:1])
+    idx = [int((ts - t).abs().argmin()) for t in torch.linspace(0, 1, 9, dtype=torch.float64)]
+    torch.testing.assert_close(on_line["loss"][:, idx], lin["loss"], rtol=1e-4, atol=1e-5)
+
+
+def test_segment_departure_known_values():
+    band = torch.tensor(
+        [[[0.0, 0.0], [0.5, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.5, 0.3], [2.0, 0.0]]]
+    )
+    linf, rel = paths.segment_departure(band)
+    torch.testing.assert_close(linf, torch.tensor([0.0, 0.3]))
+    torch.testing.assert_close(rel, torch.tensor([0.0, 0.15]))
+    # beyond the ends, the distance is to the nearest endpoint
+    linf, rel = paths.segment_departure(torch.tensor([[[0.0, 0.0], [-1.0, 0.0], [1.0, 0.0]]]))
+    torch.testing.assert_close(linf, torch.tensor([1.0]))
+
+
+class _Bump(torch.nn.Module):
+    """Class 1 in a Gaussian bump centred just above the middle of the segment
+    (0, 0) -> (1, 0), class 0 elsewhere: the segment crosses class 1."""
+
+    def forward(self, z):
+        z = z.view(len(z), -1)
+        r2 = (z[:, 0] - 0.5) ** 2 + (z[:, 1] - 0.05) ** 2
+        logit = 6 * torch.exp(-r2 / 0.02) - 2
+        return torch.stack([torch.zeros_like(logit), logit], 1)
+
+
+def test_connect_pairs_linear_nonlinear_and_the_check_grid():
+    """Pair 0's segment crosses the bump: NEB walks around it (nonlinear, after iteration
+    0, off the segment by about the bump's radius); pair 1's segment misses it (linear)."""
+    tail = _Bump()
+    z1 = torch.tensor([[0.0, 0.0], [0.0, 0.5]])
+    z2 = torch.tensor([[1.0, 0.0], [1.0, 0.5]])
+    cfg = neb.NEBConfig(n_pivots=6, steps=200, lr=0.02, spring=1.0)
+    conn = neb.connect_pairs(tail, z1, z2, torch.tensor([0, 0]), 101, cfg, check_every=1)
+    assert conn.category == ["nonlinear", "linear"]
+    assert conn.iterations[0] > 0 and conn.iterations[1] == -1
+    assert conn.neb_index.tolist() == [0] and conn.check_points >= 101
+    assert conn.departure_rel_l2[0] > 0.05  # it had to leave the segment
+    ts = paths.band_times(8, 101)
+    band = conn.bands[0].unsqueeze(0)
+    assert paths.evaluate_band(tail, band, ts, torch.tensor([0]))["all_target"].all()
+    # the same band checked on a coarse grid of its pivots only could pass earlier: the
+    # check is at least as dense as the straight one
+    assert conn.check_points == len(ts)
+
+
+def test_a_band_that_passes_before_moving_is_a_linear_pair():
+    """A success at iteration 0 is the straight segment itself: the pair is linear. (A
+    model wrong only on its first call makes the straight check fail and the band's
+    check at iteration 0 pass.)"""
+
+    class WrongOnce(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.calls = 0
+
+        def forward(self, z):
+            self.calls += 1
+            logit = torch.full((len(z),), 5.0 if self.calls == 1 else -5.0)
+            return torch.stack([torch.zeros_like(logit), logit], 1)
+
+    z1, z2 = torch.zeros(1, 2), torch.tensor([[1.0, 0.0]])
+    conn = neb.connect_pairs(WrongOnce(), z1, z2, torch.tensor([0]), 11, neb.NEBConfig(2, 5))
+    assert conn.category == ["linear"] and conn.iterations[0] == -1

@@ -425,29 +425,48 @@ def _claims_sentence(recs) -> str:
 
 
 def _why_sentence(result: Table1Result, recs) -> str:
-    differ = [
-        r
-        for key, r in recs.items()
-        if r.verdict in ("differs", "not significant")
-        and (key.startswith(COMPARED) or key.startswith(("majority", "fewer")))
-    ]
-    if not differ:
+    compared = {
+        k: r
+        for k, r in recs.items()
+        if k.startswith(COMPARED) or k.startswith(("majority", "fewer"))
+    }
+    differ = [r for r in compared.values() if r.verdict in ("differs", "failed")]
+    unclear = [r for r in compared.values() if r.verdict == "not significant"]
+    if not differ and not unclear:
         return "Every compared count and claim agrees with the paper within its tolerance or test."
-    model = f"{result.model_name} with test accuracy {result.test_accuracy:.1%}"
-    if result.settings.profile in ("ci", "smoke"):
-        reason = (
-            f"the model ({model}: a small ResNet trained from scratch on 32 × 32 images "
-            "for a few CPU-minutes, not an ImageNet-pretrained ResNet50 fine-tuned on "
-            "224 × 224 inputs, so its decision boundaries and its 'first hidden layer' "
-            "differ)"
+    text = []
+    if differ:
+        model = f"{result.model_name} with test accuracy {result.test_accuracy:.1%}"
+        if result.settings.profile in ("ci", "smoke"):
+            reason = (
+                f"the model ({model}: a small ResNet trained from scratch on 32 × 32 images "
+                "for a few CPU-minutes, not an ImageNet-pretrained ResNet50 fine-tuned on "
+                "224 × 224 inputs, so its decision boundaries and its 'first hidden layer' "
+                "differ)"
+            )
+        else:
+            reason = f"the model ({model}) and the NEB settings, which the paper does not state"
+        text.append(
+            f"{len(differ)} of the {len(compared)} compared records differ from the paper; the "
+            f"likely reason is {reason}."
         )
-    else:
-        reason = f"the model ({model}) and the NEB settings, which the paper does not state"
-    return (
-        f"{len(differ)} of the compared records differ from the paper or are not "
-        f"significant; the likely reason is {reason}, and the sampling of only "
-        f"{result.settings.n_pairs} pairs per draw."
-    )
+    if unclear:
+        k = len(result.settings.pair_seeds)
+        note = ""
+        for r in unclear:
+            if r.id.startswith("gu2023.claim.majority_linear."):
+                space = r.id.rsplit(".", 1)[1]
+                own = paper_value(f"gu2023.table1.{space}.linear").value
+                p_own = binomial_greater(int(own), PAPER_PAIRS, 0.5).p_value
+                note += (
+                    f" The paper's own {own} of {PAPER_PAIRS} in the {SPACE_LABELS[space]} "
+                    f"would give p = {p_own:.2g} on the same test."
+                )
+        text.append(
+            f"{len(unclear)} claim(s) are not significant at 5 % with {k} draws of "
+            f"{result.settings.n_pairs} pairs: too few pairs to decide.{note}"
+        )
+    return " ".join(text)
 
 
 def _open_sentence(result: Table1Result) -> str:
