@@ -83,7 +83,7 @@ def test_train_decoder_learns_and_follows_the_heads_device(tmp_model_cache):
         decoders.intermediate_decoder((4, 8, 8), (3, 8, 8), cfg),
         x,
         x[:16],
-        epochs=20,
+        epochs=8,
         batch_size=16,
         key={"t": 1},
     )
