@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 import torch
 from sklearn.covariance import EmpiricalCovariance
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
 from torch import nn
 
 from connectivity import attacks, detection
-from connectivity.models import cifar_vgg16_bn
+from connectivity.models import Normalize, cifar_vgg16_bn
+from connectivity.stats import hanley_mcneil_se
 
 
 def linear_two_class(seed=0, dim=48, n=400):
@@ -20,7 +24,7 @@ def linear_two_class(seed=0, dim=48, n=400):
     with torch.no_grad():
         model[1].weight.copy_(torch.randn(2, dim, generator=g))
         model[1].bias.zero_()
-    x = (0.3 + 0.4 * torch.rand(n, 1, 1, dim, generator=g))
+    x = 0.3 + 0.4 * torch.rand(n, 1, 1, dim, generator=g)
     with torch.no_grad():
         logits = model(x)
     y = logits.argmax(1)
@@ -38,45 +42,116 @@ def test_linf_attacks_succeed_exactly_where_the_budget_crosses_the_boundary(name
     expected = margin < cfg.eps * dw.abs().sum()
     near = (margin - cfg.eps * dw.abs().sum()).abs() < 1e-3  # floating-point ties
     assert expected.float().mean() > 0.1  # the case is not trivial
-    assert bool((res["success"] == expected)[~near].all())
-    assert res["linf"].max() <= cfg.eps + 1e-6
+    assert bool((res.success == expected)[~near].all())
+    assert res.linf.max() <= cfg.eps + 1e-6
 
 
-def test_pgd_succeeds_where_its_steps_reach_and_never_beyond_the_optimum():
-    """From a random start in [-eps, eps], 50 steps of eps/30 move every coordinate to
-    at least 2/3 eps in the optimal direction (foolbox's step size cannot reach the
-    corner from the far side)."""
-    model, x, y, margin, dw = linear_two_class()
+def test_pgd_has_foolbox_defaults_and_succeeds_where_its_steps_reach():
+    """foolbox 3 LinfPGD: 40 steps of eps/30 from a uniform random start; every coordinate
+    then sits at least (40/30 - 1) eps = eps/3 past the clean value in the optimal
+    direction."""
     cfg = attacks.UntargetedConfig(eps=0.03)
+    assert cfg.pgd_steps == 40 and cfg.pgd_rel_stepsize == pytest.approx(1 / 30)
+    model, x, y, margin, dw = linear_two_class()
     res = attacks.untargeted_attack(model, x, y, "pgd", cfg)
     l1 = dw.abs().sum()
-    assert bool(res["success"][margin < 2 / 3 * cfg.eps * l1 - 1e-3].all())
-    assert not bool(res["success"][margin > cfg.eps * l1 + 1e-3].any())
+    assert bool(res.success[margin < cfg.eps / 3 * l1 - 1e-3].all())
+    assert not bool(res.success[margin > cfg.eps * l1 + 1e-3].any())
 
 
 def test_deepfool_steps_just_past_the_linear_boundary():
     model, x, y, margin, dw = linear_two_class()
     res = attacks.untargeted_attack(model, x, y, "deepfool", attacks.UntargetedConfig())
-    assert bool(res["success"].all())
-    # one step to the hyperplane, scaled by 1 + overshoot: |m| / ||dw||_2 * 1.02
-    expected = (margin + 1e-4) / dw.norm() * 1.02
-    torch.testing.assert_close(res["l2"], expected, rtol=1e-3, atol=1e-5)
+    assert bool(res.success.all())
+    # foolbox: one step of (|m| / ||dw|| + 1e-4) along dw, scaled by 1 + overshoot
+    expected = (margin / dw.norm() + 1e-4) * 1.02
+    torch.testing.assert_close(res.l2, expected, rtol=1e-3, atol=1e-5)
 
 
-def test_cw_finds_small_l2_adversarials():
-    model, x, y, margin, dw = linear_two_class()
-    res = attacks.untargeted_attack(model, x[:50], y[:50], "cw",
-                                    attacks.UntargetedConfig(cw_steps=200, cw_c=10.0, cw_lr=0.01))
-    assert res["success"].float().mean() >= 0.9
-    minimal = margin[:50] / dw.norm()  # the L2 distance to the boundary
-    ok = res["success"]
-    assert bool((res["l2"][ok] >= minimal[ok] - 1e-4).all())
+def test_carlini_wagner_binary_search_reaches_the_minimal_l2_distance():
+    model, x, y, margin, dw = linear_two_class(n=60)
+    adv, found, consts = attacks.carlini_wagner_l2(model, x, y, steps=300)
+    minimal = margin / dw.norm()  # the L2 distance to the boundary
+    assert bool(found.all())
+    d = (adv - x).flatten(1).norm(dim=1)
+    assert bool((d >= minimal - 1e-4).all())
+    assert float((d / minimal).median()) < 1.05  # the search ends near the boundary
+    assert float(consts.max()) > 1e-2  # the constant grew from foolbox's 1e-3 where needed
+
+
+def test_carlini_wagner_starts_its_search_at_a_small_constant():
+    """With one search step at c = 1e-3 the distance term wins: hardly any adversarial."""
+    model, x, y, margin, dw = linear_two_class(n=60)
+    _, found_one, _ = attacks.carlini_wagner_l2(model, x, y, steps=100, binary_search_steps=1)
+    _, found_many, _ = attacks.carlini_wagner_l2(model, x, y, steps=100, binary_search_steps=6)
+    assert found_one.float().mean() < 0.2 < 0.9 < found_many.float().mean()
 
 
 def test_unknown_attack_is_refused():
     model, x, y, _, _ = linear_two_class()
     with pytest.raises(ValueError, match="unknown attack"):
         attacks.untargeted_attack(model, x, y, "magic", attacks.UntargetedConfig())
+
+
+# ---------------------------------------------------------------- targeted attack
+
+
+def normalised_model(seed=0):
+    torch.manual_seed(seed)
+    body = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(64, 5))
+    return nn.Sequential(Normalize((0.4, 0.5, 0.6), (0.2, 0.25, 0.3)), body).eval()
+
+
+def official_loop(model, source, target, iterations, lr=0.005, lambda_mse=0.1, lambda_hf=1e-8):
+    """A straight reimplementation of the official ``create_adversarial`` on one image,
+    in normalised coordinates (the official tensors are normalised; its model takes them)."""
+    norm, body = model[0], model[1]
+    carrier = ((source - norm.mean) / norm.std).detach()
+    z = carrier.clone().requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=lr)
+    for _ in range(iterations):
+        opt.zero_grad()
+        ce = nn.functional.cross_entropy(body(z), target)
+        d = z - carrier
+        hf = (d[..., :, 1:] - d[..., :, :-1]).abs().sum() + (
+            d[..., 1:, :] - d[..., :-1, :]
+        ).abs().sum()
+        (ce + lambda_mse * torch.mean(d**2) + lambda_hf * hf).backward()
+        opt.step()
+    return (norm.mean + norm.std * z).detach()
+
+
+def test_targeted_attack_equals_the_official_loop_in_normalised_coordinates():
+    model = normalised_model()
+    source = torch.rand(3, 3, 4, 4, generator=torch.Generator().manual_seed(1))
+    target = torch.tensor([1, 2, 3])
+    cfg = attacks.TargetedAttackConfig(iterations=60, lambda_hf=1e-3)
+    res = attacks.targeted_attack(model, source, target, None, cfg)
+    for i in range(3):
+        ref = official_loop(model, source[i : i + 1], target[i : i + 1], 60, lambda_hf=1e-3)
+        torch.testing.assert_close(res.x[i : i + 1], ref, rtol=1e-4, atol=1e-5)
+    # and not in pixel coordinates: the same settings there give a different image
+    pixel = normalised_model()
+    pixel[0] = Normalize((0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+    pixel[1] = nn.Sequential(model[0], model[1])
+    other = attacks.targeted_attack(pixel, source, target, None, cfg)
+    assert (other.x - res.x).abs().max() > 1e-3
+
+
+def test_targeted_attack_stops_below_the_real_modes_loss_after_33_iterations():
+    model = normalised_model()
+    source = torch.rand(4, 3, 4, 4, generator=torch.Generator().manual_seed(2))
+    target = torch.tensor([0, 1, 2, 3])
+    with torch.no_grad():
+        start = nn.functional.cross_entropy(model(source), target, reduction="none")
+    stop = start * 0.8
+    res = attacks.targeted_attack(model, source, target, stop, attacks.TargetedAttackConfig())
+    assert bool(res.stopped.all())
+    assert bool((res.iterations >= 33).all())
+    assert bool((res.loss < stop).all())
+
+
+# ---------------------------------------------------------------- detectors
 
 
 @pytest.fixture(scope="module")
@@ -98,19 +173,22 @@ def test_relu_outputs_match_the_forward_pass(tiny_vgg):
 
 def test_feature_shapes(tiny_vgg):
     model, x = tiny_vgg
-    y = model(x).argmax(1).detach()
     refs = x[:4]
-    ours = detection.path_loss_features(model, x, refs, n_points=7, batch_size=10)
-    assert ours.shape == (24, 7 + 4)
+    feats = detection.path_loss_features(model, x, refs, n_points=7, batch_size=10)
+    assert feats.shape == (24, 7 + 4)
+    assert detection.feature_part(feats, 7, "curve").shape == (24, 7)
+    assert detection.feature_part(feats, 7, "logits").shape == (24, 4)
     lc, la = detection.lid_features(model, x, x.flip(0), k=5, batch_size=12)
     assert lc.shape == la.shape == (24, 13)
     g = detection.fit_class_gaussians(model, x, torch.arange(24) % 4, 4)
     assert detection.mahalanobis_features(model, x, g, 0.001).shape == (24, 13)
     assert detection.input_spectrum_features(x).shape == (24, 3 * 32 * 32)
-    dims = sum(h[0].numel() for h in detection.relu_outputs(model, x[:1], list(detection.SPECTRAL_RELUS)))
+    relus = list(detection.SPECTRAL_RELUS)
+    dims = sum(h[0].numel() for h in detection.relu_outputs(model, x[:1], relus))
     assert detection.layer_spectrum_features(model, x, "PFS").shape == (24, dims)
-    assert np.isfinite(ours).all() and np.isfinite(lc).all()
-    del y
+    last = detection.layer_spectrum_features(model, x, "MFS", detection.LAST_RELU, True)
+    assert last.shape == (24, 32 * 2 * 2) and np.allclose(last.max(1), 1.0)
+    assert np.isfinite(feats).all() and np.isfinite(lc).all()
 
 
 def test_path_loss_features_start_at_the_image_and_end_at_the_reference(tiny_vgg):
@@ -124,7 +202,8 @@ def test_path_loss_features_start_at_the_image_and_end_at_the_reference(tiny_vgg
         end = nn.functional.cross_entropy(model(refs[pred]), pred, reduction="none")
     np.testing.assert_allclose(feats[:, 0], start.numpy(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(feats[:, 4], end.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(feats[:, 5:], logits.sort(1, descending=True).values.numpy(), rtol=1e-5, atol=1e-6)
+    sorted_logits = logits.sort(1, descending=True).values.numpy()
+    np.testing.assert_allclose(feats[:, 5:], sorted_logits, rtol=1e-5, atol=1e-6)
 
 
 def test_lid_uses_each_image_once(tiny_vgg):
@@ -161,13 +240,66 @@ def test_class_gaussians_match_sklearn(tiny_vgg):
     torch.testing.assert_close(cov, torch.from_numpy(ref.covariance_), rtol=1e-3, atol=1e-6)
 
 
-def test_fourier_magnitude_of_a_constant_image_is_its_sum_at_zero_frequency():
+def test_mahalanobis_noise_is_added_in_normalised_units(tiny_vgg):
+    """The benchmark moves the *normalised* input by the magnitude m, i.e. the pixels by
+    m * std per channel: reproduce the score by hand in pixel space."""
+    model, x = tiny_vgg
+    y = torch.arange(24) % 4
+    g = detection.fit_class_gaussians(model, x, y, 4, relus=[2])
+    m = 0.01
+    got = detection.mahalanobis_features(model, x[:6], g, m)[:, 0]
+    xr = x[:6].clone().requires_grad_(True)
+    f = detection.relu_outputs(model, xr, [2])[0].flatten(2).mean(2)
+    scores = detection._gaussian_scores(f, g.means[0], g.precisions[0])
+    (-scores.max(1).values.sum()).backward()
+    moved = x[:6] - m * model.normalize.std * xr.grad.sign()
+    with torch.no_grad():
+        f2 = detection.relu_outputs(model, moved, [2])[0].flatten(2).mean(2)
+        want = detection._gaussian_scores(f2, g.means[0], g.precisions[0]).max(1).values
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-4, atol=1e-4)
+    plain = detection.mahalanobis_features(model, x[:6], g, 0.0)[:, 0]
+    assert not np.allclose(got, plain)  # the noise does something
+
+
+def test_fourier_magnitude_and_phase():
     h = torch.full((1, 2, 4, 4), 0.5)
     mfs = detection.fourier_spectrum(h, "MFS").view(2, 4, 4)
     assert mfs[:, 0, 0].tolist() == [8.0, 8.0]
     assert float(mfs.flatten(1)[:, 1:].abs().max()) < 1e-6
+    pfs = detection.fourier_spectrum(torch.randn(3, 2, 4, 4), "PFS")
+    assert float(pfs.min()) >= 0 and float(pfs.max()) <= np.pi + 1e-6  # |phase|, as the benchmark
     with pytest.raises(ValueError):
         detection.fourier_spectrum(h, "XYZ")
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def benchmark_by_hand(clean, adv):
+    """detect_adversarials.py's normal case, line by line."""
+    k = len(clean)
+    a_trv, a_te, _, _ = train_test_split(adv, np.ones(k), test_size=0.2, random_state=42)
+    b_trv, b_te, _, _ = train_test_split(clean, np.zeros(k), test_size=0.2, random_state=42)
+    a_tr, _, _, _ = train_test_split(a_trv, np.ones(len(a_trv)), test_size=0.2, random_state=42)
+    b_tr, _, _, _ = train_test_split(b_trv, np.zeros(len(b_trv)), test_size=0.2, random_state=42)
+    x_tr = np.concatenate((b_tr, a_tr))
+    y_tr = np.concatenate((np.zeros(len(b_tr)), np.ones(len(a_tr))))
+    x_te = np.concatenate((b_te, a_te))
+    y_te = np.concatenate((np.zeros(len(b_te)), np.ones(len(a_te))))
+    clf = LogisticRegression().fit(x_tr, y_tr)
+    acc = 100 * np.mean(clf.predict(x_te) == y_te)
+    return acc, 100 * roc_auc_score(y_te, clf.predict_proba(x_te)[:, 1])
+
+
+def test_accuracy_and_auc_are_the_benchmarks():
+    rng = np.random.default_rng(0)
+    clean = rng.normal(size=(150, 5))
+    adv = rng.normal(size=(150, 5)) + 0.6
+    score = detection.evaluate(clean, adv, detection.ClassifierSpec("logistic"))
+    acc, auc = benchmark_by_hand(clean, adv)
+    assert score.accuracy == pytest.approx(acc) and score.auc == pytest.approx(auc)
+    assert score.n_test == 60 and 50 < score.auc < 100
+    assert score.auc_se == pytest.approx(100 * hanley_mcneil_se(auc / 100, 30, 30))
 
 
 def test_benchmark_splits_and_evaluation():
@@ -176,13 +308,38 @@ def test_benchmark_splits_and_evaluation():
     assert len(set(tr) | set(va) | set(te)) == 100
     rng = np.random.default_rng(0)
     clean = rng.normal(size=(200, 3))
-    separable = detection.evaluate(clean, clean + 10, {"kind": "logistic"})
-    assert separable["auc"] == 100.0 and separable["f1"] == 100.0
-    same = detection.evaluate(clean, rng.normal(size=(200, 3)), {"kind": "logistic"})
-    assert 25 < same["auc"] < 75
+    separable = detection.evaluate(clean, clean + 10, detection.ClassifierSpec("logistic"))
+    assert separable.auc == 100.0 and separable.accuracy == 100.0
+    same = detection.evaluate(clean, rng.normal(size=(200, 3)), detection.ClassifierSpec())
+    assert 25 < same.auc < 75
+    svm = detection.evaluate(clean, clean + 10, detection.ClassifierSpec("svm", C=10, gamma=0.1))
+    assert svm.auc == 100.0
     spec, grid = detection.tune_knn({"a": (clean, clean + 10)}, [1, 3], ["uniform", "distance"])
-    assert spec["kind"] == "knn" and grid.shape == (2, 2) and grid.max() == 100.0
-    few = detection.evaluate(clean[:5], clean[:5] + 10, {"kind": "logistic"})
-    assert np.isnan(few["auc"]) and few["n_test"] == 0  # too few pairs: no score rather than a fake one
+    assert spec.kind == "knn" and grid.shape == (2, 2) and np.nanmax(grid) == 100.0
+    few = detection.evaluate(clean[:5], clean[:5] + 10, detection.ClassifierSpec())
+    assert np.isnan(few.auc) and few.n_test == 0  # too few pairs: no score rather than a fake one
     with pytest.raises(ValueError):
-        detection.make_classifier({"kind": "svm"})
+        detection.ClassifierSpec("forest")
+
+
+def scored(auc_shift: float, seed: int, n: int = 300):
+    """A detector whose adversarial scores are shifted by ``auc_shift``."""
+    rng = np.random.default_rng(seed)
+    clean = rng.normal(size=(n, 2))
+    adv = rng.normal(size=(n, 2)) + auc_shift
+    return detection.evaluate(clean, adv, detection.ClassifierSpec())
+
+
+def test_paired_bootstrap_of_identical_detectors_is_zero():
+    a = scored(1.0, 0)
+    assert np.all(detection.paired_bootstrap_auc(a, a, 200) == 0)
+
+
+def test_beats_all_test_has_direction_and_significance():
+    strong, weak, chance = scored(2.5, 0), scored(0.6, 0), scored(0.0, 0)
+    # the same features (seed) and the same split: only the shift differs
+    assert detection.beats_all_test(strong, {"w": weak, "c": chance}).verdict() == "reproduced"
+    assert detection.beats_all_test(chance, {"s": strong, "w": weak}).verdict() == "differs"
+    # beating one baseline is not beating all: the intersection-union test needs each
+    mixed = detection.beats_all_test(weak, {"c": chance, "s": strong})
+    assert mixed.p_value > 0.05 and mixed.effect < 0

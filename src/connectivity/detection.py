@@ -1,43 +1,60 @@
-"""Adversarial detection: the baselines of Harder et al. 2021's benchmark and the
-mode-connectivity detector of Vrabel et al. 2024 (§4.2.1).
+"""Adversarial detection: the baselines of the benchmark of Harder et al. (2021) and the
+mode-connectivity detector of Vrabel et al. (2024, §4.2.1).
 
 Every feature function maps images (n, C, H, W) with pixels in [0, 1] to a float32
-numpy matrix (n, d); :func:`evaluate` then trains the benchmark's classifier on clean
-(label 0) versus adversarial (label 1) features with the benchmark's splits.
+numpy matrix (n, d), running on the model's device; :func:`evaluate` trains the
+benchmark's classifier on clean (label 0) versus adversarial (label 1) features with the
+benchmark's splits and scores it as ``detect_adversarials.py`` does: accuracy of
+``predict`` and AUC of ``predict_proba`` on the test split.
 
 The layer-based detectors read the outputs of the network's ReLUs. They need a model
-whose ReLUs are reachable by flattening nested ``nn.Sequential`` containers (the VGG
-nets of :mod:`connectivity.models`); the benchmark's layers are "all 13 ReLUs of
-VGG-16" (LID, Mahalanobis) and "every second one from the third" (spectral).
+whose ReLUs are reachable by flattening nested ``nn.Sequential`` containers (the VGG nets
+of :mod:`connectivity.models`); the benchmark's layers are "all 13 ReLUs of VGG-16" (LID,
+Mahalanobis) and "every second one from the third" (spectral; only the last one for
+CIFAR-100 DeepFool and C&W).
+
+Example::
+
+    feats = path_loss_features(model, x, references, n_points=16)   # (n, 16 + classes)
+    score = evaluate(clean_feats, adv_feats, ClassifierSpec("logistic"))
+    score.accuracy, score.auc                                          # in %
 """
 
 from __future__ import annotations
 
+import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score, roc_auc_score, roc_curve
+from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.svm import SVC
 from torch import nn
 
-from .models import fold_batchnorm
+from .attacks import model_device, split_normalisation
+from .stats import TestResult
 
-DETECTORS = ("ours", "lid", "mahalanobis", "inputmfs", "layermfs", "layerpfs")
+MODE_CONNECTIVITY = "mode_connectivity"
+DETECTORS = ("lid", "mahalanobis", "inputmfs", "layermfs", "layerpfs", MODE_CONNECTIVITY)
+BASELINES = DETECTORS[:-1]
 # Indices into the list of ReLUs of VGG-16 used by the benchmark's spectral detectors
 # (its feature-module indices 9, 16, 22, 29, 36, 42).
 SPECTRAL_RELUS = (2, 4, 6, 8, 10, 12)
+LAST_RELU = (12,)
 MIN_PAIRS = 10  # fewer clean/adversarial pairs than this cannot be split and scored
 
 
 # ---------------------------------------------------------------- layer outputs
+
 
 def flat_layers(model: nn.Module) -> list[nn.Module]:
     """The modules of nested ``nn.Sequential`` containers, in execution order."""
@@ -50,8 +67,10 @@ def relu_positions(model: nn.Module) -> list[int]:
     """Positions in :func:`flat_layers` of the model's ReLUs."""
     pos = [i for i, m in enumerate(flat_layers(model)) if isinstance(m, nn.ReLU)]
     if not pos:
-        raise ValueError("the model has no top-level ReLU in its nn.Sequential structure; "
-                         "layer-based detectors need a VGG-style network")
+        raise ValueError(
+            "the model has no top-level ReLU in its nn.Sequential structure; "
+            "layer-based detectors need a VGG-style network"
+        )
     return pos
 
 
@@ -75,49 +94,82 @@ def _batches(n: int, size: int):
         yield s, min(n, s + size)
 
 
-# ---------------------------------------------------------------- ours
+# ---------------------------------------------------------------- mode connectivity
+
 
 @torch.no_grad()
-def reference_images(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int,
-                     batch_size: int = 1000) -> torch.Tensor:
+def reference_images(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int, batch_size: int = 1000
+) -> torch.Tensor:
     """The lowest-loss image of each class (the cross-entropy of its own label): x
-    (N, C, H, W), y (N,) -> (num_classes, C, H, W). Raises if a class is absent."""
+    (N, C, H, W), y (N,) -> (num_classes, C, H, W) on the CPU. Raises if a class is absent."""
     model.eval()
-    logits = torch.cat([model(x[s:e]) for s, e in _batches(len(x), batch_size)])
-    loss = F.cross_entropy(logits, y, reduction="none")
+    device = model_device(model)
+    losses = torch.cat(
+        [
+            F.cross_entropy(model(x[s:e].to(device)), y[s:e].to(device), reduction="none").cpu()
+            for s, e in _batches(len(x), batch_size)
+        ]
+    )
     refs = []
     for c in range(num_classes):
         members = torch.nonzero(y == c).flatten()
         if len(members) == 0:
-            raise ValueError(f"no image of class {c} to serve as its reference; use a larger reference pool")
-        refs.append(x[members[loss[members].argmin()]])
+            raise ValueError(
+                f"no image of class {c} to serve as its reference; use a larger reference pool"
+            )
+        refs.append(x[members[losses[members].argmin()]])
     return torch.stack(refs)
 
 
 @torch.no_grad()
-def path_loss_features(model: nn.Module, x: torch.Tensor, references: torch.Tensor, n_points: int,
-                       batch_size: int = 100) -> np.ndarray:
-    """Vrabel et al.'s detector features: for each image x (n, C, H, W), the
-    cross-entropy of its predicted class c at ``n_points`` evenly spaced points of the
-    straight path from x to ``references[c]``, followed by its logits sorted in
-    descending order -> (n, n_points + num_classes)."""
+def path_loss_features(
+    model: nn.Module,
+    x: torch.Tensor,
+    references: torch.Tensor,
+    n_points: int,
+    batch_size: int = 100,
+) -> np.ndarray:
+    """The mode-connectivity detector's features (Vrabel et al. §4.2.1): for each image
+    x (n, C, H, W), the cross-entropy of its predicted class c at ``n_points`` evenly
+    spaced points of the straight path from x to ``references[c]``, followed by its
+    logits sorted in descending order -> (n, n_points + num_classes)."""
     if n_points < 2:
         raise ValueError("n_points must be at least 2")
     model.eval()
-    t = torch.linspace(0, 1, n_points).view(1, n_points, 1, 1, 1)
+    device = model_device(model)
+    refs = references.to(device)
+    t = torch.linspace(0, 1, n_points, device=device).view(1, n_points, 1, 1, 1)
     feats = []
     for s, e in _batches(len(x), batch_size):
-        xb = x[s:e]
+        xb = x[s:e].to(device)
         logits = model(xb)
         pred = logits.argmax(1)
-        path = (1 - t) * xb.unsqueeze(1) + t * references[pred].unsqueeze(1)  # (b, n_points, C, H, W)
+        path = (1 - t) * xb.unsqueeze(1) + t * refs[pred].unsqueeze(1)  # (b, n_points, C, H, W)
         out = model(path.flatten(0, 1))
-        loss = F.cross_entropy(out, pred.repeat_interleave(n_points), reduction="none").view(-1, n_points)
-        feats.append(torch.cat([loss, logits.sort(1, descending=True).values], 1))
+        loss = F.cross_entropy(out, pred.repeat_interleave(n_points), reduction="none")
+        sorted_logits = logits.sort(1, descending=True).values
+        feats.append(torch.cat([loss.view(-1, n_points), sorted_logits], 1).cpu())
     return torch.cat(feats).numpy().astype(np.float32)
 
 
+FEATURE_PARTS = ("both", "curve", "logits")
+
+
+def feature_part(features: np.ndarray, n_points: int, part: str) -> np.ndarray:
+    """Columns of :func:`path_loss_features` for the ablation: ``"curve"`` (the loss
+    curve), ``"logits"`` (the sorted logits) or ``"both"``."""
+    if part == "both":
+        return features
+    if part == "curve":
+        return features[:, :n_points]
+    if part == "logits":
+        return features[:, n_points:]
+    raise ValueError(f"unknown feature part {part!r}; choose one of {FEATURE_PARTS}")
+
+
 # ---------------------------------------------------------------- LID
+
 
 def _mle_lid(dist: torch.Tensor) -> torch.Tensor:
     """Maximum-likelihood LID from sorted neighbour distances (n, k) -> (n,)."""
@@ -126,60 +178,82 @@ def _mle_lid(dist: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def lid_features(model: nn.Module, clean: torch.Tensor, adv: torch.Tensor, k: int = 20,
-                 batch_size: int = 100, relus: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def lid_features(
+    model: nn.Module,
+    clean: torch.Tensor,
+    adv: torch.Tensor,
+    k: int = 20,
+    batch_size: int = 100,
+    relus: list[int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Local intrinsic dimensionality (Ma et al. 2018) of every ReLU's activations:
     clean, adv (n, C, H, W) paired -> two (n, L) matrices.
 
     Batch b's estimates use batch b's clean images as the reference sample: k nearest
     neighbours among them, the first (the point itself for a clean image; as in the
     benchmark, also skipped for an adversarial) left out. Unlike the benchmark's code,
-    which fills every batch with the first ``batch_size`` images, each image is used
-    exactly once.
+    which fills every batch with the first ``batch_size`` images (so that beyond the
+    first batch its features repeat), each image is used exactly once.
     """
     model.eval()
+    device = model_device(model)
     relus = list(range(len(relu_positions(model)))) if relus is None else relus
-    lc, la = np.zeros((len(clean), len(relus)), np.float32), np.zeros((len(adv), len(relus)), np.float32)
+    lc = np.zeros((len(clean), len(relus)), np.float32)
+    la = np.zeros((len(adv), len(relus)), np.float32)
     for s, e in _batches(len(clean), batch_size):
         kk = min(k, e - s - 1)
         if kk < 1:
             raise ValueError("LID needs batches of at least two images")
-        ac, aa = relu_outputs(model, clean[s:e], relus), relu_outputs(model, adv[s:e], relus)
+        ac = relu_outputs(model, clean[s:e].to(device), relus)
+        aa = relu_outputs(model, adv[s:e].to(device), relus)
         for j, (c, a) in enumerate(zip(ac, aa)):
             c, a = c.flatten(1), a.flatten(1)
-            dc = torch.cdist(c, c).sort(1).values[:, 1:kk + 1]
-            da = torch.cdist(a, c).sort(1).values[:, 1:kk + 1]
-            lc[s:e, j], la[s:e, j] = _mle_lid(dc).numpy(), _mle_lid(da).numpy()
+            dc = torch.cdist(c, c).sort(1).values[:, 1 : kk + 1]
+            da = torch.cdist(a, c).sort(1).values[:, 1 : kk + 1]
+            lc[s:e, j], la[s:e, j] = _mle_lid(dc).cpu().numpy(), _mle_lid(da).cpu().numpy()
     return lc, la
 
 
 # ---------------------------------------------------------------- Mahalanobis
 
+
 @dataclass
 class ClassGaussians:
     """Class means (one (K, C_l) tensor per layer) and a shared precision matrix
     ((C_l, C_l) per layer) of spatially averaged ReLU outputs (Lee et al. 2018)."""
+
     means: list[torch.Tensor]
     precisions: list[torch.Tensor]
     relus: list[int]
 
 
 @torch.no_grad()
-def fit_class_gaussians(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int,
-                        relus: list[int] | None = None, batch_size: int = 500) -> ClassGaussians:
-    """Fit :class:`ClassGaussians` on training images x (N, C, H, W), labels y (N,)."""
+def fit_class_gaussians(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    num_classes: int,
+    relus: list[int] | None = None,
+    batch_size: int = 500,
+) -> ClassGaussians:
+    """Fit :class:`ClassGaussians` on training images x (N, C, H, W), labels y (N,)
+    (tensors on the model's device)."""
     model.eval()
+    device = model_device(model)
     relus = list(range(len(relu_positions(model)))) if relus is None else relus
     feats: list[list[torch.Tensor]] = [[] for _ in relus]
     for s, e in _batches(len(x), batch_size):
-        for j, h in enumerate(relu_outputs(model, x[s:e], relus)):
+        for j, h in enumerate(relu_outputs(model, x[s:e].to(device), relus)):
             feats[j].append(h.flatten(2).mean(2))
+    y = y.to(device)
+    if len(torch.unique(y)) != num_classes:
+        raise ValueError(
+            f"Mahalanobis needs training images of every class; "
+            f"{len(torch.unique(y))} of {num_classes} present"
+        )
     means, precisions = [], []
     for f in feats:
         f = torch.cat(f).double()
-        present = torch.unique(y)
-        if len(present) != num_classes:
-            raise ValueError(f"Mahalanobis needs training images of every class; {len(present)} of {num_classes} present")
         mu = torch.stack([f[y == c].mean(0) for c in range(num_classes)])
         centred = f - mu[y]
         cov = centred.T @ centred / len(f)
@@ -194,63 +268,89 @@ def _gaussian_scores(f: torch.Tensor, mu: torch.Tensor, prec: torch.Tensor) -> t
     return -0.5 * torch.einsum("nkc,cd,nkd->nk", d, prec, d)
 
 
-def mahalanobis_features(model: nn.Module, x: torch.Tensor, g: ClassGaussians, magnitude: float,
-                         batch_size: int = 100) -> np.ndarray:
+def mahalanobis_features(
+    model: nn.Module, x: torch.Tensor, g: ClassGaussians, magnitude: float, batch_size: int = 100
+) -> np.ndarray:
     """Mahalanobis confidence scores with input pre-processing, one per layer:
-    x (n, C, H, W) -> (n, L). For each layer the input is moved by ``magnitude`` times
-    the sign of the gradient that brings its features closer to their nearest class
-    Gaussian, then scored: max over classes of -1/2 Mahalanobis distance.
+    x (n, C, H, W) -> (n, L).
 
-    One forward pass serves every layer's gradient (a backward pass per layer, each
-    stopping at the input); the moved inputs are scored by truncated forward passes.
+    As the benchmark: in the model's *normalised* coordinates z = (x - mean) / std, z is
+    moved by ``magnitude`` against the sign of the gradient of the distance of its
+    features to their nearest class Gaussian — a step of ``magnitude · std`` per channel
+    in pixels — and scored: max over classes of -1/2 Mahalanobis distance. One forward
+    pass serves every layer's gradient (a backward pass per layer, each stopping at the
+    input); the moved inputs are scored by truncated forward passes.
     """
     model.eval()
+    device = model_device(model)
+    mean, std, tail = split_normalisation(model)
     out = np.zeros((len(x), len(g.relus)), np.float32)
     for s, e in _batches(len(x), batch_size):
-        xb = x[s:e].clone().requires_grad_(True)
-        hs = relu_outputs(model, xb, g.relus)
+        z = ((x[s:e].to(device) - mean) / std).requires_grad_(True)
+        hs = relu_outputs(tail, z, g.relus)
         for j, (h, r) in enumerate(zip(hs, g.relus)):
-            scores = _gaussian_scores(h.flatten(2).mean(2), g.means[j], g.precisions[j])
-            loss = -scores.max(1).values.mean()
-            (grad,) = torch.autograd.grad(loss, xb, retain_graph=j + 1 < len(hs))
+            f = h.flatten(2).mean(2)
+            with torch.no_grad():  # the nearest class Gaussian, as the benchmark picks it
+                nearest = _gaussian_scores(f, g.means[j], g.precisions[j]).argmax(1)
+            centred = f - g.means[j][nearest]
+            loss = 0.5 * torch.einsum("nc,cd,nd->n", centred, g.precisions[j], centred).mean()
+            (grad,) = torch.autograd.grad(loss, z, retain_graph=j + 1 < len(hs))
             with torch.no_grad():
-                moved = xb - magnitude * torch.sign(grad)
-                f2 = relu_outputs(model, moved, [r])[0].flatten(2).mean(2)
-                out[s:e, j] = _gaussian_scores(f2, g.means[j], g.precisions[j]).max(1).values.numpy()
+                moved = z - magnitude * torch.sign(grad)
+                f2 = relu_outputs(tail, moved, [r])[0].flatten(2).mean(2)
+                best = _gaussian_scores(f2, g.means[j], g.precisions[j]).max(1).values
+                out[s:e, j] = best.cpu().numpy()
     return out
 
 
 # ---------------------------------------------------------------- spectral
 
-def fourier_spectrum(h: torch.Tensor, kind: str = "MFS") -> torch.Tensor:
-    """2-D Fourier magnitude ("MFS") or phase ("PFS") of every channel:
-    h (n, C, H, W) -> (n, C*H*W)."""
+
+def fourier_spectrum(h: torch.Tensor, kind: str = "MFS", scale_max: bool = False) -> torch.Tensor:
+    """2-D Fourier magnitude ("MFS") or absolute phase ("PFS", ``|angle|`` as the
+    benchmark) of every channel: h (n, C, H, W) -> (n, C*H*W). ``scale_max`` divides
+    each sample's spectrum by its maximum (the benchmark's CIFAR-100 DeepFool/C&W case)."""
     spec = torch.fft.fft2(h.float())
     if kind == "MFS":
-        return spec.abs().flatten(1)
-    if kind == "PFS":
-        return spec.angle().flatten(1)
-    raise ValueError(f"unknown spectrum kind {kind!r} (MFS or PFS)")
+        out = spec.abs().flatten(1)
+    elif kind == "PFS":
+        out = spec.angle().abs().flatten(1)
+    else:
+        raise ValueError(f"unknown spectrum kind {kind!r} (MFS or PFS)")
+    if scale_max:
+        out = out / out.amax(1, keepdim=True).clamp_min(1e-30)
+    return out
 
 
-def input_spectrum_features(x: torch.Tensor, kind: str = "MFS") -> np.ndarray:
-    """InputMFS / InputPFS: x (n, C, H, W) -> (n, C*H*W)."""
-    return fourier_spectrum(x, kind).numpy().astype(np.float32)
+def input_spectrum_features(
+    x: torch.Tensor, kind: str = "MFS", scale_max: bool = False
+) -> np.ndarray:
+    """InputMFS / InputPFS of the pixels: x (n, C, H, W) -> (n, C*H*W)."""
+    return fourier_spectrum(x, kind, scale_max).cpu().numpy().astype(np.float32)
 
 
 @torch.no_grad()
-def layer_spectrum_features(model: nn.Module, x: torch.Tensor, kind: str = "MFS",
-                            relus: tuple[int, ...] = SPECTRAL_RELUS, batch_size: int = 200) -> np.ndarray:
-    """LayerMFS / LayerPFS: spectra of the chosen ReLUs' feature maps, concatenated:
-    x (n, C, H, W) -> (n, sum_l C_l*H_l*W_l)."""
+def layer_spectrum_features(
+    model: nn.Module,
+    x: torch.Tensor,
+    kind: str = "MFS",
+    relus: tuple[int, ...] = SPECTRAL_RELUS,
+    scale_max: bool = False,
+    batch_size: int = 200,
+) -> np.ndarray:
+    """LayerMFS / LayerPFS: spectra of the chosen ReLUs' feature maps, each map scaled
+    by its own maximum if ``scale_max``, concatenated: x (n, C, H, W) -> (n, Σ C_l H_l W_l)."""
     model.eval()
+    device = model_device(model)
     parts = []
     for s, e in _batches(len(x), batch_size):
-        parts.append(torch.cat([fourier_spectrum(h, kind) for h in relu_outputs(model, x[s:e], list(relus))], 1))
+        maps = relu_outputs(model, x[s:e].to(device), list(relus))
+        parts.append(torch.cat([fourier_spectrum(h, kind, scale_max) for h in maps], 1).cpu())
     return torch.cat(parts).numpy().astype(np.float32)
 
 
 # ---------------------------------------------------------------- evaluation
+
 
 def benchmark_splits(n: int, seed: int = 42) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Indices (train, validation, test) of n clean/adversarial pairs as the benchmark
@@ -263,190 +363,192 @@ def benchmark_splits(n: int, seed: int = 42) -> tuple[np.ndarray, np.ndarray, np
     return train, val, test
 
 
-def make_classifier(spec: dict):
-    """A scikit-learn classifier from ``{"kind": "logistic"}`` or
-    ``{"kind": "knn", "k": 5, "weights": "distance"}``; features are standardised first."""
-    kind = spec.get("kind")
-    if kind == "logistic":
-        # the benchmark's scikit-learn defaults (lbfgs, 100 iterations): on spectral features
-        # with far more dimensions than examples it stops before full convergence, as there
-        clf = LogisticRegression(max_iter=spec.get("max_iter", 100), C=spec.get("C", 1.0))
-    elif kind == "knn":
-        clf = KNeighborsClassifier(n_neighbors=spec["k"], weights=spec.get("weights", "uniform"))
-    else:
-        raise ValueError(f"unknown classifier kind {kind!r} (logistic or knn)")
-    return make_pipeline(StandardScaler(), clf)
+@dataclass(frozen=True)
+class ClassifierSpec:
+    """The classifier that reads a detector's features.
+
+    ``logistic``: scikit-learn's ``LogisticRegression()`` with its defaults (lbfgs, 100
+    iterations), on the raw features as the benchmark (``standardise`` adds a
+    ``StandardScaler``); ``svm``: ``MinMaxScaler`` + RBF ``SVC(probability=True, C,
+    gamma)`` (the benchmark's CIFAR-100 LayerMFS/PFS case on DeepFool and C&W, where it uses
+    cuML's SVC); ``knn``: ``StandardScaler`` + ``KNeighborsClassifier(k, weights)`` (the
+    mode-connectivity detector)."""
+
+    kind: str = "logistic"
+    standardise: bool = False
+    C: float = 1.0
+    gamma: float = 0.1
+    k: int = 5
+    weights: str = "uniform"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("logistic", "svm", "knn"):
+            raise ValueError(f"unknown classifier kind {self.kind!r} (logistic, svm or knn)")
+
+    def build(self):
+        if self.kind == "logistic":
+            clf = LogisticRegression()
+            return make_pipeline(StandardScaler(), clf) if self.standardise else clf
+        if self.kind == "svm":
+            # SVC(probability=True) as the benchmark (cuML), in scikit-learn >= 1.9's spelling:
+            # Platt scaling fitted by internal cross-validation, one SVC on all the data
+            svc = SVC(C=self.C, gamma=self.gamma, random_state=0)
+            return make_pipeline(
+                MinMaxScaler(), CalibratedClassifierCV(svc, method="sigmoid", ensemble=False)
+            )
+        return make_pipeline(
+            StandardScaler(), KNeighborsClassifier(n_neighbors=self.k, weights=self.weights)
+        )
+
+    def describe(self) -> str:
+        if self.kind == "logistic":
+            return "logistic regression" + (" (standardised)" if self.standardise else "")
+        if self.kind == "svm":
+            return f"RBF SVM (C = {self.C:g}, γ = {self.gamma:g}, min-max scaled)"
+        return f"KNN (k = {self.k}, {self.weights} weights)"
 
 
-def evaluate(clean: np.ndarray, adv: np.ndarray, spec: dict, part: str = "test", seed: int = 42) -> dict:
+@dataclass
+class DetectionScore:
+    """One detector on one attack: ``accuracy`` and ``auc`` in %, the Hanley–McNeil
+    standard error of the AUC in points, the test split's labels and adversarial
+    probabilities (for paired comparisons), its ROC curve and the classifier used."""
+
+    accuracy: float
+    auc: float
+    auc_se: float
+    n_test: int
+    labels: np.ndarray = field(repr=False)
+    probabilities: np.ndarray = field(repr=False)
+    fpr: np.ndarray = field(repr=False)
+    tpr: np.ndarray = field(repr=False)
+    classifier: str = ""
+
+    @classmethod
+    def empty(cls, classifier: str = "") -> DetectionScore:
+        nothing = np.zeros(0)
+        return cls(math.nan, math.nan, math.nan, 0, nothing, nothing, nothing, nothing, classifier)
+
+
+def evaluate(
+    clean: np.ndarray, adv: np.ndarray, spec: ClassifierSpec, part: str = "test", seed: int = 42
+) -> DetectionScore:
     """Train ``spec``'s classifier on the training part of paired features clean, adv
-    (n, d) and score it on ``part`` ("test" or "validation"). Returns ``auc`` and
-    ``f1`` in % (adversarial = positive class), ``fpr``/``tpr`` (ROC curve) and ``n_test``."""
+    (n, d) and score it on ``part`` ("test" or "validation") as the benchmark: accuracy
+    of ``predict`` and AUC of ``predict_proba`` (adversarial = positive class)."""
+    from .stats import hanley_mcneil_se
+
     if clean.shape != adv.shape:
-        raise ValueError(f"clean and adversarial features must pair up: {clean.shape} vs {adv.shape}")
+        raise ValueError(
+            f"clean and adversarial features must pair up: {clean.shape} vs {adv.shape}"
+        )
     if len(clean) < MIN_PAIRS:  # e.g. an attack that hardly ever succeeded: nothing to learn
-        return {"auc": float("nan"), "f1": float("nan"), "fpr": np.array([0.0, 1.0]), "tpr": np.array([0.0, 1.0]),
-                "n_test": 0}
+        return DetectionScore.empty(spec.describe())
     train, val, test = benchmark_splits(len(clean), seed)
     held = {"test": test, "validation": val}[part]
-    xtr = np.concatenate([clean[train], adv[train]])
+    xtr = np.nan_to_num(np.concatenate([clean[train], adv[train]]))
     ytr = np.r_[np.zeros(len(train)), np.ones(len(train))]
-    xte = np.concatenate([clean[held], adv[held]])
+    xte = np.nan_to_num(np.concatenate([clean[held], adv[held]]))
     yte = np.r_[np.zeros(len(held)), np.ones(len(held))]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = make_classifier(spec).fit(np.nan_to_num(xtr), ytr)
-    xte = np.nan_to_num(xte)
+        clf = spec.build().fit(xtr, ytr)
     prob = clf.predict_proba(xte)[:, 1]
+    accuracy = 100 * float(np.mean(clf.predict(xte) == yte))
+    auc = 100 * float(roc_auc_score(yte, prob))
     fpr, tpr, _ = roc_curve(yte, prob)
-    return {"auc": 100 * roc_auc_score(yte, prob), "f1": 100 * f1_score(yte, clf.predict(xte)),
-            "fpr": fpr, "tpr": tpr, "n_test": len(yte)}
+    se = 100 * hanley_mcneil_se(auc / 100, len(held), len(held))
+    return DetectionScore(accuracy, auc, se, len(yte), yte, prob, fpr, tpr, spec.describe())
 
 
-def tune_knn(pairs: dict[str, tuple[np.ndarray, np.ndarray]], ks: list[int], weights: list[str],
-             seed: int = 42) -> tuple[dict, "np.ndarray"]:
-    """One KNN setting for all attacks: the (k, weights) with the highest mean
-    validation AUC over ``pairs`` (attack -> (clean, adv) features). Returns the spec
-    and the grid of mean AUCs (len(ks), len(weights))."""
-    grid = np.zeros((len(ks), len(weights)))
+def tune_knn(
+    pairs: dict[str, tuple[np.ndarray, np.ndarray]],
+    ks: list[int],
+    weights: list[str],
+    seed: int = 42,
+) -> tuple[ClassifierSpec, np.ndarray]:
+    """One KNN setting for all attacks (Vrabel et al.: "optimized jointly for all attacks
+    on validation data"): the (k, weights) with the highest mean validation AUC over
+    ``pairs`` (attack -> (clean, adv) features). Returns the spec and the grid of mean
+    AUCs (len(ks), len(weights)); a k larger than an attack's training set is skipped."""
+    grid = np.full((len(ks), len(weights)), np.nan)
     for i, k in enumerate(ks):
         for j, w in enumerate(weights):
             aucs = []
             for clean, adv in pairs.values():
-                if len(clean) < MIN_PAIRS:
+                if len(clean) < MIN_PAIRS or 2 * len(benchmark_splits(len(clean), seed)[0]) < k:
                     continue
-                n_train = len(benchmark_splits(len(clean), seed)[0])
-                if 2 * n_train < k:
-                    raise ValueError(f"k = {k} exceeds the {2 * n_train} training examples")
-                aucs.append(evaluate(clean, adv, {"kind": "knn", "k": k, "weights": w}, "validation", seed)["auc"])
-            grid[i, j] = np.mean(aucs)
-    i, j = np.unravel_index(np.argmax(grid), grid.shape)
-    return {"kind": "knn", "k": ks[i], "weights": weights[j]}, grid
+                spec = ClassifierSpec("knn", k=k, weights=w)
+                aucs.append(evaluate(clean, adv, spec, "validation", seed).auc)
+            if aucs:
+                grid[i, j] = np.mean(aucs)
+    if np.all(np.isnan(grid)):
+        raise ValueError("no KNN setting could be scored: too few adversarials for every attack")
+    i, j = np.unravel_index(np.nanargmax(grid), grid.shape)
+    return ClassifierSpec("knn", k=ks[i], weights=weights[j]), grid
 
 
-# ---------------------------------------------------------------- the benchmark
-
-@dataclass(frozen=True)
-class BenchmarkConfig:
-    """Scale of one dataset's detection benchmark (every number a profile parameter)."""
-    n_images: int = 1000  # correctly classified test images attacked
-    seed: int = 0  # which test images
-    path_points: int = 32  # points on each loss curve of "ours"
-    reference_pool: int = 10_000  # training images searched for each class's reference
-    gaussian_train: int = 50_000  # training images for the Mahalanobis class Gaussians
-    lid_k: int = 20
-    lid_batch: int = 100
-    magnitudes: tuple[tuple[str, float], ...] = (("fgsm", 0.0002), ("cw", 0.00001), ("default", 0.00005))
-    split_seed: int = 42  # the benchmark's random_state
-
-    def validate(self) -> None:
-        if self.n_images < 20:
-            raise ValueError(f"n_images must be at least 20 (the splits need them), got {self.n_images}")
-        if self.path_points < 2:
-            raise ValueError("path_points must be at least 2")
-        if self.lid_batch < 2 or not 1 <= self.lid_k < self.lid_batch:
-            raise ValueError("need 1 <= lid_k < lid_batch")
-        if self.reference_pool < 1 or self.gaussian_train < 1:
-            raise ValueError("reference_pool and gaussian_train must be positive")
-
-    def magnitude(self, attack: str) -> float:
-        m = dict(self.magnitudes)
-        return m.get(attack, m["default"])
+# ---------------------------------------------------------------- paired comparisons
 
 
-def select_correct(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n: int, seed: int,
-                   batch_size: int = 1000) -> torch.Tensor:
-    """Indices of ``n`` correctly classified images, drawn at random with ``seed``."""
-    with torch.no_grad():
-        pred = torch.cat([model(x[s:e]).argmax(1) for s, e in _batches(len(x), batch_size)])
-    ok = torch.nonzero(pred == y).flatten()
-    if len(ok) < n:
-        raise ValueError(f"only {len(ok)} correctly classified test images; {n} asked for")
-    perm = torch.randperm(len(ok), generator=torch.Generator().manual_seed(seed))
-    return ok[perm[:n]].sort().values
+def _auc_rows(labels: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """AUC of each row of ``scores`` (B, n) against ``labels`` (B, n) (Mann–Whitney
+    form, ties counted half)."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(scores, axis=1)
+    pos = labels.sum(1)
+    neg = labels.shape[1] - pos
+    u = (ranks * labels).sum(1) - pos * (pos + 1) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return u / (pos * neg)
 
 
-def run_attacks(trained, test, cfg: BenchmarkConfig, attack_cfg, attacks_to_run: tuple[str, ...]) -> dict:
-    """Attack ``cfg.n_images`` correctly classified test images with every attack,
-    cached by (model, images, attack settings). Returns ``idx`` (n,) and per attack a
-    dict from :func:`connectivity.attacks.untargeted_attack` plus ``seconds``."""
-    import dataclasses
-    import time
-
-    from .attacks import untargeted_attack
-    from .caching import cached
-
-    model = fold_batchnorm(trained.model)  # same function, faster passes
-    idx = select_correct(model, test.x, test.y, cfg.n_images, cfg.seed)
-    x, y = test.x[idx], test.y[idx]
-    out = {"idx": idx}
-    for name in attacks_to_run:
-        params = {"model": dataclasses.asdict(trained.config), "images": idx.tolist(), "attack": name,
-                  "settings": dataclasses.asdict(attack_cfg), "algorithm": 2}
-
-        def compute(name=name):
-            t0 = time.perf_counter()
-            res = untargeted_attack(model, x, y, name, attack_cfg, seed=cfg.seed)
-            res["seconds"] = time.perf_counter() - t0
-            return res
-
-        out[name] = cached("detection-attacks", params, compute)
-    return out
+def paired_bootstrap_auc(
+    first: DetectionScore, second: DetectionScore, n_boot: int = 2000, seed: int = 0
+) -> np.ndarray:
+    """Bootstrap distribution (n_boot,) of AUC(first) − AUC(second), in points, on the
+    same test split: clean/adversarial test pairs are resampled together (a clean image
+    and its twin are the i-th and (n/2 + i)-th test examples), both detectors scored on
+    each resample."""
+    if not np.array_equal(first.labels, second.labels):
+        raise ValueError("the two detectors were not scored on the same test split")
+    n = len(first.labels) // 2
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, n, (n_boot, n))
+    rows = np.concatenate([pick, pick + n], 1)
+    labels = first.labels[rows]
+    diff = _auc_rows(labels, first.probabilities[rows]) - _auc_rows(
+        labels, second.probabilities[rows]
+    )
+    return 100 * diff
 
 
-def detector_features(trained, train, test, adv: dict, cfg: BenchmarkConfig, attacks_to_run: tuple[str, ...]) -> dict:
-    """Features of every detector for the clean images and each attack's successful
-    adversarials: ``{detector: {attack: (clean (m, d), adv (m, d))}}`` over the m
-    successful pairs, plus ``seconds[detector]`` (feature time per image)."""
-    import time
-
-    from .training import NUM_CLASSES
-
-    model = fold_batchnorm(trained.model)
-    k = NUM_CLASSES[trained.config.dataset]
-    x = test.x[adv["idx"]]
-    g = torch.Generator().manual_seed(cfg.seed + 1)
-    pool = torch.randperm(len(train.x), generator=g)
-    ref_idx = pool[: cfg.reference_pool]
-    refs = reference_images(model, train.x[ref_idx], train.y[ref_idx], k)
-    gidx = pool[: cfg.gaussian_train]
-    gauss = fit_class_gaussians(model, train.x[gidx], train.y[gidx], k)
-    feats = {d: {} for d in DETECTORS}
-    seconds = {d: 0.0 for d in DETECTORS}
-    counted = {d: 0 for d in DETECTORS}
-
-    def timed(det, fn, n):
-        t0 = time.perf_counter()
-        r = fn()
-        seconds[det] += time.perf_counter() - t0
-        counted[det] += n
-        return r
-
-    # features of single images: clean ones computed once for all attacks
-    single = {
-        "ours": lambda z: path_loss_features(model, z, refs, cfg.path_points),
-        "inputmfs": lambda z: input_spectrum_features(z, "MFS"),
-        "layermfs": lambda z: layer_spectrum_features(model, z, "MFS"),
-        "layerpfs": lambda z: layer_spectrum_features(model, z, "PFS"),
-    }
-    clean = {d: timed(d, lambda f=f: f(x), len(x)) for d, f in single.items()}
-    maha_clean: dict[float, np.ndarray] = {}
-    n_relus = len(relu_positions(model))
-    for name in attacks_to_run:
-        ok = adv[name]["success"]
-        if int(ok.sum()) < MIN_PAIRS:  # too few successful adversarials to score: empty features
-            for d in DETECTORS:
-                width = clean[d].shape[1] if d in clean else n_relus
-                feats[d][name] = (np.zeros((0, width), np.float32), np.zeros((0, width), np.float32))
-            continue
-        xa = adv[name]["x"][ok]
-        for d, f in single.items():
-            feats[d][name] = (clean[d][ok.numpy()], timed(d, lambda f=f: f(xa), len(xa)))
-        feats["lid"][name] = timed("lid", lambda: lid_features(model, x[ok], xa, cfg.lid_k, cfg.lid_batch), 2 * len(xa))
-        m = cfg.magnitude(name)
-        if m not in maha_clean:  # a clean image's score depends only on the magnitude
-            maha_clean[m] = timed("mahalanobis", lambda: mahalanobis_features(model, x, gauss, m), len(x))
-        feats["mahalanobis"][name] = (maha_clean[m][ok.numpy()],
-                                      timed("mahalanobis", lambda: mahalanobis_features(model, xa, gauss, m), len(xa)))
-    feats["seconds"] = {d: seconds[d] / max(1, counted[d]) for d in DETECTORS}
-    return feats
+def beats_all_test(
+    candidate: DetectionScore,
+    others: dict[str, DetectionScore],
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> TestResult:
+    """One-sided test of "``candidate``'s AUC exceeds every one of ``others``'" by paired
+    bootstraps on the same test split. The claim is an intersection, so its p-value is
+    the largest of the per-baseline p-values (intersection–union test); the opposite
+    ("some baseline beats it") is a union, so its p-value is the smallest per-baseline
+    p-value times the number of baselines (Bonferroni). Effect: the smallest observed AUC
+    margin over a baseline, in points."""
+    p_claim, p_against, margins = [], [], []
+    for other in others.values():
+        diff = paired_bootstrap_auc(candidate, other, n_boot, seed)
+        p_claim.append((np.sum(diff <= 0) + 1) / (n_boot + 1))
+        p_against.append((np.sum(diff >= 0) + 1) / (n_boot + 1))
+        margins.append(candidate.auc - other.auc)
+    k = len(others)
+    return TestResult(
+        f"paired bootstrap of AUC differences ({n_boot} resamples; intersection–union over "
+        f"{k} baselines, opposite side Bonferroni)",
+        float(max(p_claim)),
+        float(min(1.0, k * min(p_against))),
+        float(min(margins)),
+        "smallest AUC margin over a baseline (points)",
+        f"{candidate.n_test} test examples",
+    )
