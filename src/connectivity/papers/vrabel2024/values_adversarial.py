@@ -136,6 +136,8 @@ BARRIER_STATS = {
         "gap_median": 5.30,
     },
 }
+# pairs per branch the paper kept (1,000 classes x 5), §4.2
+PAPER_PAIRS_KEPT = 5000
 BRANCH_NAMES = {"real_real": "real–real", "real_adversarial": "real–adversarial"}
 
 
