@@ -120,10 +120,7 @@ fig = table1.figure_linear_loss(result)
 fig = table1.figure_neb(result)
 
 # %% tags=["remove-input"]
-result.neb_table().groupby(["space", "outcome"]).agg(
-    pairs=("pair", "size"), median_iterations=("iterations", "median"),
-    median_linf=("L∞ departure", "median"), median_rel_l2=("relative L2 departure", "median"),
-).round(4)
+result.neb_summary()
 
 # %% [markdown]
 # ## Beyond the paper: every depth
