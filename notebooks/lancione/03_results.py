@@ -103,13 +103,15 @@ r.layouts_table(result)
 #
 # Some trainings **collapse**: tanh saturates early and every input gets nearly the same
 # code, so the decoder returns an average digit. Such a model measures its failure, not
-# a layout. A training counts as collapsed when its reconstructions explain less than
-# 10 % of the pixel variance of the validation images ($R^2<0.1$) or its codes have
-# almost no spread (standard deviation below 1 % of their distance from the origin);
-# it is rerun with a new seed, up to {glue:text}`survey_retries` times. Of
+# a layout. A training counts as collapsed when its reconstructions of the validation
+# images are no better than their average image ($R^2\le0$) or its codes have almost no
+# spread (standard deviation below 1 % of their distance from the origin); it is rerun
+# with a new seed, up to {glue:text}`survey_retries` times. Of
 # {glue:text}`survey_runs` trainings, {glue:text}`survey_collapsed` collapsed;
 # {glue:text}`survey_lost` training slots stayed collapsed after the reruns and are left
-# out. The collapsed trainings and their reruns:
+# out ({numref}`fig-results-survey`, last panel). Of the first trainings on the hard pairs
+# 1–7 and 4–9, {glue:text}`survey_collapse_hard` collapsed; on the other pairs,
+# {glue:text}`survey_collapse_other`.
 
 # %% tags=["remove-input"]
 r.collapsed_table(result)

@@ -4,8 +4,10 @@ With Adam at lr 1e-2 and tanh on the 2-D code, a training can saturate early: ev
 input gets (nearly) the same code and the decoder returns the average digit. Such a
 model is not a latent layout of the two digits - its silhouette and wrong-reconstruction
 rate (≈ 0.5: the judge reads the blurred average as either digit) measure the failure, not
-the representation. A training counts as collapsed when its reconstructions explain
-almost none of the images' variance, or its codes have (nearly) no spread.
+the representation. A training counts as collapsed when its reconstructions are no better
+than the average image (R^2 <= 0 on the validation images), or its codes have (nearly) no
+spread. Measured on the 3-epoch survey of the ``ci`` profile, the two signs coincide:
+every training with code spread < 0.01 also has R^2 <= 0.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-R2_MIN = 0.1  # reconstructions explaining < 10 % of the pixel variance: (nearly) the mean image
+R2_MIN = 0.0  # reconstructions no better than the average image (R^2 <= 0)
 SPREAD_MIN = 0.01  # codes whose spread is < 1 % of their distance from the origin: one point
 
 
@@ -30,7 +32,7 @@ class CollapseCheck:
 
     @property
     def collapsed(self) -> bool:
-        return self.r2 < self.r2_min or self.spread < self.spread_min
+        return self.r2 <= self.r2_min or self.spread < self.spread_min
 
 
 def reconstruction_r2(x: torch.Tensor, recon: torch.Tensor) -> float:

@@ -336,6 +336,19 @@ def train_stacked(
     if len(xs) != len(seeds):
         raise ValueError("one training set per seed")
     model = StackedAE(spec, seeds)
+    # small stacks run on one thread: the per-step tensors are too small to gain from more,
+    # and spinning worker threads slow them down badly on a shared machine
+    small = sum(p.numel() for p in model.params) < 1_000_000
+    threads = torch.get_num_threads()
+    if small:
+        torch.set_num_threads(1)
+    try:
+        return _train(model, spec, seeds, xs, cfg, x_vals, init, desc)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(model, spec, seeds, xs, cfg, x_vals, init, desc) -> TrainedStack:
     if init is not None:
         model.params = [p.detach().clone() for p in init]
     n_models = model.n_models

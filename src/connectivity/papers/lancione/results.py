@@ -26,7 +26,7 @@ from connectivity.prose import glue, glue_say
 
 from .common import fmt_pair, glue_paper_values
 from .settings import ResultsSettings
-from .study import Survey, load_mnist, run_survey, study_runs
+from .study import HARD_PAIRS, Survey, load_mnist, run_survey, study_runs
 
 SECTION_SILHOUETTES = "Silhouettes over many trainings"
 SECTION_LAYOUTS = "Figures 3 and 4: two trainings, two layouts"
@@ -202,14 +202,28 @@ def survey_figure(result: ResultsResult):
 
 
 def collapsed_table(result: ResultsResult) -> pd.DataFrame:
-    table = result.survey.table()
-    keys = table[table["collapsed"]][["pair", "model", "training"]].drop_duplicates()
-    shown = table.merge(keys, on=["pair", "model", "training"])
-    return (
-        shown.drop(columns=["wrong reconstructions"])
-        .set_index(["pair", "model", "training"])
-        .round(3)
-    )
+    """Per model and attempt: trainings run, collapsed, and slots left out at the end."""
+    sv = result.survey
+    rows = []
+    for model in ("AE", "DAE"):
+        for attempt in sorted({r.attempt for r in sv.runs}):
+            runs = [r for r in sv.runs if r.model == model and r.attempt == attempt]
+            if runs:
+                rows.append(
+                    {
+                        "model": model,
+                        "attempt": "first training" if attempt == 0 else f"rerun {attempt}",
+                        "trainings": len(runs),
+                        "collapsed": sum(r.collapsed for r in runs),
+                    }
+                )
+    table = pd.DataFrame(rows).set_index(["model", "attempt"])
+    slots = sv.config.seeds * len(sv.pairs)
+    left = {m: slots - sum(1 for r in sv.accepted if r.model == m) for m in ("AE", "DAE")}
+    table["left out at the end"] = [
+        left[m] if a == table.loc[m].index[-1] else "" for m, a in table.index
+    ]
+    return table
 
 
 def survey_table(result: ResultsResult) -> pd.DataFrame:
@@ -343,6 +357,21 @@ def report(result: ResultsResult) -> dict[str, scorecard.Record]:
         section=SECTION_SURVEY,
         note=f"of {n_runs} trainings; each rerun with a new seed",
     )
+    first = [r for r in sv.runs if r.attempt == 0]
+    hard = [r for r in first if r.pair in HARD_PAIRS]
+    other = [r for r in first if r.pair not in HARD_PAIRS]
+    rate_hard = sum(r.collapsed for r in hard) / max(len(hard), 1)
+    rate_other = sum(r.collapsed for r in other) / max(len(other), 1)
+    recs["collapse_hard"] = scorecard.measure(
+        "lancione.pairs.collapse_rate_hard_pairs",
+        "share of first trainings (AE and DAE) that collapsed on 1–7 and 4–9",
+        rate_hard,
+        unit="fraction",
+        section=SECTION_SURVEY,
+        note=f"other pairs: {rate_other:.2f} ({len(other)} trainings)",
+    )
+    glue("survey_collapse_hard", f"{sum(r.collapsed for r in hard)} of {len(hard)}")
+    glue("survey_collapse_other", f"{sum(r.collapsed for r in other)} of {len(other)}")
     lost = [
         (r.pair, r.model, r.slot)
         for r in sv.collapsed

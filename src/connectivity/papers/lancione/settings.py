@@ -82,7 +82,7 @@ class QuestionSettings(Settings):
     n_boot: int = param(200, lo=10, doc="bootstrap resamples of the codes (split test)")
 
     OVERRIDES = {
-        "ci": {"vae": {"epochs": 5}},
+        "ci": {"vae": {"epochs": 3}},
         "smoke": {"vae": {"epochs": 1, "train_images": 2000}, "n_boot": 10},
         "smoke-paper": {"vae": {"epochs": 1, "train_images": 2000}, "n_boot": 10},
     }
