@@ -1,16 +1,23 @@
-"""Shared fixtures: a private cache/build folder per test, the real data location."""
+"""Shared fixtures: a private cache/build folder per test, the real data location, and a
+tiny fake ImageNet validation folder that every test session points
+``CONNECTIVITY_IMAGENET`` at (the ``smoke-paper`` runs of the Vrabel chapters read it)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 REPO = Path(__file__).resolve().parents[1]
+
+# the fake ImageNet: class folders named like WordNet ids, images of mixed size and format
+FAKE_IMAGENET_CLASSES = ("n01440764", "n01443537", "n01484850")
+FAKE_IMAGENET_PER_CLASS = 5
 
 
 @pytest.fixture
@@ -45,4 +52,40 @@ def shared_data() -> Path | None:
     return None
 
 
-needs_data = pytest.mark.skipif(shared_data() is None, reason="../shared/data is not beside the project")
+needs_data = pytest.mark.skipif(
+    shared_data() is None, reason="../shared/data is not beside the project"
+)
+
+
+def make_image_folder(
+    root: Path,
+    classes: tuple[str, ...] = FAKE_IMAGENET_CLASSES,
+    per_class: int = FAKE_IMAGENET_PER_CLASS,
+    seed: int = 0,
+) -> Path:
+    """A torchvision ImageFolder of random RGB images: ``root/<class>/<i>.JPEG|png``,
+    sizes between 40 and 90 pixels in either orientation (so that resizing and cropping
+    are exercised), JPEG and PNG alternating."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for wnid in classes:
+        (root / wnid).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            h, w = rng.integers(40, 91, size=2)
+            pixels = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)
+            suffix = ".JPEG" if i % 2 == 0 else ".png"
+            Image.fromarray(pixels).save(root / wnid / f"ILSVRC2012_val_{i:08d}{suffix}")
+    return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fake_imagenet(tmp_path_factory):
+    """``CONNECTIVITY_IMAGENET`` points at a fake validation folder (3 classes x 5 images)
+    for the whole session, so that the notebooks' ``smoke-paper`` runs (papermill
+    kernels inherit the environment) find ImageNet-shaped data; returns the folder."""
+    root = make_image_folder(tmp_path_factory.mktemp("fake-imagenet") / "val")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CONNECTIVITY_IMAGENET", str(root))
+    yield root
+    patch.undo()

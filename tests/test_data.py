@@ -1,22 +1,32 @@
-"""The offline data loader: real data, a synthetic copy in the same format, errors."""
+"""The offline data loader: real data, a synthetic copy in the same format, the verified
+decoded cache, a named data folder that holds nothing, the user's ImageNet folder, errors."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import shutil
+import time
+import warnings
 
 import numpy as np
 import pytest
 import torch
+from conftest import (
+    FAKE_IMAGENET_CLASSES,
+    FAKE_IMAGENET_PER_CLASS,
+    make_image_folder,
+    needs_data,
+    shared_data,
+)
 from PIL import Image
 
 from connectivity import data
-from conftest import needs_data, shared_data
 
 
-def make_sprite_folder(folder, name="toyset", n_train=250, n_test=120, shape=(6, 5, 3), seed=0, columns=100,
-                       chunk=100):
+def make_sprite_folder(
+    folder, name="toyset", n_train=250, n_test=120, shape=(6, 5, 3), seed=0, columns=100, chunk=100
+):
     """Write a tiny data set in the sprite-sheet format of ../shared/data; returns its arrays."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True)
@@ -28,18 +38,22 @@ def make_sprite_folder(folder, name="toyset", n_train=250, n_test=120, shape=(6,
         y = rng.integers(0, 3, size=n).astype(np.uint8)
         files = []
         for k, start in enumerate(range(0, n, chunk)):
-            part = x[start:start + chunk]
+            part = x[start : start + chunk]
             rows = int(np.ceil(len(part) / columns))
             sheet = np.zeros((rows * h, columns * w, 3), np.uint8)
             for i, img in enumerate(part):
                 r, c = divmod(i, columns)
-                sheet[r * h:(r + 1) * h, c * w:(c + 1) * w] = img if img.ndim == 3 else img[..., None]
+                sheet[r * h : (r + 1) * h, c * w : (c + 1) * w] = (
+                    img if img.ndim == 3 else img[..., None]
+                )
             fname = f"{split}-{k:02d}.webp"
             Image.fromarray(sheet).save(folder / fname, lossless=True)
             files.append(fname)
         np.save(folder / f"{split}-labels.npy", y)
         manifest["splits"][split] = {
-            "count": n, "shape": list(shape), "files": files,
+            "count": n,
+            "shape": list(shape),
+            "files": files,
             "images_sha256": hashlib.sha256(x.tobytes()).hexdigest(),
             "labels_sha256": hashlib.sha256(y.tobytes()).hexdigest(),
         }
@@ -87,17 +101,68 @@ def test_truncated_file_and_wrong_labels_give_clear_errors(tmp_path):
 
 
 def test_missing_data_lists_every_place_looked(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "shared_candidates", lambda: [tmp_path / "nowhere"])
+    monkeypatch.delenv("CONNECTIVITY_DATA", raising=False)
+    monkeypatch.setattr(data, "shared_candidates", lambda: [tmp_path / "nowhere", tmp_path / "b"])
     with pytest.raises(data.DataNotFoundError) as err:
-        data.load_dataset("mnist", "test", root=tmp_path / "user", download=False)
+        data.load_dataset("mnist", "test", download=False)
     msg = str(err.value)
-    assert str(tmp_path / "user" / "mnist") in msg
-    assert str(tmp_path / "nowhere" / "mnist") in msg
+    assert str(tmp_path / "nowhere" / "mnist") in msg and str(tmp_path / "b" / "mnist") in msg
     assert "torchvision download (disabled)" in msg
 
 
+def test_failed_download_message_is_shortened_at_a_word(tmp_path, monkeypatch):
+    """A long download error is shortened between words, never mid-word."""
+    monkeypatch.delenv("CONNECTIVITY_DATA", raising=False)
+    monkeypatch.setenv("CONNECTIVITY_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(data, "shared_candidates", lambda: [tmp_path / "nowhere"])
+    words = [f"mirror{i}-unreachable" for i in range(60)]
+
+    def no_internet(*args, **kwargs):
+        raise RuntimeError("Error downloading:\n" + "\n".join(words))
+
+    monkeypatch.setattr(data, "_from_torchvision", no_internet)
+    with pytest.raises(data.DataNotFoundError) as err:
+        data.load_dataset("cifar10", "test", download=True)
+    failed = str(err.value).split("(failed: ", 1)[1].split(")\n", 1)[0]
+    assert failed.endswith(" ...") and len(failed) <= 200
+    shown = failed.removesuffix(" ...").split()
+    assert shown[:3] == ["RuntimeError:", "Error", "downloading:"]
+    assert shown[3:] == words[: len(shown) - 3]  # whole words only
+
+
+def test_empty_named_folder_is_an_error_not_a_fallback(tmp_path, monkeypatch):
+    """CONNECTIVITY_DATA naming an empty folder stops with what was found where; it does
+    not quietly read ../shared/data instead."""
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("CONNECTIVITY_DATA", str(tmp_path / "empty"))
+    shared = data.shared_candidates
+    with pytest.raises(data.DataNotFoundError) as err:
+        data.load_dataset("mnist", "test", download=True)
+    msg = str(err.value)
+    assert f"is not in {tmp_path / 'empty'}, the folder that CONNECTIVITY_DATA names" in msg
+    assert "Found there: nothing: the folder is empty." in msg
+    assert "unset CONNECTIVITY_DATA to use ../shared/data" in msg
+    assert all(str(p) not in msg for p in shared())  # no other place was read
+    monkeypatch.setenv("CONNECTIVITY_DATA", str(tmp_path / "missing"))
+    with pytest.raises(data.DataNotFoundError, match="the folder does not exist"):
+        data.load_dataset("mnist", "test")
+
+
+def test_named_folder_without_the_asked_set_lists_what_it_holds(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONNECTIVITY_CACHE", str(tmp_path / "cache"))
+    make_sprite_folder(tmp_path / "user" / "mnist", name="mnist")
+    (tmp_path / "user" / "notes.txt").write_text("x")
+    with pytest.raises(data.DataNotFoundError) as err:
+        data.load_dataset("cifar10", "test", root=tmp_path / "user")
+    msg = str(err.value)
+    assert "the folder that root= names" in msg
+    assert "Found there: mnist/, notes.txt." in msg
+    assert f"{tmp_path / 'user' / 'cifar10'}/manifest.json (sprite sheets" in msg
+    assert "torchvision format" in msg
+
+
 def test_unknown_dataset_or_split_is_rejected_before_any_work():
-    with pytest.raises(ValueError, match="unknown dataset 'imagenet'"):
+    with pytest.raises(ValueError, match="unknown dataset 'imagenet'.*load_imagenet_val"):
         data.load_dataset("imagenet")
     with pytest.raises(ValueError, match="unknown split"):
         data.load_dataset("mnist", "val")
@@ -115,12 +180,15 @@ def test_user_folder_is_used_first(tmp_path, monkeypatch):
 
 
 @needs_data
-@pytest.mark.parametrize("name,split,n,shape,classes", [
-    ("mnist", "test", 10_000, (1, 28, 28), 10),
-    ("mnist", "train", 60_000, (1, 28, 28), 10),
-    ("cifar10", "test", 10_000, (3, 32, 32), 10),
-    ("cifar100", "test", 10_000, (3, 32, 32), 100),
-])
+@pytest.mark.parametrize(
+    "name,split,n,shape,classes",
+    [
+        ("mnist", "test", 10_000, (1, 28, 28), 10),
+        ("mnist", "train", 60_000, (1, 28, 28), 10),
+        ("cifar10", "test", 10_000, (3, 32, 32), 10),
+        ("cifar100", "test", 10_000, (3, 32, 32), 100),
+    ],
+)
 def test_real_data_shapes_counts_and_range(name, split, n, shape, classes):
     ds = data.load_dataset(name, split, download=False)
     assert ds.x.shape == (n, *shape) and ds.x.dtype == torch.float32
@@ -128,7 +196,9 @@ def test_real_data_shapes_counts_and_range(name, split, n, shape, classes):
     assert ds.num_classes == classes
     assert 0.0 <= ds.x.min() and ds.x.max() <= 1.0
     manifest = json.loads((shared_data() / name / "manifest.json").read_text())["splits"][split]
-    np.testing.assert_array_equal(torch.bincount(ds.y, minlength=classes).numpy(), manifest["class_counts"])
+    np.testing.assert_array_equal(
+        torch.bincount(ds.y, minlength=classes).numpy(), manifest["class_counts"]
+    )
     # per-channel mean as the manifest states it (4 decimals)
     np.testing.assert_allclose(ds.x.mean(dim=(0, 2, 3)).numpy(), manifest["mean"], atol=6e-5)
 
@@ -138,3 +208,178 @@ def test_mnist_index_order_matches_torchvision():
     """Index 0 of the MNIST training set is the famous '5', index 1 a '0'."""
     ds = data.load_dataset("mnist", "train", download=False)
     assert ds.y[:5].tolist() == [5, 0, 4, 1, 9]
+
+
+# ---------------------------------------------------------------- the decoded cache
+
+
+def _cached_files(cache):
+    folder = cache / "data"
+    x = next(folder.glob("toyset-train-*-x.npy"))
+    return (
+        x,
+        x.with_name(x.name.replace("-x.npy", "-y.npy")),
+        x.with_name(x.name.replace("-x.npy", "-sha256.json")),
+    )
+
+
+def _flip(path, offset):
+    raw = bytearray(path.read_bytes())
+    raw[offset] ^= 0x01
+    path.write_bytes(bytes(raw))
+
+
+@pytest.fixture
+def toy_cache(tmp_path, monkeypatch):
+    """A sprite folder named as the user's data folder, its split decoded into a private
+    cache; returns (the written arrays, the cache root)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CONNECTIVITY_CACHE", str(cache))
+    arrays = make_sprite_folder(tmp_path / "user" / "toyset")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the first build warns about nothing
+        x, y, classes = data._from_sprites(tmp_path / "user" / "toyset", "train")
+    np.testing.assert_array_equal(x, arrays["train"][0])
+    return arrays, cache, tmp_path / "user" / "toyset"
+
+
+def test_cache_entry_has_its_checksum_beside_it(toy_cache):
+    arrays, cache, _ = toy_cache
+    fx, fy, fsum = _cached_files(cache)
+    sums = json.loads(fsum.read_text())
+    assert sums["images_sha256"] == hashlib.sha256(arrays["train"][0].tobytes()).hexdigest()
+    assert sums["labels_sha256"] == hashlib.sha256(arrays["train"][1].tobytes()).hexdigest()
+    assert sums["classes"] == ["a", "b", "c"]
+    assert not list((cache / "data").glob("*.tmp"))  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    "which,offset",
+    [("x", -1), ("x", 200), ("x", 20), ("y", -1)],
+    ids=["last image byte", "an image byte", "the .npy header", "a label"],
+)
+def test_flipped_byte_in_the_cache_is_detected_and_repaired(toy_cache, which, offset):
+    arrays, cache, folder = toy_cache
+    fx, fy, _ = _cached_files(cache)
+    target = fx if which == "x" else fy
+    good = target.read_bytes()
+    _flip(target, offset)
+    with pytest.warns(data.DataCacheWarning, match="rebuilding it from the source"):
+        x, y, _ = data._from_sprites(folder, "train")
+    np.testing.assert_array_equal(x, arrays["train"][0])  # never the damaged copy
+    np.testing.assert_array_equal(y, arrays["train"][1])
+    assert target.read_bytes() == good  # repaired on disk
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data._from_sprites(folder, "train")  # and quiet again
+
+
+def test_cache_with_a_wrong_checksum_file_is_rebuilt(toy_cache):
+    arrays, cache, folder = toy_cache
+    _, _, fsum = _cached_files(cache)
+    sums = json.loads(fsum.read_text())
+    fsum.write_text(json.dumps({**sums, "images_sha256": "0" * 64}))
+    with pytest.warns(data.DataCacheWarning, match="does not match its sha256"):
+        x, _, _ = data._from_sprites(folder, "train")
+    np.testing.assert_array_equal(x, arrays["train"][0])
+    fsum.write_text("{not json")
+    with pytest.warns(data.DataCacheWarning, match="unreadable"):
+        data._from_sprites(folder, "train")
+
+
+def test_entry_without_checksum_is_decoded_again_quietly(toy_cache):
+    """An unfinished write (or an entry of an older version) has no checksum file: it is
+    not trusted, and rebuilding it is not a warning."""
+    _, cache, folder = toy_cache
+    fx, _, fsum = _cached_files(cache)
+    fsum.unlink()
+    fx.write_bytes(b"garbage")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data._from_sprites(folder, "train")
+    assert fsum.exists()
+
+
+@needs_data
+def test_real_cache_verification_costs_well_under_a_second(tmp_path, monkeypatch):
+    """The largest split (CIFAR-10 train, 153.6 MB): loading the cached copy and
+    recomputing its checksum takes well under a second of processor time."""
+    monkeypatch.delenv("CONNECTIVITY_DATA", raising=False)
+    data.load_dataset("cifar10", "train", download=False)  # make sure it is cached
+    folder = shared_data() / "cifar10"
+    t0 = time.process_time()
+    x, _, _ = data._from_sprites(folder, "train")
+    seconds = time.process_time() - t0
+    assert x.nbytes == 50_000 * 32 * 32 * 3
+    assert seconds < 0.8, f"verified load took {seconds:.2f} s of processor time"
+
+
+# ---------------------------------------------------------------- ImageNet folder
+
+
+def test_imagenet_folder_shapes_labels_and_range(fake_imagenet):
+    val = data.load_imagenet_val(classes=3, per_class=4, seed=0)
+    assert val.x.shape == (12, 3, 224, 224) and val.x.dtype == torch.float32
+    assert val.y.tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    assert val.classes == list(FAKE_IMAGENET_CLASSES)  # WordNet ids: not a full folder
+    assert 0.0 <= val.x.min() and val.x.max() <= 1.0
+    assert val.source == str(fake_imagenet)
+    everything = data.load_imagenet_val()
+    assert len(everything) == 3 * FAKE_IMAGENET_PER_CLASS and everything.num_classes == 3
+    assert len(data.load_imagenet_val(classes=2)) == 2 * FAKE_IMAGENET_PER_CLASS
+
+
+def test_imagenet_draw_depends_on_the_seed_only(fake_imagenet):
+    a = data.load_imagenet_val(classes=2, per_class=3, seed=1)
+    b = data.load_imagenet_val(classes=2, per_class=3, seed=1)
+    assert torch.equal(a.x, b.x)
+    others = [data.load_imagenet_val(classes=2, per_class=3, seed=s).x for s in range(2, 6)]
+    assert any(not torch.equal(a.x, o) for o in others)
+
+
+def test_imagenet_transform_is_torchvisions_evaluation_transform(tmp_path):
+    """Resize (shorter side 256) and centre crop 224, as torchvision's reference does."""
+    from torchvision.transforms import v2
+
+    root = make_image_folder(tmp_path / "val", classes=("n0",), per_class=2, seed=3)
+    val = data.load_imagenet_val(root=root, resize=256, crop=224)
+    reference = v2.Compose(
+        [
+            v2.PILToTensor(),
+            v2.Resize(256, antialias=True),
+            v2.CenterCrop(224),
+            v2.ToDtype(torch.float32, scale=True),
+        ]
+    )
+    for i, path in enumerate(sorted((root / "n0").iterdir())):
+        with Image.open(path) as im:
+            expected = reference(im.convert("RGB"))
+        torch.testing.assert_close(val.x[i], expected, atol=1e-6, rtol=0)
+
+
+def test_missing_imagenet_says_where_to_put_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("CONNECTIVITY_IMAGENET")
+    with pytest.raises(data.DataNotFoundError) as err:
+        data.load_imagenet_val(classes=2)
+    msg = str(err.value)
+    assert "CONNECTIVITY_IMAGENET is not set" in msg
+    assert "ImageFolder" in msg and "n01440764/" in msg and "image-net.org" in msg
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("CONNECTIVITY_IMAGENET", str(tmp_path / "empty"))
+    with pytest.raises(data.DataNotFoundError, match="Found there: nothing: the folder is empty"):
+        data.load_imagenet_val()
+
+
+def test_imagenet_asking_for_more_than_there_is(fake_imagenet):
+    with pytest.raises(data.DataNotFoundError, match="4 classes asked for"):
+        data.load_imagenet_val(classes=4)
+    with pytest.raises(data.DataNotFoundError, match="6 images per class asked for"):
+        data.load_imagenet_val(classes=1, per_class=FAKE_IMAGENET_PER_CLASS + 1)
+
+
+def test_imagenet_broken_image_is_named(tmp_path):
+    root = make_image_folder(tmp_path / "val", classes=("n0",), per_class=2)
+    broken = sorted((root / "n0").iterdir())[0]
+    broken.write_bytes(broken.read_bytes()[:40])
+    with pytest.raises(data.DataIntegrityError, match=broken.name):
+        data.load_imagenet_val(root=root)

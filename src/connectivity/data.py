@@ -1,16 +1,26 @@
-"""MNIST, CIFAR-10 and CIFAR-100 as float tensors in [0, 1], offline first.
+"""MNIST, CIFAR-10 and CIFAR-100 (and a user's ImageNet validation folder) as float
+tensors in [0, 1], offline first.
 
-Where a data set is looked for, in order:
+Where MNIST and the CIFARs are looked for:
 
-1. a directory the user names (``root=`` or ``$CONNECTIVITY_DATA``), holding
-   either this project's sprite-sheet format (``<root>/<name>/manifest.json``)
-   or what ``torchvision.datasets`` downloads;
-2. ``../shared/data`` beside the project (sprite sheets, see its README);
-3. a torchvision download into the cache (machines with internet only);
-4. otherwise :class:`DataNotFoundError`, listing every place that was tried.
+* a folder the user names (``root=`` or ``$CONNECTIVITY_DATA``), holding either this
+  project's sprite-sheet format (``<root>/<name>/manifest.json``) or what
+  ``torchvision.datasets`` downloads. A named folder is the **only** place looked in:
+  when the data set is not there, :class:`DataNotFoundError` says what the folder
+  holds, rather than quietly reading another copy;
+* otherwise ``../shared/data`` beside the project (sprite sheets, see its README),
+  then a torchvision download into the cache (machines with internet only);
+* otherwise :class:`DataNotFoundError`, listing every place that was tried.
 
-The sprite sheets are decoded once, checked against the manifest's sha256 and
-kept as ``.npy`` in the cache, so later loads take well under a second.
+The sprite sheets are decoded once, checked against the manifest's sha256 and kept as
+``.npy`` in the cache with their checksum beside them. Every later load recomputes the
+checksum (well under a second) and decodes the sheets again, with a
+:class:`DataCacheWarning`, when the cached copy does not match, so a damaged cache is
+never served as data.
+
+ImageNet cannot be downloaded (its licence): :func:`load_imagenet_val` reads a
+validation folder that the user provides (``$CONNECTIVITY_IMAGENET``).
+
 Normalisation is *not* applied here: every model normalises its own input.
 """
 
@@ -19,6 +29,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
+import textwrap
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +45,16 @@ DATASETS = ("mnist", "cifar10", "cifar100")
 SPLITS = ("train", "test")
 
 # Per-channel statistics of the training splits, used by the models' input layer.
-MEAN = {"mnist": (0.1307,), "cifar10": (0.4914, 0.4822, 0.4465), "cifar100": (0.5071, 0.4865, 0.4409)}
-STD = {"mnist": (0.3081,), "cifar10": (0.2470, 0.2435, 0.2616), "cifar100": (0.2673, 0.2564, 0.2762)}
+MEAN = {
+    "mnist": (0.1307,),
+    "cifar10": (0.4914, 0.4822, 0.4465),
+    "cifar100": (0.5071, 0.4865, 0.4409),
+}
+STD = {
+    "mnist": (0.3081,),
+    "cifar10": (0.2470, 0.2435, 0.2616),
+    "cifar100": (0.2673, 0.2564, 0.2762),
+}
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -41,6 +63,15 @@ class DataNotFoundError(FileNotFoundError):
 
 class DataIntegrityError(RuntimeError):
     """A data file is corrupted: its content does not match the manifest."""
+
+
+class DataCacheWarning(UserWarning):
+    """A decoded copy in the cache did not match its checksum and was rebuilt."""
+
+
+def _short(text: str, width: int = 200) -> str:
+    """``text`` on one line, shortened at a word boundary (never mid-word)."""
+    return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" ...")
 
 
 @dataclass
@@ -68,7 +99,8 @@ class Dataset:
 def check_name(name: str, split: str = "train") -> None:
     """Raise a clear ``ValueError`` for an unknown data set or split."""
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+        hint = " (ImageNet: connectivity.data.load_imagenet_val)" if "imagenet" in name else ""
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}{hint}")
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
 
@@ -84,7 +116,8 @@ def shared_candidates() -> list[Path]:
 
 
 def _sha256(a: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+    """sha256 of the array's C-ordered bytes (as the manifests state it), without a copy."""
+    return hashlib.sha256(memoryview(np.ascontiguousarray(a)).cast("B")).hexdigest()
 
 
 def decode_sprites(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray, list[str], dict]:
@@ -116,42 +149,128 @@ def decode_sprites(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray, li
             g = g[..., 0]
         rows = g.shape[0] // h
         if g.shape[0] != rows * h or g.shape[1] != cols * w or rows * cols < n:
-            raise DataIntegrityError(f"{folder / fname}: sheet of shape {g.shape} does not hold {n} images of {shape}")
+            raise DataIntegrityError(
+                f"{folder / fname}: sheet of shape {g.shape} does not hold {n} images of {shape}"
+            )
         tiles = g.reshape(rows, h, cols, w, *g.shape[2:]).swapaxes(1, 2)
         parts.append(tiles.reshape(-1, h, w, *g.shape[2:])[:n])
     x = np.ascontiguousarray(np.concatenate(parts))
     try:
         y = np.load(folder / f"{split}-labels.npy").astype(np.uint8)
     except (OSError, ValueError) as e:
-        raise DataIntegrityError(f"{folder / f'{split}-labels.npy'}: unreadable labels ({e})") from e
+        raise DataIntegrityError(
+            f"{folder / f'{split}-labels.npy'}: unreadable labels ({e})"
+        ) from e
     if x.shape != (count, *shape) or y.shape != (count,):
-        raise DataIntegrityError(f"{folder}: decoded {x.shape} images / {y.shape} labels, manifest says {count} x {shape}")
+        raise DataIntegrityError(
+            f"{folder}: decoded {x.shape} images / {y.shape} labels, "
+            f"manifest says {count} x {shape}"
+        )
     if _sha256(x) != meta["images_sha256"]:
-        raise DataIntegrityError(f"{folder}: {split} images do not match images_sha256 of the manifest (corrupted copy?)")
+        raise DataIntegrityError(
+            f"{folder}: {split} images do not match images_sha256 of the manifest (corrupted copy?)"
+        )
     if _sha256(y) != meta["labels_sha256"]:
-        raise DataIntegrityError(f"{folder}: {split} labels do not match labels_sha256 of the manifest (corrupted copy?)")
+        raise DataIntegrityError(
+            f"{folder}: {split} labels do not match labels_sha256 of the manifest (corrupted copy?)"
+        )
     classes = (folder / "classes.txt").read_text().split("\n")
     classes = [c for c in classes if c]
     return x, y, classes, meta
 
 
-def _from_sprites(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Decoded arrays of a sprite-sheet folder, through a verified ``.npy`` cache."""
-    manifest = json.loads((folder / "manifest.json").read_text())
-    meta = manifest["splits"][split]
-    key = f"{manifest.get('name', folder.name)}-{split}-{meta['images_sha256'][:16]}-{meta['labels_sha256'][:16]}"
+def _cache_entry(folder: Path, split: str, meta: dict, name: str) -> tuple[Path, Path, Path]:
+    """The decoded arrays of a split and the checksum file beside them."""
+    key = f"{name}-{split}-{meta['images_sha256'][:16]}-{meta['labels_sha256'][:16]}"
     cdir = cache_dir("data")
-    fx, fy, fc = cdir / f"{key}-x.npy", cdir / f"{key}-y.npy", cdir / f"{key}-classes.json"
-    if fx.exists() and fy.exists() and fc.exists():
-        x = np.load(fx)
-        if x.shape == (meta["count"], *meta["shape"]):
-            return x, np.load(fy), json.loads(fc.read_text())
-    x, y, classes, _ = decode_sprites(folder, split)
-    for path, arr in ((fx, x), (fy, y)):
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, arr)
+    return cdir / f"{key}-x.npy", cdir / f"{key}-y.npy", cdir / f"{key}-sha256.json"
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` then rename: a reader (or a parallel worker) never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
         os.replace(tmp, path)
-    fc.write_text(json.dumps(classes))
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _save_npy(arr: np.ndarray) -> Callable[[Path], None]:
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.save(f, arr)
+
+    return write
+
+
+def _read_verified_cache(
+    fx: Path, fy: Path, fsum: Path, meta: dict
+) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    """The cached arrays if their recomputed sha256 matches the checksum file beside them
+    (and the manifest); ``None`` (with a :class:`DataCacheWarning` when a cache entry was
+    there but wrong) when the split must be decoded again."""
+    if not fsum.exists():
+        return None  # never cached (or an unfinished write, or an entry of an older version)
+    try:
+        sums = json.loads(fsum.read_text())
+        x, y = np.load(fx, allow_pickle=False), np.load(fy, allow_pickle=False)
+        problems = []
+        if x.shape != (meta["count"], *meta["shape"]) or x.dtype != np.uint8:
+            problems.append(f"images of shape {x.shape} {x.dtype}")
+        elif _sha256(x) != sums["images_sha256"]:
+            problems.append(f"{fx.name} does not match its sha256")
+        if y.shape != (meta["count"],) or y.dtype != np.uint8:
+            problems.append(f"labels of shape {y.shape} {y.dtype}")
+        elif _sha256(y) != sums["labels_sha256"]:
+            problems.append(f"{fy.name} does not match its sha256")
+        if (sums["images_sha256"], sums["labels_sha256"]) != (
+            meta["images_sha256"],
+            meta["labels_sha256"],
+        ):
+            problems.append(f"{fsum.name} differs from the manifest")
+        classes = list(sums["classes"])
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
+        problems = [f"unreadable ({type(e).__name__}: {_short(str(e), 120)})"]
+    if not problems:
+        return x, y, classes
+    warnings.warn(
+        f"decoded data cache {fx.parent}/{fx.name.removesuffix('-x.npy')}-*: "
+        + "; ".join(problems)
+        + " - rebuilding it from the source",
+        DataCacheWarning,
+        stacklevel=4,
+    )
+    return None
+
+
+def _from_sprites(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Decoded arrays of a sprite-sheet folder, through a ``.npy`` cache that is verified
+    on every load: the sha256 of the arrays is recomputed and compared with the checksum
+    file beside them (well under a second for the largest split); an entry that does not
+    match is rebuilt from the sprite sheets, with a :class:`DataCacheWarning`."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        meta = manifest["splits"][split]
+    except (OSError, ValueError, KeyError) as e:
+        raise DataIntegrityError(f"{folder / 'manifest.json'}: unreadable manifest ({e})") from e
+    fx, fy, fsum = _cache_entry(folder, split, meta, manifest.get("name", folder.name))
+    cached = _read_verified_cache(fx, fy, fsum, meta)
+    if cached is not None:
+        return cached
+    x, y, classes, _ = decode_sprites(folder, split)  # verified against the manifest
+    _atomic_write(fx, _save_npy(x))
+    _atomic_write(fy, _save_npy(y))
+    sums = {
+        "images_sha256": meta["images_sha256"],
+        "labels_sha256": meta["labels_sha256"],
+        "classes": classes,
+        "source": str(folder),
+    }
+    # written last: its presence marks a complete entry
+    _atomic_write(fsum, lambda tmp: tmp.write_text(json.dumps(sums, indent=1)))
     return x, y, classes
 
 
@@ -159,8 +278,11 @@ def _from_torchvision(name: str, split: str, root: Path, download: bool):
     """Arrays from a torchvision-format folder (optionally downloading into it)."""
     import torchvision
 
-    cls = {"mnist": torchvision.datasets.MNIST, "cifar10": torchvision.datasets.CIFAR10,
-           "cifar100": torchvision.datasets.CIFAR100}[name]
+    cls = {
+        "mnist": torchvision.datasets.MNIST,
+        "cifar10": torchvision.datasets.CIFAR10,
+        "cifar100": torchvision.datasets.CIFAR100,
+    }[name]
     ds = cls(str(root), train=(split == "train"), download=download)
     x = ds.data.numpy() if torch.is_tensor(ds.data) else np.asarray(ds.data)
     y = ds.targets.numpy() if torch.is_tensor(ds.targets) else np.asarray(ds.targets)
@@ -173,45 +295,86 @@ def _to_tensors(x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tenso
     return xt.float().div_(255.0).contiguous(), torch.from_numpy(y.astype(np.int64))
 
 
-def load_dataset(name: str, split: str = "train", root: str | os.PathLike | None = None,
-                 download: bool = True) -> Dataset:
+def _listing(folder: Path, limit: int = 12) -> str:
+    """What a folder holds, for an error message."""
+    if not folder.exists():
+        return "nothing: the folder does not exist"
+    if not folder.is_dir():
+        return "nothing: it is a file, not a folder"
+    entries = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir())
+    if not entries:
+        return "nothing: the folder is empty"
+    more = f", ... ({len(entries)} entries)" if len(entries) > limit else ""
+    return ", ".join(entries[:limit]) + more
+
+
+def _from_user_folder(name: str, split: str, base: Path, named_by: str) -> Dataset:
+    """``name`` from the folder the user named: sprite sheets or torchvision's format."""
+    folder = base / name
+    if (folder / "manifest.json").is_file():
+        x, y, classes = _from_sprites(folder, split)
+        return Dataset(name, split, *_to_tensors(x, y), classes, source=str(folder))
+    tried = [f"{folder}/manifest.json (sprite sheets, the format of ../shared/data)"]
+    if base.is_dir():
+        try:
+            x, y, classes = _from_torchvision(name, split, base, download=False)
+            return Dataset(name, split, *_to_tensors(x, y), classes, source=str(base))
+        except (RuntimeError, OSError) as e:
+            tried.append(f"{base} (torchvision format: {_short(str(e), 120)})")
+    raise DataNotFoundError(
+        f"dataset {name!r} ({split}) is not in {base}, the folder that {named_by} names "
+        "(a named folder is the only place looked in).\n"
+        f"Found there: {_listing(base)}.\nLooked for:\n  - " + "\n  - ".join(tried) + "\n"
+        f"Put {name} there in either format, or unset {named_by} to use ../shared/data."
+    )
+
+
+def load_dataset(
+    name: str,
+    split: str = "train",
+    root: str | os.PathLike | None = None,
+    download: bool = True,
+) -> Dataset:
     """Load one split of ``mnist``, ``cifar10`` or ``cifar100``.
 
     Returns a :class:`Dataset` with x: (N, C, H, W) float32 in [0, 1] and y: (N,) int64.
-    ``root`` (or ``$CONNECTIVITY_DATA``) names a folder to look in first; ``download``
-    allows the torchvision download as a last resort.
+    ``root`` (or ``$CONNECTIVITY_DATA``) names the folder to read from (and then no
+    other); ``download`` allows a torchvision download into the cache as a last resort
+    when no folder is named.
+
+    >>> ds = load_dataset("mnist", "test")  # doctest: +SKIP
+    >>> ds.x.shape, ds.y[:3].tolist()  # doctest: +SKIP
+    (torch.Size([10000, 1, 28, 28]), [7, 2, 1])
     """
     check_name(name, split)
+    env = os.environ.get("CONNECTIVITY_DATA")
+    if root is not None or env:
+        named_by = "root=" if root is not None else "CONNECTIVITY_DATA"
+        base = Path(root if root is not None else env).expanduser().resolve()
+        return _from_user_folder(name, split, base, named_by)
     tried: list[str] = []
-    user = root if root is not None else os.environ.get("CONNECTIVITY_DATA")
-    places: list[tuple[str, Path]] = []
-    if user:
-        places.append(("user", Path(user).expanduser().resolve()))
-    places += [("shared", p) for p in shared_candidates()]
-    for kind, base in places:
+    for base in shared_candidates():
         folder = base / name
         if (folder / "manifest.json").is_file():
             x, y, classes = _from_sprites(folder, split)
             return Dataset(name, split, *_to_tensors(x, y), classes, source=str(folder))
         tried.append(f"{folder}/manifest.json (sprite sheets)")
-        if kind == "user":
-            try:
-                x, y, classes = _from_torchvision(name, split, base, download=False)
-                return Dataset(name, split, *_to_tensors(x, y), classes, source=str(base))
-            except (RuntimeError, OSError) as e:
-                tried.append(f"{base} (torchvision format: {str(e).splitlines()[0]})")
     if download:
         target = cache_dir("torchvision")
         try:
             x, y, classes = _from_torchvision(name, split, target, download=True)
-            return Dataset(name, split, *_to_tensors(x, y), classes, source=f"torchvision download into {target}")
+            source = f"torchvision download into {target}"
+            return Dataset(name, split, *_to_tensors(x, y), classes, source=source)
         except Exception as e:  # no internet shows up as many different exceptions
-            tried.append(f"torchvision download into {target} (failed: {type(e).__name__}: {str(e)[:200]})")
+            why = _short(f"{type(e).__name__}: {e}")
+            tried.append(f"torchvision download into {target} (failed: {why})")
     else:
         tried.append("torchvision download (disabled)")
     raise DataNotFoundError(
-        f"dataset {name!r} ({split}) not found. Looked in:\n  - " + "\n  - ".join(tried)
-        + "\nPut the data in ../shared/data (see its README) or set CONNECTIVITY_DATA to a folder holding it."
+        f"dataset {name!r} ({split}) not found. Looked in:\n  - "
+        + "\n  - ".join(tried)
+        + "\nPut the data in ../shared/data (see its README) or set CONNECTIVITY_DATA to a"
+        " folder holding it."
     )
 
 
@@ -219,3 +382,108 @@ def class_subset(ds: Dataset, classes: list[int] | tuple[int, ...]) -> Dataset:
     """The samples of ``ds`` whose label is in ``classes`` (labels kept as they are)."""
     mask = torch.isin(ds.y, torch.as_tensor(list(classes)))
     return Dataset(ds.name, ds.split, ds.x[mask], ds.y[mask], ds.classes, ds.source)
+
+
+# ---------------------------------------------------------------- ImageNet (user-supplied)
+
+IMAGENET_HELP = (
+    "Set CONNECTIVITY_IMAGENET to the ImageNet (ILSVRC2012) validation images in "
+    "torchvision's ImageFolder layout: one sub-folder per class, named by its WordNet id "
+    "(n01440764/, n01443537/, ...; all 1000 of them, so that the sorted folder order is "
+    "ImageNet's class index), each holding that class's validation JPEGs "
+    "(<CONNECTIVITY_IMAGENET>/n01440764/ILSVRC2012_val_00000293.JPEG). ImageNet cannot be "
+    "downloaded automatically (its licence): get it from image-net.org and sort the "
+    "validation images into class folders (e.g. with the usual valprep.sh)."
+)
+
+
+def _image_files(folder: Path) -> list[Path]:
+    from torchvision.datasets.folder import IMG_EXTENSIONS
+
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMG_EXTENSIONS)
+
+
+def _imagenet_names(wnids: list[str]) -> list[str]:
+    """Readable class names when the folder holds all 1000 classes, else the WordNet ids."""
+    if len(wnids) != 1000:
+        return list(wnids)
+    from torchvision.models import GoogLeNet_Weights
+
+    return list(GoogLeNet_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+def load_imagenet_val(
+    classes: int | None = None,
+    per_class: int | None = None,
+    seed: int = 0,
+    root: str | os.PathLike | None = None,
+    resize: int = 256,
+    crop: int = 224,
+) -> Dataset:
+    """Images of a user-supplied ImageNet validation folder (``root`` or
+    ``$CONNECTIVITY_IMAGENET``, torchvision ImageFolder layout, see ``IMAGENET_HELP``).
+
+    The first ``classes`` class folders in sorted order (all when ``None``), and from each
+    ``per_class`` images drawn at random with ``seed`` (all when ``None``), each resized so
+    that its shorter side is ``resize`` pixels (bilinear, antialiased) and centre-cropped
+    to ``crop`` x ``crop``: torchvision's ImageNet evaluation transform, without the
+    normalisation (the models normalise their own input). Labels are the class folders'
+    positions in sorted order, which are ImageNet's class indices when the folder holds
+    all 1000 classes.
+
+    Returns a :class:`Dataset` with x: (classes * per_class, 3, crop, crop) float32 in
+    [0, 1], y: (classes * per_class,) int64 and the names of the classes used (WordNet
+    ids, or readable names for a complete folder). Note the memory: at the paper's scale
+    (1000 classes x 14 images at 224 px) x takes 8.4 GB.
+
+    >>> val = load_imagenet_val(classes=10, per_class=14, seed=0)  # doctest: +SKIP
+    >>> val.x.shape  # doctest: +SKIP
+    torch.Size([140, 3, 224, 224])
+    """
+    import torchvision.transforms.v2.functional as TF
+    from PIL import Image, UnidentifiedImageError
+
+    env = os.environ.get("CONNECTIVITY_IMAGENET")
+    if root is None and not env:
+        raise DataNotFoundError(
+            "ImageNet validation images: CONNECTIVITY_IMAGENET is not set. " + IMAGENET_HELP
+        )
+    named_by = "root=" if root is not None else "CONNECTIVITY_IMAGENET"
+    base = Path(root if root is not None else env).expanduser().resolve()
+    wnids = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    wnids = [w for w in wnids if not w.startswith(".") and _image_files(base / w)]
+    if not wnids:
+        raise DataNotFoundError(
+            f"ImageNet validation images: {base} (named by {named_by}) holds no class folder "
+            f"with images. Found there: {_listing(base)}. " + IMAGENET_HELP
+        )
+    n_classes = len(wnids) if classes is None else classes
+    if not 1 <= n_classes <= len(wnids):
+        raise DataNotFoundError(
+            f"ImageNet validation images: {n_classes} classes asked for, {base} holds "
+            f"{len(wnids)} class folder(s) with images. " + IMAGENET_HELP
+        )
+    names = _imagenet_names(wnids)
+    files: list[tuple[Path, int]] = []
+    for label, wnid in enumerate(wnids[:n_classes]):
+        images = _image_files(base / wnid)
+        if per_class is not None:
+            if len(images) < per_class:
+                raise DataNotFoundError(
+                    f"ImageNet validation images: {per_class} images per class asked for, "
+                    f"{base / wnid} holds {len(images)}"
+                )
+            rng = np.random.default_rng([seed, label])
+            images = [images[i] for i in sorted(rng.choice(len(images), per_class, replace=False))]
+        files += [(f, label) for f in images]
+    x = torch.empty(len(files), 3, crop, crop)
+    for i, (path, _) in enumerate(files):
+        try:
+            with Image.open(path) as im:
+                img = TF.pil_to_tensor(im.convert("RGB"))
+        except (OSError, UnidentifiedImageError) as e:
+            raise DataIntegrityError(f"{path}: cannot decode image ({e})") from e
+        img = TF.resize(img, [resize], antialias=True)
+        x[i] = TF.center_crop(img, [crop, crop]).float().div_(255.0)
+    y = torch.tensor([label for _, label in files], dtype=torch.int64)
+    return Dataset("imagenet", "val", x, y, names[:n_classes], source=str(base))
