@@ -47,6 +47,7 @@ def test_dropping_matches_the_official_postprocessing():
             "loss2": rng.exponential(size=28),
         }
     )
+    stats["end_difference"] = (stats["loss1"] - stats["loss2"]).abs()
     kept = chapter.drop_unbalanced(stats, 2)
     official = postprocess_barriers(
         stats.rename(columns={"class": "Class", "loss1": "Loss1", "loss2": "Loss2"})
@@ -69,8 +70,8 @@ def test_straight_path_statistics_match_a_loop_over_the_path():
                 ).item()
                 for t in torch.linspace(0, 1, 250)
             ]
-        assert stats["max"][i] == pytest.approx(max(losses), rel=1e-5)
-        assert stats["loss1"][i] == pytest.approx(losses[0], rel=1e-5)
+        assert stats["max_loss"][i] == pytest.approx(max(losses), rel=1e-5)
+        assert stats["start"][i] == pytest.approx(losses[0], rel=1e-5)
         assert stats["gap"][i] == pytest.approx(max(losses) - max(losses[0], losses[-1]), abs=1e-5)
 
 

@@ -160,3 +160,33 @@ def test_targeted_attack_gets_below_the_mode_loss_on_a_tiny_net():
     res = attacks.targeted_attack(net, src, target, stop, cfg)
     assert (res.loss < stop).all() and res.success.all()
     assert (res.x >= 0).all() and (res.x <= 1).all()
+
+
+def test_deepfool_and_carlini_wagner_equal_foolbox():
+    """Where foolbox 3 is installed (it is not a dependency): the batched attacks equal
+    foolbox's on a small CNN, image by image, except that foolbox returns an all-black
+    image where C&W found no adversarial (this book keeps the clean image: a failure)."""
+    fb = pytest.importorskip("foolbox")
+    torch.manual_seed(0)
+    body = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 8 * 8, 4)
+    )
+    model = nn.Sequential(Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25)), body).eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    x = torch.rand(8, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    y = model(x).argmax(1)
+    fmodel = fb.PyTorchModel(model, bounds=(0, 1))
+    criterion = fb.criteria.Misclassification(y)
+    _, ref, _ = fb.attacks.L2DeepFoolAttack()(fmodel, x, criterion, epsilons=None)
+    torch.testing.assert_close(attacks.deepfool(model, x, y), ref, atol=1e-5, rtol=0)
+    mine, found, _ = attacks.carlini_wagner_l2(model, x, y, steps=20)
+    cw = fb.attacks.L2CarliniWagnerAttack(steps=20)
+    for i in range(len(x)):
+        _, ref, _ = cw(
+            fmodel, x[i : i + 1], fb.criteria.Misclassification(y[i : i + 1]), epsilons=None
+        )
+        if bool(found[i]):
+            torch.testing.assert_close(mine[i], ref[0], atol=1e-4, rtol=0)
+        else:
+            assert float(ref.abs().max()) == 0.0  # foolbox's black-image fallback

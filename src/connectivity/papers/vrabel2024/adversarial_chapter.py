@@ -38,6 +38,7 @@ from connectivity.settings import ParameterError, Settings, param
 from .values_adversarial import BARRIER_STATS, BRANCH_NAMES, PAPER_PAIRS_KEPT
 
 BRANCHES = ("real_real", "real_adversarial")
+COLUMN = {"max": "max_loss", "gap": "gap"}  # the paper's quantity -> barrier_heights field
 SECTION_STATS = "Barriers on the straight paths (Fig. 6)"
 SECTION_BYPASS = "Bypassing a real–adversarial barrier (Fig. 5)"
 
@@ -210,39 +211,35 @@ def straight_path_statistics(
     steps: int,
     batch_size: int = 2048,
 ) -> pd.DataFrame:
-    """Per pair: the endpoint losses, the maximum cross-entropy of ``label`` on the
-    straight path (``steps`` points, endpoints included) and the gap (maximum minus the
-    larger endpoint loss)."""
+    """Per pair (one row each): its class and the barrier statistics
+    (:func:`connectivity.barriers.barrier_heights`: endpoint losses ``start``/``end``,
+    barrier height ``max_loss``, ``gap``, ``end_difference``, ``position``) of the
+    cross-entropy of ``label`` on the straight path at ``steps`` points."""
+    from connectivity.barriers import barrier_heights
     from connectivity.paths import evaluate_linear
 
     device = model_device(model)
-    losses = []
-    for s in range(0, len(a), max(1, batch_size // steps)):
-        e = s + max(1, batch_size // steps)
-        ev = evaluate_linear(
-            model, a[s:e].to(device), c[s:e].to(device), steps, label[s:e].to(device)
-        )
-        losses.append(ev["loss"].cpu())
-    loss = torch.cat(losses)
-    top = loss.max(1).values
-    ends = torch.maximum(loss[:, 0], loss[:, -1])
-    return pd.DataFrame(
-        {
-            "class": label.numpy(),
-            "loss1": loss[:, 0].numpy(),
-            "loss2": loss[:, -1].numpy(),
-            "max": top.numpy(),
-            "gap": (top - ends).numpy(),
-        }
-    )
+    per = max(1, batch_size // steps)
+    curves = [
+        evaluate_linear(
+            model,
+            a[s : s + per].to(device),
+            c[s : s + per].to(device),
+            steps,
+            label[s : s + per].to(device),
+        )["loss"].cpu()
+        for s in range(0, len(a), per)
+    ]
+    frame = barrier_heights(torch.cat(curves)).frame()
+    frame.insert(0, "class", label.numpy())
+    return frame
 
 
 def drop_unbalanced(stats: pd.DataFrame, drop_per_class: int) -> pd.Series:
     """``kept`` flags: per class, all pairs but the ``drop_per_class`` with the largest
-    |loss1 - loss2| (the official ``postprocess_barriers``)."""
-    diff = (stats["loss1"] - stats["loss2"]).abs()
+    endpoint-loss difference (the official ``postprocess_barriers``)."""
     kept = pd.Series(False, index=stats.index)
-    for _, group in diff.groupby(stats["class"]):
+    for _, group in stats["end_difference"].groupby(stats["class"]):
         kept[group.nsmallest(max(len(group) - drop_per_class, 0)).index] = True
     return kept
 
@@ -300,7 +297,7 @@ class BarrierStudy:
             for key, paper in BARRIER_STATS[branch].items():
                 quantity, statistic = key.split("_")
                 label = f"{words[quantity]}, {statistic}"
-                value = float(getattr(k[quantity], statistic)())
+                value = float(getattr(k[COLUMN[quantity]], statistic)())
                 rows[(BRANCH_NAMES[branch], "this book")][label] = round(value, 3)
                 rows[(BRANCH_NAMES[branch], "paper")][label] = paper
         frame = pd.DataFrame(rows)
@@ -408,7 +405,7 @@ def _bypass_rounds(settings, model, a, c, adv, label, stats) -> BypassRun:
     if len(secondary):
         shown = int(secondary[0])
     else:  # none needed more than one round: show the highest real-adversarial barrier
-        barriers = stats["real_adversarial"]["max"].to_numpy()[chosen["real_adversarial"]]
+        barriers = stats["real_adversarial"]["max_loss"].to_numpy()[chosen["real_adversarial"]]
         shown = int(np.argmax(barriers))
     run_.shown_index = shown
     run_.shown_rounds = [
@@ -450,7 +447,7 @@ def record(study: BarrierStudy) -> BarrierRecords:
         kept = study.kept(branch)
         for key in BARRIER_STATS[branch]:
             quantity, statistic = key.split("_")
-            values = kept[quantity].to_numpy()
+            values = kept[COLUMN[quantity]].to_numpy()
             value = float(getattr(np, statistic)(values))
             se = _bootstrap_se(values, statistic, s.n_boot)
             stats[f"{branch}.{key}"] = scorecard.compare(
@@ -466,7 +463,8 @@ def record(study: BarrierStudy) -> BarrierRecords:
     higher = {}
     for quantity in ("max", "gap"):
         result = mann_whitney_greater(
-            study.kept("real_adversarial")[quantity], study.kept("real_real")[quantity]
+            study.kept("real_adversarial")[COLUMN[quantity]],
+            study.kept("real_real")[COLUMN[quantity]],
         )
         higher[quantity] = scorecard.test(
             f"vrabel2024.barriers.adversarial_higher_{quantity}",
@@ -527,7 +525,7 @@ def glue_page(study: BarrierStudy, recs: BarrierRecords) -> None:
         f"{s.drop_per_class} dropped per class: {n['real_real']} real–real and "
         f"{n['real_adversarial']} real–adversarial pairs are kept.",
     )
-    med = {b: float(study.kept(b)["max"].median()) for b in BRANCHES}
+    med = {b: float(study.kept(b)["max_loss"].median()) for b in BRANCHES}
     sentences = [
         glue_say(
             rec,
@@ -617,7 +615,7 @@ def plot_statistics(study: BarrierStudy):
 
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
     for ax, quantity, title in zip(axes, ("max", "gap"), ("barrier height", "barrier gap")):
-        data = [study.kept(b)[quantity].to_numpy() for b in BRANCHES]
+        data = [study.kept(b)[COLUMN[quantity]].to_numpy() for b in BRANCHES]
         box = ax.boxplot(data, patch_artist=True, widths=0.5)
         for patch, colour in zip(box["boxes"], ("royalblue", "firebrick")):
             patch.set(facecolor=colour, alpha=0.6)
