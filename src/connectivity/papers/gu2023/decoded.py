@@ -170,7 +170,7 @@ def run(settings: PathsSettings) -> PathsResult:
         with torch.no_grad():
             return head(test.x[i : i + 1].to(device)), head(test.x[j : j + 1].to(device))
 
-    def strips(space, pair, decode, label):
+    def strips(space, pair, decode, label, neb_label=None):
         run_ = runs[space]
         c, tail = run_.connection, parts[space][1]
         target = int(run_.target[pair])
@@ -199,7 +199,7 @@ def run(settings: PathsSettings) -> PathsResult:
                     ok,
                     s.strip_points,
                     decode,
-                    f"{label}NEB path ({name}): {_all_words(ok)}",
+                    f"{neb_label or label}NEB path ({name}): {_all_words(ok)}",
                 )
             )
         return out
@@ -227,7 +227,11 @@ def run(settings: PathsSettings) -> PathsResult:
         )
         last.title += f": {_all_words(last.all_target)}"
         fig3 = [last] + strips(
-            "intermediate", pick, decoders["intermediate"], "(R)/(C) first hidden layer, decoded: "
+            "intermediate",
+            pick,
+            decoders["intermediate"],
+            "(R) first hidden layer, decoded: ",
+            "(C) first hidden layer, decoded: ",
         )
     return PathsResult(
         s, test.classes, decoders, examples, decoded, runs, fig2, fig3, pick, bool(both)
