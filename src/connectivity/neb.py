@@ -299,6 +299,19 @@ class Connection:
     def linear_max_loss(self) -> torch.Tensor:
         return self.linear_loss.max(1).values
 
+    def __getitem__(self, key: str):
+        """The old dict interface (``gu["category"]``, ``gu["result"].path``, ...), kept
+        for notebooks not yet converted; use the attributes."""
+        if key == "linear":
+            return torch.tensor([c == "linear" for c in self.category])
+        if key == "nonlinear":
+            return torch.tensor([c == "nonlinear" for c in self.category])
+        if key == "result":
+            from types import SimpleNamespace
+
+            return SimpleNamespace(path=self.bands, energies=self.band_energies)
+        return getattr(self, key)
+
 
 def connect_pairs(
     tail: torch.nn.Module,
