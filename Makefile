@@ -1,7 +1,10 @@
 # make book  - execute every notebook (profile ci) with papermill and build the HTML book
-# make test  - run the test suite
+# make test  - run the test suite (TEST_WORKERS processes, default 2)
+# make lint  - ruff format --check and ruff check on src, tests, notebooks; actionlint
+# make pdf   - the built book as one PDF (_build/pdf/book.pdf) through headless Chromium
 # make bench - time the hot paths against their targets (_build/bench.json)
-# Both create .venv and install the pinned requirements when missing.
+# make hooks - install the pre-commit hooks (local: the venv's ruff and actionlint)
+# Every target creates .venv and installs the pinned requirements when missing.
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -11,8 +14,13 @@ STAMP := $(VENV)/.installed
 MATHJAX := node_modules/mathjax/es5/tex-chtml.js
 PROFILE ?= ci
 BOOK_ARGS ?=
+TEST_ARGS ?=
+TEST_WORKERS ?= 2
+LINT_PATHS := src tests notebooks .ci/check_pages.py .ci/book_pdf.py
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo chromium)
 
-.PHONY: book test bench install clean
+.PHONY: book test bench lint pdf hooks install clean
 
 install: $(STAMP)
 
@@ -28,13 +36,27 @@ $(MATHJAX): package.json package-lock.json
 	@touch $(MATHJAX)
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup) $(TEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/actionlint $(WORKFLOWS)
 
 book: $(STAMP) $(MATHJAX)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m connectivity.book --profile $(PROFILE) $(BOOK_ARGS)
 
+# One HTML page holding every chapter (sphinx's singlehtml builder on the executed
+# notebooks of the last `make book`), printed by headless Chromium.
+pdf: $(STAMP) $(MATHJAX)
+	@test -d book/executed || { echo "run make book first (book/executed is missing)"; exit 1; }
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) .ci/book_pdf.py --chromium "$(CHROMIUM)"
+
 bench: $(STAMP)
 	$(PY) -m connectivity.bench --profile $(PROFILE)
+
+hooks: $(STAMP)
+	$(VENV)/bin/pre-commit install
 
 clean:
 	rm -rf _build book/executed

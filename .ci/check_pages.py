@@ -1,22 +1,101 @@
-"""Open every page of _toc.yml in headless Chromium; fail on a traceback or a broken image."""
+"""Open every page of _toc.yml in headless Chromium at 1280 px, screenshot it into
+``_build/screenshots/`` and fail on what a reader should never see:
+
+* a traceback or an error output, a broken image, a local file that failed to load;
+* a Python repr printed into the page: a text output (``text/plain`` or a stream) that
+  shows a dict (``{'key': ...``), a tensor (``tensor(``), a numpy array (``array(``) or
+  scalar (``np.float64(``), a record (``Result(field=...``) or a figure object
+  (``<Figure size ...>``);
+* cut code: a shown code line longer than 100 characters, or a code or output block
+  wider than its box (measured in the browser with every collapsed cell opened);
+* a figure without a caption: every ``<img>`` of a page's main content must sit inside
+  a ``<figure>`` with a ``<figcaption>``.
+
+``python .ci/check_pages.py [--root DIR] [--pages NAME ...]``; exit status 1 when a
+page fails, with every problem listed; ``_build/screenshots/report.json`` holds the
+per-page findings.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import re
 import sys
 import tempfile
 from pathlib import Path
 
 import yaml
-from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WIDTH = 1280
+MAX_CODE_LINE = 100
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# A repr at the start of a text output (or of one of its lines).
+REPRS = {
+    "a dict": re.compile(r"^\s*\{\s*['\"][^'\"]*['\"]\s*:", re.MULTILINE),
+    "a tensor": re.compile(r"\btensor\(\s*[\[\d\-]"),
+    "a numpy array": re.compile(r"\barray\(\s*[\[\d\-]"),
+    "a numpy scalar": re.compile(r"\bnp\.(float|int|uint|bool)\w*\("),
+    "a record": re.compile(r"^\s*[A-Z]\w*\(\w+=", re.MULTILINE),
+    "a figure object": re.compile(r"<(Figure|Axes|matplotlib\.[\w.]+) .*>"),
+}
+
+# Everything measured in the page, in one pass (returned as JSON).
+MEASURE_JS = """
+(maxLine) => {
+  const main = document.querySelector('article.bd-article') || document.querySelector('main')
+    || document.body;
+  const texts = Array.from(main.querySelectorAll(
+      '.cell_output .output.text_plain, .cell_output .output.stream'))
+    .map(e => e.innerText);
+  const codeLines = [];
+  main.querySelectorAll('.cell_input pre, div.highlight pre').forEach(pre => {
+    pre.textContent.split('\\n').forEach(line => {
+      if (line.length > maxLine && !pre.closest('.cell_output'))
+        codeLines.push(line.length + ': ' + line.slice(0, 60));
+    });
+  });
+  const overflow = [];
+  main.querySelectorAll('div.highlight pre, .cell_output pre').forEach(pre => {
+    if (pre.scrollWidth > pre.clientWidth + 2) {
+      const kind = pre.closest('.cell_output') ? 'output' : 'code';
+      const first = pre.textContent.split('\\n').find(l => l.length > 0) || '';
+      overflow.push(kind + ' block ' + pre.scrollWidth + ' px in a ' + pre.clientWidth
+                    + ' px box: ' + first.slice(0, 50));
+    }
+  });
+  const uncaptioned = Array.from(main.querySelectorAll('img')).filter(img => {
+    const fig = img.closest('figure');
+    return !(fig && fig.querySelector('figcaption') &&
+             fig.querySelector('figcaption').innerText.trim().length > 0);
+  }).map(img => img.src.split('/').pop());
+  const broken = Array.from(document.images)
+    .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
+  return {
+    texts, codeLines, overflow, uncaptioned, broken,
+    images: main.querySelectorAll('img').length,
+    figures: main.querySelectorAll('figure figcaption').length,
+    errors: document.querySelectorAll('.output.traceback, .output.error').length,
+    bodyText: document.body.innerText,
+    mathjax: typeof window.MathJax !== 'undefined',
+  };
+}
+"""
 
 
-def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+def toc_pages(root: Path) -> list[str]:
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
     pages = [toc["root"]]
 
     def walk(node):
@@ -33,45 +112,96 @@ def toc_pages() -> list[str]:
     return pages
 
 
-def main() -> int:
+def reprs_in(texts: list[str]) -> list[str]:
+    """The kinds of Python repr found in a page's text outputs, with the line."""
+    found = []
+    for text in texts:
+        for kind, pattern in REPRS.items():
+            m = pattern.search(text)
+            if m:
+                line = text[m.start() :].strip().splitlines()[0][:70]
+                found.append(f"prints {kind}: {line!r}")
+    return found
+
+
+def problems_of(m: dict) -> list[str]:
+    """A page's problems from the browser's measurements."""
+    status = []
+    if "Traceback (most recent call last)" in m["bodyText"] or m["errors"]:
+        status.append("shows a traceback")
+    if m["broken"]:
+        status.append(f"{len(m['broken'])} broken image(s): {m['broken'][:3]}")
+    status += reprs_in(m["texts"])
+    status += [f"code line over {MAX_CODE_LINE} characters ({c})" for c in m["codeLines"]]
+    status += [f"cut at the right edge: {o}" for o in m["overflow"]]
+    status += [f"figure without a caption: {u}" for u in m["uncaptioned"]]
+    return status
+
+
+def page_path(html: Path, name: str) -> Path:
+    return html / f"{name.removesuffix('.ipynb').removesuffix('.md')}.html"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from playwright.sync_api import sync_playwright
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--root", type=Path, default=ROOT, help="project root (holds _build/html)")
+    ap.add_argument("--pages", nargs="*", help="only pages whose name contains one of these")
+    ap.add_argument("--chromium", default="/usr/bin/chromium")
+    args = ap.parse_args(argv)
+    html = args.root / "_build" / "html"
+    shots = args.root / "_build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = [p for p in toc_pages(args.root) if not args.pages or any(s in p for s in args.pages)]
     problems: list[str] = []
-    pages = toc_pages()
+    report = {}
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium", args=FLAGS,
-                                                       headless=True)
+        browser = p.chromium.launch_persistent_context(
+            profile,
+            executable_path=args.chromium,
+            args=FLAGS,
+            headless=True,
+            viewport={"width": WIDTH, "height": 900},
+        )
         page = browser.new_page()
         failed_requests: list[str] = []
         page.on("requestfailed", lambda r: failed_requests.append(r.url))
         for name in pages:
-            path = HTML / f"{name.removesuffix('.ipynb').removesuffix('.md')}.html"
+            path = page_path(html, name)
             if not path.exists():
                 problems.append(f"{name}: no HTML page {path}")
                 continue
             failed_requests.clear()
             page.goto(path.as_uri(), wait_until="load")
+            page.evaluate("window.MathJax && MathJax.startup && MathJax.startup.promise")
             page.wait_for_timeout(300)
-            text = page.inner_text("body")
-            n_img = page.evaluate("document.images.length")
-            broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
-                                   ".map(i => i.src)")
-            n_tb = page.evaluate("document.querySelectorAll('.output.traceback, .output.error').length")
-            mathjax = page.evaluate("typeof window.MathJax !== 'undefined'")
-            status = []
-            if "Traceback (most recent call last)" in text or n_tb:
-                status.append("shows a traceback")
-            if broken:
-                status.append(f"{len(broken)} broken image(s): {broken[:3]}")
+            shot = shots / f"{name.replace('/', '__')}.png"
+            page.screenshot(path=str(shot), full_page=True)  # as a reader sees it
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            measured = page.evaluate(MEASURE_JS, MAX_CODE_LINE)
+            status = problems_of(measured)
             local_failures = [u for u in failed_requests if u.startswith("file:")]
             if local_failures:
                 status.append(f"failed to load {local_failures[:3]}")
-            print(f"{name:<45} images {n_img:>3}  mathjax {'yes' if mathjax else 'no ':<3}  "
-                  f"{'; '.join(status) or 'ok'}")
+            report[name] = {
+                "screenshot": str(shot.relative_to(args.root)),
+                "images": measured["images"],
+                "captioned_figures": measured["figures"],
+                "mathjax": measured["mathjax"],
+                "problems": status,
+            }
+            print(
+                f"{name:<45} images {measured['images']:>3}  captions {measured['figures']:>3}"
+                f"  {'ok' if not status else f'{len(status)} problem(s)'}"
+            )
             problems += [f"{name}: {s}" for s in status]
         browser.close()
+    (shots / "report.json").write_text(json.dumps(report, indent=1))
     if problems:
         print("\nPAGE CHECK FAILED:\n  " + "\n  ".join(problems))
         return 1
-    print(f"\nall {len(pages)} pages render without tracebacks or broken images")
+    print(f"\nall {len(pages)} pages pass (screenshots at {WIDTH} px in {shots})")
     return 0
 
 

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+# under pytest-xdist (make test runs 2 workers) the cores are shared between the workers
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1) // _WORKERS))
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,3 +91,26 @@ def fake_imagenet(tmp_path_factory):
     patch.setenv("CONNECTIVITY_IMAGENET", str(root))
     yield root
     patch.undo()
+
+
+# Pages about the book itself, which compare nothing with a paper: they write no record.
+NO_RECORDS = {
+    "scorecard": "collects the other notebooks' records",
+    "performance": "times the library's hot paths; no paper value",
+}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a notebook's toy-size run passed (``test_notebook_runs_at_toy_size`` in
+    test_notebooks.py), check that it wrote scorecard records, unless it is a page about
+    the book itself (``NO_RECORDS``)."""
+    result = yield  # re-raises when the test failed
+    if getattr(item, "originalname", None) == "test_notebook_runs_at_toy_size":
+        name = item.callspec.params["name"]
+        if name not in NO_RECORDS:
+            from connectivity import scorecard  # CONNECTIVITY_BUILD is still the test's
+
+            records = scorecard.load([name])
+            assert records, f"{name} ran but wrote no scorecard record"
+    return result
