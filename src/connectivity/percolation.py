@@ -8,21 +8,36 @@
   probability that a site belongs to the infinite cluster;
 * :func:`largest_cluster_fraction` - its lattice counterpart from simulation;
 * :func:`flood_fill_connected` - for a function on a grid, whether two cells are joined
-  by cells whose value stays within ε of the first cell's value.
+  by cells whose value stays within ε of the first cell's value;
+* Conjecture 5.1 on a network at initialisation (:class:`RandomMLP`, no bottleneck:
+  its hidden width grows with the input dimension n): :func:`similar_pairs` draws
+  pairs of the cube [-1, 1]^n with outputs within ε, :func:`grid_connected` answers
+  exactly (up to the grid) for n = 2, 3 by flood fill of the cube, and
+  :func:`search_connected` searches a path inside the same cube for any n with the
+  same budget (:class:`SearchBudget`): the straight line, then rounds of the bypass of
+  §4.1 applied to the output deviation. "Not found" is not a proof of disconnection.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from scipy import ndimage
 
+from .paths import linear_path
+
 PC_SQUARE_SITE = 0.592746  # 2-D square lattice, site percolation (Newman & Ziff 2000)
 PC_CUBIC_SITE = 0.3116  # 3-D simple cubic lattice, site percolation
+# site percolation thresholds of the hypercubic lattices Z^n (Newman & Ziff 2000; Lorenz &
+# Ziff 1998; Grassberger 2003)
+PC_HYPERCUBIC_SITE = {2: 0.592746, 3: 0.311608, 4: 0.196889, 5: 0.140797, 6: 0.109017, 7: 0.0889511}
 
 
 def _spans(open_sites: np.ndarray) -> bool:
-    """Is there an open cluster (nearest-neighbour connectivity) from face 0 to face -1 of axis 0?"""
+    """Is there an open cluster (nearest-neighbour connectivity) from face 0 to face -1 of
+    axis 0?"""
     lab, n = ndimage.label(open_sites)  # default structure: nearest neighbours only
     if n == 0:
         return False
@@ -32,8 +47,14 @@ def _spans(open_sites: np.ndarray) -> bool:
     return len(common) > 0
 
 
-def spanning_probability(p: float, size: int, dim: int = 2, samples: int = 200, seed: int = 0,
-                         uniforms: np.ndarray | None = None) -> float:
+def spanning_probability(
+    p: float,
+    size: int,
+    dim: int = 2,
+    samples: int = 200,
+    seed: int = 0,
+    uniforms: np.ndarray | None = None,
+) -> float:
     """Fraction of ``samples`` random lattices size^dim that span at occupation ``p``.
 
     Passing the same ``uniforms`` (samples, size, ..., size) for several p couples the
@@ -46,7 +67,9 @@ def spanning_probability(p: float, size: int, dim: int = 2, samples: int = 200, 
     return float(np.mean([_spans(u < p) for u in uniforms]))
 
 
-def estimate_pc(size: int, dim: int = 2, samples: int = 200, seed: int = 0, tol: float = 1e-3) -> float:
+def estimate_pc(
+    size: int, dim: int = 2, samples: int = 200, seed: int = 0, tol: float = 1e-3
+) -> float:
     """Occupation probability at which the spanning probability of size^dim lattices is 1/2."""
     u = np.random.default_rng(seed).random((samples, *[size] * dim), dtype=np.float32)
     lo, hi = 0.0, 1.0
@@ -72,10 +95,12 @@ def bethe_infinite_cluster(p: np.ndarray | float, z: int, iterations: int = 2000
     q = np.zeros_like(p)  # iterate from 0 up to the smallest fixed point
     for _ in range(iterations):
         q = 1 - p + p * q ** (z - 1)
-    return p * (1 - q ** z)
+    return p * (1 - q**z)
 
 
-def largest_cluster_fraction(p: float, size: int, dim: int, samples: int = 5, seed: int = 0) -> float:
+def largest_cluster_fraction(
+    p: float, size: int, dim: int, samples: int = 5, seed: int = 0
+) -> float:
     """Mean fraction of all sites that lie in the largest open cluster (a finite-lattice
     proxy for the infinite-cluster probability P(p))."""
     rng = np.random.default_rng(seed)
@@ -97,14 +122,33 @@ def flood_fill_connected(values: np.ndarray, start: tuple, end: tuple, eps: floa
 
 
 class RandomMLP(torch.nn.Module):
-    """A network at initialisation with Lipschitz activations and outputs in (0, 1):
-    n -> hidden -> ... -> 1, tanh, weights N(0, gain^2 / fan_in), sigmoid output."""
+    """A network at initialisation as in App. C.1 of the paper: fully connected, Lipschitz
+    activations (tanh), outputs in (0, 1) (sigmoid): n -> w -> ... -> w -> 1 with
+    ``depth`` hidden layers, weights N(0, gain² / fan_in), biases N(0, 0.1²).
 
-    def __init__(self, n_in: int, hidden=(32, 32), gain: float = 3.0, seed: int = 0):
+    The hidden width is ``w = max(min_width, width_factor * n)``: it grows with n, so the
+    first layer is never a bottleneck that would make the function depend on fewer than
+    n directions of the input (a fixed width of 32 would cap the effective dimension at
+    32). With ``gain`` 3 every first-layer pre-activation has variance ~3 on the cube
+    [-1, 1]^n for every n, so the function is equally wiggly in every dimension.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        depth: int = 2,
+        min_width: int = 32,
+        width_factor: float = 1.0,
+        gain: float = 3.0,
+        seed: int = 0,
+    ):
         super().__init__()
         g = torch.Generator().manual_seed(seed)
-        dims = [n_in, *hidden, 1]
-        self.weights = [torch.randn(i, o, generator=g) * gain / np.sqrt(i) for i, o in zip(dims[:-1], dims[1:])]
+        self.width = max(min_width, int(round(width_factor * n_in)))
+        dims = [n_in, *[self.width] * depth, 1]
+        self.weights = [
+            torch.randn(i, o, generator=g) * gain / np.sqrt(i) for i, o in zip(dims[:-1], dims[1:])
+        ]
         self.biases = [torch.randn(o, generator=g) * 0.1 for o in dims[1:]]
 
     def forward(self, x):
@@ -116,7 +160,9 @@ class RandomMLP(torch.nn.Module):
         return h[:, 0]
 
 
-def similar_pairs(f, n_in: int, n_pairs: int, eps: float, seed: int = 0, low: float = -1.0, high: float = 1.0):
+def similar_pairs(
+    f, n_in: int, n_pairs: int, eps: float, seed: int = 0, low: float = -1.0, high: float = 1.0
+):
     """Random input pairs (uniform in the cube [low, high]^n) with |f(x) - f(y)| < eps.
     Returns x, y (n_pairs, n_in)."""
     g = torch.Generator().manual_seed(seed)
@@ -131,34 +177,83 @@ def similar_pairs(f, n_in: int, n_pairs: int, eps: float, seed: int = 0, low: fl
     return torch.cat(xs)[:n_pairs], torch.cat(ys)[:n_pairs]
 
 
-def grid_connected_fraction(f, x: torch.Tensor, y: torch.Tensor, eps: float, cells: int, low: float = -1.0,
-                            high: float = 1.0) -> float:
-    """Exact (up to grid resolution) fraction of pairs joined inside the cube by a path on
-    which |f - f(x)| < eps: flood fill on a ``cells``^n grid (n = 2 or 3)."""
+@torch.no_grad()
+def grid_connected(
+    f,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps: float,
+    cells: int,
+    low: float = -1.0,
+    high: float = 1.0,
+) -> np.ndarray:
+    """Exact (up to grid resolution) answer per pair: are x and y joined inside the cube
+    by a path on which |f - f(x)| < eps? Flood fill on a ``cells``^n grid (n = 2 or 3).
+    Returns (P,) bool."""
     n = x.shape[1]
     axes = [torch.linspace(low, high, cells)] * n
     grid = torch.stack(torch.meshgrid(*axes, indexing="ij"), -1).reshape(-1, n)
-    with torch.no_grad():
-        values = torch.cat([f(grid[i:i + 65536]) for i in range(0, len(grid), 65536)]).reshape([cells] * n).numpy()
+    values = torch.cat([f(grid[i : i + 65536]) for i in range(0, len(grid), 65536)])
+    values = values.reshape([cells] * n).numpy()
 
     def cell(p):
-        return tuple(((p - low) / (high - low) * (cells - 1)).round().long().clamp(0, cells - 1).tolist())
+        return tuple(
+            ((p - low) / (high - low) * (cells - 1)).round().long().clamp(0, cells - 1).tolist()
+        )
 
-    ok = 0
-    for a, b in zip(x, y):
+    out = np.zeros(len(x), dtype=bool)
+    for i, (a, b) in enumerate(zip(x, y)):
         ca, cb = cell(a), cell(b)
-        ok += flood_fill_connected(values, ca, cb, eps) if abs(values[ca] - values[cb]) < eps else 0
-    return ok / len(x)
+        out[i] = abs(values[ca] - values[cb]) < eps and flood_fill_connected(values, ca, cb, eps)
+    return out
 
 
-def search_connected(f, x: torch.Tensor, y: torch.Tensor, eps: float, rounds: int = 4, points: int = 200,
-                     iterations: int = 200, lr: float = 0.01) -> torch.Tensor:
-    """Search, for each pair, a piecewise-linear path on which |f(z) - f(x)| < eps: the
-    straight line, then rounds of the Vrabel et al. bypass (the worst point of a failing
-    segment is optimised towards f(x) in its hyperplane orthogonal to the segment).
+@dataclass(frozen=True)
+class SearchBudget:
+    """What :func:`search_connected` may spend per pair, the same for every dimension:
+    ``rounds`` of bypassing, ``iterations`` Adam steps (learning rate ``lr``, per
+    coordinate) per bypassed segment, ``points`` checked per segment."""
 
-    Returns (P,) bool: found. "Not found" only means this search failed, so the
-    fraction found is a lower bound on the connected fraction.
+    rounds: int = 4
+    iterations: int = 200
+    points: int = 200
+    lr: float = 0.01
+
+    def __post_init__(self) -> None:
+        if self.rounds < 0 or self.iterations < 0 or self.points < 2 or self.lr <= 0:
+            raise ValueError(f"bad search budget {self}")
+
+
+@torch.no_grad()
+def _deviations(f, starts, ends, fx, points: int, chunk_floats: int = 2**24) -> torch.Tensor:
+    """|f - f(x)| at ``points`` points of each segment starts[s] -> ends[s] (S, n): (S, points)."""
+    S, n = starts.shape
+    per = max(1, chunk_floats // (points * n))
+    out = []
+    for i in range(0, S, per):
+        seg = linear_path(starts[i : i + per], ends[i : i + per], points)  # (s, points, n)
+        out.append((f(seg.reshape(-1, n)).view(len(seg), points) - fx[i : i + per, None]).abs())
+    return torch.cat(out) if out else torch.zeros(0, points)
+
+
+def search_connected(
+    f,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps: float,
+    budget: SearchBudget = SearchBudget(),
+    low: float = -1.0,
+    high: float = 1.0,
+) -> torch.Tensor:
+    """Search, for each pair, a piecewise-linear path inside the cube [low, high]^n on which
+    |f(z) - f(x)| < eps at ``budget.points`` points per segment: the straight line, then
+    ``budget.rounds`` rounds of the Vrabel et al. bypass (the worst point of each failing
+    segment is optimised towards f(x) in its hyperplane orthogonal to the segment,
+    clamped to the cube after every step; all segments of all pairs in one batch).
+
+    Returns (P,) bool: found. The cube is convex, so every point of a path whose vertices
+    lie in it does too. "Not found" only means this search failed: the fraction found is
+    a lower bound on the connected fraction.
     """
     from .bypass import BypassConfig, optimise_barriers
 
@@ -166,32 +261,50 @@ def search_connected(f, x: torch.Tensor, y: torch.Tensor, eps: float, rounds: in
         fx = f(x)
     verts = [torch.stack([a, b]) for a, b in zip(x, y)]
     found = torch.zeros(len(x), dtype=torch.bool)
-    cfg = BypassConfig(lr=lr, iterations=iterations, lambda_mse=0.0, lambda_hf=0.0, project_iterate=True)
-    for r in range(rounds + 1):
-        todo = []
-        for p, v in enumerate(verts):
-            seg = polyline_points(v, points)  # (S, points, n)
-            with torch.no_grad():
-                dev = (f(seg.reshape(-1, seg.shape[-1])).view(seg.shape[:2]) - fx[p]).abs()
-            bad = (dev >= eps).any(1)
-            found[p] = not bool(bad.any())
-            for s in bad.nonzero().flatten().tolist():
-                todo.append((p, s, int(dev[s].argmax())))
-        if not todo or r == rounds:
+    cfg = BypassConfig(
+        lr=budget.lr,
+        iterations=budget.iterations,
+        lambda_mse=0.0,
+        lambda_hf=0.0,
+        project_iterate=True,
+    )
+    for r in range(budget.rounds + 1):
+        owner = torch.tensor([p for p, v in enumerate(verts) for _ in range(len(v) - 1)])
+        starts = torch.cat([v[:-1] for v in verts])
+        ends = torch.cat([v[1:] for v in verts])
+        dev = _deviations(f, starts, ends, fx[owner], budget.points)
+        bad = (dev >= eps).any(1)
+        found = torch.zeros(len(x), dtype=torch.long).index_add_(0, owner, bad.long()) == 0
+        todo = bad.nonzero().flatten()
+        if not len(todo) or r == budget.rounds:
             break
-        sa = torch.stack([verts[p][s] for p, s, _ in todo])
-        sc = torch.stack([verts[p][s + 1] for p, s, _ in todo])
-        t = torch.tensor([k / (points - 1) for _, _, k in todo]).view(-1, 1)
-        sb = (1 - t) * sa + t * sc
-        target = torch.stack([fx[p] for p, _, _ in todo])
-        bp, _ = optimise_barriers(lambda z: (f(z) - target) ** 2, sa, sc, sb, cfg, desc=f"conjecture round {r + 1}")
-        for k in sorted(range(len(todo)), key=lambda k: (todo[k][0], -todo[k][1])):
-            p, s, _ = todo[k]
-            verts[p] = torch.cat([verts[p][:s + 1], bp[k:k + 1], verts[p][s + 1:]])
+        t = (dev[todo].argmax(1).float() / (budget.points - 1)).view(-1, 1)
+        sa, sc = starts[todo], ends[todo]
+        sb = sa + t * (sc - sa)
+        target = fx[owner[todo]]
+        bp, _ = optimise_barriers(
+            lambda z, target=target: (f(z) - target) ** 2,
+            sa,
+            sc,
+            sb,
+            cfg,
+            desc=f"conjecture round {r + 1}",
+            bounds=(low, high),
+        )
+        counts = torch.bincount(owner, minlength=len(verts))
+        offsets = torch.cumsum(counts, 0) - counts
+        for j in sorted(range(len(todo)), key=lambda j: -int(todo[j])):
+            p = int(owner[todo[j]])
+            s = int(todo[j] - offsets[p])
+            verts[p] = torch.cat([verts[p][: s + 1], bp[j : j + 1], verts[p][s + 1 :]])
     return found
 
 
-def polyline_points(vertices: torch.Tensor, points: int) -> torch.Tensor:
-    """Points on each segment of a polyline: vertices (V, n) -> (V - 1, points, n)."""
-    t = torch.linspace(0, 1, points).view(1, -1, 1)
-    return vertices[:-1].unsqueeze(1) * (1 - t) + vertices[1:].unsqueeze(1) * t
+def binomial_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Clopper–Pearson (exact) confidence interval of a success rate."""
+    from scipy.stats import binomtest
+
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    ci = binomtest(int(successes), int(n)).proportion_ci(confidence_level=level, method="exact")
+    return float(ci.low), float(ci.high)
