@@ -230,6 +230,7 @@ class BypassRound(_Fields):
     all_target: torch.Tensor  # (P,) every evaluated point classified as the class
     curves: list[torch.Tensor]  # per pair (segments, points): loss along each segment
     segments: torch.Tensor  # (P,) segments of each pair's path
+    lengths: list[torch.Tensor]  # per pair (segments,): Euclidean length in pixels
 
 
 @dataclass
@@ -314,7 +315,13 @@ def connect_modes(
         counts = torch.bincount(owner, minlength=P)
         max_loss = torch.stack([m.max() for m in seg_max.split(counts.tolist())])
         all_t = torch.stack([o.all() for o in ok.split(counts.tolist())])
-        rounds.append(BypassRound(max_loss, all_t, list(loss.split(counts.tolist())), counts))
+        lengths = ((ends - starts) * std).flatten(1).norm(dim=1).cpu()
+        split = counts.tolist()
+        rounds.append(
+            BypassRound(
+                max_loss, all_t, list(loss.split(split)), counts, list(lengths.split(split))
+            )
+        )
         rounds_to[(max_loss <= cfg.threshold) & (rounds_to < 0)] = r
         todo = (seg_max > cfg.threshold).nonzero().flatten()
         if not len(todo) or r == cfg.max_rounds:
