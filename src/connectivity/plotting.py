@@ -179,3 +179,66 @@ def roc_panels(curves: dict, title: str = "", size: float = 2.6):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def bypass_rounds(curves, threshold: float | None = None, lengths=None, ax=None, title: str = "",
+                  legend: bool = True, rounds: list[int] | None = None):
+    """Loss along a path after each bypass round (Vrabel et al. Figs. 2, 5, 8): one line per
+    round, ``curves[r]`` the loss along the path at round r, (segments, points) (round 0:
+    the straight path, one segment). The segments are laid one after the other over
+    [0, 1], each over a share proportional to its length (``lengths[r]`` (segments,)) or
+    to an equal share. Log scale; the dashed line is ``threshold``. Returns the figure.
+
+    >>> import torch
+    >>> fig = bypass_rounds([torch.rand(1, 50) + 1, torch.rand(2, 20) * 0.1], threshold=0.1)
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.5, 3))
+    rounds = list(range(len(curves))) if rounds is None else rounds
+    def array(v):
+        return np.asarray(v.detach().cpu() if hasattr(v, "detach") else v, dtype=float)
+
+    for k, (r, curve) in enumerate(zip(rounds, curves)):
+        curve = array(curve)
+        curve = curve.reshape(1, -1) if curve.ndim == 1 else curve
+        share = np.ones(len(curve)) if lengths is None else array(lengths[k])
+        edges = np.concatenate([[0.0], np.cumsum(share / max(share.sum(), 1e-30))])
+        pos = np.concatenate(
+            [np.linspace(edges[s], edges[s + 1], curve.shape[1]) for s in range(len(curve))]
+        )
+        ax.plot(pos, np.maximum(curve.ravel(), 1e-12), lw=1.2,
+                color="0.55" if r == 0 else f"C{r - 1}",
+                label="straight path" if r == 0 else f"after round {r}")
+    if threshold is not None:
+        ax.axhline(threshold, color="k", ls="--", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("position along the path")
+    ax.set_ylabel("cross-entropy")
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(fontsize=7)
+    return ax.figure
+
+
+def bypass_rounds_grid(panels: list[dict], threshold: float | None = None, ncols: int = 2,
+                       size: tuple[float, float] = (4.4, 2.9)):
+    """Several :func:`bypass_rounds` panels on a grid (at most ``ncols`` per row), one per
+    path: each panel a dict with ``curves`` and optionally ``lengths`` and ``title``.
+    The legend is drawn in the first panel only. Returns the figure."""
+    n = len(panels)
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows),
+                             squeeze=False)
+    for k, ax in enumerate(axes.ravel()):
+        if k >= n:
+            ax.axis("off")
+            continue
+        p = panels[k]
+        bypass_rounds(p["curves"], threshold, p.get("lengths"), ax=ax, title=p.get("title", ""),
+                      legend=k == 0)
+        if k % ncols:
+            ax.set_ylabel("")
+    fig.tight_layout()
+    return fig
