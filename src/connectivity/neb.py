@@ -185,6 +185,7 @@ def run_neb(
     scale = (path[:, -1] - path[:, 0]).abs().mean(1).view(P, 1, 1)
     m = torch.zeros_like(path[:, 1:-1]) if cfg.optimizer == "adam" else None
     v = torch.zeros_like(m) if m is not None else None
+    workspace: dict = {}
     bar = progress(total=cfg.steps, desc=desc)
     for step in range(cfg.steps + 1):
         checking = done is not None and (step % check_every == 0 or step == cfg.steps)
@@ -214,7 +215,7 @@ def run_neb(
             e = torch.cat([e_ends[:, :1], e_in, e_ends[:, 1:]], 1)
             history[step, work] = e[:, 1:-1].max(1).values.to(history.dtype)
             climbing = cfg.climbing and step >= cfg.climb_after
-            _step(path, e, g, cfg, climbing, step, m, v, scale)
+            _step(path, e, g, cfg, climbing, step, m, v, scale, workspace)
         bar.update(1)
     bar.close()
     final[work] = path
@@ -224,12 +225,26 @@ def run_neb(
     return NEBResult(final.detach(), e_final.detach(), success, history[: step + 1])
 
 
-def _step(path, e, g, cfg: NEBConfig, climbing: bool, step: int, m, v, scale) -> None:
-    """One in-place NEB update of the inner points of ``path`` (n, N + 2, D)."""
-    tp = path[:, 2:] - path[:, 1:-1]
-    tm = path[:, 1:-1] - path[:, :-2]
-    stacked = torch.stack([tp, tm, g], 2)  # (n, N, 3, D)
-    alpha, beta = _force_coefficients(stacked @ stacked.transpose(-1, -2), e, cfg.spring, climbing)
+def _step(path, e, g, cfg: NEBConfig, climbing: bool, step: int, m, v, scale, ws: dict) -> None:
+    """One in-place NEB update of the inner points of ``path`` (n, N + 2, D).
+
+    Memory-bound: the work is a few passes over (n, N, D) tensors, kept few by writing the
+    tangent differences into a persistent buffer ``ws["t"]`` (n, N, 2, D) whose Gram
+    products give every dot product the force needs in one pass."""
+    n, N, D = g.shape
+    if ws.get("t") is None or ws["t"].shape[0] != n:
+        ws["t"] = torch.empty(n, N, 2, D, dtype=g.dtype, device=g.device)
+        ws["d"] = torch.empty_like(g) if m is not None else None
+    t2 = ws["t"]
+    tp, tm = t2[:, :, 0], t2[:, :, 1]
+    torch.sub(path[:, 2:], path[:, 1:-1], out=tp)
+    tm[:, 1:].copy_(tp[:, :-1])  # t₋ of pivot i is t₊ of pivot i - 1
+    torch.sub(path[:, 1], path[:, 0], out=tm[:, 0])
+    t2t = t2.transpose(-1, -2)
+    gram = torch.zeros(n, N, 3, 3, dtype=g.dtype, device=g.device)
+    gram[..., :2, :2] = t2 @ t2t
+    gram[..., 2, :2] = (g.unsqueeze(2) @ t2t).squeeze(2)
+    alpha, beta = _force_coefficients(gram, e, cfg.spring, climbing)
     # the "gradient" -F = ∇E - α t₊ - β t₋, built in place of the gradient
     g.addcmul_(alpha.unsqueeze(-1), tp, value=-1).addcmul_(beta.unsqueeze(-1), tm, value=-1)
     inner = path[:, 1:-1]
@@ -240,8 +255,9 @@ def _step(path, e, g, cfg: NEBConfig, climbing: bool, step: int, m, v, scale) ->
     m.lerp_(g, 0.1)
     v.mul_(0.999).addcmul_(g, g, value=0.001)
     bc1, bc2 = 1 - 0.9**t, 1 - 0.999**t
-    denom = v.sqrt().add_(1e-8 * math.sqrt(bc2))
-    denom.mul_(bc1 / (cfg.lr * math.sqrt(bc2)) / scale)  # per-band step lr · scale
+    k = bc1 / (cfg.lr * math.sqrt(bc2)) / scale  # (n, 1, 1): per-band step lr · scale
+    denom = torch.sqrt(v, out=ws["d"])
+    torch.addcmul(k * (1e-8 * math.sqrt(bc2)), denom, k, out=denom)  # (√v + ε') · k
     inner.addcdiv_(m, denom, value=-1)
 
 
