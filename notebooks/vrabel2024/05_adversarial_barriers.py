@@ -90,7 +90,7 @@ fig = chapter.plot_example(study)
 # %% tags=["remove-input"]
 study.summary()
 
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 6 of the paper, here: barrier height and gap on the straight paths of the pairs kept, real–real (blue) and real–adversarial (red); symmetric-log scale.", "name": "fig-adv-stats"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 6 of the paper, here: barrier height and gap on the straight paths of the pairs kept, real–real (blue) and real–adversarial (red).", "name": "fig-adv-stats"}}
 fig = chapter.plot_statistics(study)
 
 # %% [markdown]
@@ -103,9 +103,10 @@ fig = chapter.plot_statistics(study)
 # §4.1 procedure, in the network's normalised coordinates), and the share of paths
 # still above the threshold after one round is compared between the branches (one-sided
 # bootstrap). {glue:text}`adv_secondary` {glue:text}`adv_fig5`
-# {numref}`fig-adv-bypass` shows the loss along that pair's path after each round.
+# {numref}`fig-adv-bypass` shows the loss along that pair's path after each round, beside
+# a real–real pair.
 
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 5 of the paper, here: cross-entropy along the path between a real image and an adversarial, the straight path and after each bypass round (one colour per segment); dashed: the threshold.", "name": "fig-adv-bypass"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 5 of the paper, here: cross-entropy along the path between a real image and an adversarial (left) and between two real images (right), on the straight path and after each bypass round; dashed: the threshold.", "name": "fig-adv-bypass"}}
 fig = chapter.plot_bypass(study)
 
 # %% [markdown]

@@ -22,6 +22,15 @@ Example::
 
 from __future__ import annotations
 
+import os
+
+# Attacks and bypass rounds take many small steps; OpenMP's spinning worker threads make
+# such steps many times slower as soon as another process competes for the cores, and
+# passive waiting costs nothing on an idle machine. Set before torch loads OpenMP (an
+# explicit setting wins), as the Lancione chapter does.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -96,7 +105,7 @@ class AdversarialSettings(Settings):
             "path_steps": 5,
             "attack": {"iterations": 3, "min_iterations": 1},
             "bypass": {"iterations": 2, "max_rounds": 1, "n_linear": 5, "per_segment": 4},
-            "bypass_pairs": 1,
+            "bypass_pairs": 2,
             "n_boot": 100,
         },
     }
@@ -149,6 +158,7 @@ def load_model_and_images(settings: AdversarialSettings) -> tuple[nn.Module, Ima
 
     per_class = 2 * settings.pairs_per_class
     val = load_imagenet_val(classes=settings.classes, per_class=per_class, seed=settings.seed)
+    torch.manual_seed(settings.seed)  # random weights (smoke-paper) are reproducible
     model = torchvision_model("googlenet", num_classes=1000, pretrained=settings.pretrained)
     weights = "ImageNet weights" if settings.pretrained else "random weights"
     return (
@@ -250,13 +260,14 @@ def drop_unbalanced(stats: pd.DataFrame, drop_per_class: int) -> pd.Series:
 @dataclass
 class BypassRun:
     """Bypass rounds of a few pairs of each branch: rounds until the path is below the
-    threshold per pair (-1: not within ``max_rounds``), and the per-round loss curves of
-    the pair shown in Fig. 5."""
+    threshold per pair (-1: not within ``max_rounds``), and, for Fig. 5, the loss along
+    one pair of each branch after every round (``curves[r]`` (segments, points) with the
+    segments' ``lengths[r]``)."""
 
     rounds_to_threshold: dict[str, np.ndarray]  # branch -> (bypass_pairs,)
-    shown_branch: str
-    shown_index: int  # index into that branch's bypass pairs
-    shown_rounds: list  # the bypass result's rounds for the shown pair
+    shown: dict[str, int]  # branch -> index into that branch's bypass pairs
+    curves: dict[str, list]  # branch -> per round (segments, points)
+    lengths: dict[str, list]  # branch -> per round (segments,)
     threshold: float
     max_rounds: int
 
@@ -384,7 +395,9 @@ def _state_hash(model: nn.Module) -> str:
 
 
 def _bypass_rounds(settings, model, a, c, adv, label, stats) -> BypassRun:
-    """Bypass rounds for the first ``bypass_pairs`` kept pairs of each branch, in one batch."""
+    """Bypass rounds for the first ``bypass_pairs`` kept pairs of each branch, in one batch.
+    Fig. 5 shows the first real–adversarial pair that needed more than one round (else the
+    one with the highest straight-path barrier) and the first real–real pair."""
     from connectivity import bypass as bp
 
     chosen = {
@@ -395,24 +408,23 @@ def _bypass_rounds(settings, model, a, c, adv, label, stats) -> BypassRun:
     second = torch.cat([ends[b][chosen[b]] for b in BRANCHES])
     target = torch.cat([label[chosen[b]] for b in BRANCHES])
     res = bp.connect_modes(model, first, second, target, settings.bypass)
-    rounds = res["rounds_to_threshold"].cpu().numpy()
+    rounds = res.rounds_to_threshold.cpu().numpy()
     n = len(chosen["real_real"])
     by_branch = {"real_real": rounds[:n], "real_adversarial": rounds[n:]}
-    run_ = BypassRun(
-        by_branch, "real_adversarial", 0, [], settings.bypass.threshold, settings.bypass.max_rounds
-    )
-    secondary = np.flatnonzero(run_.needs_more_than_one("real_adversarial"))
+    offset = {"real_real": 0, "real_adversarial": n}
+    by = BypassRun(by_branch, {}, {}, {}, settings.bypass.threshold, settings.bypass.max_rounds)
+    secondary = np.flatnonzero(by.needs_more_than_one("real_adversarial"))
     if len(secondary):
         shown = int(secondary[0])
     else:  # none needed more than one round: show the highest real-adversarial barrier
-        barriers = stats["real_adversarial"]["max_loss"].to_numpy()[chosen["real_adversarial"]]
-        shown = int(np.argmax(barriers))
-    run_.shown_index = shown
-    run_.shown_rounds = [
-        {key: (v[n + shown] if key == "curves" else v) for key, v in rnd.items()}
-        for rnd in res["rounds"]
-    ]
-    return run_
+        heights = stats["real_adversarial"]["max_loss"].to_numpy()[chosen["real_adversarial"]]
+        shown = int(np.argmax(heights))
+    by.shown = {"real_real": 0, "real_adversarial": shown}
+    for branch, i in by.shown.items():
+        pair = offset[branch] + i
+        by.curves[branch] = [rnd.curves[pair] for rnd in res.rounds]
+        by.lengths[branch] = [rnd.lengths[pair] for rnd in res.rounds]
+    return by
 
 
 # ---------------------------------------------------------------- records
@@ -560,11 +572,15 @@ def glue_page(study: BarrierStudy, recs: BarrierRecords) -> None:
     )
     by = study.bypass
     more = by.needs_more_than_one("real_adversarial")
-    rounds = by.rounds_to_threshold["real_adversarial"][by.shown_index]
+    rounds = by.rounds_to_threshold["real_adversarial"][by.shown["real_adversarial"]]
+
+    def n_rounds(k: int) -> str:
+        return f"{k} round" + ("" if k == 1 else "s")
+
     took = (
-        f"reached the threshold after {rounds} rounds"
+        f"reached the threshold after {n_rounds(rounds)}"
         if rounds >= 0
-        else f"was still above the threshold after {by.max_rounds} rounds"
+        else f"was still above the threshold after {n_rounds(by.max_rounds)}"
     )
     glue(
         "adv_fig5",
@@ -621,32 +637,19 @@ def plot_statistics(study: BarrierStudy):
             patch.set(facecolor=colour, alpha=0.6)
         ax.set_xticks([1, 2], [BRANCH_NAMES[b] for b in BRANCHES])
         ax.set_title(title)
-        ax.set_yscale("symlog", linthresh=1e-2)
     axes[0].set_ylabel("cross-entropy")
     fig.tight_layout()
     return fig
 
 
 def plot_bypass(study: BarrierStudy):
-    """Fig. 5: the loss along the shown real–adversarial path after each bypass round."""
-    import matplotlib.pyplot as plt
+    """Fig. 5: the loss along a real–adversarial path (left) and a real–real path (right)
+    after each bypass round (:func:`connectivity.plotting.bypass_rounds_grid`)."""
+    from connectivity import plotting
 
     by = study.bypass
-    curves = [rnd["curves"] for rnd in by.shown_rounds]
-    cols = min(3, len(curves))
-    rows = (len(curves) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False)
-    for r, (ax, curve) in enumerate(zip(axes.ravel(), curves)):
-        for seg in range(len(curve)):
-            t = np.linspace(seg, seg + 1, curve.shape[1]) / len(curve)
-            ax.plot(t, curve[seg].numpy())
-        ax.axhline(by.threshold, color="k", ls="--", lw=0.8)
-        ax.set_yscale("log")
-        ax.set_title("straight path" if r == 0 else f"after round {r}: {len(curve)} segments")
-        ax.set_xlabel("position along the path")
-    for ax in axes.ravel()[len(curves) :]:
-        ax.axis("off")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("cross-entropy")
-    fig.tight_layout()
-    return fig
+    panels = [
+        {"curves": by.curves[b], "lengths": by.lengths[b], "title": f"{BRANCH_NAMES[b]} pair"}
+        for b in ("real_adversarial", "real_real")
+    ]
+    return plotting.bypass_rounds_grid(panels, threshold=by.threshold, ncols=2)
