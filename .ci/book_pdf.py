@@ -34,12 +34,17 @@ def build_singlehtml(root: Path) -> Path:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as f:
         rc = subprocess.run(cmd, cwd=root, stdout=f, stderr=subprocess.STDOUT).returncode
-    # index.html only redirects to the root document, which holds the whole book
+    # index.html only redirects to the root document, which holds the whole book; that
+    # page sits in the root document's folder but links _static/ and _images/ as if it
+    # were at the top, so a copy at the top is what renders completely
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    page = root / "_build" / "singlehtml" / f"{toc['root'].removesuffix('.md')}.html"
+    folder = root / "_build" / "singlehtml"
+    page = folder / f"{toc['root'].removesuffix('.md')}.html"
     if rc != 0 or not page.exists():
         raise SystemExit(f"singlehtml build failed (exit {rc}); see {log}")
-    return page
+    whole = folder / "whole-book.html"
+    whole.write_text(page.read_text())
+    return whole
 
 
 def print_pdf(page: Path, out: Path, chromium: str) -> int:
@@ -53,7 +58,9 @@ def print_pdf(page: Path, out: Path, chromium: str) -> int:
         )
         tab = browser.new_page()
         tab.goto(page.as_uri(), wait_until="load")
-        tab.evaluate("window.MathJax && MathJax.startup && MathJax.startup.promise")
+        if tab.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
+            tab.wait_for_function("() => window.MathJax && MathJax.startup", timeout=60_000)
+            tab.evaluate("() => MathJax.startup.promise")  # typesetting finished
         tab.emulate_media(media="print")
         tab.pdf(
             path=str(out),

@@ -174,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             failed_requests.clear()
             page.goto(path.as_uri(), wait_until="load")
-            page.evaluate("window.MathJax && MathJax.startup && MathJax.startup.promise")
+            if page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
+                page.wait_for_function("() => window.MathJax && MathJax.startup", timeout=30_000)
+                page.evaluate("() => MathJax.startup.promise")  # typesetting finished
             page.wait_for_timeout(300)
             shot = shots / f"{name.replace('/', '__')}.png"
             page.screenshot(path=str(shot), full_page=True)  # as a reader sees it
