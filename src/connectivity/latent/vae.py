@@ -88,6 +88,14 @@ def train_vae(train: Dataset, cfg: VAEConfig) -> TrainedVAE:
     key = {"cfg": asdict(cfg), "data": train.source, "n": len(x), "algorithm": 2}
 
     def compute():
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # batch-16 steps are too small to gain from more threads
+        try:
+            return fit()
+        finally:
+            torch.set_num_threads(threads)
+
+    def fit():
         torch.manual_seed(cfg.seed)
         model = VAE(cfg.hidden, cfg.latent)
         opt = torch.optim.Adam(

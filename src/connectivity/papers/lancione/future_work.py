@@ -92,14 +92,14 @@ def wrong_figure(result: FutureWorkResult):
     fig, axes = plt.subplots(2, 2, figsize=(9, 8))
     for ax, (name, values) in zip(axes.ravel(), panels.items()):
         plotting.pair_heatmap(
-            values, ax=ax, title=f"{name}: wrong reconstructions", vmin=0, vmax=0.3, cmap="magma"
+            values, ax=ax, title=f"{name}: wrong reconstructions", vmin=0, vmax=0.5, cmap="magma"
         )
     ax = axes[1, 1]
     ok = [r.wrong for r in sv.runs if not r.collapsed]
     bad = [r.wrong for r in sv.runs if r.collapsed]
     bins = np.linspace(0, 1, 21)
-    ax.hist(ok, bins=bins, color="C0", label=f"trained ({len(ok)})")
-    ax.hist(bad, bins=bins, color="C3", label=f"collapsed ({len(bad)})")
+    ax.hist(ok, bins=bins, color="C0", alpha=0.6, label=f"trained ({len(ok)})")
+    ax.hist(bad, bins=bins, color="C3", alpha=0.6, label=f"collapsed ({len(bad)})")
     ax.set_xlabel("wrong-reconstruction rate")
     ax.set_ylabel("trainings (AE + DAE)")
     ax.set_yscale("log")
@@ -163,17 +163,19 @@ def report(result: FutureWorkResult) -> dict[str, scorecard.Record]:
             hard=float(np.mean(hard)),
             rest=float(np.mean(rest)),
             n_pairs=len(dae),
-            ranks=" and ".join(f"{fmt_pair(p)} {int(ranks[p])}" for p in HARD_PAIRS),
+            ranks=", ".join(f"{fmt_pair(p)} ranks {int(ranks[p])}" for p in HARD_PAIRS),
+            epochs=sv.config.epochs,
         )
     glue_say(
         recs["hard"],
         reproduced="The denoising autoencoder does fail on the hard pairs: their reconstructions "
         "turn into the other digit {hard:.1%} of the time against {rest:.1%} for the other pairs "
-        "(ranks {ranks} of {n_pairs}; p = {p:.3f}).",
+        "({ranks} of {n_pairs}; p = {p:.3f}).",
         differs="The hard pairs are reconstructed *better* than the others ({hard:.1%} wrong "
         "against {rest:.1%}; p = {p_opposite:.3f}).",
         not_significant="The hard pairs are not reconstructed significantly worse than the "
-        "others: {hard:.1%} wrong against {rest:.1%} (ranks {ranks} of {n_pairs}; p = {p:.2f}).",
+        "others: {hard:.1%} wrong against {rest:.1%} ({ranks} of {n_pairs}; p = {p:.2f}); the "
+        "survey's trainings are {epochs} epochs long in this build, the study's 20.",
         failed="The hard-pairs claim is not decided: {note}.",
     )
     ae = sv.per_pair("AE", "wrong")
@@ -185,6 +187,7 @@ def report(result: FutureWorkResult) -> dict[str, scorecard.Record]:
         reproduced=float(np.median(diffs)),
         section=SECTION_WRONG,
         pca=float(np.mean([sv.pca_wrong[p] for p in common])),
+        epochs=sv.config.epochs,
         ae=float(np.mean([ae[p] for p in common])),
     )
     glue_say(
@@ -192,7 +195,9 @@ def report(result: FutureWorkResult) -> dict[str, scorecard.Record]:
         reproduced="PCA's reconstructions turn into the other digit more often than the "
         "autoencoder's ({pca:.1%} against {ae:.1%} averaged over pairs; Wilcoxon p = {p:.3g}).",
         differs="PCA's reconstructions turn into the other digit *less* often than the "
-        "autoencoder's ({pca:.1%} against {ae:.1%}; p = {p_opposite:.3g}).",
+        "autoencoder's ({pca:.1%} against {ae:.1%}; p = {p_opposite:.3g}). A likely reason: the "
+        "survey's autoencoders train {epochs} epochs in this build (the study's: 20), while PCA "
+        "is the exact optimum of its family.",
         not_significant="PCA and the autoencoder reconstruct the wrong digit about equally often "
         "({pca:.1%} and {ae:.1%}; p = {p:.2f}).",
         failed="The comparison failed.",

@@ -92,6 +92,14 @@ def report(result: QuestionResult) -> dict[str, scorecard.Record]:
         "split digit (p = {p:.2f} for a split, {p_opposite:.2f} for none).",
         failed="The region count failed.",
     )
+    nowhere = [str(d) for d, r in result.regions.items() if r == 0]
+    glue(
+        "vae_nowhere",
+        f"Digit(s) {', '.join(nowhere)} are nowhere the majority of a cell: their codes lie "
+        "inside other digits' regions (0 regions in the table)."
+        if nowhere
+        else "",
+    )
     cfg, paper = result.settings.vae, VAEConfig()
     glue(
         "vae_scale",

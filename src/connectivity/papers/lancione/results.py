@@ -192,7 +192,7 @@ def survey_figure(result: ResultsResult):
         collapsed,
         ax=axes[1, 1],
         title="collapsed trainings (AE + DAE)",
-        cmap="Reds",
+        cmap="magma",
         vmin=0,
         vmax=max(1, max(collapsed.values())),
         fmt="{:.0f}",
