@@ -1,8 +1,15 @@
-"""Results cached by their parameters.
+"""Results cached by their parameters, checked when they are read.
 
-A result is stored under a file name made of a readable ``kind`` and a hash of
-the JSON of its parameters, so a changed parameter can never reuse a stale
-result, and a rerun after an interruption finds everything already finished.
+A result is stored under a file name made of a readable ``kind`` and a hash of the JSON
+of its parameters (``<cache>/<kind>/<hash>.pt``), so a changed parameter can never
+reuse a stale result, and a rerun after an interruption finds everything already
+finished. Entries are written through a temporary file (an interrupted write leaves
+nothing that looks finished) with the sha256 of the file beside them
+(``<hash>.pt.sha256``); reading recomputes it. ``torch.load`` itself serves a file with
+a flipped byte in a tensor without complaint, so an entry that does not match its
+checksum, or cannot be read at all, is computed again with a :class:`CacheWarning`:
+a damaged cache costs time, never a wrong number. Entries written before checksums
+existed are read as they are and get their checksum then.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,30 +59,97 @@ def cache_path(kind: str, params: Any, suffix: str = ".pt") -> Path:
     return cache_dir(kind) / f"{param_hash(params)}{suffix}"
 
 
-def atomic_save(obj: Any, path: Path) -> None:
-    """``torch.save`` through a temporary file, so an interrupted write leaves no
-    half-written entry that a later run would take for a finished one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
+def _checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
-        torch.save(obj, tmp)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
 
 
+def atomic_save(obj: Any, path: Path) -> None:
+    """``torch.save`` through a temporary file, so an interrupted write leaves no
+    half-written entry that a later run would take for a finished one; the file's
+    sha256 goes beside it (``<path>.sha256``) for :func:`load_entry`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        _write_atomic(_checksum_path(path), _file_sha256(tmp) + "\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+class CacheWarning(UserWarning):
+    """A cache entry was damaged (or unreadable) and is computed again."""
+
+
+def load_entry(path: str | os.PathLike, default: Any = None, **load_kwargs: Any) -> Any:
+    """The object :func:`atomic_save` wrote at ``path``, after checking the file against
+    the sha256 beside it; ``default`` (with a :class:`CacheWarning`) when the file does
+    not match it or cannot be read, so that the caller computes the entry again.
+    ``load_kwargs`` go to ``torch.load`` (e.g. ``map_location``).
+
+    >>> ckpt = load_entry(path, map_location="cpu")  # doctest: +SKIP
+    >>> if ckpt is None: ...  # damaged: train again  # doctest: +SKIP
+    """
+    path = Path(path)
+    checksum = _checksum_path(path)
+    try:
+        expected = checksum.read_text().strip() if checksum.exists() else None
+        if expected is not None and _file_sha256(path) != expected:
+            problem = f"does not match its sha256 ({checksum.name})"
+        else:
+            obj = torch.load(path, **{"weights_only": False, **load_kwargs})
+            if expected is None:  # written before checksums: adopted as it is
+                _write_atomic(checksum, _file_sha256(path) + "\n")
+            return obj
+    except Exception as e:  # torch raises RuntimeError, EOFError, UnpicklingError, ...
+        problem = f"is unreadable ({type(e).__name__}: {str(e)[:120]})"
+    warnings.warn(f"cache entry {path} {problem}; computing it again", CacheWarning, stacklevel=2)
+    return default
+
+
+_UNREADABLE = object()
+
+
 def cached(kind: str, params: Any, compute: Callable[[], Any], *, refresh: bool = False) -> Any:
     """Load the result of ``compute()`` for ``params`` if cached, else compute and save.
 
-    ``params`` must determine the result completely (seed included).
+    ``params`` must determine the result completely (seed included). An entry that does
+    not match its checksum or cannot be read is computed again (with a
+    :class:`CacheWarning`). The parameters are written beside the entry as JSON
+    (``<hash>.json``), for people.
+
+    >>> cached("squares", {"n": 4}, lambda: [i * i for i in range(4)])  # doctest: +SKIP
+    [0, 1, 4, 9]
     """
     path = cache_path(kind, params)
     if path.exists() and not refresh:
-        return torch.load(path, weights_only=False)
+        result = load_entry(path, default=_UNREADABLE)
+        if result is not _UNREADABLE:
+            return result
     result = compute()
     atomic_save(result, path)
-    with open(path.with_suffix(".json"), "w") as f:
-        json.dump(_jsonable(params), f, indent=1, sort_keys=True)
+    params_text = json.dumps(_jsonable(params), indent=1, sort_keys=True)
+    _write_atomic(path.with_suffix(".json"), params_text)
     return result
