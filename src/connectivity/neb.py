@@ -174,6 +174,7 @@ def run_neb(
     final = path.clone()
     success = torch.full((P,), -1, dtype=torch.long, device=device)
     history = torch.full((cfg.steps + 1, P), float("nan"), device=device)
+    e_final = torch.full((P, N + 2), float("nan"), device=device)
     indexed = _takes_index(energy)
 
     def call(z, idx):
@@ -190,10 +191,12 @@ def run_neb(
     for step in range(cfg.steps + 1):
         checking = done is not None and (step % check_every == 0 or step == cfg.steps)
         if step == cfg.steps and not checking:
+            e_now = None
             break
         n = len(work)
         x = path[:, 1:-1].detach().clone().requires_grad_(True)
         e_in = call(x.view(n, N, *shape), work)
+        e_now = torch.cat([e_ends[:, :1], e_in.detach(), e_ends[:, 1:]], 1)  # of ``path``
         keep = None
         if checking:
             with torch.no_grad():
@@ -201,28 +204,32 @@ def run_neb(
             if ok.any():  # freeze the bands that are done and drop them from the batch
                 success[work[ok]] = step
                 final[work[ok]] = path[ok]
+                e_final[work[ok]] = e_now[ok].to(e_final.dtype)
                 keep = ~ok
                 work, path, scale, e_ends = work[keep], path[keep], scale[keep], e_ends[keep]
+                e_now = e_now[keep]
                 if m is not None:
                     m, v = m[keep], v[keep]
         if step == cfg.steps or len(work) == 0:
             break
         (g,) = torch.autograd.grad(e_in.sum(), x)
-        e_in = e_in.detach()
         if keep is not None:
-            g, e_in = g[keep], e_in[keep]
+            g = g[keep]
         with torch.no_grad():
-            e = torch.cat([e_ends[:, :1], e_in, e_ends[:, 1:]], 1)
-            history[step, work] = e[:, 1:-1].max(1).values.to(history.dtype)
+            history[step, work] = e_now[:, 1:-1].max(1).values.to(history.dtype)
             climbing = cfg.climbing and step >= cfg.climb_after
-            _step(path, e, g, cfg, climbing, step, m, v, scale, workspace)
+            _step(path, e_now, g, cfg, climbing, step, m, v, scale, workspace)
+        e_now = None  # the band moved
         bar.update(1)
     bar.close()
     final[work] = path
+    if len(work):
+        if e_now is None:  # energies of the last positions (not yet evaluated)
+            with torch.no_grad():
+                e_now = call(path.view(len(work), N + 2, *shape), work)
+        e_final[work] = e_now.to(e_final.dtype)
     final = final.view(P, N + 2, *shape)
-    with torch.no_grad():
-        e_final = call(final, torch.arange(P, device=device))
-    return NEBResult(final.detach(), e_final.detach(), success, history[: step + 1])
+    return NEBResult(final.detach(), e_final, success, history[: step + 1])
 
 
 def _step(path, e, g, cfg: NEBConfig, climbing: bool, step: int, m, v, scale, ws: dict) -> None:
