@@ -50,7 +50,10 @@ chapters = scorecard.by_chapter(records)
 counts = scorecard.verdict_counts(records)
 glue("n_records", len(records))
 glue("n_reproduced", int(counts.loc["all chapters", "reproduced"]))
-glue("n_compared", int(counts.loc["all chapters", ["reproduced", "differs", "not significant"]].sum()))
+glue(
+    "n_compared",
+    int(counts.loc["all chapters", ["reproduced", "differs", "not significant"]].sum()),
+)
 
 # %% [markdown]
 # ## Headline

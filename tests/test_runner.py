@@ -27,7 +27,8 @@ def _project(tmp_path):
     (tmp_path / "notebooks" / "sub").mkdir(parents=True)
     (tmp_path / "notebooks" / "good.py").write_text(
         CELL
-        + "# %%\nfrom connectivity import scorecard\nscorecard.measure('models.t.acc', 'a test', 1.0)\n"
+        + "# %%\nfrom connectivity import scorecard\n"
+        + "scorecard.measure('models.t.acc', 'a test', 1.0)\n"
         "print('profile is', profile)\n"
     )
     (tmp_path / "notebooks" / "sub" / "bad.py").write_text(

@@ -6,13 +6,21 @@ import dataclasses
 
 import pytest
 import torch
+from conftest import needs_data
 
 from connectivity import caching, training
 from connectivity.training import TrainConfig, augment_batch, train_classifier
-from conftest import needs_data
 
-TINY = TrainConfig(dataset="cifar10", arch="cifar_resnet", arch_kwargs={"blocks": [1], "width": 4}, epochs=1,
-                   batch_size=64, lr=0.05, train_subset=256, seed=0)
+TINY = TrainConfig(
+    dataset="cifar10",
+    arch="cifar_resnet",
+    arch_kwargs={"blocks": [1], "width": 4},
+    epochs=1,
+    batch_size=64,
+    lr=0.05,
+    train_subset=256,
+    seed=0,
+)
 
 
 def _equal_weights(a, b):
@@ -36,7 +44,8 @@ def test_cache_hit_then_miss_when_a_parameter_changes(tmp_model_cache, monkeypat
 
     changed = dataclasses.replace(TINY, seed=1)
     assert caching.cache_path("models", dataclasses.asdict(changed)) != caching.cache_path(
-        "models", dataclasses.asdict(TINY))
+        "models", dataclasses.asdict(TINY)
+    )
     with pytest.raises(AssertionError, match="trained although"):
         train_classifier(changed, progress=False)  # a miss: it tries to train
 
@@ -65,7 +74,7 @@ def test_augmentation_crops_and_flips_within_the_padded_image():
     assert out.shape == x.shape
     for i in range(2):
         padded = torch.nn.functional.pad(x[i], (2, 2, 2, 2))
-        windows = [padded[:, r:r + 6, c:c + 6] for r in range(5) for c in range(5)]
+        windows = [padded[:, r : r + 6, c : c + 6] for r in range(5) for c in range(5)]
         windows += [w.flip(2) for w in windows]
         assert any(torch.equal(out[i], w) for w in windows)
 
@@ -88,3 +97,204 @@ def test_cached_computes_once(tmp_model_cache):
     r2 = caching.cached("unit", {"k": 1}, compute)
     caching.cached("unit", {"k": 2}, compute)
     assert torch.equal(r1["x"], r2["x"]) and len(calls) == 2
+
+
+# ---------------------------------------------------------------- the recipe's parts
+
+
+def test_a_recipe_change_changes_the_cache_key():
+    base = caching.cache_path("models", dataclasses.asdict(TINY))
+    for change in (
+        {"precision": "bf16"},
+        {"whiten_init": True},
+        {"lookahead": True},
+        {"flip": "alternating"},
+        {"label_smoothing": 0.2},
+        {"label_smoothing_epochs": 1},
+        {"bn_scale": False},
+    ):
+        changed = dataclasses.replace(TINY, **change)
+        assert caching.cache_path("models", dataclasses.asdict(changed)) != base, change
+
+
+def test_unknown_recipe_values_are_rejected():
+    with pytest.raises(ValueError, match="unknown precision"):
+        dataclasses.replace(TINY, precision="fp16")
+    with pytest.raises(ValueError, match="unknown flip"):
+        dataclasses.replace(TINY, flip="sometimes")
+    with pytest.raises(ValueError, match="unknown schedule"):
+        dataclasses.replace(TINY, schedule="zigzag")
+
+
+def test_patch_whitening_whitens_the_patch_second_moments():
+    gen = torch.Generator().manual_seed(0)
+    # strongly correlated channels and neighbouring pixels
+    base = torch.randn(64, 1, 20, 20, generator=gen)
+    smooth = torch.nn.functional.avg_pool2d(base, 3, 1, 1)
+    images = torch.cat([smooth, 0.9 * smooth + 0.1 * torch.randn(64, 1, 20, 20, generator=gen)], 1)
+    eigenvalues, filters = training.patch_whitening(images, kernel=3, eps=0.0)
+    assert filters.shape == (18, 2, 3, 3) and torch.all(eigenvalues[:-1] >= eigenvalues[1:])
+    responses = torch.nn.functional.conv2d(images.double(), filters.double())  # valid patches
+    flat = responses.permute(1, 0, 2, 3).reshape(18, -1)
+    torch.testing.assert_close(
+        flat @ flat.T / flat.shape[1], torch.eye(18, dtype=torch.float64), atol=2e-3, rtol=0
+    )
+
+
+def test_whitened_first_conv_has_plus_minus_pairs_of_unit_second_moment():
+    torch.manual_seed(0)
+    model = training.build_model("cifar_resnet", 10, blocks=(1,), width=8)
+    images = torch.rand(200, 3, 16, 16)
+    assert training.whiten_first_conv(model, images, eps=0.0) == 8
+    w = training.first_conv(model).weight
+    torch.testing.assert_close(w[:4], -w[4:8])
+    z = torch.nn.functional.conv2d(model.normalize(images).double(), w[:4].double())
+    flat = z.permute(1, 0, 2, 3).reshape(4, -1)
+    torch.testing.assert_close(
+        flat @ flat.T / flat.shape[1], torch.eye(4, dtype=torch.float64), atol=1e-3, rtol=0
+    )
+
+
+def test_dirac_init_makes_partial_identities():
+    torch.manual_seed(0)
+    model = training.build_model("cifar_vgg16_bn", 10, width=0.0625)  # 4, 4, 8, 8, 16, ... channels
+    assert training.dirac_init(model) == 12
+    conv = model.block2[0]  # 4 -> 8 channels
+    x = torch.rand(2, 4, 8, 8)
+    with torch.no_grad():
+        out = torch.nn.functional.conv2d(x, conv.weight[:4])
+        torch.testing.assert_close(
+            out, torch.nn.functional.conv2d(x, torch.nn.init.dirac_(torch.empty(4, 4, 3, 3)))
+        )
+
+
+def test_triangle_schedule_warms_up_then_decays_linearly():
+    f = [training._triangle(s, 100, 0.2, 0.0, start=0.1) for s in range(101)]
+    assert (
+        f[0] == pytest.approx(0.1) and f[20] == pytest.approx(1.0) and f[100] == pytest.approx(0.0)
+    )
+    assert f[10] == pytest.approx(0.55) and f[60] == pytest.approx(0.5)
+
+
+def test_alternating_flip_flips_each_image_in_every_other_epoch():
+    x = torch.rand(6, 1, 4, 4)
+    base = torch.tensor([True, False, True, False, False, True])
+    gen = torch.Generator().manual_seed(0)
+    odd = augment_batch(x, gen, pad=0, flip=base)
+    even = augment_batch(x, gen, pad=0, flip=base ^ True)
+    for i in range(6):
+        assert torch.equal(odd[i] if not base[i] else even[i], x[i])
+        assert torch.equal(even[i] if not base[i] else odd[i], x[i].flip(2))
+
+
+def test_bf16_falls_back_to_fp32_with_a_warning(monkeypatch):
+    monkeypatch.setattr(training, "bf16_is_fast", lambda device: False)
+    with pytest.warns(RuntimeWarning, match="float32 instead"):
+        assert training.effective_precision("bf16", torch.device("cpu")) == "fp32"
+    assert training.effective_precision("fp32", torch.device("cpu")) == "fp32"
+
+
+def test_bf16_training_falls_back_on_a_machine_without_fast_bf16(monkeypatch):
+    monkeypatch.setattr(training, "bf16_is_fast", lambda device: False)
+    ds = _toy_dataset()
+    cfg = dataclasses.replace(TINY, precision="bf16", train_subset=None, batch_size=32)
+    model = training.build_classifier(cfg)
+    with pytest.warns(RuntimeWarning, match="float32 instead"):
+        history = training.fit(model, cfg, ds, progress=False)
+    assert history.precision == "fp32"
+
+
+def test_bf16_training_learns_and_leaves_a_plain_float32_model():
+    if not training.bf16_is_fast(torch.device("cpu")):
+        pytest.skip("no fast bfloat16 on this CPU")
+    ds = _toy_dataset()
+    cfg = dataclasses.replace(
+        TINY,
+        precision="bf16",
+        train_subset=None,
+        batch_size=32,
+        epochs=3,
+        arch_kwargs={"blocks": [1, 1, 1], "width": 4},
+        lr=0.05,
+    )
+    torch.manual_seed(0)
+    model = training.build_classifier(cfg)
+    history = training.fit(model, cfg, ds, ds, progress=False)
+    assert history.precision == "bf16" and history.test_acc[-1] > 0.9
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert not any("_conv_forward" in m.__dict__ for m in model.modules())  # fast conv removed
+    assert training.accuracy(model, ds) > 0.9  # float32 evaluation agrees
+
+
+def test_small_map_conv_gradients_equal_the_plain_convolution():
+    from connectivity import fastconv
+
+    torch.manual_seed(0)
+    for shape in ((4, 8, 4, 4), (3, 16, 2, 2)):
+        x = torch.randn(*shape).contiguous(memory_format=torch.channels_last).requires_grad_(True)
+        w = torch.randn(5, shape[1], 3, 3, requires_grad=True)
+        b = torch.randn(5, requires_grad=True)
+        g = torch.randn(shape[0], 5, *shape[2:])
+        ref = torch.autograd.grad(torch.nn.functional.conv2d(x, w, b, padding=1), (x, w, b), g)
+        out = fastconv.SmallMapConv3x3.apply(x, w, b)
+        torch.testing.assert_close(out, torch.nn.functional.conv2d(x, w, b, padding=1))
+        for got, want in zip(torch.autograd.grad(out, (x, w, b), g), ref):
+            torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+    model = training.build_model("cifar_vgg16_bn", 10, width=0.0625)
+    assert fastconv.install(model) == 13
+    fastconv.uninstall(model)
+    assert not any("_conv_forward" in m.__dict__ for m in model.modules())
+
+
+def test_lookahead_copies_its_average_back():
+    model = torch.nn.Linear(2, 1)
+    la = training.Lookahead(model, total_steps=10, every=1, start=0.0)
+    la.step(1)  # starts the average
+    with torch.no_grad():
+        model.weight.add_(1.0)
+    before = la.ema["weight"].clone()
+    la.step(10)  # decay 0.95 at the end of training
+    torch.testing.assert_close(model.weight, 0.95 * before + 0.05 * (before + 1.0))
+    torch.testing.assert_close(la.ema["weight"], model.weight.detach())
+
+
+def test_evaluation_counts_confident_correct_images_and_mirror_averaging():
+    class Fixed(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.p = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):  # class 0 with a margin set by the left-right asymmetry
+            d = x[:, 0, 0, 0] - x[:, 0, 0, -1]
+            return torch.stack([20 * d, torch.zeros_like(d)], 1) + self.p
+
+    x = torch.zeros(4, 1, 2, 2)
+    x[0, 0, 0, 0] = 1.0  # confident class 0 (CE ~ 2e-9)
+    x[1, 0, 0, 0] = 0.01  # barely class 0 (CE ~ 0.6)
+    x[2, 0, 0, -1] = 1.0  # confident class 1
+    ds = training.Dataset("toy", "test", x, torch.tensor([0, 0, 0, 1]), ["a", "b"], "toy")
+    ev = training.evaluate(Fixed(), ds)
+    assert ev.accuracy == pytest.approx(
+        0.5
+    )  # images 0 and 1 right; 2 wrong (class 0), 3 a tie -> 0
+    assert ev.confident_fraction == pytest.approx(0.25)
+    assert ev.tta_accuracy == pytest.approx(0.75)  # mirrored logits cancel: ties -> class 0
+
+
+@needs_data
+def test_classifier_and_snapshots_share_one_training_loop(tmp_model_cache):
+    cfg = dataclasses.replace(TINY, epochs=2)
+    trained = train_classifier(cfg, progress=False)
+    snaps = training.train_with_snapshots(cfg, [1], [2], progress=False)
+    final = snaps["epochs"][2]
+    assert all(torch.equal(v, final[k]) for k, v in trained.model.state_dict().items())
+    assert snaps["test_acc"][2] == pytest.approx(trained.test_accuracy)
+
+
+def _toy_dataset(n: int = 256) -> training.Dataset:
+    """Two classes told apart by the mean brightness of the left half."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(n, 3, 32, 32, generator=gen) * 0.5
+    y = torch.arange(n) % 2
+    x[y == 1, :, :, :16] += 0.5
+    return training.Dataset("toy", "train", x, y, ["dark", "bright"], "toy")

@@ -1,7 +1,7 @@
 """Connectivity of same-class inputs in input and latent space: the book's library.
 
 Modules are named by concept: :mod:`data`, :mod:`models`, :mod:`training`,
-:mod:`caching`, :mod:`profiles`, :mod:`scorecard`, :mod:`plotting` and the
+:mod:`caching`, :mod:`scorecard`, :mod:`plotting` and the
 runner :mod:`book` (``python -m connectivity.book``).
 """
 

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from .locations import build_dir
+from .settings import Settings, param
 
 
 @dataclass
@@ -35,7 +36,9 @@ class Row:
 
     @property
     def holds(self) -> bool:
-        return self.measured >= self.target if self.higher_is_better else self.measured <= self.target
+        return (
+            self.measured >= self.target if self.higher_is_better else self.measured <= self.target
+        )
 
     @property
     def gap(self) -> str:
@@ -43,13 +46,25 @@ class Row:
         if self.holds:
             return ""
         if self.higher_is_better:
-            return f"{self.target / self.measured:.2f}x short" if self.measured > 0 else "nothing measured"
+            return (
+                f"{self.target / self.measured:.2f}x short"
+                if self.measured > 0
+                else "nothing measured"
+            )
         return f"{self.measured - self.target:+.1f} {self.unit} over"
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "measured": self.measured, "target": self.target, "unit": self.unit,
-                "higher_is_better": self.higher_is_better, "holds": self.holds, "gap": self.gap,
-                "detail": self.detail, **self.extra}
+        return {
+            "name": self.name,
+            "measured": self.measured,
+            "target": self.target,
+            "unit": self.unit,
+            "higher_is_better": self.higher_is_better,
+            "holds": self.holds,
+            "gap": self.gap,
+            "detail": self.detail,
+            **self.extra,
+        }
 
 
 def median_time(fn, repeats: int, warmup: int = 1) -> float:
@@ -65,12 +80,18 @@ def median_time(fn, repeats: int, warmup: int = 1) -> float:
 
 
 def machine() -> dict:
-    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
 
 
 # ---------------------------------------------------------------- 1. bypass
+
 
 def _per_pair_bypass(model, a, c, b, target, cfg, iterations):
     """The study's way: one Adam optimisation per pair, a Python float read every step."""
@@ -80,12 +101,12 @@ def _per_pair_bypass(model, a, c, b, target, cfg, iterations):
     for p in range(len(b)):
         u = (c[p] - a[p]).flatten()
         u = u / u.norm()
-        x = b[p:p + 1].clone().requires_grad_(True)
+        x = b[p : p + 1].clone().requires_grad_(True)
         opt = torch.optim.Adam([x], lr=cfg.lr)
         losses = []
         for _ in range(iterations):
-            ce = F.cross_entropy(model(x), target[p:p + 1])
-            d = x - b[p:p + 1]
+            ce = F.cross_entropy(model(x), target[p : p + 1])
+            d = x - b[p : p + 1]
             total = ce + cfg.lambda_mse * d.pow(2).mean() + cfg.lambda_hf * tv1(d).sum()
             opt.zero_grad()
             total.backward()
@@ -100,23 +121,34 @@ def _per_pair_bypass(model, a, c, b, target, cfg, iterations):
 
 def bench_bypass(model, a, c, target, iterations: int, repeats: int) -> Row:
     from .bypass import BypassConfig, ce_loss, optimise_barriers
-
     from .models import fold_batchnorm
 
     cfg = BypassConfig(iterations=iterations)
     b = 0.5 * (a + c)
     model.eval()
     folded = fold_batchnorm(model)  # what connect_modes optimises through
-    fast = median_time(lambda: optimise_barriers(ce_loss(folded, target), a, c, b, cfg, desc="bench bypass"), repeats)
-    slow = median_time(lambda: _per_pair_bypass(model, a, c, b, target, cfg, iterations), max(1, repeats // 2))
+    fast = median_time(
+        lambda: optimise_barriers(ce_loss(folded, target), a, c, b, cfg, desc="bench bypass"),
+        repeats,
+    )
+    slow = median_time(
+        lambda: _per_pair_bypass(model, a, c, b, target, cfg, iterations), max(1, repeats // 2)
+    )
     pairs_it = len(a) * iterations
-    return Row("barrier bypass: batched vs per-pair loop", slow / fast, 10.0, "x", True,
-               f"{len(a)} pairs x {iterations} iterations: batched {pairs_it / fast:.0f} pair-it/s, "
-               f"per-pair {pairs_it / slow:.0f} pair-it/s",
-               {"batched_s": fast, "per_pair_s": slow})
+    return Row(
+        "barrier bypass: batched vs per-pair loop",
+        slow / fast,
+        10.0,
+        "x",
+        True,
+        f"{len(a)} pairs x {iterations} iterations: batched {pairs_it / fast:.0f} pair-it/s, "
+        f"per-pair {pairs_it / slow:.0f} pair-it/s",
+        {"batched_s": fast, "per_pair_s": slow},
+    )
 
 
 # ---------------------------------------------------------------- 2. NEB
+
 
 def bench_neb(model, a, c, target, n_pivots: int, steps: int, repeats: int) -> Row:
     from .neb import NEBConfig, classifier_energy, run_neb
@@ -124,7 +156,13 @@ def bench_neb(model, a, c, target, n_pivots: int, steps: int, repeats: int) -> R
     cfg = NEBConfig(n_pivots=n_pivots, steps=steps)
     energy = classifier_energy(model, target)
     t_neb = median_time(lambda: run_neb(energy, a, c, cfg, desc="bench NEB"), repeats) / steps
-    batch = (0.5 * (a + c)).unsqueeze(1).expand(-1, n_pivots, *a.shape[1:]).reshape(-1, *a.shape[1:]).contiguous()
+    batch = (
+        (0.5 * (a + c))
+        .unsqueeze(1)
+        .expand(-1, n_pivots, *a.shape[1:])
+        .reshape(-1, *a.shape[1:])
+        .contiguous()
+    )
     tgt = target.repeat_interleave(n_pivots)
 
     def fwd_bwd():
@@ -133,14 +171,24 @@ def bench_neb(model, a, c, target, n_pivots: int, steps: int, repeats: int) -> R
         return g
 
     t_raw = median_time(fwd_bwd, repeats * 3)
-    return Row("NEB iteration vs forward+backward of its batch", 100 * (t_neb / t_raw - 1), 15.0, "% overhead", False,
-               f"{len(a)} pairs x {n_pivots} pivots: {1000 * t_neb:.0f} ms per iteration, "
-               f"{1000 * t_raw:.0f} ms forward+backward", {"neb_iteration_s": t_neb, "forward_backward_s": t_raw})
+    return Row(
+        "NEB iteration vs forward+backward of its batch",
+        100 * (t_neb / t_raw - 1),
+        15.0,
+        "% overhead",
+        False,
+        f"{len(a)} pairs x {n_pivots} pivots: {1000 * t_neb:.0f} ms per iteration, "
+        f"{1000 * t_raw:.0f} ms forward+backward",
+        {"neb_iteration_s": t_neb, "forward_backward_s": t_raw},
+    )
 
 
 # ---------------------------------------------------------------- 3. loss curves
 
-def bench_loss_curves(model, a, c, target, points: int, repeats: int, batch_size: int = 2048) -> Row:
+
+def bench_loss_curves(
+    model, a, c, target, points: int, repeats: int, batch_size: int = 2048
+) -> Row:
     from .models import fold_batchnorm
     from .paths import evaluate_linear, linear_path
 
@@ -154,48 +202,89 @@ def bench_loss_curves(model, a, c, target, points: int, repeats: int, batch_size
 
     def raw():
         with torch.no_grad():
-            return [folded(flat[i:i + batch_size]) for i in range(0, len(flat), batch_size)]
+            return [folded(flat[i : i + batch_size]) for i in range(0, len(flat), batch_size)]
 
     t_curves, t_raw = median_time(curves, repeats), median_time(raw, repeats)
-    return Row("loss curves vs raw inference", 100 * (t_curves / t_raw - 1), 10.0, "% overhead", False,
-               f"{len(a)} paths x {points} points: {t_curves:.2f} s, raw inference of {len(flat)} images {t_raw:.2f} s",
-               {"curves_s": t_curves, "raw_s": t_raw})
+    return Row(
+        "loss curves vs raw inference",
+        100 * (t_curves / t_raw - 1),
+        10.0,
+        "% overhead",
+        False,
+        f"{len(a)} paths x {points} points: {t_curves:.2f} s, "
+        f"raw inference of {len(flat)} images {t_raw:.2f} s",
+        {"curves_s": t_curves, "raw_s": t_raw},
+    )
 
 
 # ---------------------------------------------------------------- 4. training
 
-def matmul_flops(n: int = 1024, repeats: int = 5) -> float:
-    """Measured fp32 matmul FLOP/s of this machine (n x n times n x n)."""
-    x, y = torch.randn(n, n), torch.randn(n, n)
-    return 2 * n ** 3 / median_time(lambda: x @ y, repeats)
+
+def matmul_flops(n: int = 2048, repeats: int = 5, precision: str = "fp32") -> float:
+    """Measured matmul FLOP/s of this machine (n x n times n x n) in ``precision``
+    ("fp32" or "bf16"): the reference a training step in that precision is held to."""
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    x, y = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    return 2 * n**3 / median_time(lambda: x @ y, repeats)
 
 
-def bench_training(model, batch_size: int, repeats: int) -> Row:
+def bench_training(trained, input_shape: tuple[int, ...], batch_size: int, repeats: int) -> Row:
+    """One training step of a copy of ``trained``'s model as :func:`training.fit` runs
+    it (channels-last, the config's precision, the fast small-map convolutions), its
+    FLOP/s against a matmul of the same precision."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    x = torch.rand(batch_size, 3, 32, 32)
-    y = torch.randint(0, 10, (batch_size,))
-    model.train()
-    opt = torch.optim.SGD(model.parameters(), lr=0.0)  # lr 0: the step's cost without changing the model
+    from . import fastconv
+    from .training import NUM_CLASSES, _autocast, effective_precision, model_device
+
+    cfg = trained.config
+    model = copy.deepcopy(trained.model).train()
+    device = model_device(model)
+    precision = effective_precision(cfg.precision, device)
+    n_classes = NUM_CLASSES[cfg.dataset]
+    x = torch.rand(batch_size, *input_shape, device=device).contiguous(
+        memory_format=torch.channels_last
+    )
+    y = torch.randint(0, n_classes, (batch_size,), device=device)
+    model.to(memory_format=torch.channels_last)
+    if precision == "bf16" and device.type == "cpu":
+        fastconv.install(model)
+    opt = torch.optim.SGD(
+        model.parameters(), lr=0.0, momentum=0.9
+    )  # lr 0: the cost, not the change
 
     def step():
+        with _autocast(device, precision):
+            out = model(x)
+        loss = F.cross_entropy(out.float(), y)
         opt.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x), y).backward()
+        loss.backward()
         opt.step()
 
     with FlopCounterMode(display=False) as counter:
         step()
     flops = counter.get_total_flops()
     t = median_time(step, repeats)
-    model.eval()
-    peak = matmul_flops()
+    peak = matmul_flops(precision=precision)
     achieved = flops / t
-    return Row("training step: achieved / matmul FLOP/s", 100 * achieved / peak, 40.0, "% of peak", True,
-               f"batch {batch_size}: {achieved / 1e9:.1f} GFLOP/s achieved, matmul {peak / 1e9:.1f} GFLOP/s",
-               {"achieved_flops": achieved, "matmul_flops": peak, "step_s": t})
+    name = (
+        f"training step ({cfg.dataset} {cfg.arch}, {precision}): "
+        f"achieved / {precision} matmul FLOP/s"
+    )
+    return Row(
+        name,
+        100 * achieved / peak,
+        60.0,
+        "% of peak",
+        True,
+        f"batch {batch_size}: {achieved / 1e9:.0f} GFLOP/s achieved, 2048² {precision} matmul "
+        f"{peak / 1e9:.0f} GFLOP/s",
+        {"achieved_flops": achieved, "matmul_flops": peak, "step_s": t},
+    )
 
 
 # ---------------------------------------------------------------- 5. the book
+
 
 def book_rows(timings_path) -> list[Row]:
     """From the runner's timing table (``_build/timings.json``), if the book was built."""
@@ -206,71 +295,182 @@ def book_rows(timings_path) -> list[Row]:
         return []
     total = sum(r["seconds"] for r in entries)
     slowest = max(entries, key=lambda r: r["seconds"])
-    return [Row("book: every notebook", total / 60, 30.0, "min", False,
-                f"{len(entries)} notebooks, profile {entries[0]['profile']}"),
-            Row("book: slowest notebook", slowest["seconds"] / 60, 5.0, "min", False, slowest["notebook"])]
+    return [
+        Row(
+            "book: every notebook",
+            total / 60,
+            60.0,
+            "min",
+            False,
+            f"{len(entries)} notebooks, profile {entries[0]['profile']}",
+        ),
+        Row(
+            "book: slowest notebook",
+            slowest["seconds"] / 60,
+            20.0,
+            "min",
+            False,
+            slowest["notebook"],
+        ),
+    ]
 
 
 # ---------------------------------------------------------------- 6. detectors
+
 
 def bench_detectors(trained, train, test, n: int) -> list[Row]:
     from . import detection
 
     model = trained.model
     x = test.x[:n]
-    adv = (x + 0.03 * torch.sign(torch.randn_like(x))).clamp(0, 1)  # stand-in adversarials: cost only
+    adv = (x + 0.03 * torch.sign(torch.randn_like(x))).clamp(
+        0, 1
+    )  # stand-in adversarials: cost only
     pool = torch.randperm(len(train.x), generator=torch.Generator().manual_seed(0))[:2000]
     refs = detection.reference_images(model, train.x[pool], train.y[pool], int(train.y.max()) + 1)
     g = detection.fit_class_gaussians(model, train.x[pool], train.y[pool], int(train.y.max()) + 1)
     costs = {
         "ours": median_time(lambda: detection.path_loss_features(model, x, refs, 16), 1) / n,
         "lid": median_time(lambda: detection.lid_features(model, x, adv), 1) / (2 * n),
-        "mahalanobis": median_time(lambda: detection.mahalanobis_features(model, x, g, 5e-5), 1) / n,
+        "mahalanobis": median_time(lambda: detection.mahalanobis_features(model, x, g, 5e-5), 1)
+        / n,
         "inputmfs": median_time(lambda: detection.input_spectrum_features(x), 1) / n,
         "layermfs": median_time(lambda: detection.layer_spectrum_features(model, x, "MFS"), 1) / n,
     }
-    return [Row(f"detector cost: ours / {k}", costs["ours"] / v, 0.0, "x", True,
-                f"ours {1000 * costs['ours']:.2f} ms per image, {k} {1000 * v:.3f} ms per image (no target: reported)",
-                {"ms_per_image": {k2: 1000 * v2 for k2, v2 in costs.items()}})
-            for k, v in costs.items() if k != "ours"]
+    return [
+        Row(
+            f"detector cost: ours / {k}",
+            costs["ours"] / v,
+            0.0,
+            "x",
+            True,
+            f"ours {1000 * costs['ours']:.2f} ms per image, {k} {1000 * v:.3f} ms per image "
+            "(no target: reported)",
+            {"ms_per_image": {k2: 1000 * v2 for k2, v2 in costs.items()}},
+        )
+        for k, v in costs.items()
+        if k != "ours"
+    ]
 
 
 # ---------------------------------------------------------------- all
 
-def run(repeats: int = 3, pairs: int = 25, iterations: int = 20, points: int = 1000, n_pivots: int = 16,
-        neb_steps: int = 5, train_batch: int = 128, detector_images: int = 100, profile: str = "ci",
-        classifier: dict | None = None, vgg_classifier: dict | None = None) -> dict:
-    """Every benchmark row; returns ``{"machine": ..., "rows": [...]}``. ``classifier``
-    and ``vgg_classifier`` override the measured models' training settings."""
-    from . import profiles
+
+@dataclass(frozen=True)
+class PerformanceSettings(Settings):
+    """What the Performance page and ``make bench`` measure (no paper values: the
+    defaults are ``make bench``'s; ``paper`` measures the paper profile's models)."""
+
+    repeats: int = param(3, lo=1, hi=50, doc="timings per measurement (the median is used)")
+    pairs: int = param(
+        25, lo=2, hi=1000, doc="same-class test pairs in the bypass, NEB and curve rows"
+    )
+    iterations: int = param(20, lo=1, hi=1000, doc="bypass iterations per timing")
+    points: int = param(1000, lo=2, hi=100_000, doc="points per straight loss curve")
+    n_pivots: int = param(16, lo=2, hi=256, doc="NEB pivots per pair")
+    neb_steps: int = param(5, lo=1, hi=1000, doc="NEB iterations per timing")
+    train_batch: int = param(128, lo=2, hi=4096, doc="images per measured training step")
+    detector_images: int = param(
+        100, lo=10, hi=10_000, doc="images whose detector features are timed"
+    )
+    classifier: dict = param({}, doc="changes to the shared CIFAR-10 ResNet's training settings")
+    vgg_classifier: dict = param({}, doc="changes to the shared CIFAR-10 VGG's training settings")
+
+    OVERRIDES = {
+        "ci": {"repeats": 1, "iterations": 10, "neb_steps": 3, "detector_images": 50},
+        "smoke": {
+            "pairs": 4,
+            "iterations": 2,
+            "points": 20,
+            "n_pivots": 4,
+            "neb_steps": 1,
+            "train_batch": 8,
+            "detector_images": 10,
+        },
+        "smoke-paper": {
+            "repeats": 1,
+            "pairs": 2,
+            "iterations": 1,
+            "points": 8,
+            "n_pivots": 3,
+            "neb_steps": 1,
+            "train_batch": 4,
+            "detector_images": 10,
+        },
+    }
+
+
+def run(settings: PerformanceSettings | None = None) -> dict:
+    """Every benchmark row; returns ``{"machine": ..., "rows": [...]}``."""
+    from .classifiers import shared_classifier
     from .data import load_dataset
     from .paths import same_class_pairs
 
+    s = settings or PerformanceSettings.resolve("ci")
     torch.manual_seed(0)
-    trained = profiles.shared_classifier(profile, override=classifier)
+    trained = shared_classifier(s.profile, "cifar10_resnet", s.classifier or None)
     model = trained.model.eval()
+    device = next(model.parameters()).device
     test = load_dataset("cifar10", "test")
-    idx, target, _ = same_class_pairs(model, test, pairs, seed=0)
-    a, c = test.x[idx[:, 0]], test.x[idx[:, 1]]
-    rows = [bench_bypass(model, a, c, target, iterations, repeats),
-            bench_neb(model, a, c, target, n_pivots, neb_steps, repeats),
-            bench_loss_curves(model, a, c, target, points, repeats)]
-    fresh = copy.deepcopy(model)  # a copy to train on: the model measured above stays untouched
-    rows.append(bench_training(fresh, train_batch, repeats))
+    idx, target, _ = same_class_pairs(model, test, s.pairs, seed=0)
+    a, c, target = test.x[idx[:, 0]].to(device), test.x[idx[:, 1]].to(device), target.to(device)
+    rows = [
+        bench_bypass(model, a, c, target, s.iterations, s.repeats),
+        bench_neb(model, a, c, target, s.n_pivots, s.neb_steps, s.repeats),
+        bench_loss_curves(model, a, c, target, s.points, s.repeats),
+    ]
+    vgg = shared_classifier(s.profile, "cifar10_vgg", s.vgg_classifier or None)
+    rows += [
+        bench_training(t, tuple(test.x.shape[1:]), s.train_batch, s.repeats) for t in (trained, vgg)
+    ]
     rows += book_rows(build_dir() / "timings.json")
-    vgg = profiles.shared_classifier(profile, key="cifar10_vgg", override=vgg_classifier)
-    rows += bench_detectors(vgg, load_dataset("cifar10", "train"), test, detector_images)
-    return {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M"),
-            "gpu_rows": "not measured: no GPU in this run" if not torch.cuda.is_available() else "see rows",
-            "rows": [r.as_dict() for r in rows]}
+    rows += bench_detectors(vgg, load_dataset("cifar10", "train"), test, s.detector_images)
+    return {
+        "machine": machine(),
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "profile": s.profile,
+        "gpu_rows": "not measured: no GPU in this run"
+        if not torch.cuda.is_available()
+        else "see rows",
+        "rows": [r.as_dict() for r in rows],
+    }
+
+
+def summary(result: dict) -> dict[str, str]:
+    """Short texts for the Performance page's prose, from a :func:`run` result."""
+    rows = result["rows"]
+
+    def first(prefix: str) -> dict | None:
+        return next((r for r in rows if r["name"].startswith(prefix)), None)
+
+    def value(prefix: str, fmt: str) -> str:
+        r = first(prefix)
+        return format(r["measured"], fmt) if r else "not measured"
+
+    training = [r for r in rows if r["name"].startswith("training step")]
+    m = result["machine"]
+    return {
+        "machine": f"{m['platform']} ({m['processor']}, {m['cpus']} CPUs, "
+        f"{m['torch_threads']} torch threads, torch {m['torch']}, GPU: {m['cuda'] or 'none'}), "
+        f"{result['when']}",
+        "bypass": value("barrier bypass", ".1f"),
+        "neb": value("NEB iteration", ".0f"),
+        "curves": value("loss curves", ".0f"),
+        "training": "; ".join(f"{r['name'].split(':')[0]}: {r['measured']:.0f} %" for r in training)
+        or "none",
+        "missed": ", ".join(r["name"] for r in rows if not r["holds"]) or "none",
+    }
 
 
 def format_table(result: dict) -> str:
     lines = [f"{'benchmark':48s} {'measured':>10s} {'target':>10s}  holds  detail"]
     for r in result["rows"]:
         op = ">=" if r["higher_is_better"] else "<="
-        lines.append(f"{r['name']:48s} {r['measured']:10.2f} {op}{r['target']:8.1f}  {'yes' if r['holds'] else 'NO ':5s}"
-                     f"  {r['unit']}; {r['detail']}{'; ' + r['gap'] if r['gap'] else ''}")
+        lines.append(
+            f"{r['name']:48s} {r['measured']:10.2f} {op}{r['target']:8.1f}  "
+            f"{'yes' if r['holds'] else 'NO ':5s}"
+            f"  {r['unit']}; {r['detail']}{'; ' + r['gap'] if r['gap'] else ''}"
+        )
     return "\n".join(lines)
 
 
@@ -281,7 +481,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.repeats < 1:
         ap.error("--repeats must be at least 1")
-    result = run(repeats=args.repeats, profile=args.profile)
+    result = run(PerformanceSettings.resolve(args.profile, repeats=args.repeats))
     print(f"machine: {result['machine']}")
     print(format_table(result))
     print(f"paper profile on a GPU: {result['gpu_rows']}")

@@ -16,6 +16,7 @@ space. :func:`split_model` cuts any of them after a named stage into
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 
 import torch
@@ -59,7 +60,9 @@ class BasicBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(cout)
         self.shortcut = nn.Sequential()
         if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+            )
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
@@ -67,20 +70,57 @@ class BasicBlock(nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
-def cifar_resnet(blocks=(1, 1, 1), width: int = 16, num_classes: int = 10, in_channels: int = 3,
-                 mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25)) -> nn.Sequential:
-    """CIFAR ResNet: stem, ``len(blocks)`` stages (width doubling, stride 2 after the
-    first), global average pooling, linear layer. Named stages: ``normalize``,
-    ``stem``, ``stage1`` ... ``stageK``, ``pool`` (the pooled features), ``fc``."""
-    if not 1 <= len(blocks) <= 4 or min(blocks) < 1 or width < 1:
-        raise ValueError(f"cifar_resnet needs 1-4 stages of >= 1 block and width >= 1, got {blocks}, {width}")
+def cifar_resnet(
+    blocks=(1, 1, 1),
+    width: int = 16,
+    num_classes: int = 10,
+    in_channels: int = 3,
+    mean=(0.5, 0.5, 0.5),
+    std=(0.25, 0.25, 0.25),
+    widths=None,
+    stem_width: int | None = None,
+    first_stride: int = 1,
+) -> nn.Sequential:
+    """CIFAR ResNet: stem, ``len(blocks)`` stages of basic blocks (stride 2 from the
+    second stage on, ``first_stride`` in the first), global average pooling, linear
+    layer. Stage ``i`` has ``width * 2**i`` channels, or ``widths[i]`` when ``widths``
+    is given; the stem has ``stem_width`` (default: the first stage's). With
+    ``first_stride=2`` only the stem works at full resolution, as the ImageNet ResNets'
+    downsampling stem does. Named stages: ``normalize``, ``stem``, ``stage1`` ...
+    ``stageK``, ``pool`` (the pooled features), ``fc``.
+
+    >>> cifar_resnet((1, 1), widths=(8, 32))(torch.rand(2, 3, 32, 32)).shape
+    torch.Size([2, 10])
+    """
+    widths = (
+        tuple(widths) if widths is not None else tuple(width * 2**i for i in range(len(blocks)))
+    )
+    stem_width = stem_width or widths[0]
+    if (
+        not 1 <= len(blocks) <= 4
+        or min(blocks) < 1
+        or len(widths) != len(blocks)
+        or min(widths) < 1
+    ):
+        raise ValueError(
+            "cifar_resnet needs 1-4 stages of >= 1 block and one width >= 1 per stage, "
+            f"got {blocks}, {widths}"
+        )
+    if first_stride not in (1, 2) or stem_width < 1:
+        raise ValueError(
+            f"first_stride must be 1 or 2 and stem_width >= 1, got {first_stride}, {stem_width}"
+        )
     layers: OrderedDict[str, nn.Module] = OrderedDict()
     layers["normalize"] = Normalize(mean, std)
-    layers["stem"] = nn.Sequential(nn.Conv2d(in_channels, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU())
-    cin = width
-    for i, n in enumerate(blocks):
-        cout = width * 2**i
-        stage = [BasicBlock(cin, cout, 1 if i == 0 else 2)] + [BasicBlock(cout, cout) for _ in range(n - 1)]
+    layers["stem"] = nn.Sequential(
+        nn.Conv2d(in_channels, stem_width, 3, 1, 1, bias=False),
+        nn.BatchNorm2d(stem_width),
+        nn.ReLU(),
+    )
+    cin = stem_width
+    for i, (n, cout) in enumerate(zip(blocks, widths)):
+        stride = first_stride if i == 0 else 2
+        stage = [BasicBlock(cin, cout, stride)] + [BasicBlock(cout, cout) for _ in range(n - 1)]
         layers[f"stage{i + 1}"] = nn.Sequential(*stage)
         cin = cout
     layers["pool"] = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
@@ -91,8 +131,13 @@ def cifar_resnet(blocks=(1, 1, 1), width: int = 16, num_classes: int = 10, in_ch
 VGG16_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
 
 
-def cifar_vgg16_bn(width: float = 1.0, num_classes: int = 10, in_channels: int = 3,
-                   mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25)) -> nn.Sequential:
+def cifar_vgg16_bn(
+    width: float = 1.0,
+    num_classes: int = 10,
+    in_channels: int = 3,
+    mean=(0.5, 0.5, 0.5),
+    std=(0.25, 0.25, 0.25),
+) -> nn.Sequential:
     """VGG-16 with batch norm for 32x32 inputs (as in Harder et al. 2021), channel
     counts scaled by ``width``. Named stages: ``normalize``, ``block1`` ... ``block5``
     (each ending with max-pooling), ``pool`` (flatten), ``classifier``."""
@@ -122,8 +167,14 @@ class WeightsUnavailableError(RuntimeError):
     """Pretrained weights were asked for but are not on this machine."""
 
 
-def torchvision_model(name: str, num_classes: int = 10, pretrained: bool = False, resize: int | None = None,
-                      mean=IMAGENET_MEAN, std=IMAGENET_STD) -> nn.Sequential:
+def torchvision_model(
+    name: str,
+    num_classes: int = 10,
+    pretrained: bool = False,
+    resize: int | None = None,
+    mean=IMAGENET_MEAN,
+    std=IMAGENET_STD,
+) -> nn.Sequential:
     """torchvision ``resnet18``, ``resnet50`` or ``googlenet`` as a named Sequential.
 
     With ``pretrained`` the ImageNet weights are loaded from the torch hub cache
@@ -134,19 +185,34 @@ def torchvision_model(name: str, num_classes: int = 10, pretrained: bool = False
     """
     import torchvision.models as tvm
 
-    builders = {"resnet18": (tvm.resnet18, tvm.ResNet18_Weights), "resnet50": (tvm.resnet50, tvm.ResNet50_Weights),
-                "googlenet": (tvm.googlenet, tvm.GoogLeNet_Weights)}
+    builders = {
+        "resnet18": (tvm.resnet18, tvm.ResNet18_Weights),
+        "resnet50": (tvm.resnet50, tvm.ResNet50_Weights),
+        "googlenet": (tvm.googlenet, tvm.GoogLeNet_Weights),
+    }
     if name not in builders:
         raise ValueError(f"unknown torchvision model {name!r}; choose one of {', '.join(builders)}")
     build, weights_enum = builders[name]
-    kwargs = {"aux_logits": False, "transform_input": False, "init_weights": not pretrained} if name == "googlenet" else {}
+    kwargs = (
+        {"aux_logits": False, "transform_input": False, "init_weights": not pretrained}
+        if name == "googlenet"
+        else {}
+    )
     if pretrained:
+        weights = weights_enum.DEFAULT
+        folder = os.path.join(torch.hub.get_dir(), "checkpoints")
+        file = os.path.join(folder, os.path.basename(weights.url))
         try:
-            net = build(weights=weights_enum.DEFAULT, **({"transform_input": False} if name == "googlenet" else {}))
+            net = build(
+                weights=weights, **({"transform_input": False} if name == "googlenet" else {})
+            )
         except Exception as e:  # offline: URLError and friends
             raise WeightsUnavailableError(
-                f"ImageNet weights for {name} are not in the torch hub cache ({torch.hub.get_dir()}) "
-                f"and could not be downloaded ({type(e).__name__}). Copy the file there or use pretrained=False."
+                f"ImageNet weights for {name} are not on this machine and could not be downloaded "
+                f"({type(e).__name__}: {e}). Put the file {os.path.basename(file)} "
+                f"(from {weights.url}) "
+                f"into {folder} (that is $TORCH_HOME/hub/checkpoints/, expected path {file}), "
+                f"or train from scratch with arch_kwargs pretrained: false."
             ) from e
         if name == "googlenet":  # aux heads are only for training from scratch
             net.aux_logits, net.aux1, net.aux2 = False, None, None
@@ -171,19 +237,41 @@ def torchvision_model(name: str, num_classes: int = 10, pretrained: bool = False
 ARCHITECTURES = ("cifar_resnet", "cifar_vgg16_bn", "resnet18", "resnet50", "googlenet")
 
 
-def build_model(arch: str, num_classes: int, dataset: str | None = None, **kwargs) -> nn.Sequential:
-    """Build a model by architecture name; ``dataset`` picks the normalisation
-    statistics and input channels for the CIFAR architectures."""
-    from .data import MEAN, STD
+def build_model(arch: str, num_classes: int, mean=None, std=None, **kwargs) -> nn.Sequential:
+    """Build a model by architecture name. ``mean`` and ``std`` (per input channel) are
+    the data's normalisation statistics, applied by the model's first layer; the
+    number of input channels follows them. They default to the builder's own
+    (ImageNet statistics for the torchvision models, whose pretrained weights expect
+    them; 0.5 / 0.25 for the CIFAR architectures).
+    :func:`connectivity.training.build_classifier` passes a data set's statistics.
 
+    >>> grey = build_model("cifar_resnet", 10, mean=(0.5,), std=(0.25,), blocks=(1,), width=4)
+    >>> grey.stem[0].in_channels
+    1
+    """
+    if "dataset" in kwargs:
+        raise TypeError(
+            "build_model no longer knows data sets: pass mean= and std= "
+            "(connectivity.data.MEAN[name], STD[name]) "
+            "or use connectivity.training.build_classifier"
+        )
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+    stats = {}
+    if mean is not None or std is not None:
+        if mean is None or std is None or len(mean) != len(std):
+            raise ValueError(f"mean and std need one value per channel each, got {mean}, {std}")
+        stats = {"mean": tuple(mean), "std": tuple(std)}
     if arch in ("cifar_resnet", "cifar_vgg16_bn"):
-        stats = {} if dataset is None else {"mean": MEAN[dataset], "std": STD[dataset], "in_channels": len(MEAN[dataset])}
+        if stats:
+            stats["in_channels"] = len(stats["mean"])
         builder = cifar_resnet if arch == "cifar_resnet" else cifar_vgg16_bn
-        if "blocks" in kwargs:
-            kwargs["blocks"] = tuple(kwargs["blocks"])
+        for key in ("blocks", "widths"):
+            if kwargs.get(key) is not None:
+                kwargs[key] = tuple(kwargs[key])
         return builder(num_classes=num_classes, **stats, **kwargs)
+    if not kwargs.get("pretrained"):
+        kwargs = {**kwargs, **stats}  # ImageNet weights keep the ImageNet statistics
     return torchvision_model(arch, num_classes=num_classes, **kwargs)
 
 

@@ -9,8 +9,16 @@ import torch
 
 def setup() -> None:
     """One style for every figure of the book."""
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.spines.top": False,
-                         "axes.spines.right": False, "font.size": 10, "axes.titlesize": 10})
+    plt.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.size": 10,
+            "axes.titlesize": 10,
+        }
+    )
 
 
 def to_image(x: torch.Tensor) -> np.ndarray:
@@ -19,22 +27,36 @@ def to_image(x: torch.Tensor) -> np.ndarray:
     return x[0].numpy() if x.shape[0] == 1 else x.permute(1, 2, 0).numpy()
 
 
-def image_grid(images: torch.Tensor, titles: list[str] | None = None, ncols: int = 8, size: float = 1.3,
-               axes=None, title_colors: list[str] | None = None):
+def image_grid(
+    images: torch.Tensor,
+    titles: list[str] | None = None,
+    ncols: int = 8,
+    size: float = 1.3,
+    axes=None,
+    title_colors: list[str] | None = None,
+):
     """Show images (N, C, H, W) in [0, 1] on a grid; returns the figure."""
     n = len(images)
     nrows = int(np.ceil(n / ncols))
     if axes is None:
-        fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if titles else 1)),
-                                 squeeze=False)
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(ncols * size, nrows * size * (1.25 if titles else 1)),
+            squeeze=False,
+        )
     else:
         fig = np.ravel(axes)[0].figure
     for i, ax in enumerate(np.ravel(axes)):
         ax.axis("off")
         if i < n:
-            ax.imshow(to_image(images[i]), cmap="gray" if images.shape[1] == 1 else None, vmin=0, vmax=1)
+            ax.imshow(
+                to_image(images[i]), cmap="gray" if images.shape[1] == 1 else None, vmin=0, vmax=1
+            )
             if titles:
-                ax.set_title(titles[i], fontsize=8, color=(title_colors[i] if title_colors else "black"))
+                ax.set_title(
+                    titles[i], fontsize=8, color=(title_colors[i] if title_colors else "black")
+                )
     fig.tight_layout()
     return fig
 
@@ -75,8 +97,15 @@ def confusion_matrix_plot(y_true, y_pred, classes: list[str], ax=None, normalize
     if len(classes) <= 12:
         for i in range(len(classes)):
             for j in range(len(classes)):
-                ax.text(j, i, f"{cm[i, j]:.2f}", ha="center", va="center", fontsize=6,
-                        color="white" if cm[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{cm[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if cm[i, j] > 0.5 else "black",
+                )
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
     return fig
@@ -92,7 +121,9 @@ def latent_scatter(z, labels, ax=None, title: str = "", s: float = 4, alpha: flo
         _, ax = plt.subplots(figsize=(4, 4))
     for k in np.unique(labels):
         m = labels == k
-        ax.scatter(z[m, 0], z[m, 1], s=s, alpha=alpha, color=DIGIT_COLORS(int(k) % 10), label=str(k))
+        ax.scatter(
+            z[m, 0], z[m, 1], s=s, alpha=alpha, color=DIGIT_COLORS(int(k) % 10), label=str(k)
+        )
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
     ax.set_title(title)
@@ -108,7 +139,9 @@ def silhouette_plot(s_values, labels, ax=None, title: str = ""):
     y0 = 0
     for k in np.unique(labels):
         v = np.sort(s_values[labels == k])
-        ax.fill_betweenx(np.arange(y0, y0 + len(v)), 0, v, color=DIGIT_COLORS(int(k) % 10), alpha=0.8)
+        ax.fill_betweenx(
+            np.arange(y0, y0 + len(v)), 0, v, color=DIGIT_COLORS(int(k) % 10), alpha=0.8
+        )
         ax.text(-0.05, y0 + len(v) / 2, str(k), ha="right", va="center")
         y0 += len(v) + 20
     ax.axvline(s_values.mean(), color="red", ls="--", lw=1, label=f"mean {s_values.mean():.2f}")
@@ -120,7 +153,9 @@ def silhouette_plot(s_values, labels, ax=None, title: str = ""):
     return ax
 
 
-def pair_heatmap(values: dict, ax=None, title: str = "", vmin=None, vmax=None, cmap="viridis", fmt="{:.2f}"):
+def pair_heatmap(
+    values: dict, ax=None, title: str = "", vmin=None, vmax=None, cmap="viridis", fmt="{:.2f}"
+):
     """Heat map of a value per digit pair {(a, b): v} on a 10 x 10 grid (lower triangle)."""
     grid = np.full((10, 10), np.nan)
     for (a, b), v in values.items():
@@ -129,7 +164,15 @@ def pair_heatmap(values: dict, ax=None, title: str = "", vmin=None, vmax=None, c
         _, ax = plt.subplots(figsize=(4.2, 3.8))
     im = ax.imshow(grid, cmap=cmap, vmin=vmin, vmax=vmax)
     for (a, b), v in values.items():
-        ax.text(min(a, b), max(a, b), fmt.format(v), ha="center", va="center", fontsize=5.5, color="white")
+        ax.text(
+            min(a, b),
+            max(a, b),
+            fmt.format(v),
+            ha="center",
+            va="center",
+            fontsize=5.5,
+            color="white",
+        )
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_title(title)
@@ -137,8 +180,15 @@ def pair_heatmap(values: dict, ax=None, title: str = "", vmin=None, vmax=None, c
     return ax
 
 
-def path_strip(images: torch.Tensor, probs: torch.Tensor, target: int, title: str = "", fig=None, row: int = 0,
-               n_rows: int = 1):
+def path_strip(
+    images: torch.Tensor,
+    probs: torch.Tensor,
+    target: int,
+    title: str = "",
+    fig=None,
+    row: int = 0,
+    n_rows: int = 1,
+):
     """Images along a path (K, C, H, W) above bar charts of the softmax (K, classes),
     the target class in red (Gu & Borovykh, Figs. 2-3). Returns the figure."""
     K, n_cls = probs.shape
@@ -164,12 +214,19 @@ def path_strip(images: torch.Tensor, probs: torch.Tensor, target: int, title: st
 def roc_panels(curves: dict, title: str = "", size: float = 2.6):
     """ROC curves, one panel per attack: curves {attack: {detector: (fpr, tpr, auc)}}."""
     attacks = list(curves)
-    fig, axes = plt.subplots(1, len(attacks), figsize=(size * len(attacks), size + 0.3), sharey=True)
+    fig, axes = plt.subplots(
+        1, len(attacks), figsize=(size * len(attacks), size + 0.3), sharey=True
+    )
     axes = np.atleast_1d(axes)
     for ax, attack in zip(axes, attacks):
         for det, (fpr, tpr, auc) in curves[attack].items():
-            ax.plot(fpr, tpr, lw=2.2 if det == "ours" else 1.0, color="C3" if det == "ours" else None,
-                    label=f"{det} ({auc:.0f})")
+            ax.plot(
+                fpr,
+                tpr,
+                lw=2.2 if det == "ours" else 1.0,
+                color="C3" if det == "ours" else None,
+                label=f"{det} ({auc:.0f})",
+            )
         ax.plot([0, 1], [0, 1], color="0.7", lw=0.6, ls=":")
         ax.set_title(attack)
         ax.set_xlabel("false positive rate")
@@ -181,8 +238,15 @@ def roc_panels(curves: dict, title: str = "", size: float = 2.6):
     return fig
 
 
-def bypass_rounds(curves, threshold: float | None = None, lengths=None, ax=None, title: str = "",
-                  legend: bool = True, rounds: list[int] | None = None):
+def bypass_rounds(
+    curves,
+    threshold: float | None = None,
+    lengths=None,
+    ax=None,
+    title: str = "",
+    legend: bool = True,
+    rounds: list[int] | None = None,
+):
     """Loss along a path after each bypass round (Vrabel et al. Figs. 2, 5, 8): one line per
     round, ``curves[r]`` the loss along the path at round r, (segments, points) (round 0:
     the straight path, one segment). The segments are laid one after the other over
@@ -195,6 +259,7 @@ def bypass_rounds(curves, threshold: float | None = None, lengths=None, ax=None,
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.5, 3))
     rounds = list(range(len(curves))) if rounds is None else rounds
+
     def array(v):
         return np.asarray(v.detach().cpu() if hasattr(v, "detach") else v, dtype=float)
 
@@ -206,9 +271,13 @@ def bypass_rounds(curves, threshold: float | None = None, lengths=None, ax=None,
         pos = np.concatenate(
             [np.linspace(edges[s], edges[s + 1], curve.shape[1]) for s in range(len(curve))]
         )
-        ax.plot(pos, np.maximum(curve.ravel(), 1e-12), lw=1.2,
-                color="0.55" if r == 0 else f"C{r - 1}",
-                label="straight path" if r == 0 else f"after round {r}")
+        ax.plot(
+            pos,
+            np.maximum(curve.ravel(), 1e-12),
+            lw=1.2,
+            color="0.55" if r == 0 else f"C{r - 1}",
+            label="straight path" if r == 0 else f"after round {r}",
+        )
     if threshold is not None:
         ax.axhline(threshold, color="k", ls="--", lw=0.8)
     ax.set_yscale("log")
@@ -221,23 +290,29 @@ def bypass_rounds(curves, threshold: float | None = None, lengths=None, ax=None,
     return ax.figure
 
 
-def bypass_rounds_grid(panels: list[dict], threshold: float | None = None, ncols: int = 2,
-                       size: tuple[float, float] = (4.4, 2.9)):
+def bypass_rounds_grid(
+    panels: list[dict],
+    threshold: float | None = None,
+    ncols: int = 2,
+    size: tuple[float, float] = (4.4, 2.9),
+):
     """Several :func:`bypass_rounds` panels on a grid (at most ``ncols`` per row), one per
     path: each panel a dict with ``curves`` and optionally ``lengths`` and ``title``.
     The legend is drawn in the first panel only. Returns the figure."""
     n = len(panels)
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows), squeeze=False
+    )
     for k, ax in enumerate(axes.ravel()):
         if k >= n:
             ax.axis("off")
             continue
         p = panels[k]
-        bypass_rounds(p["curves"], threshold, p.get("lengths"), ax=ax, title=p.get("title", ""),
-                      legend=k == 0)
+        bypass_rounds(
+            p["curves"], threshold, p.get("lengths"), ax=ax, title=p.get("title", ""), legend=k == 0
+        )
         if k % ncols:
             ax.set_ylabel("")
     fig.tight_layout()
