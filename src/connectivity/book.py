@@ -299,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--accept-verdicts",
         action="store_true",
-        help=f"write the verdicts of this run into {EXPECTED_VERDICTS} instead of comparing",
+        help=f"write the verdicts of this run into {EXPECTED_VERDICTS} instead of comparing"
+        " (with --build-only: those of the last full ci run)",
     )
     args = ap.parse_args(argv)
     if args.profile not in PROFILES:
@@ -332,6 +333,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         status = 1
     ran = [r["notebook"] for r in rows if r["status"] == "ok"]
+    if args.build_only and args.accept_verdicts:
+        # accept the verdicts of the last full run without executing it again
+        last = load_timings()["full"]
+        if (
+            last["profile"] != "ci"
+            or not last["rows"]
+            or any(r["status"] != "ok" for r in last["rows"])
+        ):
+            print("--accept-verdicts --build-only needs a complete full ci run first", flush=True)
+            return 1
+        ran = [r["notebook"] for r in last["rows"]]
     if ran and args.profile == "ci":
         changes = check_verdicts(root, ran, args.accept_verdicts)
         if args.accept_verdicts:
