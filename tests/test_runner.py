@@ -110,6 +110,26 @@ def test_verdict_guard_fails_on_a_flipped_verdict(tmp_path):
     assert "verdict of models.t.acc changed from reproduced to no paper value" in proc.stdout
 
 
+def test_verdicts_of_the_last_full_run_accepted_without_rerunning(tmp_path):
+    root = _project(tmp_path)
+    (root / "_toc.yml").write_text(TOC.replace("      - file: book/executed/sub/bad\n", ""))
+    (root / "book/expected_verdicts.yml").unlink()
+    first = _run(root, "--no-build")  # no expected verdicts yet: every record is new
+    assert first.returncode == 1 and "new record models.t.acc" in first.stdout
+    accept = _run(root, "--build-only", "--no-build", "--accept-verdicts")
+    assert accept.returncode == 0, accept.stdout + accept.stderr
+    assert "models.t.acc: no paper value" in (root / "book/expected_verdicts.yml").read_text()
+    assert _run(root, "--no-build").returncode == 0
+
+
+def test_accepting_verdicts_without_a_full_run_is_refused(tmp_path):
+    root = _project(tmp_path)
+    (root / "book/expected_verdicts.yml").unlink()
+    proc = _run(root, "--build-only", "--no-build", "--accept-verdicts")
+    assert proc.returncode == 1 and "needs a complete full ci run" in proc.stdout
+    assert not (root / "book/expected_verdicts.yml").exists()
+
+
 def test_typed_outcome_in_a_page_fails_the_run(tmp_path):
     root = _project(tmp_path)
     (root / "notebooks" / "good.py").write_text(
