@@ -287,10 +287,14 @@ def bench_training(trained, input_shape: tuple[int, ...], batch_size: int, repea
 
 
 def book_rows(timings_path) -> list[Row]:
-    """From the runner's timing table (``_build/timings.json``), if the book was built."""
+    """From the runner's timing table (``_build/timings.json``): the notebooks of the last
+    full run (the one in progress when this runs inside the book), never ``--only``
+    reruns, which would mix warm and cold times."""
     if not timings_path.exists():
         return []
-    entries = [r for r in json.loads(timings_path.read_text()) if r.get("status") == "ok"]
+    data = json.loads(timings_path.read_text())
+    full = data.get("full", {}) if isinstance(data, dict) else {}
+    entries = [r for r in full.get("rows", []) if r.get("status") == "ok"]
     if not entries:
         return []
     total = sum(r["seconds"] for r in entries)

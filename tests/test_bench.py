@@ -1,0 +1,40 @@
+"""The Performance page's rows from the runner's timings."""
+
+from __future__ import annotations
+
+import json
+
+from connectivity import bench
+
+
+def _rows(name, seconds, status="ok", profile="ci"):
+    return {"notebook": name, "profile": profile, "status": status, "error": "", "seconds": seconds}
+
+
+def test_book_rows_read_the_last_full_run_only(tmp_path):
+    path = tmp_path / "timings.json"
+    path.write_text(
+        json.dumps(
+            {
+                "full": {
+                    "profile": "ci",
+                    "started": "2026-01-01T00:00:00",
+                    "rows": [_rows("a", 600.0), _rows("b", 1200.0), _rows("c", 60.0, "failed")],
+                },
+                "partial": [_rows("a", 4.0)],  # a warm rerun must not enter the total
+            }
+        )
+    )
+    total, slowest = bench.book_rows(path)
+    assert total.measured == 30.0 and total.unit == "min" and "2 notebooks" in total.detail
+    assert slowest.measured == 20.0 and slowest.detail == "b"
+    assert slowest.holds and not bench.Row("x", 21.0, 20.0, "min", False, "").holds
+
+
+def test_book_rows_without_a_full_run_are_empty(tmp_path):
+    path = tmp_path / "timings.json"
+    assert bench.book_rows(path) == []
+    path.write_text(json.dumps({"full": {"profile": None, "rows": []}, "partial": [_rows("a", 4)]}))
+    assert bench.book_rows(path) == []
+    path.write_text(json.dumps([_rows("a", 4.0)]))  # the old list format
+    assert bench.book_rows(path) == []
