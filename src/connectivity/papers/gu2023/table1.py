@@ -353,6 +353,8 @@ def record(result: Table1Result) -> Table1Records:
         "gu2023.claim.intermediate_fewer_than_last",
         sign_test(lin["last"], lin["intermediate"]),
         reproduced=f"{lin['intermediate'].mean():.0%} vs {lin['last'].mean():.0%} linear",
+        note="the last layer is linear for every pair by construction (the check above), so "
+        "this tests only whether enough first-layer pairs are not linearly connected",
         section=SECTION_TABLE,
     )
     neb = result.neb_table()

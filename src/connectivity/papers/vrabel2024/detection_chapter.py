@@ -570,7 +570,9 @@ def record(study: DetectionStudy) -> DetectionRecords:
         for a in UNTARGETED:
             cid = claim_id(ds, a)
             if a not in run.claims:
-                claims[(ds, a)] = scorecard.fail(cid, "too few adversarials", section="Claims")
+                claims[(ds, a)] = scorecard.fail(
+                    cid, "too few adversarials", section="The paper's claims, tested"
+                )
                 continue
             claims[(ds, a)] = scorecard.test(
                 cid,
