@@ -75,7 +75,7 @@ table.style.format({"measured": "{:.2f}", "target": "{:.1f}"}).hide(axis="index"
 # **How to read the rows.** Small convolutional nets on a CPU are bound by memory
 # traffic and per-operator overhead (batch norm, ReLU, pooling), not only by
 # arithmetic: a convolution with few channels does little work per byte, so a training
-# step's share of matmul speed grows with the width of the network. The classifiers
+# step's share of matmul speed tends to grow with the width of the network. The classifiers
 # train in bfloat16 where the CPU has a fast path for it (AMX), and the reference matmul
 # is then a bfloat16 one. The bypass gains from batching (one large convolution instead
 # of 25 tiny ones) and from evaluating a copy of the network with its batch-norm layers

@@ -104,9 +104,9 @@ fig = decoded.figure_strips([strip for pair in result.fig2 for strip in pair], r
 fig = decoded.figure_strips(result.fig3, result.classes)
 
 # %% [markdown]
-# A decoder shows what a latent point keeps of the image and nothing else: where the
-# pooled features discard detail, the decoded last-layer points are blurred whatever the
-# path.
+# A decoder shows what a latent point keeps of the image and nothing else: detail that
+# the pooled features discard cannot come back in a decoded last-layer point, whatever
+# the path.
 #
 # ## What reproduced here
 #

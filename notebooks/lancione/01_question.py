@@ -82,8 +82,8 @@ q.regions_table(result)
 
 # %% [markdown]
 # {glue:text}`says.lancione.vae.some_digit_split` {glue:text}`vae_nowhere`
-# Which digit splits depends on the training run (Lancione's was the 6); the question
-# is whether a digit can be cut into pieces by another digit's region at all. The next
+# Which digit splits may depend on the training run (in Lancione's report it is the 6);
+# the question is whether a digit can be cut into pieces by another digit's region at all. The next
 # pages make it quantitative with two digits at a time, where the silhouette score
 # measures how well the two are kept apart.
 #

@@ -122,9 +122,9 @@ fig = m.reconstructions_figure(result)
 m.angles_table(result)
 
 # %% [markdown]
-# {glue:text}`says.lancione.pca.plane_angle` The second and third variances of these
-# images differ by a factor {glue:text}`pca_ev_ratio:.2f` only, so the loss is nearly flat
-# for rotations between those directions, and the study's validation MSE is within
+# {glue:text}`says.lancione.pca.plane_angle` The closer the second and third variances
+# of the images (here their ratio is {glue:text}`pca_ev_ratio:.2f`), the flatter the loss
+# for rotations between those two directions; the study's validation MSE is within
 # {glue:text}`pca_excess_mse:.1f` % of PCA's.
 # {glue:text}`says.lancione.pca.converged_plane`
 #

@@ -53,8 +53,8 @@ records = r.report(result)
 # The trainings of the methods page (loaded from the cache): each model trained
 # {glue:text}`n_seeds` times on digits 1 and 2, silhouettes of the validation codes
 # ({numref}`fig-results-silhouettes`). "PCA" is shown twice: the study's linear
-# autoencoder as trained in `ae.ipynb`, and PCA in closed form, which the methods page
-# shows the linear autoencoder converges to. Each tolerance is the spread that a single
+# autoencoder as trained in `ae.ipynb`, and PCA in closed form, the plane the linear
+# autoencoder should converge to (the methods page measures how close it gets). Each tolerance is the spread that a single
 # number of the report could have: for PCA, whose codes are fixed by the data, the
 # bootstrap standard error of the score over the validation images; for the
 # autoencoders, the spread of the score between trainings.
@@ -101,7 +101,7 @@ r.layouts_table(result)
 # times with the AE and the DAE ({glue:text}`survey_epochs` epochs), and PCA is computed in
 # closed form ({numref}`fig-results-survey`).
 #
-# Some trainings **collapse**: tanh saturates early and every input gets nearly the same
+# A training can **collapse**: tanh saturates early and every input gets nearly the same
 # code, so the decoder returns an average digit. Such a model measures its failure, not
 # a layout. A training counts as collapsed when its reconstructions of the validation
 # images are no better than their average image ($R^2\le0$) or its codes have almost no

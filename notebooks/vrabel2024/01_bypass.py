@@ -104,7 +104,7 @@ fig = chapter.plot_fig3(study)
 # On the first `lens_pairs` pairs, the three ways of connecting two modes used in this
 # book: the straight line; the nudged elastic band of the Gu & Borovykh chapter, which
 # stops at the first band that is classified as the class everywhere, however high its
-# loss; and this chapter's bypass, which drives the loss below the threshold. Lengths
+# loss; and this chapter's bypass, which aims to bring the loss below the threshold. Lengths
 # are Euclidean, in pixel units. {glue:text}`bypass_lenses`
 
 # %% tags=["remove-input"]

@@ -17,9 +17,9 @@
 # network is certain of a class (feature visualisation by optimisation, {cite}`olah2017`)
 # — once with the regularisers that make such images look natural (random shifts, a
 # smoothness penalty, pixels kept in $[0,1]$), once without (a high-frequency pattern).
-# Both are class-optimal and look nothing alike; the paper connects them. **§4.4**: the
-# same for a network at random initialisation, which has no natural images at all; its
-# optimal inputs are connected too, after two rounds of barrier removal. This motivates
+# In the paper both are class-optimal, look nothing alike, and are connected. **§4.4**:
+# the same for a network at random initialisation, which has no natural images at all;
+# the paper finds its optimal inputs connected too, after two rounds of barrier removal. This motivates
 # the paper's §5: connectivity may be a property of high-dimensional geometry rather than
 # of training.
 

@@ -18,8 +18,8 @@
 # nearly constant on each, so each cube gets a label (the output interval it falls in).
 # Two inputs with similar outputs are connected if a chain of neighbouring cubes with the
 # same label joins them — **site percolation** on an $n$-dimensional lattice, where a
-# label plays the part of an "open" site. The percolation threshold falls with the
-# dimension, so in the thousands of dimensions of an image almost any fraction of
+# label plays the part of an "open" site. The paper's argument: the percolation
+# threshold falls with the dimension (a result of percolation theory), so in the thousands of dimensions of an image almost any fraction of
 # same-label cubes percolates: **Conjecture 5.1**, connected pairs become almost certain
 # as $n \to \infty$. This page rebuilds percolation near its threshold (Fig. 9), measures
 # the threshold in growing dimension, compares lattices with the mean field of App. C.3,
@@ -72,12 +72,12 @@ fig = chapter.plot_fig9(study)
 # %% [markdown]
 # ## The threshold and the dimension (App. A)
 #
-# The probability that an open cluster joins two opposite faces of a lattice steepens
-# with its size and crosses ½ near $p_c$ ({numref}`fig-perc-thresholds`, left). The
+# The probability that an open cluster joins two opposite faces of a lattice should
+# steepen with its size and cross ½ near $p_c$ ({numref}`fig-perc-thresholds`, left). The
 # estimate of $p_c$ is the $p$ at which lattices of about `pc_sites` sites span with
 # probability ½ (bisection on one fixed set of random lattices, so the curve is monotone);
-# in high dimension such a lattice is only a few sites wide, so its estimate sits above
-# the infinite lattice's. {glue:text}`perc_pc` App. A's claim that the threshold falls
+# in high dimension such a lattice is only a few sites wide, so its estimate is expected
+# above the infinite lattice's. {glue:text}`perc_pc` App. A's claim that the threshold falls
 # with the dimension is tested one-sided with Spearman's rank correlation.
 # {glue:text}`says.vrabel2024.percolation.pc_falls_with_dimension`
 

@@ -71,7 +71,7 @@ study = chapter.run(settings)
 records = chapter.record(study)
 chapter.glue_page(study, records)
 
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 4 of the paper, here: a real image A, a source image K of another class, its adversarial K' (now a mode of A's class) and the perturbation K' − K, scaled to the grey range.", "name": "fig-adv-example"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 4 of the paper, here: a real image A, a source image K of another class, its adversarial K' (targeted at A's class) and the perturbation K' − K, scaled to the grey range.", "name": "fig-adv-example"}}
 fig = chapter.plot_example(study)
 
 # %% [markdown]
@@ -98,7 +98,8 @@ fig = chapter.plot_statistics(study)
 #
 # The paper takes one real–adversarial pair through the bypass procedure of §4.1 and
 # finds that after one round *secondary* barriers above the threshold remain on both new
-# segments, which further rounds remove; real–real pairs of §4.1 needed one round. Here
+# segments, which further rounds remove, where the real–real pairs of its §4.1 needed one
+# round. Here
 # `bypass_pairs` kept pairs of each branch go through up to `max_rounds` rounds (the
 # §4.1 procedure, in the network's normalised coordinates), and the share of paths
 # still above the threshold after one round is compared between the branches (one-sided

@@ -81,7 +81,7 @@ chapter.glue_page(study, records)
 # %% tags=["remove-input"]
 chapter.attack_table(study)
 
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "Four correctly classified CIFAR-10 test images (left) and their adversarials under each attack; the perturbations are mostly invisible.", "name": "fig-det-examples"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Four correctly classified CIFAR-10 test images (left) and their adversarials under each attack.", "name": "fig-det-examples"}}
 fig = chapter.plot_examples(study, settings.datasets[0])
 
 # %% [markdown]
