@@ -366,3 +366,38 @@ def test_page_checker_fails_on_reprs_cut_code_and_uncaptioned_figures(tmp_path, 
 
     with Image.open(tmp_path / "_build" / "screenshots" / "good.png") as im:
         assert im.width == 1280
+
+
+def _paper_numbers() -> set[str]:
+    """The paper values as they would be typed: numbers with three or more significant
+    digits (shorter ones such as 0.5, 25 or 100 are too common to mean a paper value)."""
+    from connectivity.papers import all_values
+
+    typed = set()
+    for pv in all_values().values():
+        values = pv.value if isinstance(pv.value, (list, tuple)) else [pv.value]
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                continue
+            text = f"{v:g}"
+            digits = text.replace("-", "").replace(".", "").strip("0")  # 100 has one
+            if len(digits) >= 3:
+                typed.add(text)
+    return typed
+
+
+def test_no_paper_number_is_typed_in_a_notebook():
+    numbers = _paper_numbers()
+    assert len(numbers) > 20, "the paper modules should hold the compared numbers"
+    found = []
+    for path in sorted((REPO / "notebooks").rglob("*.py")):
+        text = path.read_text()
+        for number in numbers:
+            if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text):
+                found.append(f"{path.relative_to(REPO)}: {number}")
+    assert not found, "paper numbers typed in notebooks (read them from connectivity.papers)"
+
+
+def test_the_typed_number_check_finds_a_planted_number():
+    number = sorted(_paper_numbers())[0]
+    assert re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", f"x = {number}  # paper")
