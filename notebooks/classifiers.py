@@ -76,9 +76,11 @@ fig = plotting.image_grid(test10.x[idx], [test10.classes[i] for i in test10.y[id
 # ([Page 2018](https://myrtle.ai/learn/how-to-train-your-resnet/);
 # [Jordan 2024](https://arxiv.org/abs/2404.00498)) what applies to an
 # unchanged ResNet or VGG-16-BN: a one-cycle schedule of Nesterov SGD (linear warm-up,
-# linear decay), label smoothing, random translations and flips, and — where the CPU
-# has a fast path for it (AMX) — forward passes in bfloat16 with the weights, the loss
-# and the optimiser in float32 (the FLOP/s reached are in the table below). The library
+# linear decay), label smoothing for the two VGGs (not for the ResNet: Vrabel et al.'s
+# modes need confident outputs, which smoothing discourages), random translations and
+# flips, and — where the CPU has a fast path for it (AMX) — forward passes in bfloat16
+# with the weights, the loss and the optimiser in float32 (the FLOP/s reached are in the
+# table below). The library
 # also has the whitening initialisation, alternating flips and lookahead of Jordan's
 # recipe (`TrainConfig` fields); the `ci` profile does not use them. The networks are
 # evaluated in float32, as every later chapter uses them.
