@@ -68,3 +68,16 @@ def test_wilcoxon_and_bootstrap():
     assert stats.wilcoxon_greater(np.zeros(5)).verdict() == "not significant"
     assert stats.bootstrap_mean_greater(d).verdict() == "reproduced"
     assert stats.bootstrap_mean_greater(d, d + 5).verdict() == "differs"
+
+
+def test_spearman_few_points_gives_the_exact_permutation_p():
+    from connectivity.stats import spearman_increasing
+
+    up = spearman_increasing([1, 2, 3, 4, 5], [0.1, 0.2, 0.3, 0.4, 0.5])
+    assert up.p_value == pytest.approx(1 / 120) and up.p_opposite == pytest.approx(1.0)
+    assert up.verdict(0.05) == "reproduced" and "exact" in up.test
+    down = spearman_increasing([2, 3, 4, 5], [4.0, 3.0, 2.0, 1.0])
+    assert down.p_opposite == pytest.approx(1 / 24) and down.verdict(0.05) == "differs"
+    # one swap among five: rho = 0.9; 5 of the 120 orders have rho >= 0.9
+    swap = spearman_increasing([1, 2, 3, 4, 5], [1, 2, 3, 5, 4])
+    assert swap.effect == pytest.approx(0.9) and swap.p_value == pytest.approx(5 / 120)

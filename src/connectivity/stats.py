@@ -185,13 +185,36 @@ def spearman_increasing(x, y) -> TestResult:
             "one-sided Spearman rank correlation", 1.0, 1.0, 0.0, "Spearman ρ", f"{len(x)} points"
         )
     greater = spearmanr(x, y, alternative="greater")
-    less = spearmanr(x, y, alternative="less")
     rho = float(greater.statistic) if np.isfinite(greater.statistic) else 0.0
-    pg = float(greater.pvalue) if np.isfinite(greater.pvalue) else 1.0
-    pl = float(less.pvalue) if np.isfinite(less.pvalue) else 1.0
-    return TestResult(
-        "one-sided Spearman rank correlation", pg, pl, rho, "Spearman ρ", f"{len(x)} points"
-    )
+    if len(x) <= SPEARMAN_EXACT_MAX:
+        # scipy's t approximation is far off for a few points (p = 7e-25 for five points
+        # in perfect order, where no permutation test can go below 1/120): exact p values
+        pg, pl = _spearman_exact(x, y)
+        test = "one-sided Spearman rank correlation (exact permutation p)"
+    else:
+        less = spearmanr(x, y, alternative="less")
+        pg = float(greater.pvalue) if np.isfinite(greater.pvalue) else 1.0
+        pl = float(less.pvalue) if np.isfinite(less.pvalue) else 1.0
+        test = "one-sided Spearman rank correlation"
+    return TestResult(test, pg, pl, rho, "Spearman ρ", f"{len(x)} points")
+
+
+SPEARMAN_EXACT_MAX = 8  # 8! = 40,320 permutations
+
+
+def _spearman_exact(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Exact one-sided p values (greater, less) of Spearman's ρ over every permutation of
+    ``y``'s ranks (mid-ranks for ties)."""
+    from itertools import permutations
+
+    from scipy.stats import rankdata
+
+    rx = rankdata(x) - (len(x) + 1) / 2
+    ry = rankdata(y)
+    observed = float(rx @ ry)
+    sums = np.array([rx @ np.asarray(p) for p in permutations(ry)])
+    eps = 1e-9 * max(1.0, abs(observed))
+    return float(np.mean(sums >= observed - eps)), float(np.mean(sums <= observed + eps))
 
 
 def bootstrap_mean_greater(x, y=None, n_boot: int = 10_000, seed: int = 0) -> TestResult:

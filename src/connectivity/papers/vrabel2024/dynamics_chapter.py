@@ -267,14 +267,17 @@ def record(study: DynamicsStudy) -> DynamicsRecords:
         ("epoch", EVOLUTION_SPREAD, SECTION_EPOCHS),
     ):
         snaps = study.of(kind)
-        usable = [s for s in snaps if s.modes.sum() >= (1 if kind == "batch" else 2)]
+        need = 1 if kind == "batch" else 2  # a spread needs two pairs
+        usable = [s for s in snaps if s.modes.sum() >= need]
         steps, values, dev = _pooled(snaps)
         if len(usable) < 3 or len(set(steps)) < 3:
+            pairs = "a pair" if need == 1 else f"at least {need} pairs"
             recs.append(
                 scorecard.fail(
                     id_,
-                    f"only {len(usable)} of the {len(snaps)} {kind} snapshots have pairs whose "
-                    f"inputs both reached cross-entropy {study.settings.synthesis.threshold:g}",
+                    f"only {len(usable)} of the {len(snaps)} {kind} snapshots have {pairs} "
+                    f"whose inputs both reached cross-entropy "
+                    f"{study.settings.synthesis.threshold:g} (three are needed for a trend)",
                     section=section,
                 )
             )

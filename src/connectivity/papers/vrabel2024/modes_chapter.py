@@ -395,7 +395,13 @@ def glue_page(synthetic: SyntheticStudy, untrained: UntrainedStudy, recs: ModesR
         f"{int(modes.sum())} of the {len(modes)} pairs have both inputs below cross-entropy "
         f"{unt.mode_threshold:g} (largest {float(unt.inputs.loss.max()):.2g}; median "
         f"{float(unt.inputs.iterations.float().median()):.0f} iterations)"
-        + ("." if modes.all() else ": the others are **not modes**, so the claim is failed.")
+        + (
+            "."
+            if modes.all()
+            else ": the others are **not modes**, so the claim is failed."
+            if modes.any()
+            else ": **none** are modes, so the claim is failed."
+        )
         + f" The straight paths rise to a median barrier height of "
         f"{np.median(unt.straight.max_loss):.3g}; after "
         f"{len(unt.result.rounds) - 1} round(s) the largest loss on any path is "
