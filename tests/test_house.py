@@ -401,3 +401,15 @@ def test_no_paper_number_is_typed_in_a_notebook():
 def test_the_typed_number_check_finds_a_planted_number():
     number = sorted(_paper_numbers())[0]
     assert re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", f"x = {number}  # paper")
+
+
+PARAMETERS_LINE = 88  # measured: 89 characters overflow the 666-px code box at 1280 px
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_parameters_cell_fits_the_page(name):
+    """The parameters cell is shown (collapsed) on the page, where its code box holds 88
+    characters a line; longer lines are cut at the right edge (.ci/check_pages.py)."""
+    cell = next(c for c in _cells(name) if "parameters" in _tags(c))
+    long = [line for line in cell.source.splitlines() if len(line) > PARAMETERS_LINE]
+    assert not long, f"shorten: {long}"

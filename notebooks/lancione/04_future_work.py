@@ -26,7 +26,7 @@
 profile = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
 digits = None  # the study's pair of digits
 training = None  # dict of StudyTraining fields: the study's training (Tab. 1)
-survey = None  # dict of SurveyConfig fields: the all-pairs survey (as on the results page)
+survey = None  # SurveyConfig fields: the all-pairs survey (as on the results page)
 judge_epochs = None  # epochs of the digit classifier that judges reconstructions
 sweep_dims = None  # latent dimensions of the sweep
 sweep_seeds = None  # trainings per latent dimension

@@ -29,18 +29,18 @@
 
 # %% tags=["parameters"]
 profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
-datasets = None  # data sets (cifar10, cifar100), each with the classifiers chapter's VGG
+datasets = None  # cifar10 and/or cifar100, each with the classifiers chapter's VGG
 n_images = None  # correctly classified test images attacked per data set (at most)
 image_seed = None  # which correctly classified test images
-attacks = None  # attack settings: eps, bim/pgd/deepfool steps, cw_steps, cw_binary_search_steps
+attacks = None  # eps, bim/pgd/deepfool steps, cw_steps, cw_binary_search_steps
 path_points = None  # points on each loss curve of the mode-connectivity detector
 reference_pool = None  # training images searched for each class's reference
 gaussian_train = None  # training images for the Mahalanobis class Gaussians
 lid_k = None  # LID neighbours per data set
 lid_batch = None  # LID reference batch size
-mahalanobis_magnitude = None  # Mahalanobis noise per data set and attack (normalised units)
-spectral_svm = None  # the benchmark's CIFAR-100 SVM case for LayerMFS/PFS on DeepFool and C&W
-standardise_baselines = None  # standardise the baselines' features (the benchmark does not)
+mahalanobis_magnitude = None  # noise per data set and attack (normalised units)
+spectral_svm = None  # CIFAR-100 SVM case for LayerMFS/PFS on DeepFool and C&W
+standardise_baselines = None  # standardise baseline features (the benchmark does not)
 knn_k = None  # KNN grid of the mode-connectivity detector: k
 knn_weights = None  # KNN grid: weights
 split_seed = None  # the benchmark's random_state
