@@ -290,11 +290,9 @@ def book_rows(timings_path) -> list[Row]:
     """From the runner's timing table (``_build/timings.json``): the notebooks of the last
     full run (the one in progress when this runs inside the book), never ``--only``
     reruns, which would mix warm and cold times."""
-    if not timings_path.exists():
-        return []
-    data = json.loads(timings_path.read_text())
-    full = data.get("full", {}) if isinstance(data, dict) else {}
-    entries = [r for r in full.get("rows", []) if r.get("status") == "ok"]
+    from .book import load_timings  # the runner's own reader of its timing file
+
+    entries = [r for r in load_timings(timings_path)["full"]["rows"] if r.get("status") == "ok"]
     if not entries:
         return []
     total = sum(r["seconds"] for r in entries)

@@ -170,10 +170,11 @@ def timing_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def load_timings() -> dict:
-    """``{"full": {"profile", "started", "rows"}, "partial": [rows]}`` from
-    ``_build/timings.json``: the last full run's times, and later ``--only`` runs'."""
-    path = build_dir() / "timings.json"
+def load_timings(path: Path | None = None) -> dict:
+    """``{"full": {"profile", "started", "rows"}, "partial": [rows]}`` from ``path``
+    (default ``_build/timings.json``): the last full run's times, and later ``--only``
+    runs'."""
+    path = path or build_dir() / "timings.json"
     data = json.loads(path.read_text()) if path.exists() else {}
     if not isinstance(data, dict):  # the old format: one list of rows
         data = {}
