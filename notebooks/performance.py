@@ -60,7 +60,8 @@ for key, text in bench.summary(result).items():
 table = pd.DataFrame(result["rows"])[
     ["name", "measured", "unit", "target", "holds", "gap", "detail"]
 ]
-table.style.format({"measured": "{:.2f}", "target": "{:.1f}"}).hide(axis="index")
+table["holds"] = table["holds"].map({True: "yes", False: "no"})
+table.style.format({"measured": "{:.2f}", "target": "{:.1f}"}, na_rep="–").hide(axis="index")
 
 # %% [markdown]
 # Measured on {glue:text}`perf_machine`.

@@ -38,3 +38,10 @@ def test_book_rows_without_a_full_run_are_empty(tmp_path):
     assert bench.book_rows(path) == []
     path.write_text(json.dumps([_rows("a", 4.0)]))  # the old list format
     assert bench.book_rows(path) == []
+
+
+def test_a_row_without_a_target_neither_holds_nor_misses():
+    row = bench.Row("detector cost: a / b", 3.0, None, "x", True, "reported")
+    assert row.holds is None and row.gap == ""
+    line = bench.format_table({"rows": [row.as_dict()]}).splitlines()[1]
+    assert line.split()[-4:-2] == ["-", "-"]  # target and holds columns

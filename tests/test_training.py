@@ -298,3 +298,45 @@ def _toy_dataset(n: int = 256) -> training.Dataset:
     y = torch.arange(n) % 2
     x[y == 1, :, :, :16] += 0.5
     return training.Dataset("toy", "train", x, y, ["dark", "bright"], "toy")
+
+
+def test_minibatch_epochs_visits_every_item_once_per_epoch_and_drops_partial_batches():
+    seen = []
+
+    w = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.0)
+
+    def batch_loss(idx):
+        seen.append(idx.clone())
+        return (w * len(idx)).sum()
+
+    gen = torch.Generator().manual_seed(0)
+    losses = training.minibatch_epochs(opt, batch_loss, 10, batch_size=4, epochs=2, gen=gen)
+    assert [len(i) for i in seen] == [4, 4, 2, 4, 4, 2]
+    assert sorted(torch.cat(seen[:3]).tolist()) == list(range(10))
+    assert len(losses) == 2
+    seen.clear()
+    training.minibatch_epochs(opt, batch_loss, 10, batch_size=4, epochs=1, gen=gen, drop_last=True)
+    assert [len(i) for i in seen] == [4, 4]
+    seen.clear()  # fewer items than a batch: the one partial batch is kept
+    training.minibatch_epochs(opt, batch_loss, 3, batch_size=4, epochs=1, gen=gen, drop_last=True)
+    assert [len(i) for i in seen] == [3]
+
+
+def test_minibatch_epochs_fits_least_squares():
+    # known answer: minibatch SGD on a consistent linear system reaches its exact solution
+    torch.manual_seed(0)
+    a, w_true = torch.randn(64, 3), torch.tensor([1.0, -2.0, 0.5])
+    b = a @ w_true
+    w = torch.zeros(3, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.1)
+    losses = training.minibatch_epochs(
+        opt,
+        lambda i: ((a[i] @ w - b[i]) ** 2).mean(),
+        64,
+        batch_size=16,
+        epochs=60,
+        gen=torch.Generator().manual_seed(1),
+    )
+    assert losses[-1] < 1e-8 < losses[0]
+    torch.testing.assert_close(w.detach(), w_true, atol=1e-4, rtol=0)

@@ -205,3 +205,12 @@ def test_a_missing_imagenet_folder_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("CONNECTIVITY_IMAGENET", raising=False)
     with pytest.raises(DataNotFoundError, match="CONNECTIVITY_IMAGENET"):
         bypass_chapter.load_model_and_images("imagenet_googlenet", "paper", False, 3, 2, 0)
+
+
+def test_batch_snapshots_past_the_first_epoch_are_refused():
+    from connectivity.papers.vrabel2024.dynamics_chapter import DynamicsSettings
+    from connectivity.settings import ParameterError
+
+    with pytest.raises(ParameterError, match="inside the first epoch"):
+        DynamicsSettings.resolve("ci", batches=[0, 20])  # 20 batches of 512 = one epoch
+    assert max(DynamicsSettings.resolve("paper").batches) < 50_000 // 512

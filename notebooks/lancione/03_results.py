@@ -60,7 +60,7 @@ records = r.report(result)
 # autoencoders, the spread of the score between trainings.
 
 # %% tags=["remove-input"]
-r.silhouette_table(result)
+r.silhouette_table(result).style.format(precision=3, na_rep="–")
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Silhouette of the validation codes of every training (dots), PCA in closed form (solid line) and the report's values (dotted).", "name": "fig-results-silhouettes"}}
 fig = r.silhouette_figure(result)

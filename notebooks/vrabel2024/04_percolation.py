@@ -76,8 +76,9 @@ fig = chapter.plot_fig9(study)
 # steepen with its size and cross ½ near $p_c$ ({numref}`fig-perc-thresholds`, left). The
 # estimate of $p_c$ is the $p$ at which lattices of about `pc_sites` sites span with
 # probability ½ (bisection on one fixed set of random lattices, so the curve is monotone);
-# in high dimension such a lattice is only a few sites wide, so its estimate is expected
-# above the infinite lattice's. {glue:text}`perc_pc` App. A's claim that the threshold falls
+# in high dimension such a lattice is only a few sites wide, so its boundaries shift the
+# estimate away from the infinite lattice's threshold, in a direction that depends on the
+# size and the spanning rule. {glue:text}`perc_pc` App. A's claim that the threshold falls
 # with the dimension is tested one-sided with Spearman's rank correlation.
 # {glue:text}`says.vrabel2024.percolation.pc_falls_with_dimension`
 

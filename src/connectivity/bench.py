@@ -28,14 +28,17 @@ from .settings import Settings, param
 class Row:
     name: str
     measured: float
-    target: float
+    target: float | None  # None: reported, no target
     unit: str  # "x" (ratio, higher is better), "% overhead" (lower is better), "% of peak", "min"
     higher_is_better: bool
     detail: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
-    def holds(self) -> bool:
+    def holds(self) -> bool | None:
+        """Whether the target holds (None for a row without a target)."""
+        if self.target is None:
+            return None
         return (
             self.measured >= self.target if self.higher_is_better else self.measured <= self.target
         )
@@ -43,7 +46,7 @@ class Row:
     @property
     def gap(self) -> str:
         """How far from the target, in the row's unit ("" when it holds)."""
-        if self.holds:
+        if self.holds is not False:
             return ""
         if self.higher_is_better:
             return (
@@ -332,7 +335,10 @@ def bench_detectors(trained, train, test, n: int) -> list[Row]:
     refs = detection.reference_images(model, train.x[pool], train.y[pool], int(train.y.max()) + 1)
     g = detection.fit_class_gaussians(model, train.x[pool], train.y[pool], int(train.y.max()) + 1)
     costs = {
-        "ours": median_time(lambda: detection.path_loss_features(model, x, refs, 16), 1) / n,
+        "mode_connectivity": median_time(
+            lambda: detection.path_loss_features(model, x, refs, 16), 1
+        )
+        / n,
         "lid": median_time(lambda: detection.lid_features(model, x, adv), 1) / (2 * n),
         "mahalanobis": median_time(lambda: detection.mahalanobis_features(model, x, g, 5e-5), 1)
         / n,
@@ -341,17 +347,17 @@ def bench_detectors(trained, train, test, n: int) -> list[Row]:
     }
     return [
         Row(
-            f"detector cost: ours / {k}",
-            costs["ours"] / v,
-            0.0,
+            f"detector cost: mode connectivity / {k}",
+            costs["mode_connectivity"] / v,
+            None,
             "x",
             True,
-            f"ours {1000 * costs['ours']:.2f} ms per image, {k} {1000 * v:.3f} ms per image "
-            "(no target: reported)",
+            f"mode connectivity {1000 * costs['mode_connectivity']:.2f} ms per image, "
+            f"{k} {1000 * v:.3f} ms per image (no target: reported)",
             {"ms_per_image": {k2: 1000 * v2 for k2, v2 in costs.items()}},
         )
         for k, v in costs.items()
-        if k != "ours"
+        if k != "mode_connectivity"
     ]
 
 
@@ -460,7 +466,7 @@ def summary(result: dict) -> dict[str, str]:
         "curves": value("loss curves", ".0f"),
         "training": "; ".join(f"{r['name'].split(':')[0]}: {r['measured']:.0f} %" for r in training)
         or "none",
-        "missed": ", ".join(r["name"] for r in rows if not r["holds"]) or "none",
+        "missed": ", ".join(r["name"] for r in rows if r["holds"] is False) or "none",
     }
 
 
@@ -468,9 +474,11 @@ def format_table(result: dict) -> str:
     lines = [f"{'benchmark':48s} {'measured':>10s} {'target':>10s}  holds  detail"]
     for r in result["rows"]:
         op = ">=" if r["higher_is_better"] else "<="
+        target = "-" if r["target"] is None else f"{op}{r['target']:8.1f}"
+        holds = {True: "yes", False: "NO", None: "-"}[r["holds"]]
         lines.append(
-            f"{r['name']:48s} {r['measured']:10.2f} {op}{r['target']:8.1f}  "
-            f"{'yes' if r['holds'] else 'NO ':5s}"
+            f"{r['name']:48s} {r['measured']:10.2f} {target:>10s}  "
+            f"{holds:5s}"
             f"  {r['unit']}; {r['detail']}{'; ' + r['gap'] if r['gap'] else ''}"
         )
     return "\n".join(lines)

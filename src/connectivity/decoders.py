@@ -33,6 +33,7 @@ from torch import nn
 from .caching import cached
 from .paths import model_device
 from .progress import progress
+from .training import minibatch_epochs
 
 
 @dataclass(frozen=True)
@@ -213,40 +214,41 @@ def train_decoder(
     with torch.no_grad():
         size = tuple(decoder.eval()(head(images[:2].to(device))).shape[-2:])
 
-    def batches(x, order, bs, drop_last=False):
-        n = len(order) // bs * bs if drop_last else len(order)
-        n = n or len(order)
-        for s in range(0, n, bs):
-            xb = x[order[s : min(s + bs, n)]].to(device)
-            with torch.no_grad():
-                z = head(xb)
-            yield z, fit_images(xb, size)
+    def batch(x, idx):
+        """(latents, target images) of the images x[idx], on the head's device."""
+        xb = x[idx].to(device)
+        with torch.no_grad():
+            z = head(xb)
+        return z, fit_images(xb, size)
+
+    def batch_loss(idx):
+        z, target = batch(images, idx)
+        return F.mse_loss(decoder(z), target)
 
     def compute():
         torch.manual_seed(seed)
-        g = torch.Generator().manual_seed(seed)
         opt = torch.optim.Adam(decoder.parameters(), lr=lr)
-        steps = max(1, len(images) // batch_size)
-        hist = []
-        bar = progress(total=epochs * steps, desc=desc)
-        for _ in range(epochs):
-            decoder.train()
-            total = torch.zeros((), device=device)
-            order = torch.randperm(len(images), generator=g)
-            for z, target in batches(images, order, batch_size, drop_last=True):
-                loss = F.mse_loss(decoder(z), target)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += loss.detach()
-                bar.update(1)
-            hist.append(total.item() / steps)
+        bar = progress(total=epochs * max(1, len(images) // batch_size), desc=desc)
+        decoder.train()
+        hist = minibatch_epochs(
+            opt,
+            batch_loss,
+            len(images),
+            batch_size=batch_size,
+            epochs=epochs,
+            gen=torch.Generator().manual_seed(seed),
+            drop_last=True,
+            bar=bar,
+        )
         bar.close()
         decoder.eval()
         with torch.no_grad():
             errs = [
                 ((decoder(z) - t) ** 2).mean((1, 2, 3))
-                for z, t in batches(test_images, torch.arange(len(test_images)), 250)
+                for z, t in (
+                    batch(test_images, torch.arange(s, min(s + 250, len(test_images))))
+                    for s in range(0, len(test_images), 250)
+                )
             ]
         state = {k: v.cpu() for k, v in decoder.state_dict().items()}
         return {"state_dict": state, "train_mse": hist, "test_mse": torch.cat(errs).mean().item()}

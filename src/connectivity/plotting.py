@@ -180,64 +180,6 @@ def pair_heatmap(
     return ax
 
 
-def path_strip(
-    images: torch.Tensor,
-    probs: torch.Tensor,
-    target: int,
-    title: str = "",
-    fig=None,
-    row: int = 0,
-    n_rows: int = 1,
-):
-    """Images along a path (K, C, H, W) above bar charts of the softmax (K, classes),
-    the target class in red (Gu & Borovykh, Figs. 2-3). Returns the figure."""
-    K, n_cls = probs.shape
-    if fig is None:
-        fig = plt.figure(figsize=(1.25 * K, 2.6 * n_rows))
-    gs = fig.add_gridspec(2 * n_rows, K, height_ratios=[1, 0.8] * n_rows, hspace=0.15, wspace=0.08)
-    colors = ["red" if c == target else "0.6" for c in range(n_cls)]
-    for k in range(K):
-        ax = fig.add_subplot(gs[2 * row, k])
-        ax.imshow(to_image(images[k]))
-        ax.axis("off")
-        if k == 0 and title:
-            ax.set_title(title, loc="left", fontsize=9)
-        ax = fig.add_subplot(gs[2 * row + 1, k])
-        ax.bar(range(n_cls), probs[k].detach().cpu().numpy(), color=colors)
-        ax.set_ylim(0, 1)
-        ax.set_xticks([])
-        if k:
-            ax.set_yticks([])
-    return fig
-
-
-def roc_panels(curves: dict, title: str = "", size: float = 2.6):
-    """ROC curves, one panel per attack: curves {attack: {detector: (fpr, tpr, auc)}}."""
-    attacks = list(curves)
-    fig, axes = plt.subplots(
-        1, len(attacks), figsize=(size * len(attacks), size + 0.3), sharey=True
-    )
-    axes = np.atleast_1d(axes)
-    for ax, attack in zip(axes, attacks):
-        for det, (fpr, tpr, auc) in curves[attack].items():
-            ax.plot(
-                fpr,
-                tpr,
-                lw=2.2 if det == "ours" else 1.0,
-                color="C3" if det == "ours" else None,
-                label=f"{det} ({auc:.0f})",
-            )
-        ax.plot([0, 1], [0, 1], color="0.7", lw=0.6, ls=":")
-        ax.set_title(attack)
-        ax.set_xlabel("false positive rate")
-        ax.legend(fontsize=6, loc="lower right")
-    axes[0].set_ylabel("true positive rate")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
 def bypass_rounds(
     curves,
     threshold: float | None = None,

@@ -447,6 +447,50 @@ class Lookahead:
                 v.copy_(self.ema[k])
 
 
+# ---------------------------------------------------------------- the small-model loop
+
+
+def minibatch_epochs(
+    opt: torch.optim.Optimizer,
+    batch_loss,
+    n: int,
+    *,
+    batch_size: int,
+    epochs: int,
+    gen: torch.Generator,
+    drop_last: bool = False,
+    bar=None,
+) -> list[float]:
+    """The loop of the book's small trainers (VAE, digit judge, decoders): each epoch
+    draws a permutation of ``n`` items from ``gen`` and, batch by batch, calls
+    ``batch_loss(idx)`` (idx: (B,) int64 item indices; returns a scalar loss tensor),
+    then ``opt`` steps. ``drop_last`` drops a partial last batch (unless it is the only
+    one). Returns the mean batch loss of every epoch. Classifiers use :func:`fit`,
+    which adds augmentation, schedules and precision to the same shape of loop.
+
+    Example::
+
+        opt = torch.optim.Adam(net.parameters())
+        losses = minibatch_epochs(opt, lambda i: F.mse_loss(net(x[i]), y[i]), len(x),
+                                  batch_size=64, epochs=3, gen=torch.Generator().manual_seed(0))
+    """
+    steps = max(1, n // batch_size) if drop_last else -(-n // batch_size)
+    losses = []
+    for _ in range(epochs):
+        perm = torch.randperm(n, generator=gen)
+        total = 0.0
+        for s in range(steps):
+            loss = batch_loss(perm[s * batch_size : (s + 1) * batch_size])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total = total + loss.detach()  # stays on the device: no host sync per step
+            if bar is not None:
+                bar.update(1)
+        losses.append(float(total) / steps)
+    return losses
+
+
 # ---------------------------------------------------------------- the one training loop
 
 

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from ..caching import cached
 from ..data import Dataset
+from ..training import minibatch_epochs
 
 
 @dataclass
@@ -34,16 +35,15 @@ def train_judge(
         torch.manual_seed(seed)
         model = build()
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        g = torch.Generator().manual_seed(seed)
         x, y = train.x.flatten(1), train.y
-        for _ in range(epochs):
-            perm = torch.randperm(len(x), generator=g)
-            for s in range(0, len(x), 128):
-                idx = perm[s : s + 128]
-                loss = F.cross_entropy(model(x[idx]), y[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
+        minibatch_epochs(
+            opt,
+            lambda idx: F.cross_entropy(model(x[idx]), y[idx]),
+            len(x),
+            batch_size=128,
+            epochs=epochs,
+            gen=torch.Generator().manual_seed(seed),
+        )
         with torch.no_grad():
             acc = (model(test.x.flatten(1)).argmax(1) == test.y).float().mean().item()
         return {"state_dict": model.state_dict(), "accuracy": acc}

@@ -21,6 +21,7 @@ from torch import nn
 from ..caching import cached
 from ..data import Dataset
 from ..progress import progress
+from ..training import minibatch_epochs
 
 
 @dataclass(frozen=True)
@@ -102,23 +103,17 @@ def train_vae(train: Dataset, cfg: VAEConfig) -> TrainedVAE:
             model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True
         )
         g = torch.Generator().manual_seed(cfg.seed)
-        steps = -(-len(x) // cfg.batch_size)
-        losses = []
-        bar = progress(total=cfg.epochs * steps, desc="VAE")
-        for _ in range(cfg.epochs):
-            perm = torch.randperm(len(x), generator=g)
-            total = torch.zeros(())
-            for s in range(steps):
-                xb = x[perm[s * cfg.batch_size : (s + 1) * cfg.batch_size]]
-                shape = (cfg.latent,) if cfg.shared_noise else (len(xb), cfg.latent)
-                recon, mu, sigma = model(xb, torch.randn(shape, generator=g))
-                loss = vae_loss(xb, recon, mu, sigma)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += loss.detach()
-                bar.update(1)
-            losses.append(total.item() / steps)
+
+        def batch_loss(idx):
+            xb = x[idx]
+            shape = (cfg.latent,) if cfg.shared_noise else (len(xb), cfg.latent)
+            recon, mu, sigma = model(xb, torch.randn(shape, generator=g))
+            return vae_loss(xb, recon, mu, sigma)
+
+        bar = progress(total=cfg.epochs * -(-len(x) // cfg.batch_size), desc="VAE")
+        losses = minibatch_epochs(
+            opt, batch_loss, len(x), batch_size=cfg.batch_size, epochs=cfg.epochs, gen=g, bar=bar
+        )
         bar.close()
         return {"state_dict": model.state_dict(), "losses": losses}
 

@@ -411,7 +411,7 @@ def report(result: MethodsResult) -> dict[str, scorecard.Record]:
     recs["relu_origin"] = scorecard.test(
         "lancione.activation.relu_codes_near_origin",
         stats.mann_whitney_greater(relu_near, tanh_near),
-        reproduced=float(relu_near.mean() - tanh_near.mean()),
+        reproduced=100 * float(relu_near.mean() - tanh_near.mean()),
         section=sect,
         relu=100 * float(relu_near.mean()),
         tanh=100 * float(tanh_near.mean()),
@@ -419,7 +419,8 @@ def report(result: MethodsResult) -> dict[str, scorecard.Record]:
     glue_say(
         recs["relu_origin"],
         reproduced="ReLU codes crowd the origin: {relu:.1f} % lie within a tenth of the "
-        "layout's extent from it, against {tanh:.1f} % for tanh (p = {p:.3f}).",
+        "layout's extent from it, against {tanh:.1f} % for tanh, {value:.1f} percentage "
+        "points more (p = {p:.3f}).",
         differs="ReLU codes crowd the origin *less* than tanh codes: {relu:.1f} % against "
         "{tanh:.1f} % within a tenth of the layout's extent (p = {p_opposite:.3f}).",
         not_significant="Near the origin (a tenth of the layout's extent) lie {relu:.1f} % of "

@@ -97,6 +97,7 @@ VALUES: dict[str, PaperValue] = index(
             value=True,
             metric="share of validation codes within 10 % of the layout's extent (99th "
             "percentile of |z|) of the origin - scale free - ReLU minus tanh trainings",
+            unit="percentage points",
             where="§2.2",
             kind="qualitative",
         ),

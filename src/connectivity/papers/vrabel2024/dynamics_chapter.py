@@ -79,7 +79,9 @@ class DynamicsSettings(Settings):
                 "epochs": 3,
                 "train_subset": 10_240,
             },
-            "batches": [0, 1, 2, 3, 5, 10, 20, 30],
+            # 10,240 images in batches of 512: 20 batches an epoch, so the batch
+            # snapshots stop at 15 (the paper's 0-30 all fall inside its first epoch)
+            "batches": [0, 1, 2, 3, 5, 10, 15],
             "epochs": [1, 2, 3],
             "pairs_per_class": 1,
             "synthesis": {"iterations": 1000},
@@ -91,7 +93,7 @@ class DynamicsSettings(Settings):
                 "train_subset": 512,
                 "batch_size": 128,
             },
-            "batches": [0, 1, 2, 4],
+            "batches": [0, 1, 2, 3],
             "epochs": [1, 2],
             "points": 20,
             "synthesis": {"iterations": 10},
@@ -111,6 +113,13 @@ class DynamicsSettings(Settings):
             raise ParameterError("epoch snapshots beyond the training's epochs")
         if len(set(self.batches)) != len(self.batches) or len(set(self.epochs)) != len(self.epochs):
             raise ParameterError("snapshot lists must not repeat")
+        per_epoch = max(1, (self.model.train_subset or 50_000) // self.model.batch_size)
+        if max(self.batches) >= per_epoch:
+            raise ParameterError(
+                f"batch snapshots must fall inside the first epoch ({per_epoch} batches of "
+                f"{self.model.batch_size}); got batch {max(self.batches)}, which would repeat "
+                "or pass the epoch snapshots"
+            )
 
 
 @dataclass

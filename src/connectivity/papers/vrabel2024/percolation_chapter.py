@@ -300,7 +300,15 @@ def glue_page(study: PercolationStudy, recs: PercolationRecords) -> None:
         f"{study.pc[n]:.3f} for n = {n} (literature {perc.PC_HYPERCUBIC_SITE.get(n, np.nan):.3f})"
         for n in study.pc
     )
-    glue("perc_pc", f"The estimates are {est}.")
+    lit = {n: perc.PC_HYPERCUBIC_SITE[n] for n in study.pc if n in perc.PC_HYPERCUBIC_SITE}
+    above = [n for n in lit if study.pc[n] > lit[n]]
+    below = [n for n in lit if study.pc[n] <= lit[n]]
+    sides = "; ".join(
+        f"{word} the literature's for n = {', '.join(map(str, dims))}"
+        for word, dims in (("above", above), ("at or below", below))
+        if dims
+    )
+    glue("perc_pc", f"The estimates are {est}: {sides}.")
     glue_say(
         recs.pc_falls,
         reproduced="The threshold falls with the dimension, as App. A says ({test}: p = {p:.2g}).",
