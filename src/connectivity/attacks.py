@@ -34,36 +34,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .models import Normalize, fold_batchnorm
+from .bypass import tv1
+from .models import fold_batchnorm, model_device, split_normalisation
 from .progress import progress
 
 # ---------------------------------------------------------------- helpers
-
-
-def model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter or buffer (CPU for a model with none)."""
-    for t in list(model.parameters()) + list(model.buffers()):
-        return t.device
-    return torch.device("cpu")
-
-
-def split_normalisation(model: nn.Module) -> tuple[torch.Tensor, torch.Tensor, nn.Module]:
-    """``(mean, std, tail)`` with ``model(x) == tail((x - mean) / std)``: the model's own
-    input normalisation (its first stage, a :class:`~connectivity.models.Normalize`) and
-    the rest of the network. A model without one gets mean 0 and std 1. mean and std have
-    shape (1, C, 1, 1) (or (1,) without normalisation) on the model's device."""
-    if isinstance(model, nn.Sequential) and len(model) and isinstance(model[0], Normalize):
-        return model[0].mean, model[0].std, model[1:]
-    device = model_device(model)
-    return torch.zeros(1, device=device), torch.ones(1, device=device), model
-
-
-def tv1(d: torch.Tensor) -> torch.Tensor:
-    """L1 total variation of each sample: d (n, C, H, W) -> (n,) (the official
-    ``_high_freq_penalty``, per sample)."""
-    return (d[..., :, 1:] - d[..., :, :-1]).abs().flatten(1).sum(1) + (
-        d[..., 1:, :] - d[..., :-1, :]
-    ).abs().flatten(1).sum(1)
 
 
 class _Adam:

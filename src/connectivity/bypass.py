@@ -46,7 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .models import Normalize, fold_batchnorm
+from .models import fold_batchnorm, model_device, split_normalisation
 from .progress import progress
 
 
@@ -82,25 +82,6 @@ class BypassConfig:
 
 
 # ---------------------------------------------------------------- pieces
-
-
-def model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter or buffer (CPU for a model with none)."""
-    for t in model.parameters():
-        return t.device
-    for t in model.buffers():
-        return t.device
-    return torch.device("cpu")
-
-
-def normalised_tail(model: nn.Module) -> tuple[torch.Tensor, torch.Tensor, nn.Module]:
-    """``(mean, std, tail)`` with ``model(x) == tail((x - mean) / std)``: the model's input
-    normalisation (its first stage, a :class:`~connectivity.models.Normalize`) and the
-    rest. A model without one gets mean 0, std 1 and itself as the tail."""
-    if isinstance(model, nn.Sequential) and len(model) and isinstance(model[0], Normalize):
-        return model[0].mean, model[0].std, model[1:]
-    device = model_device(model)
-    return torch.zeros(1, device=device), torch.ones(1, device=device), model
 
 
 def tv1(d: torch.Tensor) -> torch.Tensor:
@@ -290,7 +271,7 @@ def connect_modes(
     net = fold_batchnorm(model)  # the same function with fewer passes over memory
     device = model_device(net)
     if cfg.coordinates == "normalised":
-        mean, std, tail = normalised_tail(net)
+        mean, std, tail = split_normalisation(net)
     else:
         mean, std, tail = torch.zeros(1, device=device), torch.ones(1, device=device), net
     za = (a.to(device) - mean) / std
@@ -375,7 +356,6 @@ __all__ = [
     "BypassRound",
     "ce_loss",
     "connect_modes",
-    "normalised_tail",
     "optimise_barriers",
     "segment_losses",
     "tv1",

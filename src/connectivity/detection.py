@@ -40,7 +40,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC
 from torch import nn
 
-from .attacks import model_device, split_normalisation
+from .models import model_device, split_normalisation
 from .stats import TestResult
 
 MODE_CONNECTIVITY = "mode_connectivity"

@@ -36,6 +36,27 @@ class Normalize(nn.Module):
         return (x - self.mean) / self.std
 
 
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter or buffer (CPU for a model with none):
+    every input follows the model."""
+    for t in model.parameters():
+        return t.device
+    for t in model.buffers():
+        return t.device
+    return torch.device("cpu")
+
+
+def split_normalisation(model: nn.Module) -> tuple[torch.Tensor, torch.Tensor, nn.Module]:
+    """``(mean, std, tail)`` with ``model(x) == tail((x - mean) / std)``: the model's own
+    input normalisation (its first stage, a :class:`Normalize`) and the rest of the
+    network. A model without one gets mean 0, std 1 and itself as the tail. mean and std
+    have shape (1, C, 1, 1) (or (1,) without normalisation) on the model's device."""
+    if isinstance(model, nn.Sequential) and len(model) and isinstance(model[0], Normalize):
+        return model[0].mean, model[0].std, model[1:]
+    device = model_device(model)
+    return torch.zeros(1, device=device), torch.ones(1, device=device), model
+
+
 class Resize(nn.Module):
     """Bilinear resize to ``size`` x ``size`` (CIFAR images into ImageNet models)."""
 

@@ -17,18 +17,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import Dataset
+from .models import model_device
 
 # points per forward batch are capped so that one batch holds at most this many floats
 MAX_BATCH_FLOATS = 2**26
-
-
-def model_device(model: nn.Module) -> torch.device:
-    """The device of a model's parameters (or buffers); CPU for a parameter-free one."""
-    for t in model.parameters():
-        return t.device
-    for t in model.buffers():
-        return t.device
-    return torch.device("cpu")
 
 
 def linear_path(z1: torch.Tensor, z2: torch.Tensor, n_points: int) -> torch.Tensor:

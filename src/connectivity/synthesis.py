@@ -32,8 +32,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .bypass import model_device, normalised_tail, tv1
-from .models import fold_batchnorm
+from .bypass import tv1
+from .models import fold_batchnorm, model_device, split_normalisation
 from .progress import progress
 
 
@@ -83,7 +83,7 @@ def _coordinates(model: nn.Module, cfg: SynthesisConfig):
     net = fold_batchnorm(model)  # frozen copy: no weight gradients, no batch-norm passes
     device = model_device(net)
     if cfg.coordinates == "normalised":
-        return normalised_tail(net)
+        return split_normalisation(net)
     return torch.zeros(1, device=device), torch.ones(1, device=device), net
 
 

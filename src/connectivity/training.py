@@ -45,7 +45,7 @@ from torch import nn
 from . import fastconv
 from .caching import atomic_save, cache_path
 from .data import MEAN, STD, Dataset, load_dataset
-from .models import build_model
+from .models import build_model, model_device
 from .progress import progress as progress_bar
 
 NUM_CLASSES = {"mnist": 10, "cifar10": 10, "cifar100": 100}
@@ -59,11 +59,6 @@ CONFIDENT_CE = 0.01
 def default_device() -> torch.device:
     """The device the book computes on: the first CUDA GPU when there is one, else the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def model_device(model: nn.Module) -> torch.device:
-    """Where ``model``'s parameters live (every input follows the model)."""
-    return next(model.parameters()).device
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ import numpy as np
 import torch
 
 from connectivity.barriers import barrier_heights, mean_curve
-from connectivity.bypass import normalised_tail, segment_losses
-from connectivity.models import fold_batchnorm
+from connectivity.bypass import segment_losses
+from connectivity.models import fold_batchnorm, split_normalisation
 from connectivity.settings import ParameterError, Settings, param
 from connectivity.synthesis import SynthesisConfig, optimal_inputs
 from connectivity.training import TrainConfig
@@ -198,7 +198,7 @@ def snapshots(cfg: TrainConfig, batches: list[int], epochs: list[int]) -> list[t
 def primary_curves(model, a: torch.Tensor, c: torch.Tensor, target: torch.Tensor, points: int):
     """Loss along the straight paths a -> c (P, *S) of classes ``target`` (P,): (P, points)."""
     net = fold_batchnorm(model)
-    mean, std, tail = normalised_tail(net)
+    mean, std, tail = split_normalisation(net)
     device = mean.device
     za, zc = (a.to(device) - mean) / std, (c.to(device) - mean) / std
     loss, _ = segment_losses(tail, za, zc, points, target.to(device))
