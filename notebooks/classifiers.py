@@ -47,7 +47,7 @@ import torch
 from connectivity import classifiers, plotting
 from connectivity.data import load_dataset
 from connectivity.prose import glue, what_reproduced
-from connectivity.training import predict
+from connectivity.training import evaluation_split, predict
 
 plotting.setup()
 
@@ -121,6 +121,7 @@ classifiers.summary_table(trained)
 # *true → predicted*.
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Confusion matrix of the CIFAR-10 ResNet on the test set (rows: true class, normalised).", "name": "fig-confusion"}}
+test10 = evaluation_split(trained["cifar10_resnet"].config)  # all but in smoke runs
 pred10 = predict(trained["cifar10_resnet"].model, test10.x).argmax(1)
 fig = plotting.confusion_matrix_plot(test10.y, pred10, test10.classes)
 

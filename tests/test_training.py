@@ -340,3 +340,22 @@ def test_minibatch_epochs_fits_least_squares():
     )
     assert losses[-1] < 1e-8 < losses[0]
     torch.testing.assert_close(w.detach(), w_true, atol=1e-4, rtol=0)
+
+
+def test_a_test_subset_changes_the_cache_key_only_when_set():
+    cfg = TrainConfig()
+    before = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "test_subset"}
+    assert cfg.cache_key() == before  # results cached before the field existed keep their key
+    assert caching.param_hash(TrainConfig(test_subset=500).cache_key()) != caching.param_hash(
+        cfg.cache_key()
+    )
+    with pytest.raises(ValueError, match="test_subset"):
+        TrainConfig(test_subset=0)
+
+
+@needs_data
+def test_evaluation_split_is_the_first_test_images():
+    full = training.evaluation_split(TrainConfig(dataset="cifar10"))
+    part = training.evaluation_split(TrainConfig(dataset="cifar10", test_subset=100))
+    assert len(full) == 10_000 and len(part) == 100
+    assert torch.equal(part.x, full.x[:100]) and part.source != full.source

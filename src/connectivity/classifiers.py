@@ -29,7 +29,7 @@ _CI_RECIPE = {
     "label_smoothing": 0.1,
     "precision": "bf16",
 }
-_SMOKE_MODEL = {"epochs": 1, "train_subset": 256, "batch_size": 64}
+_SMOKE_MODEL = {"epochs": 1, "train_subset": 256, "test_subset": 1000, "batch_size": 64}
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ class TrainConfig:
     bias_lr_scale: float = 1.0  # learning-rate factor of BatchNorm biases (weight decay / factor)
     lookahead: bool = False  # EMA of the weights copied back every 5 steps after 30 % of training
     train_subset: int | None = None  # first n training images (after a seeded shuffle)
+    test_subset: int | None = None  # evaluate on the first n test images (smoke runs)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -119,6 +120,32 @@ class TrainConfig:
             raise ValueError("warmup in [0, 1), final_lr in [0, 1], label_smoothing in [0, 1)")
         if not (0 < self.bn_momentum <= 1 and self.bias_lr_scale > 0 and self.translate >= 0):
             raise ValueError("bn_momentum in (0, 1], bias_lr_scale > 0, translate >= 0")
+        for name in ("train_subset", "test_subset"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be None (all images) or positive")
+
+    def cache_key(self) -> dict:
+        """The fields that name this config's results in the cache: all of them, except
+        fields added later while at their default (results cached before they existed
+        were computed that way and keep their keys)."""
+        key = dataclasses.asdict(self)
+        for name, default in _KEY_NEUTRAL_DEFAULTS.items():
+            if key[name] == default:
+                del key[name]
+        return key
+
+
+# fields of TrainConfig added after results were cached, with their defaults
+_KEY_NEUTRAL_DEFAULTS = {"test_subset": None}
+
+
+def evaluation_split(cfg: TrainConfig) -> Dataset:
+    """The test split ``cfg`` evaluates on: the whole one, or its first ``test_subset`` images."""
+    test = load_dataset(cfg.dataset, "test")
+    if cfg.test_subset is None:
+        return test
+    n = cfg.test_subset
+    return dataclasses.replace(test, x=test.x[:n], y=test.y[:n], source=f"{test.source}[:{n}]")
 
 
 @dataclass
@@ -627,7 +654,7 @@ def train_classifier(
     ``device`` (default: :func:`default_device`)."""
     cfg.validate()
     device = torch.device(device) if device is not None else default_device()
-    path = cache_path("models", dataclasses.asdict(cfg))
+    path = cache_path("models", cfg.cache_key())
     if use_cache and path.exists():  # a hit needs neither the data nor a second model
         ckpt = torch.load(path, weights_only=False, map_location=device)
         model = build_classifier(cfg)
@@ -646,7 +673,7 @@ def train_classifier(
         )
 
     train = load_dataset(cfg.dataset, "train")
-    test = load_dataset(cfg.dataset, "test")
+    test = evaluation_split(cfg)
     torch.manual_seed(cfg.seed)
     model = build_classifier(cfg).to(device)
     history = fit(model, cfg, train, test, progress=progress, desc=f"{cfg.arch} on {cfg.dataset}")
@@ -685,7 +712,7 @@ def train_with_snapshots(
 
     def compute():
         train = load_dataset(cfg.dataset, "train")
-        test = load_dataset(cfg.dataset, "test")
+        test = evaluation_split(cfg)
         torch.manual_seed(cfg.seed)
         model = build_classifier(cfg).to(default_device())
         out = {"batches": {}, "epochs": {}, "test_acc": {}}
@@ -713,5 +740,5 @@ def train_with_snapshots(
         )
         return out
 
-    params = {"cfg": dataclasses.asdict(cfg), "batches": sorted(batches), "epochs": sorted(epochs)}
+    params = {"cfg": cfg.cache_key(), "batches": sorted(batches), "epochs": sorted(epochs)}
     return cached("training-snapshots", params, compute)

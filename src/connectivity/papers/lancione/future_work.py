@@ -170,9 +170,9 @@ def report(result: FutureWorkResult) -> dict[str, scorecard.Record]:
         recs["hard"],
         reproduced="The denoising autoencoder does fail on the hard pairs: their reconstructions "
         "turn into the other digit {hard:.1%} of the time against {rest:.1%} for the other pairs "
-        "({ranks} of {n_pairs}; p = {p:.3f}).",
+        "({ranks} of {n_pairs}; p = {p:.2g}).",
         differs="The hard pairs are reconstructed *better* than the others ({hard:.1%} wrong "
-        "against {rest:.1%}; p = {p_opposite:.3f}).",
+        "against {rest:.1%}; p = {p_opposite:.2g}).",
         not_significant="The hard pairs are not reconstructed significantly worse than the "
         "others: {hard:.1%} wrong against {rest:.1%} ({ranks} of {n_pairs}; p = {p:.2f}); the "
         "survey's trainings are {epochs} epochs long in this build, the study's 20.",

@@ -398,9 +398,9 @@ def report(result: MethodsResult) -> dict[str, scorecard.Record]:
     glue_say(
         recs["relu_sil"],
         reproduced="On the hard pair ReLU separates worse: mean silhouette {relu:.3f} against "
-        "tanh's {tanh:.3f} (p = {p:.3f}).",
+        "tanh's {tanh:.3f} (p = {p:.2g}).",
         differs="On the hard pair ReLU separates *better* here: mean silhouette {relu:.3f} "
-        "against tanh's {tanh:.3f} (p = {p_opposite:.3f} for that direction).",
+        "against tanh's {tanh:.3f} (p = {p_opposite:.2g} for that direction).",
         not_significant="On the hard pair the two activations separate alike within the "
         "trainings' spread: mean silhouette {relu:.3f} (ReLU) against {tanh:.3f} (tanh), "
         "p = {p:.2f}.",
@@ -420,9 +420,9 @@ def report(result: MethodsResult) -> dict[str, scorecard.Record]:
         recs["relu_origin"],
         reproduced="ReLU codes crowd the origin: {relu:.1f} % lie within a tenth of the "
         "layout's extent from it, against {tanh:.1f} % for tanh, {value:.1f} percentage "
-        "points more (p = {p:.3f}).",
+        "points more (p = {p:.2g}).",
         differs="ReLU codes crowd the origin *less* than tanh codes: {relu:.1f} % against "
-        "{tanh:.1f} % within a tenth of the layout's extent (p = {p_opposite:.3f}).",
+        "{tanh:.1f} % within a tenth of the layout's extent (p = {p_opposite:.2g}).",
         not_significant="Near the origin (a tenth of the layout's extent) lie {relu:.1f} % of "
         "the ReLU codes and {tanh:.1f} % of the tanh codes; the difference is not significant "
         "(p = {p:.2f}).",
@@ -439,9 +439,9 @@ def report(result: MethodsResult) -> dict[str, scorecard.Record]:
     glue_say(
         recs["relu_loss"],
         reproduced="On the study's pair tanh reaches the lower validation loss ({tanh:.4f} "
-        "against {relu:.4f}, p = {p:.3f}).",
+        "against {relu:.4f}, p = {p:.2g}).",
         differs="On the study's pair ReLU reaches the lower validation loss ({relu:.4f} "
-        "against tanh's {tanh:.4f}, p = {p_opposite:.3f}).",
+        "against tanh's {tanh:.4f}, p = {p_opposite:.2g}).",
         not_significant="On the study's pair the validation losses do not differ "
         "significantly (tanh {tanh:.4f}, ReLU {relu:.4f}, p = {p:.2f}).",
         failed="The activation study failed.",

@@ -82,10 +82,10 @@ def report(result: QuestionResult) -> dict[str, scorecard.Record]:
     glue_say(
         rec,
         reproduced="In this build the VAE splits digit(s) {split_digits} (at most {most} "
-        "regions), and the split survives the bootstrap (p = {p:.3f}): as in the report's "
+        "regions), and the split survives the bootstrap (p = {p:.2g}): as in the report's "
         "Fig. 1, a digit is cut into pieces.",
         differs="In this build no digit is split robustly: every digit occupies one region "
-        "in most bootstrap resamples (p = {p_opposite:.3f} for 'no split'), unlike the "
+        "in most bootstrap resamples (p = {p_opposite:.2g} for 'no split'), unlike the "
         "report's Fig. 1.",
         not_significant="In this build the evidence is weak either way: the most fragmented "
         "digit occupies {most} region(s), and {share:.0%} of the bootstrap resamples show a "

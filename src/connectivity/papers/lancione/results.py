@@ -344,10 +344,10 @@ def report(result: ResultsResult) -> dict[str, scorecard.Record]:
         recs["layouts"],
         reproduced="Between two trainings the layout changes more than the score: the mean "
         "Procrustes disparity is {disparity:.2f}, the mean relative silhouette change "
-        "{relative:.2f} (Wilcoxon over {pairs} independent pairs of trainings, p = {p:.3f}).",
+        "{relative:.2f} (Wilcoxon over {pairs} independent pairs of trainings, p = {p:.2g}).",
         differs="Between two trainings the score changes more than the layout: mean Procrustes "
         "disparity {disparity:.2f} against a mean relative silhouette change of {relative:.2f} "
-        "(p = {p_opposite:.3f}).",
+        "(p = {p_opposite:.2g}).",
         not_significant="Layout and score change by comparable amounts between trainings (mean "
         "Procrustes disparity {disparity:.2f}, mean relative silhouette change {relative:.2f}; "
         "p = {p:.2f} over {pairs} independent pairs of trainings).",
