@@ -80,9 +80,6 @@ class DetectionSettings(Settings):
         "benchmark attacks all of them)",
     )
     image_seed: int = param(0, lo=0, doc="which correctly classified test images")
-    test_pool: int | None = param(
-        None, lo=100, hi=10_000, doc="first test images searched for them (None: all)"
-    )
     attacks: UntargetedConfig = param(
         UntargetedConfig(), doc="the five attacks (foolbox 3 defaults, C&W 1,000 steps)"
     )
@@ -124,7 +121,6 @@ class DetectionSettings(Settings):
         },
         "smoke": {
             "n_images": 40,
-            "test_pool": 1000,
             "attacks": {
                 "bim_steps": 2,
                 "pgd_steps": 2,
@@ -140,8 +136,7 @@ class DetectionSettings(Settings):
             "n_boot": 200,
         },
         "smoke-paper": {
-            "n_images": 24,  # the whole test set is searched: a random-weight
-            # VGG-16 gets few CIFAR-100 images right
+            "n_images": 24,
             "attacks": {
                 "bim_steps": 2,
                 "pgd_steps": 2,
@@ -301,8 +296,7 @@ def run_dataset(settings: DetectionSettings, dataset: str) -> DatasetRun:
     model = fold_batchnorm(trained.model)
     train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
     k = train.num_classes
-    pool = slice(settings.test_pool)  # slice(None): the whole test set
-    idx = select_correct(model, test.x[pool], test.y[pool], settings.n_images, settings.image_seed)
+    idx = select_correct(model, test.x, test.y, settings.n_images, settings.image_seed)
     x, y = test.x[idx], test.y[idx]
     advs = {a: _attack_cached(trained, x, y, idx, a, settings.attacks) for a in UNTARGETED}
 
