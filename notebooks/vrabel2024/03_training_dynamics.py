@@ -55,6 +55,8 @@ plotting.setup()
 # of its snapshot's barrier statistics, because a barrier that falls only because the
 # endpoint losses fall is not the paper's effect. The barrier height is the largest loss
 # on the straight path (200 points), as in the official code. {glue:text}`dyn_setup`
+# In the table a dash means nothing to show: no pair of modes (barrier), fewer than two
+# (SD), or not measured (test accuracy at the batch snapshots).
 
 # %% tags=["remove-cell"]
 study = chapter.run(settings)
@@ -62,7 +64,7 @@ records = chapter.record(study)
 chapter.glue_page(study, records)
 
 # %% tags=["hide-input"]
-study.table().round(4)
+study.table().style.format(precision=4, na_rep="–")
 
 # %% [markdown]
 # ## The first batches (Fig. 10)
