@@ -238,7 +238,8 @@ def bench_training(trained, input_shape: tuple[int, ...], batch_size: int, repea
     from torch.utils.flop_counter import FlopCounterMode
 
     from . import fastconv
-    from .training import NUM_CLASSES, _autocast, effective_precision, model_device
+    from .models import model_device
+    from .training import NUM_CLASSES, _autocast, effective_precision
 
     cfg = trained.config
     model = copy.deepcopy(trained.model).train()

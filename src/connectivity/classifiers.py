@@ -218,8 +218,7 @@ def input_gradient_ms(model, shape=(3, 32, 32), n: int = 100, repeats: int = 3) 
     import torch
     import torch.nn.functional as F
 
-    from .models import fold_batchnorm
-    from .training import model_device
+    from .models import fold_batchnorm, model_device
 
     folded = fold_batchnorm(model)
     device = model_device(folded)

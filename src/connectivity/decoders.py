@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .caching import cached
-from .paths import model_device
+from .models import model_device
 from .progress import progress
 from .training import minibatch_epochs
 

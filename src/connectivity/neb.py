@@ -27,13 +27,12 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 
-from .models import fold_batchnorm
+from .models import fold_batchnorm, model_device
 from .paths import (
     band_times,
     evaluate_band,
     evaluate_linear,
     linear_path,
-    model_device,
     segment_departure,
 )
 from .progress import progress

@@ -30,9 +30,9 @@ from connectivity.decoders import (
     last_layer_decoder,
     train_decoder,
 )
-from connectivity.models import split_model
+from connectivity.models import model_device, split_model
 from connectivity.neb import LayerRun, connect_in_layer
-from connectivity.paths import evaluate_linear, evaluate_path, model_device
+from connectivity.paths import evaluate_linear, evaluate_path
 
 from .settings import PathsSettings
 

@@ -30,10 +30,9 @@ import torch
 from connectivity import prose, scorecard
 from connectivity.classifiers import shared_classifier
 from connectivity.data import load_dataset
-from connectivity.models import split_model
+from connectivity.models import model_device, split_model
 from connectivity.neb import LayerRun, connect_in_layer
 from connectivity.papers import paper_value
-from connectivity.paths import model_device
 from connectivity.stats import TestResult, Tolerance, binomial_greater, spearman_increasing
 
 from .settings import Table1Settings

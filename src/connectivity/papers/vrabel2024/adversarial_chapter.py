@@ -40,8 +40,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from connectivity.attacks import TargetedAttackConfig, model_device, targeted_attack
+from connectivity.attacks import TargetedAttackConfig, targeted_attack
 from connectivity.bypass import BypassConfig
+from connectivity.models import model_device
 from connectivity.settings import ParameterError, Settings, param
 
 from .values_adversarial import BARRIER_STATS, BRANCH_NAMES, PAPER_PAIRS_KEPT

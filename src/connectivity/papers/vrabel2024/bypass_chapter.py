@@ -30,7 +30,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from connectivity.barriers import BarrierHeights, barrier_heights
-from connectivity.bypass import BypassConfig, BypassResult, connect_modes, model_device
+from connectivity.bypass import BypassConfig, BypassResult, connect_modes
+from connectivity.models import model_device
 from connectivity.neb import NEBConfig
 from connectivity.settings import ParameterError, Settings, param
 
