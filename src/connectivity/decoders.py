@@ -32,7 +32,6 @@ from torch import nn
 
 from .caching import cached
 from .models import model_device
-from .progress import progress
 from .training import minibatch_epochs
 
 
@@ -228,7 +227,6 @@ def train_decoder(
     def compute():
         torch.manual_seed(seed)
         opt = torch.optim.Adam(decoder.parameters(), lr=lr)
-        bar = progress(total=epochs * max(1, len(images) // batch_size), desc=desc)
         decoder.train()
         hist = minibatch_epochs(
             opt,
@@ -238,9 +236,8 @@ def train_decoder(
             epochs=epochs,
             gen=torch.Generator().manual_seed(seed),
             drop_last=True,
-            bar=bar,
+            desc=desc,
         )
-        bar.close()
         decoder.eval()
         with torch.no_grad():
             errs = [

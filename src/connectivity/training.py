@@ -481,13 +481,14 @@ def minibatch_epochs(
     epochs: int,
     gen: torch.Generator,
     drop_last: bool = False,
-    bar=None,
+    desc: str | None = None,
 ) -> list[float]:
     """The loop of the book's small trainers (VAE, digit judge, decoders): each epoch
     draws a permutation of ``n`` items from ``gen`` and, batch by batch, calls
     ``batch_loss(idx)`` (idx: (B,) int64 item indices; returns a scalar loss tensor),
     then ``opt`` steps. ``drop_last`` drops a partial last batch (unless it is the only
-    one). Returns the mean batch loss of every epoch. Classifiers use :func:`fit`,
+    one); ``desc`` names a progress bar (none without it). Returns the mean batch loss
+    of every epoch. Classifiers use :func:`fit`,
     which adds augmentation, schedules and precision to the same shape of loop.
 
     Example::
@@ -497,6 +498,7 @@ def minibatch_epochs(
                                   batch_size=64, epochs=3, gen=torch.Generator().manual_seed(0))
     """
     steps = max(1, n // batch_size) if drop_last else -(-n // batch_size)
+    bar = progress_bar(total=epochs * steps, desc=desc, disable=desc is None)
     losses = []
     for _ in range(epochs):
         perm = torch.randperm(n, generator=gen)
@@ -507,9 +509,9 @@ def minibatch_epochs(
             loss.backward()
             opt.step()
             total = total + loss.detach()  # stays on the device: no host sync per step
-            if bar is not None:
-                bar.update(1)
+            bar.update(1)
         losses.append(float(total) / steps)
+    bar.close()
     return losses
 
 

@@ -20,7 +20,6 @@ from torch import nn
 
 from ..caching import cached
 from ..data import Dataset
-from ..progress import progress
 from ..training import minibatch_epochs
 
 
@@ -110,11 +109,9 @@ def train_vae(train: Dataset, cfg: VAEConfig) -> TrainedVAE:
             recon, mu, sigma = model(xb, torch.randn(shape, generator=g))
             return vae_loss(xb, recon, mu, sigma)
 
-        bar = progress(total=cfg.epochs * -(-len(x) // cfg.batch_size), desc="VAE")
         losses = minibatch_epochs(
-            opt, batch_loss, len(x), batch_size=cfg.batch_size, epochs=cfg.epochs, gen=g, bar=bar
+            opt, batch_loss, len(x), batch_size=cfg.batch_size, epochs=cfg.epochs, gen=g, desc="VAE"
         )
-        bar.close()
         return {"state_dict": model.state_dict(), "losses": losses}
 
     out = cached("lancione-vae", key, compute)
