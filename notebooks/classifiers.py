@@ -121,7 +121,7 @@ classifiers.summary_table(trained)
 # *true → predicted*.
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Confusion matrix of the CIFAR-10 ResNet on the test set (rows: true class, normalised).", "name": "fig-confusion"}}
-test10 = evaluation_split(trained["cifar10_resnet"].config)  # all but in smoke runs
+test10 = evaluation_split(trained["cifar10_resnet"].config, test10)  # smoke: a subset
 pred10 = predict(trained["cifar10_resnet"].model, test10.x).argmax(1)
 fig = plotting.confusion_matrix_plot(test10.y, pred10, test10.classes)
 

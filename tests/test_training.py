@@ -359,3 +359,15 @@ def test_evaluation_split_is_the_first_test_images():
     part = training.evaluation_split(TrainConfig(dataset="cifar10", test_subset=100))
     assert len(full) == 10_000 and len(part) == 100
     assert torch.equal(part.x, full.x[:100]) and part.source != full.source
+
+
+@needs_data
+def test_evaluation_split_subsets_a_test_set_already_loaded():
+    from connectivity.data import load_dataset
+
+    test = load_dataset("cifar10", "test")
+    part = training.evaluation_split(TrainConfig(dataset="cifar10", test_subset=50), test)
+    assert torch.equal(part.x, test.x[:50])
+    assert training.evaluation_split(TrainConfig(dataset="cifar10"), test) is test
+    with pytest.raises(ValueError, match="not the test split"):
+        training.evaluation_split(TrainConfig(dataset="cifar100"), test)

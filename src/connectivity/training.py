@@ -139,9 +139,13 @@ class TrainConfig:
 _KEY_NEUTRAL_DEFAULTS = {"test_subset": None}
 
 
-def evaluation_split(cfg: TrainConfig) -> Dataset:
-    """The test split ``cfg`` evaluates on: the whole one, or its first ``test_subset`` images."""
-    test = load_dataset(cfg.dataset, "test")
+def evaluation_split(cfg: TrainConfig, test: Dataset | None = None) -> Dataset:
+    """The test split ``cfg`` evaluates on: the whole one, or its first ``test_subset``
+    images; from ``test`` when the caller has loaded it already, else loaded here."""
+    if test is None:
+        test = load_dataset(cfg.dataset, "test")
+    elif (test.name, test.split) != (cfg.dataset, "test"):
+        raise ValueError(f"{test.name}/{test.split} is not the test split of {cfg.dataset}")
     if cfg.test_subset is None:
         return test
     n = cfg.test_subset
