@@ -590,14 +590,14 @@ def _depth_sentence(result: Table1Result) -> str:
     if len(table) < 3:
         return ""
     frac = table["linear"].to_numpy() / result.settings.n_pairs
-    trend = "(one-sided Spearman ρ = {effect:.2f}, p = {p:.2g})"
     steps = np.diff(frac)
     uneven = ", though not at every layer" if (steps > 0).any() and (steps < 0).any() else ""
     word = prose.direction(
         spearman_increasing(np.arange(len(frac)), frac),
-        yes="tends to grow with depth " + trend + uneven,
-        no="tends to fall with depth " + trend.replace("{p:", "{p_opposite:") + uneven,
-        unclear="shows no monotone trend " + trend,
+        yes="tends to grow with depth (one-sided Spearman ρ = {effect:.2f}, p = {p:.2g})" + uneven,
+        no="tends to fall with depth (one-sided Spearman ρ = {effect:.2f}, "
+        "p = {p_opposite:.2g})" + uneven,
+        unclear="shows no monotone trend (one-sided Spearman ρ = {effect:.2f}, p = {p:.2g})",
     )
     low = table.index[int(np.argmin(frac))]
     return (

@@ -38,6 +38,7 @@ from connectivity.training import TrainConfig
 
 from .values_modes import EVOLUTION_FALLS, EVOLUTION_SPREAD
 
+CIFAR10_TRAIN_IMAGES = 50_000
 SECTION_BATCHES = "The first batches (Fig. 10)"
 SECTION_EPOCHS = "The epochs (Fig. 11)"
 
@@ -108,12 +109,17 @@ class DynamicsSettings(Settings):
         },
     }
 
+    @property
+    def training_images(self) -> int:
+        """CIFAR-10 training images per epoch: the subset, or all of them."""
+        return self.model.train_subset or CIFAR10_TRAIN_IMAGES
+
     def validate(self) -> None:
         if any(e > self.model.epochs for e in self.epochs):
             raise ParameterError("epoch snapshots beyond the training's epochs")
         if len(set(self.batches)) != len(self.batches) or len(set(self.epochs)) != len(self.epochs):
             raise ParameterError("snapshot lists must not repeat")
-        per_epoch = max(1, (self.model.train_subset or 50_000) // self.model.batch_size)
+        per_epoch = max(1, self.training_images // self.model.batch_size)
         if max(self.batches) >= per_epoch:
             raise ParameterError(
                 f"batch snapshots must fall inside the first epoch ({per_epoch} batches of "
@@ -319,11 +325,11 @@ def glue_page(study: DynamicsStudy, recs: DynamicsRecords) -> None:
 
     s = study.settings
     thr = s.synthesis.threshold
-    images = s.model.train_subset or 50_000
     glue(
         "dyn_setup",
         f"In this build the network is a {study.arch} ({s.model.arch_kwargs or 'default'}), "
-        f"trained for {s.model.epochs} epoch(s) of {images:,} CIFAR-10 training images, with "
+        f"trained for {s.model.epochs} epoch(s) of {s.training_images:,} CIFAR-10 training "
+        "images, with "
         f"snapshots after batches {', '.join(map(str, s.batches))} and epochs "
         f"{', '.join(map(str, s.epochs))}, and {s.pairs_per_class} pair(s) per class; the "
         f"whole study took {study.seconds:.0f} s.",
