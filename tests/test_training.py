@@ -342,15 +342,30 @@ def test_minibatch_epochs_fits_least_squares():
     torch.testing.assert_close(w.detach(), w_true, atol=1e-4, rtol=0)
 
 
-def test_a_test_subset_changes_the_cache_key_only_when_set():
+@pytest.mark.parametrize("field", ["test_subset", "curve_subset"])
+def test_a_subset_changes_the_cache_key_only_when_set(field):
     cfg = TrainConfig()
-    before = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "test_subset"}
+    later = ("test_subset", "curve_subset")  # fields added after results were cached
+    before = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in later}
     assert cfg.cache_key() == before  # results cached before the field existed keep their key
-    assert caching.param_hash(TrainConfig(test_subset=500).cache_key()) != caching.param_hash(
+    assert caching.param_hash(TrainConfig(**{field: 500}).cache_key()) != caching.param_hash(
         cfg.cache_key()
     )
-    with pytest.raises(ValueError, match="test_subset"):
-        TrainConfig(test_subset=0)
+    with pytest.raises(ValueError, match=field):
+        TrainConfig(**{field: 0})
+
+
+@needs_data
+def test_a_learning_curve_on_fewer_images_leaves_the_weights_unchanged(tmp_model_cache):
+    cfg = dataclasses.replace(TINY, epochs=2)
+    full = train_classifier(cfg, use_cache=False, progress=False)
+    part = train_classifier(
+        dataclasses.replace(cfg, curve_subset=100), use_cache=False, progress=False
+    )
+    assert _equal_weights(full.model, part.model)
+    assert part.test_accuracy == full.test_accuracy  # the final evaluation uses every image
+    assert len(part.history.test_acc) == 2
+    assert all(abs(a * 100 - round(a * 100)) < 1e-4 for a in part.history.test_acc)  # k / 100
 
 
 @needs_data

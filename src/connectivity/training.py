@@ -25,8 +25,9 @@ as far as it applies to an unchanged ResNet or VGG-16-BN; each ingredient is a
   the network every few steps (hlb-CIFAR10 / airbench).
 
 Evaluation is always in float32 (``predict``), as every later chapter uses the
-model; the per-epoch test accuracy while training is computed in the training
-precision, the final one (``TrainedModel.test_accuracy``) in float32.
+model; the per-epoch test accuracy while training (the learning curve, optionally on
+the first ``curve_subset`` test images) is computed in the training precision, the
+final one (``TrainedModel.test_accuracy``) in float32.
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ class TrainConfig:
     lookahead: bool = False  # EMA of the weights copied back every 5 steps after 30 % of training
     train_subset: int | None = None  # first n training images (after a seeded shuffle)
     test_subset: int | None = None  # evaluate on the first n test images (smoke runs)
+    # the learning curve (test accuracy after each epoch) on the first n evaluation images
+    # (None: all of them); the curve only watches the training, the weights do not depend on it
+    curve_subset: int | None = None
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -120,7 +124,7 @@ class TrainConfig:
             raise ValueError("warmup in [0, 1), final_lr in [0, 1], label_smoothing in [0, 1)")
         if not (0 < self.bn_momentum <= 1 and self.bias_lr_scale > 0 and self.translate >= 0):
             raise ValueError("bn_momentum in (0, 1], bias_lr_scale > 0, translate >= 0")
-        for name in ("train_subset", "test_subset"):
+        for name in ("train_subset", "test_subset", "curve_subset"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be None (all images) or positive")
 
@@ -136,7 +140,7 @@ class TrainConfig:
 
 
 # fields of TrainConfig added after results were cached, with their defaults
-_KEY_NEUTRAL_DEFAULTS = {"test_subset": None}
+_KEY_NEUTRAL_DEFAULTS = {"test_subset": None, "curve_subset": None}
 
 
 def evaluation_split(cfg: TrainConfig, test: Dataset | None = None) -> Dataset:
@@ -156,7 +160,7 @@ def evaluation_split(cfg: TrainConfig, test: Dataset | None = None) -> Dataset:
 class History:
     """Per-epoch record of a training run. ``seconds`` is the training time of each
     epoch (evaluation excluded, in ``eval_seconds``); ``test_acc`` is measured in the
-    training precision after each epoch."""
+    training precision after each epoch, on the config's ``curve_subset`` test images."""
 
     train_loss: list[float] = field(default_factory=list)
     train_acc: list[float] = field(default_factory=list)
@@ -557,9 +561,10 @@ def fit(
     desc: str = "training",
 ) -> History:
     """Train ``model`` (already on its device) in place by ``cfg`` on ``train``; the
-    single training loop of the book. ``test`` is evaluated after each epoch (in the
-    training precision); ``on_step(step, model)`` runs after every optimiser step and
-    ``on_epoch(epoch, model)`` after every epoch (1-based both)."""
+    single training loop of the book. ``test`` (its first ``cfg.curve_subset`` images) is
+    evaluated after each epoch (in the training precision); ``on_step(step, model)`` runs
+    after every optimiser step and ``on_epoch(epoch, model)`` after every epoch (1-based
+    both)."""
     device = model_device(model)
     precision = effective_precision(cfg.precision, device)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -587,6 +592,10 @@ def fit(
     if channels_last:  # lets oneDNN (CPU) and cuDNN pick faster kernels; values unchanged
         model.to(memory_format=torch.channels_last)
     routed = fastconv.install(model) if precision == "bf16" and device.type == "cpu" else 0
+    curve = test
+    if test is not None and cfg.curve_subset is not None:
+        n_curve = cfg.curve_subset
+        curve = dataclasses.replace(test, x=test.x[:n_curve], y=test.y[:n_curve])
     base_flip = torch.rand(n, generator=gen) < 0.5  # "alternating": flipped in odd epochs
     bar = progress_bar(total=total, desc=desc, disable=not progress)
     step = 0
@@ -635,8 +644,8 @@ def fit(
             history.train_acc.append(correct.item() / seen)
             history.seconds.append(time.perf_counter() - t0)
             t1 = time.perf_counter()
-            if test is not None:
-                history.test_acc.append(accuracy(model, test, precision=precision))
+            if curve is not None:
+                history.test_acc.append(accuracy(model, curve, precision=precision))
                 bar.set_postfix(test_acc=f"{history.test_acc[-1]:.3f}")
             if on_epoch is not None:
                 on_epoch(epoch, model)
