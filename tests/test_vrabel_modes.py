@@ -188,6 +188,7 @@ def test_conjecture_verdict_follows_the_fractions(tmp_build):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # was 0/0 in Fig. 3's bent path (t_B = 0)
 def test_section_4_1_paper_path_on_a_fake_imagenet_folder(tmp_build, fake_imagenet):
     """The `smoke-paper` code path of §4.1: GoogLeNet (random weights) on the fake
     ImageNet folder of the session; random weights give no modes, so the claims fail."""

@@ -369,7 +369,10 @@ def fig3_pattern(study: BypassStudy, pair: int, points: int = 7) -> dict:
     straight = torch.stack([(1 - t) * a + t * c for t in ts])
     bent = torch.stack(
         [
-            a + (t / t_b) * (bp - a) if t <= t_b else bp + ((t - t_b) / (1 - t_b)) * (c - bp)
+            # t_B = 0 (a barrier at the first image, seen with random weights): t = 0 is A
+            a + (t / t_b if t_b > 0 else 0.0) * (bp - a)
+            if t <= t_b
+            else bp + ((t - t_b) / (1 - t_b)) * (c - bp)
             for t in ts
         ]
     )
