@@ -93,7 +93,7 @@ trained = classifiers.train_all(settings)
 for name, sentence in classifiers.record_accuracies(trained, settings.profile).items():
     glue(name, sentence)
 
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "Test accuracy after each epoch (in the training precision, on the first curve_subset test images of the configuration table) against cumulative training time; dotted: the targets.", "name": "fig-accuracy-time"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Test accuracy after each epoch (in the training precision, on curve_subset test images drawn at random, see the configuration table) against cumulative training time; dotted: the targets.", "name": "fig-accuracy-time"}}
 fig = classifiers.plot_accuracy_vs_time(trained)
 
 # %% [markdown]

@@ -369,11 +369,23 @@ def test_a_learning_curve_on_fewer_images_leaves_the_weights_unchanged(tmp_model
 
 
 @needs_data
-def test_evaluation_split_is_the_first_test_images():
+def test_evaluation_split_draws_a_fixed_random_subset_of_every_class():
     full = training.evaluation_split(TrainConfig(dataset="cifar10"))
-    part = training.evaluation_split(TrainConfig(dataset="cifar10", test_subset=100))
-    assert len(full) == 10_000 and len(part) == 100
-    assert torch.equal(part.x, full.x[:100]) and part.source != full.source
+    part = training.evaluation_split(TrainConfig(dataset="cifar10", test_subset=1000))
+    again = training.evaluation_split(TrainConfig(dataset="cifar10", test_subset=1000))
+    assert len(full) == 10_000 and len(part) == 1000 and part.source != full.source
+    assert torch.equal(part.x, again.x) and torch.equal(part.y, again.y)  # seeded
+    # the decoded test set is sorted by class: the first 1,000 images are all airplanes
+    assert torch.bincount(full.y[:1000], minlength=10).count_nonzero() == 1
+    counts = torch.bincount(part.y, minlength=10)
+    assert counts.min() >= 70 and counts.max() <= 130  # ~100 each (binomial SD 9.5)
+    rows = {tuple(r) for r in full.x.flatten(1)[:, :8].tolist()}
+    assert all(tuple(r) in rows for r in part.x.flatten(1)[:50, :8].tolist())
+
+
+def test_a_subset_rule_enters_the_cache_key_only_with_a_subset():
+    assert "subset_rule" not in TrainConfig().cache_key()
+    assert TrainConfig(curve_subset=10).cache_key()["subset_rule"] == training.SUBSET_RULE
 
 
 @needs_data
@@ -382,7 +394,7 @@ def test_evaluation_split_subsets_a_test_set_already_loaded():
 
     test = load_dataset("cifar10", "test")
     part = training.evaluation_split(TrainConfig(dataset="cifar10", test_subset=50), test)
-    assert torch.equal(part.x, test.x[:50])
+    assert torch.equal(part.x, training.image_subset(test, 50).x)
     assert training.evaluation_split(TrainConfig(dataset="cifar10"), test) is test
     with pytest.raises(ValueError, match="not the test split"):
         training.evaluation_split(TrainConfig(dataset="cifar100"), test)

@@ -28,7 +28,7 @@ _CI_RECIPE = {
     "schedule": "onecycle",
     "label_smoothing": 0.1,
     "precision": "bf16",
-    # the learning curve on 2,000 test images (accuracy SE <= 1.1 points): per-epoch
+    # the learning curve on 2,000 random test images (accuracy SE <= 1.1 points): per-epoch
     # evaluation of all 10,000 cost ~80 s of the chapter; final accuracies use all
     "curve_subset": 2000,
 }

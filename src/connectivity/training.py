@@ -26,7 +26,7 @@ as far as it applies to an unchanged ResNet or VGG-16-BN; each ingredient is a
 
 Evaluation is always in float32 (``predict``), as every later chapter uses the
 model; the per-epoch test accuracy while training (the learning curve, optionally on
-the first ``curve_subset`` test images) is computed in the training precision, the
+``curve_subset`` test images) is computed in the training precision, the
 final one (``TrainedModel.test_accuracy``) in float32.
 """
 
@@ -91,8 +91,8 @@ class TrainConfig:
     bias_lr_scale: float = 1.0  # learning-rate factor of BatchNorm biases (weight decay / factor)
     lookahead: bool = False  # EMA of the weights copied back every 5 steps after 30 % of training
     train_subset: int | None = None  # first n training images (after a seeded shuffle)
-    test_subset: int | None = None  # evaluate on the first n test images (smoke runs)
-    # the learning curve (test accuracy after each epoch) on the first n evaluation images
+    test_subset: int | None = None  # evaluate on n test images (smoke runs; see image_subset)
+    # the learning curve (test accuracy after each epoch) on n of the evaluation images
     # (None: all of them); the curve only watches the training, the weights do not depend on it
     curve_subset: int | None = None
     seed: int = 0
@@ -131,11 +131,13 @@ class TrainConfig:
     def cache_key(self) -> dict:
         """The fields that name this config's results in the cache: all of them, except
         fields added later while at their default (results cached before they existed
-        were computed that way and keep their keys)."""
+        were computed that way and keep their keys); with a subset, how it is drawn."""
         key = dataclasses.asdict(self)
         for name, default in _KEY_NEUTRAL_DEFAULTS.items():
             if key[name] == default:
                 del key[name]
+        if self.test_subset is not None or self.curve_subset is not None:
+            key["subset_rule"] = SUBSET_RULE
         return key
 
 
@@ -143,17 +145,31 @@ class TrainConfig:
 _KEY_NEUTRAL_DEFAULTS = {"test_subset": None, "curve_subset": None}
 
 
+# how test subsets are drawn (part of the cache key of a config that uses one)
+SUBSET_RULE = "randperm-seed0-sorted"
+
+
+def image_subset(ds: Dataset, n: int | None) -> Dataset:
+    """``n`` images of ``ds`` drawn at random with seed 0 (kept in their order), or ``ds``
+    itself when ``n`` is None or not smaller. Not the first n: the decoded test sets are
+    sorted by class, so their first 2,000 CIFAR-10 images are airplanes and cars."""
+    if n is None or n >= len(ds):
+        return ds
+    keep = torch.randperm(len(ds), generator=torch.Generator().manual_seed(0))[:n].sort().values
+    return dataclasses.replace(
+        ds, x=ds.x[keep], y=ds.y[keep], source=f"{ds.source}[{n} at random, seed 0]"
+    )
+
+
 def evaluation_split(cfg: TrainConfig, test: Dataset | None = None) -> Dataset:
-    """The test split ``cfg`` evaluates on: the whole one, or its first ``test_subset``
-    images; from ``test`` when the caller has loaded it already, else loaded here."""
+    """The test split ``cfg`` evaluates on: the whole one, or ``test_subset`` of its
+    images (:func:`image_subset`); from ``test`` when the caller has loaded it already,
+    else loaded here."""
     if test is None:
         test = load_dataset(cfg.dataset, "test")
     elif (test.name, test.split) != (cfg.dataset, "test"):
         raise ValueError(f"{test.name}/{test.split} is not the test split of {cfg.dataset}")
-    if cfg.test_subset is None:
-        return test
-    n = cfg.test_subset
-    return dataclasses.replace(test, x=test.x[:n], y=test.y[:n], source=f"{test.source}[:{n}]")
+    return image_subset(test, cfg.test_subset)
 
 
 @dataclass
@@ -561,7 +577,7 @@ def fit(
     desc: str = "training",
 ) -> History:
     """Train ``model`` (already on its device) in place by ``cfg`` on ``train``; the
-    single training loop of the book. ``test`` (its first ``cfg.curve_subset`` images) is
+    single training loop of the book. ``test`` (``cfg.curve_subset`` of its images) is
     evaluated after each epoch (in the training precision); ``on_step(step, model)`` runs
     after every optimiser step and ``on_epoch(epoch, model)`` after every epoch (1-based
     both)."""
@@ -592,10 +608,7 @@ def fit(
     if channels_last:  # lets oneDNN (CPU) and cuDNN pick faster kernels; values unchanged
         model.to(memory_format=torch.channels_last)
     routed = fastconv.install(model) if precision == "bf16" and device.type == "cpu" else 0
-    curve = test
-    if test is not None and cfg.curve_subset is not None:
-        n_curve = cfg.curve_subset
-        curve = dataclasses.replace(test, x=test.x[:n_curve], y=test.y[:n_curve])
+    curve = None if test is None else image_subset(test, cfg.curve_subset)
     base_flip = torch.rand(n, generator=gen) < 0.5  # "alternating": flipped in odd epochs
     bar = progress_bar(total=total, desc=desc, disable=not progress)
     step = 0
