@@ -9,6 +9,7 @@ import torch
 from conftest import needs_data
 
 from connectivity import caching, training
+from connectivity.data import SUBSET_RULE, image_subset
 from connectivity.training import TrainConfig, augment_batch, train_classifier
 
 TINY = TrainConfig(
@@ -385,7 +386,7 @@ def test_evaluation_split_draws_a_fixed_random_subset_of_every_class():
 
 def test_a_subset_rule_enters_the_cache_key_only_with_a_subset():
     assert "subset_rule" not in TrainConfig().cache_key()
-    assert TrainConfig(curve_subset=10).cache_key()["subset_rule"] == training.SUBSET_RULE
+    assert TrainConfig(curve_subset=10).cache_key()["subset_rule"] == SUBSET_RULE
 
 
 @needs_data
@@ -394,7 +395,7 @@ def test_evaluation_split_subsets_a_test_set_already_loaded():
 
     test = load_dataset("cifar10", "test")
     part = training.evaluation_split(TrainConfig(dataset="cifar10", test_subset=50), test)
-    assert torch.equal(part.x, training.image_subset(test, 50).x)
+    assert torch.equal(part.x, image_subset(test, 50).x)
     assert training.evaluation_split(TrainConfig(dataset="cifar10"), test) is test
     with pytest.raises(ValueError, match="not the test split"):
         training.evaluation_split(TrainConfig(dataset="cifar100"), test)

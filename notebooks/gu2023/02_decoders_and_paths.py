@@ -75,7 +75,7 @@ sentences = decoded.record(result)
 # %% tags=["hide-input"]
 settings.table()
 
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "Test images (top), decoded from the first hidden layer (middle) and from the pooled features (bottom).", "name": "fig-gu-decoded-examples"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Test images drawn at random (top), decoded from the first hidden layer (middle) and from the pooled features (bottom).", "name": "fig-gu-decoded-examples"}}
 fig = decoded.figure_examples(result)
 
 # %% [markdown]

@@ -33,7 +33,7 @@ import tempfile
 import textwrap
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -487,3 +487,17 @@ def load_imagenet_val(
         x[i] = TF.center_crop(img, [crop, crop]).float().div_(255.0)
     y = torch.tensor([label for _, label in files], dtype=torch.int64)
     return Dataset("imagenet", "val", x, y, names[:n_classes], source=str(base))
+
+
+# how test subsets are drawn (part of the cache key of a config that uses one)
+SUBSET_RULE = "randperm-seed0-sorted"
+
+
+def image_subset(ds: Dataset, n: int | None) -> Dataset:
+    """``n`` images of ``ds`` drawn at random with seed 0 (kept in their order), or ``ds``
+    itself when ``n`` is None or not smaller. Not the first n: the decoded test sets are
+    sorted by class, so their first 2,000 CIFAR-10 images are airplanes and cars."""
+    if n is None or n >= len(ds):
+        return ds
+    keep = torch.randperm(len(ds), generator=torch.Generator().manual_seed(0))[:n].sort().values
+    return replace(ds, x=ds.x[keep], y=ds.y[keep], source=f"{ds.source}[{n} at random, seed 0]")

@@ -45,7 +45,7 @@ from torch import nn
 
 from . import fastconv
 from .caching import atomic_save, cache_path
-from .data import MEAN, STD, Dataset, load_dataset
+from .data import MEAN, STD, SUBSET_RULE, Dataset, image_subset, load_dataset
 from .models import build_model, model_device
 from .progress import progress as progress_bar
 
@@ -143,22 +143,6 @@ class TrainConfig:
 
 # fields of TrainConfig added after results were cached, with their defaults
 _KEY_NEUTRAL_DEFAULTS = {"test_subset": None, "curve_subset": None}
-
-
-# how test subsets are drawn (part of the cache key of a config that uses one)
-SUBSET_RULE = "randperm-seed0-sorted"
-
-
-def image_subset(ds: Dataset, n: int | None) -> Dataset:
-    """``n`` images of ``ds`` drawn at random with seed 0 (kept in their order), or ``ds``
-    itself when ``n`` is None or not smaller. Not the first n: the decoded test sets are
-    sorted by class, so their first 2,000 CIFAR-10 images are airplanes and cars."""
-    if n is None or n >= len(ds):
-        return ds
-    keep = torch.randperm(len(ds), generator=torch.Generator().manual_seed(0))[:n].sort().values
-    return dataclasses.replace(
-        ds, x=ds.x[keep], y=ds.y[keep], source=f"{ds.source}[{n} at random, seed 0]"
-    )
 
 
 def evaluation_split(cfg: TrainConfig, test: Dataset | None = None) -> Dataset:

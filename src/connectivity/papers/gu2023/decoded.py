@@ -23,7 +23,7 @@ import torch
 
 from connectivity import prose, scorecard
 from connectivity.classifiers import shared_classifier
-from connectivity.data import load_dataset
+from connectivity.data import SUBSET_RULE, image_subset, load_dataset
 from connectivity.decoders import (
     TrainedDecoder,
     intermediate_decoder,
@@ -160,7 +160,7 @@ def run(settings: PathsSettings) -> PathsResult:
     }
     parts = {space: split_model(model, layers[space]) for space in layers}
     decoders = _train_decoders(s, trained.path, parts, train, test)
-    examples = test.x[: s.n_examples]
+    examples = image_subset(test, s.n_examples).x  # CIFAR test sets are sorted by class
     with torch.no_grad():
         decoded = {sp: decoders[sp](parts[sp][0](examples.to(device))).cpu() for sp in decoders}
 
@@ -247,7 +247,7 @@ def _train_decoders(
 ) -> dict[str, TrainedDecoder]:
     g = torch.Generator().manual_seed(0)
     x_train = train.x[torch.randperm(len(train), generator=g)[: s.decoder_train_images]]
-    x_test = test.x[: s.decoder_test_images]
+    x_test = image_subset(test, s.decoder_test_images).x  # all classes, not the first one
     image = tuple(test.x.shape[1:])
     device = model_device(parts["intermediate"][0])
     with torch.no_grad():
@@ -268,7 +268,7 @@ def _train_decoders(
             ci.epochs,
             ci.batch_size,
             ci.lr,
-            key={"model": model_key, "layer": layers["intermediate"]},
+            key={"model": model_key, "layer": layers["intermediate"], "test": SUBSET_RULE},
             desc="intermediate decoder",
         ),
         "last": train_decoder(
@@ -279,7 +279,7 @@ def _train_decoders(
             cl.epochs,
             cl.batch_size,
             cl.lr,
-            key={"model": model_key, "layer": layers["last"]},
+            key={"model": model_key, "layer": layers["last"], "test": SUBSET_RULE},
             desc="last-layer decoder",
         ),
     }
