@@ -88,6 +88,16 @@ def test_train_decoder_learns_and_follows_the_heads_device(tmp_model_cache):
         key={"t": 1},
     )
     assert again.test_mse == out.test_mse  # from the cache
+    other = decoders.train_decoder(  # other test images of the same count: not served
+        head,
+        decoders.intermediate_decoder((4, 8, 8), (3, 8, 8), cfg),
+        x,
+        x[16:32],
+        epochs=8,
+        batch_size=16,
+        key={"t": 1},
+    )
+    assert other.test_mse != out.test_mse
 
 
 # ------------------------------------------------------------------ tolerances and tests

@@ -20,7 +20,7 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,15 @@ def param_hash(params: Any, length: int = 16) -> str:
     """Stable hex digest of a parameter structure (dicts, lists, dataclasses, scalars)."""
     text = json.dumps({"v": CACHE_VERSION, "p": _jsonable(params)}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def tensor_fingerprint(tensors: Iterable) -> str:
+    """Hex digest (16 characters) of the values of ``tensors`` (any devices, any
+    strides): names the data a cached result was computed from, in its parameters."""
+    h = hashlib.sha256()
+    for t in tensors:
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def cache_path(kind: str, params: Any, suffix: str = ".pt") -> Path:

@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .caching import cached
+from .caching import cached, tensor_fingerprint
 from .models import model_device
 from .training import minibatch_epochs
 
@@ -201,7 +201,8 @@ def train_decoder(
     key: dict | None = None,
     desc: str = "decoder",
 ) -> TrainedDecoder:
-    """Train ``decoder`` to map head(x) back to x (MSE, Adam), cached under ``key``.
+    """Train ``decoder`` to map head(x) back to x (MSE, Adam), cached under ``key`` and
+    the images' fingerprint.
 
     images, test_images: (N, 3, H, W) in [0, 1] (any device); the decoder trains on the
     head's device, the latents computed batch by batch (a paper-size latent set would
@@ -258,6 +259,8 @@ def train_decoder(
         "seed": seed,
         "n_train": len(images),
         "n_test": len(test_images),
+        # the images themselves, so that another draw of the same size is not served
+        "images": tensor_fingerprint([images, test_images]),
         "decoder": repr(decoder),
         "size": list(size),
         "version": 2,

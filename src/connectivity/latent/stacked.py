@@ -35,7 +35,7 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 
-from ..caching import cached
+from ..caching import cached, tensor_fingerprint
 from ..numerics import denormals_flushed
 from ..progress import progress
 
@@ -472,7 +472,7 @@ def train_cached(
         "cfg": asdict(cfg),
         "seeds": list(seeds),
         "data": key,
-        "init": None if init is None else _fingerprint(init.model.params),
+        "init": None if init is None else tensor_fingerprint(init.model.params),
         "algorithm": 4,  # bump when train_stacked changes (4: subnormals flushed, one thread)
     }
 
@@ -485,12 +485,3 @@ def train_cached(
     model = StackedAE.__new__(StackedAE)
     model.spec, model.seeds, model.params = spec, list(seeds), out["params"]
     return TrainedStack(model, out["train_loss"], out["val_loss"])
-
-
-def _fingerprint(params: list[torch.Tensor]) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    for p in params:
-        h.update(p.detach().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]

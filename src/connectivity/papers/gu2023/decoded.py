@@ -23,7 +23,7 @@ import torch
 
 from connectivity import prose, scorecard
 from connectivity.classifiers import shared_classifier
-from connectivity.data import SUBSET_RULE, image_subset, load_dataset
+from connectivity.data import image_subset, load_dataset
 from connectivity.decoders import (
     TrainedDecoder,
     intermediate_decoder,
@@ -268,7 +268,7 @@ def _train_decoders(
             ci.epochs,
             ci.batch_size,
             ci.lr,
-            key={"model": model_key, "layer": layers["intermediate"], "test": SUBSET_RULE},
+            key={"model": model_key, "layer": layers["intermediate"]},
             desc="intermediate decoder",
         ),
         "last": train_decoder(
@@ -279,7 +279,7 @@ def _train_decoders(
             cl.epochs,
             cl.batch_size,
             cl.lr,
-            key={"model": model_key, "layer": layers["last"], "test": SUBSET_RULE},
+            key={"model": model_key, "layer": layers["last"]},
             desc="last-layer decoder",
         ),
     }
