@@ -159,11 +159,11 @@ def bench_neb(model, a, c, target, n_pivots: int, steps: int, repeats: int) -> R
     energy = classifier_energy(model, target)
 
     # a difference of two timings: single runs vary by ~10 % here, a median of three by ~3 %
-    repeats = max(3, repeats)
+    neb_repeats = max(3, repeats)
 
     def relax(n_steps: int) -> float:
         cfg = NEBConfig(n_pivots=n_pivots, steps=n_steps)
-        return median_time(lambda: run_neb(energy, a, c, cfg, desc="bench NEB"), repeats)
+        return median_time(lambda: run_neb(energy, a, c, cfg, desc="bench NEB"), neb_repeats)
 
     # one iteration's cost is the difference of two run lengths: a run also pays once for
     # the endpoints' and the final band's energies, which a few timed steps would smear
