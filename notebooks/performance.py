@@ -23,7 +23,7 @@
 # |---|---|---|
 # | barrier bypass | this book's batched bypass (all pairs in one optimisation) vs the study's way, one Adam run per pair with a Python float read every step | ≥ 10× |
 # | NEB | one NEB iteration for 25 pairs × N pivots (the time difference of runs of n and 2n iterations, which leaves out the energies a run computes once: endpoints, final band) vs one forward+backward of the same batch | ≤ 15 % overhead |
-# | loss curves | 25 straight paths × 1,000 points vs raw inference of the 25,000 images | ≤ 10 % overhead |
+# | loss curves | 25 straight paths × `points` points (400 in `ci`) vs raw inference of the same images, the two timed in turn (median of 3) | ≤ 10 % overhead |
 # | training | achieved FLOP/s of a training step of the shared ResNet and VGG, as the classifiers chapter trains them, vs a 2048² matmul in the same precision | ≥ 60 % |
 # | book | the runner's notebook times of this build | ≤ 60 min, no notebook over 20 min |
 # | detectors | feature cost per image of the mode-connectivity detector vs each baseline | reported |
@@ -38,6 +38,8 @@ n_pivots = None  # NEB pivots per pair
 neb_steps = None  # NEB iterations of the shorter timed run (the longer: twice)
 train_batch = None  # images per measured training step
 detector_images = None  # images whose detector features are timed
+detector_pool = None  # training images for the detectors' references and Gaussians
+pair_candidates = None  # test images the pairs are drawn from (None: all)
 classifier = None  # changes to the shared CIFAR-10 ResNet's training settings
 vgg_classifier = None  # changes to the shared CIFAR-10 VGG's training settings
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from connectivity import bench
 
@@ -45,3 +46,11 @@ def test_a_row_without_a_target_neither_holds_nor_misses():
     assert row.holds is None and row.gap == ""
     line = bench.format_table({"rows": [row.as_dict()]}).splitlines()[1]
     assert line.split()[-4:-2] == ["-", "-"]  # target and holds columns
+
+
+def test_interleaved_timings_take_turns_and_return_one_median_each():
+    calls = []
+    fast, slow = (lambda: calls.append("f")), (lambda: (calls.append("s"), time.sleep(0.01)))
+    t_fast, t_slow = bench.interleaved_median_times([fast, slow], repeats=3, warmup=1)
+    assert calls == ["f", "s"] * 4  # a warm-up round, then three rounds in turn
+    assert t_slow >= 0.01 > t_fast

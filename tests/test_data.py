@@ -383,3 +383,13 @@ def test_imagenet_broken_image_is_named(tmp_path):
     broken.write_bytes(broken.read_bytes()[:40])
     with pytest.raises(data.DataIntegrityError, match=broken.name):
         data.load_imagenet_val(root=root)
+
+
+def test_subset_indices_are_the_images_image_subset_keeps():
+    ds = data.Dataset("toy", "test", torch.arange(40.0).view(40, 1, 1, 1), torch.arange(40), [], "")
+    idx = data.subset_indices(40, 12)
+    assert len(idx) == 12 and bool((idx[1:] > idx[:-1]).all())  # distinct, ascending
+    assert torch.equal(data.image_subset(ds, 12).y, idx)
+    assert not torch.equal(idx, torch.arange(12))  # drawn at random, not the first 12
+    assert torch.equal(data.subset_indices(40, None), torch.arange(40))
+    assert torch.equal(data.subset_indices(40, 40), torch.arange(40))

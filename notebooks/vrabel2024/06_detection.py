@@ -32,6 +32,7 @@ profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
 datasets = None  # cifar10 and/or cifar100, each with the classifiers chapter's VGG
 n_images = None  # correctly classified test images attacked per data set (at most)
 image_seed = None  # which correctly classified test images
+candidate_images = None  # test images searched for correct ones (None: all)
 attacks = None  # eps, bim/pgd/deepfool steps, cw_steps, cw_binary_search_steps
 path_points = None  # points on each loss curve of the mode-connectivity detector
 reference_pool = None  # training images searched for each class's reference

@@ -82,6 +82,22 @@ def median_time(fn, repeats: int, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
+def interleaved_median_times(fns, repeats: int, warmup: int = 1) -> list[float]:
+    """Median wall time of each of ``fns`` over ``repeats`` rounds, the functions taking
+    turns within a round: a ratio of two such medians is not moved by a drift of the
+    machine's speed between two separate series of timings."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, ts in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+    return [statistics.median(ts) for ts in times]
+
+
 def machine() -> dict:
     return {
         "platform": platform.platform(),
@@ -220,7 +236,8 @@ def bench_loss_curves(
         with torch.no_grad():
             return [folded(flat[i : i + batch_size]) for i in range(0, len(flat), batch_size)]
 
-    t_curves, t_raw = median_time(curves, repeats), median_time(raw, repeats)
+    # a ratio of two ~10 % effects: single timings moved it by 3-25 % between builds
+    t_curves, t_raw = interleaved_median_times([curves, raw], max(3, repeats))
     return Row(
         "loss curves vs raw inference",
         100 * (t_curves / t_raw - 1),
@@ -337,7 +354,7 @@ def book_rows(timings_path) -> list[Row]:
 # ---------------------------------------------------------------- 6. detectors
 
 
-def bench_detectors(trained, train, test, n: int) -> list[Row]:
+def bench_detectors(trained, train, test, n: int, pool_size: int = 2000) -> list[Row]:
     from . import detection
     from .data import image_subset
 
@@ -346,7 +363,7 @@ def bench_detectors(trained, train, test, n: int) -> list[Row]:
     adv = (x + 0.03 * torch.sign(torch.randn_like(x))).clamp(
         0, 1
     )  # stand-in adversarials: cost only
-    pool = torch.randperm(len(train.x), generator=torch.Generator().manual_seed(0))[:2000]
+    pool = torch.randperm(len(train.x), generator=torch.Generator().manual_seed(0))[:pool_size]
     refs = detection.reference_images(model, train.x[pool], train.y[pool], int(train.y.max()) + 1)
     g = detection.fit_class_gaussians(model, train.x[pool], train.y[pool], int(train.y.max()) + 1)
     costs = {
@@ -398,11 +415,18 @@ class PerformanceSettings(Settings):
     detector_images: int = param(
         100, lo=10, hi=10_000, doc="images whose detector features are timed"
     )
+    detector_pool: int = param(
+        2000, lo=100, hi=50_000, doc="training images for the detectors' references and Gaussians"
+    )
+    pair_candidates: int | None = param(
+        None, lo=100, hi=10_000, doc="test images the pairs are drawn from (None: all)"
+    )
     classifier: dict = param({}, doc="changes to the shared CIFAR-10 ResNet's training settings")
     vgg_classifier: dict = param({}, doc="changes to the shared CIFAR-10 VGG's training settings")
 
     OVERRIDES = {
-        "ci": {"repeats": 1, "iterations": 10, "detector_images": 50},
+        # 400 points: the loss-curve row's three interleaved timings cost what one of 1,000 did
+        "ci": {"repeats": 1, "iterations": 10, "points": 400, "detector_images": 50},
         "smoke": {
             "pairs": 4,
             "iterations": 2,
@@ -421,6 +445,10 @@ class PerformanceSettings(Settings):
             "neb_steps": 1,
             "train_batch": 4,
             "detector_images": 10,
+            # forward passes of the papers' networks over 10,000 test / 2,000 training
+            # images cost ~20 s here; the rows' code paths need far fewer
+            "detector_pool": 300,
+            "pair_candidates": 1000,
         },
     }
 
@@ -428,7 +456,7 @@ class PerformanceSettings(Settings):
 def run(settings: PerformanceSettings | None = None) -> dict:
     """Every benchmark row; returns ``{"machine": ..., "rows": [...]}``."""
     from .classifiers import shared_classifier
-    from .data import load_dataset
+    from .data import image_subset, load_dataset
     from .paths import same_class_pairs
 
     s = settings or PerformanceSettings.resolve("ci")
@@ -437,8 +465,10 @@ def run(settings: PerformanceSettings | None = None) -> dict:
     model = trained.model.eval()
     device = next(model.parameters()).device
     test = load_dataset("cifar10", "test")
-    idx, target, _ = same_class_pairs(model, test, s.pairs, seed=0)
-    a, c, target = test.x[idx[:, 0]].to(device), test.x[idx[:, 1]].to(device), target.to(device)
+    candidates = image_subset(test, s.pair_candidates)
+    idx, target, _ = same_class_pairs(model, candidates, s.pairs, seed=0)
+    a, c = candidates.x[idx[:, 0]].to(device), candidates.x[idx[:, 1]].to(device)
+    target = target.to(device)
     rows = [
         bench_bypass(model, a, c, target, s.iterations, s.repeats),
         bench_neb(model, a, c, target, s.n_pivots, s.neb_steps, s.repeats),
@@ -449,7 +479,9 @@ def run(settings: PerformanceSettings | None = None) -> dict:
         bench_training(t, tuple(test.x.shape[1:]), s.train_batch, s.repeats) for t in (trained, vgg)
     ]
     rows += book_rows(build_dir() / "timings.json")
-    rows += bench_detectors(vgg, load_dataset("cifar10", "train"), test, s.detector_images)
+    rows += bench_detectors(
+        vgg, load_dataset("cifar10", "train"), test, s.detector_images, s.detector_pool
+    )
     return {
         "machine": machine(),
         "when": time.strftime("%Y-%m-%d %H:%M"),
