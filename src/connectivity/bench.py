@@ -72,14 +72,7 @@ class Row:
 
 def median_time(fn, repeats: int, warmup: int = 1) -> float:
     """Median wall time of ``fn()`` over ``repeats`` runs after ``warmup`` runs."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return interleaved_median_times([fn], repeats, warmup)[0]
 
 
 def interleaved_median_times(fns, repeats: int, warmup: int = 1) -> list[float]:
@@ -363,9 +356,9 @@ def bench_detectors(trained, train, test, n: int, pool_size: int = 2000) -> list
     adv = (x + 0.03 * torch.sign(torch.randn_like(x))).clamp(
         0, 1
     )  # stand-in adversarials: cost only
-    pool = torch.randperm(len(train.x), generator=torch.Generator().manual_seed(0))[:pool_size]
-    refs = detection.reference_images(model, train.x[pool], train.y[pool], int(train.y.max()) + 1)
-    g = detection.fit_class_gaussians(model, train.x[pool], train.y[pool], int(train.y.max()) + 1)
+    pool = image_subset(train, pool_size)
+    refs = detection.reference_images(model, pool.x, pool.y, train.num_classes)
+    g = detection.fit_class_gaussians(model, pool.x, pool.y, train.num_classes)
     costs = {
         "mode_connectivity": median_time(
             lambda: detection.path_loss_features(model, x, refs, 16), 1
@@ -457,6 +450,7 @@ def run(settings: PerformanceSettings | None = None) -> dict:
     """Every benchmark row; returns ``{"machine": ..., "rows": [...]}``."""
     from .classifiers import shared_classifier
     from .data import image_subset, load_dataset
+    from .neb import dataset_logits
     from .paths import same_class_pairs
 
     s = settings or PerformanceSettings.resolve("ci")
@@ -466,7 +460,9 @@ def run(settings: PerformanceSettings | None = None) -> dict:
     device = next(model.parameters()).device
     test = load_dataset("cifar10", "test")
     candidates = image_subset(test, s.pair_candidates)
-    idx, target, _ = same_class_pairs(model, candidates, s.pairs, seed=0)
+    # a whole split's logits are cached per model (the Gu chapter has computed these)
+    logits = dataset_logits(model, trained.path, test) if candidates is test else None
+    idx, target, _ = same_class_pairs(model, candidates, s.pairs, seed=0, logits=logits)
     a, c = candidates.x[idx[:, 0]].to(device), candidates.x[idx[:, 1]].to(device)
     target = target.to(device)
     rows = [
