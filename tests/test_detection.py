@@ -178,12 +178,65 @@ def test_benchmark_splits_and_evaluation():
     assert 25 < same.auc < 75
     svm = detection.evaluate(clean, clean + 10, detection.ClassifierSpec("svm", C=10, gamma=0.1))
     assert svm.auc == 100.0
-    spec, grid = detection.tune_knn({"a": (clean, clean + 10)}, [1, 3], ["uniform", "distance"])
-    assert spec.kind == "knn" and grid.shape == (2, 2) and np.nanmax(grid) == 100.0
+    specs, grid = detection.tune_knn({"a": (clean, clean + 10)}, [1, 3], ["uniform", "distance"])
+    assert [s.kind for s in specs] == ["knn"] and grid.shape == (2, 2) and np.nanmax(grid) == 100.0
     few = detection.evaluate(clean[:5], clean[:5] + 10, detection.ClassifierSpec())
     assert np.isnan(few.auc) and few.n_test == 0  # too few pairs: no score rather than a fake one
     with pytest.raises(ValueError):
         detection.ClassifierSpec("forest")
+
+
+def test_five_folds_test_every_pair_once_and_start_with_the_benchmarks_split():
+    n = 103
+    folds = detection.detection_splits(n, True)
+    assert len(folds) == 5
+    tests = np.concatenate([t for _, _, t in folds])
+    assert sorted(tests.tolist()) == list(range(n))  # every pair tested exactly once
+    for train, val, test in folds:
+        assert not set(train) & set(test) and not set(val) & set(test) and not set(train) & set(val)
+        assert len(train) + len(val) + len(test) == n
+        assert abs(len(test) - n / 5) <= 1 and abs(len(val) - 0.16 * n) <= 1.5
+    for got, want in zip(folds[0], detection.benchmark_splits(n)):
+        np.testing.assert_array_equal(got, want)  # fold 1 is the benchmark's split, in order
+
+
+def test_cross_validated_score_pools_every_pair_and_keeps_the_benchmark_split():
+    rng = np.random.default_rng(1)
+    clean = rng.normal(size=(150, 5))
+    adv = rng.normal(size=(150, 5)) + 0.6
+    pooled = detection.evaluate(clean, adv, detection.ClassifierSpec(), cross_validate=True)
+    assert pooled.n_test == 300 and list(pooled.labels) == [0] * 150 + [1] * 150
+    one = pooled.benchmark_split
+    acc, auc = benchmark_by_hand(clean, adv)
+    assert one.n_test == 60 and one.accuracy == pytest.approx(acc) and one.auc == pytest.approx(auc)
+    # the pooled AUC is that of the held-out probabilities, fold by fold, by hand
+    probs = np.zeros(300)
+    for train, _, test in detection.detection_splits(150, True):
+        xtr = np.concatenate([clean[train], adv[train]])
+        clf = LogisticRegression().fit(xtr, np.r_[np.zeros(len(train)), np.ones(len(train))])
+        probs[test] = clf.predict_proba(clean[test])[:, 1]
+        probs[150 + test] = clf.predict_proba(adv[test])[:, 1]
+    assert pooled.auc == pytest.approx(100 * roc_auc_score(pooled.labels, probs))
+    assert pooled.auc_se == pytest.approx(100 * hanley_mcneil_se(pooled.auc / 100, 150, 150))
+    assert pooled.auc_se < 0.6 * one.auc_se  # five times the test pairs: SE / sqrt(5)-ish
+    single = detection.evaluate(clean, adv, detection.ClassifierSpec())
+    assert single.benchmark_split is single and single.auc == pytest.approx(auc)
+
+
+def test_knn_is_chosen_per_fold_on_validation_data_only():
+    rng = np.random.default_rng(2)
+    clean = rng.normal(size=(120, 2))
+    pairs = {"a": (clean, rng.normal(size=(120, 2)) + 1.0)}
+    specs, grid = detection.tune_knn(pairs, [1, 25], ["uniform"], cross_validate=True)
+    assert len(specs) == 5 and grid.shape == (2, 1)
+    # a 25-neighbour vote beats one neighbour on overlapping Gaussians in every fold
+    assert all(s.k == 25 for s in specs) and grid[1, 0] > grid[0, 0]
+    score = detection.evaluate(*pairs["a"], specs, cross_validate=True)
+    assert score.classifier == "KNN (k = 25, uniform weights)"
+    mixed = detection.describe_specs([detection.ClassifierSpec("knn", k=1)] * 2 + specs[:3])
+    assert mixed == "KNN per fold: k = 25 uniform ×3, k = 1 uniform ×2"
+    with pytest.raises(ValueError, match="folds"):
+        detection.evaluate(*pairs["a"], specs[:2], cross_validate=True)
 
 
 def scored(auc_shift: float, seed: int, n: int = 300):

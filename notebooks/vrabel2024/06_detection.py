@@ -45,6 +45,7 @@ standardise_baselines = None  # standardise baseline features (the benchmark doe
 knn_k = None  # KNN grid of the mode-connectivity detector: k
 knn_weights = None  # KNN grid: weights
 split_seed = None  # the benchmark's random_state
+cross_validate = None  # five folds (every pair tested once) or one split
 n_boot = None  # bootstrap resamples of the paired tests
 
 # %% tags=["remove-cell"]
@@ -107,10 +108,11 @@ fig = chapter.plot_loss_curves(study, settings.datasets[0])
 #
 # The features are split as in the benchmark: 80/20 train/test with seed 42, separately
 # for clean and adversarial features (a clean image and its adversarial twin always fall
-# on the same side), then 20 % of the training part for validation. The baselines use
+# on the same side), then 20 % of the training part for validation.
+# {glue:text}`det_split` The baselines use
 # scikit-learn's `LogisticRegression()` on the raw features, as the benchmark; the
-# mode-connectivity detector uses one KNN setting per data set, chosen by the mean
-# validation AUC over all five attacks, as the paper describes. Each cell gives
+# mode-connectivity detector uses one KNN setting per data set (and fold), chosen by the
+# mean validation AUC over all five attacks, as the paper describes. Each cell gives
 # **accuracy / AUC ± the Hanley–McNeil standard error of the AUC** (%), the paper's
 # accuracy / AUC below in brackets. A number counts as *reproduced* within two
 # standard errors at the paper's value and this build's test-split size (binomial for

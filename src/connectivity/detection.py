@@ -5,7 +5,9 @@ Every feature function maps images (n, C, H, W) with pixels in [0, 1] to a float
 numpy matrix (n, d), running on the model's device; :func:`evaluate` trains the
 benchmark's classifier on clean (label 0) versus adversarial (label 1) features with the
 benchmark's splits and scores it as ``detect_adversarials.py`` does: accuracy of
-``predict`` and AUC of ``predict_proba`` on the test split.
+``predict`` and AUC of ``predict_proba`` on the test split (or, with
+``cross_validate``, on five folds that begin with the benchmark's split and together test
+every pair once: :func:`detection_splits`).
 
 The layer-based detectors read the outputs of the network's ReLUs. They need a model
 whose ReLUs are reachable by flattening nested ``nn.Sequential`` containers (the VGG nets
@@ -357,10 +359,35 @@ def benchmark_splits(n: int, seed: int = 42) -> tuple[np.ndarray, np.ndarray, np
     splits them: 80/20 train+validation/test, then 20 % of that for validation. The
     benchmark splits clean and adversarial features separately with the same seed and
     length, so a clean image and its adversarial twin always land in the same part."""
+    return detection_splits(n, False, seed)[0]
+
+
+def detection_splits(
+    n: int, cross_validate: bool = False, seed: int = 42
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(train, validation, test) indices of n pairs, one triple per fold.
+
+    Fold 1 is the benchmark's split (:func:`benchmark_splits`). With ``cross_validate``
+    four more folds follow: the benchmark's 80 % train+validation part, shuffled with
+    ``seed``, cut into four test parts of ~20 %, each fold training on the other ~80 %
+    split 80/20 into train and validation as the benchmark does. Every pair is then
+    tested exactly once, always by a detector fitted on the benchmark's proportions.
+
+    >>> [len(t) for _, _, t in detection_splits(100, True)]
+    [20, 20, 20, 20, 20]
+    """
     idx = np.arange(n)
     trval, test = train_test_split(idx, test_size=0.2, random_state=seed)
-    train, val = train_test_split(trval, test_size=0.2, random_state=seed)
-    return train, val, test
+    tests = [test]
+    if cross_validate:
+        rest = np.random.default_rng(seed).permutation(trval)
+        tests += [np.sort(part) for part in np.array_split(rest, 4)]
+    folds = []
+    for k, held in enumerate(tests):
+        part = trval if k == 0 else np.setdiff1d(idx, held)
+        train, val = train_test_split(part, test_size=0.2, random_state=seed)
+        folds.append((train, val, held))
+    return folds
 
 
 @dataclass(frozen=True)
@@ -423,6 +450,13 @@ class DetectionScore:
     fpr: np.ndarray = field(repr=False)
     tpr: np.ndarray = field(repr=False)
     classifier: str = ""
+    # the benchmark's own split (fold 1) when the score pools several folds
+    fold1: DetectionScore | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def benchmark_split(self) -> DetectionScore:
+        """The score on the benchmark's single 80/20 split (this score if it is one)."""
+        return self.fold1 or self
 
     @classmethod
     def empty(cls, classifier: str = "") -> DetectionScore:
@@ -430,35 +464,97 @@ class DetectionScore:
         return cls(math.nan, math.nan, math.nan, 0, nothing, nothing, nothing, nothing, classifier)
 
 
+def _fit_predict(clean, adv, spec: ClassifierSpec, train: np.ndarray, held: np.ndarray):
+    """Fit ``spec`` on the pairs ``train``; (adversarial probability, predicted label) of
+    the examples [clean[held], adv[held]]."""
+    xtr = np.nan_to_num(np.concatenate([clean[train], adv[train]]))
+    ytr = np.r_[np.zeros(len(train)), np.ones(len(train))]
+    xte = np.nan_to_num(np.concatenate([clean[held], adv[held]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = spec.build().fit(xtr, ytr)
+    return clf.predict_proba(xte)[:, 1], clf.predict(xte)
+
+
+def _pairs_first(values: list[np.ndarray]) -> np.ndarray:
+    """Per-fold arrays [clean part | adversarial part] -> [all clean | all adversarial]."""
+    halves = [np.split(v, 2) for v in values]
+    return np.concatenate([h[0] for h in halves] + [h[1] for h in halves])
+
+
+def _score(labels, prob, pred, classifier: str, benchmark=None) -> DetectionScore:
+    from .stats import hanley_mcneil_se
+
+    half = len(labels) // 2
+    auc = 100 * float(roc_auc_score(labels, prob))
+    fpr, tpr, _ = roc_curve(labels, prob)
+    return DetectionScore(
+        100 * float(np.mean(pred == labels)),
+        auc,
+        100 * hanley_mcneil_se(auc / 100, half, half),
+        len(labels),
+        labels,
+        prob,
+        fpr,
+        tpr,
+        classifier,
+        fold1=benchmark,
+    )
+
+
 def evaluate(
-    clean: np.ndarray, adv: np.ndarray, spec: ClassifierSpec, part: str = "test", seed: int = 42
+    clean: np.ndarray,
+    adv: np.ndarray,
+    spec: ClassifierSpec | list[ClassifierSpec],
+    part: str = "test",
+    seed: int = 42,
+    cross_validate: bool = False,
 ) -> DetectionScore:
     """Train ``spec``'s classifier on the training part of paired features clean, adv
     (n, d) and score it on ``part`` ("test" or "validation") as the benchmark: accuracy
-    of ``predict`` and AUC of ``predict_proba`` (adversarial = positive class)."""
-    from .stats import hanley_mcneil_se
+    of ``predict`` and AUC of ``predict_proba`` (adversarial = positive class).
 
+    With ``cross_validate`` the same is done on each fold of :func:`detection_splits`
+    (``spec`` may then be one classifier per fold) and the score pools the held-out
+    predictions: on the test part every pair counts once, so the AUC's standard error
+    is that of all n pairs rather than of the benchmark's 20 %. The score of the
+    benchmark's own split (fold 1) is kept as ``benchmark_split``."""
     if clean.shape != adv.shape:
         raise ValueError(
             f"clean and adversarial features must pair up: {clean.shape} vs {adv.shape}"
         )
     if len(clean) < MIN_PAIRS:  # e.g. an attack that hardly ever succeeded: nothing to learn
-        return DetectionScore.empty(spec.describe())
-    train, val, test = benchmark_splits(len(clean), seed)
-    held = {"test": test, "validation": val}[part]
-    xtr = np.nan_to_num(np.concatenate([clean[train], adv[train]]))
-    ytr = np.r_[np.zeros(len(train)), np.ones(len(train))]
-    xte = np.nan_to_num(np.concatenate([clean[held], adv[held]]))
-    yte = np.r_[np.zeros(len(held)), np.ones(len(held))]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = spec.build().fit(xtr, ytr)
-    prob = clf.predict_proba(xte)[:, 1]
-    accuracy = 100 * float(np.mean(clf.predict(xte) == yte))
-    auc = 100 * float(roc_auc_score(yte, prob))
-    fpr, tpr, _ = roc_curve(yte, prob)
-    se = 100 * hanley_mcneil_se(auc / 100, len(held), len(held))
-    return DetectionScore(accuracy, auc, se, len(yte), yte, prob, fpr, tpr, spec.describe())
+        return DetectionScore.empty(describe_specs(spec))
+    folds = detection_splits(len(clean), cross_validate, seed)
+    specs = spec if isinstance(spec, list) else [spec] * len(folds)
+    if len(specs) != len(folds):
+        raise ValueError(f"{len(specs)} classifiers for {len(folds)} folds")
+    probs, preds, labels = [], [], []
+    for (train, val, test), fold_spec in zip(folds, specs):
+        held = {"test": test, "validation": val}[part]
+        prob, pred = _fit_predict(clean, adv, fold_spec, train, held)
+        probs.append(prob)
+        preds.append(pred)
+        labels.append(np.r_[np.zeros(len(held)), np.ones(len(held))])
+    first = _score(labels[0], probs[0], preds[0], specs[0].describe())
+    if len(folds) == 1:
+        return first
+    pooled = [_pairs_first(v) for v in (labels, probs, preds)]
+    return _score(*pooled, describe_specs(specs), benchmark=first)
+
+
+def describe_specs(spec: ClassifierSpec | list[ClassifierSpec]) -> str:
+    """One classifier's description, or the per-fold choices with their counts
+    (``KNN per fold: k = 15 distance ×4, k = 25 distance ×1``)."""
+    specs = spec if isinstance(spec, list) else [spec]
+    names = [s.describe() for s in specs]
+    if len(set(names)) == 1:
+        return names[0]
+    if all(s.kind == "knn" for s in specs):
+        names = [f"k = {s.k} {s.weights}" for s in specs]
+    counts = sorted({n: names.count(n) for n in names}.items(), key=lambda nc: -nc[1])
+    prefix = "KNN per fold: " if all(s.kind == "knn" for s in specs) else "per fold: "
+    return prefix + ", ".join(f"{n} ×{c}" for n, c in counts)
 
 
 def tune_knn(
@@ -466,26 +562,40 @@ def tune_knn(
     ks: list[int],
     weights: list[str],
     seed: int = 42,
-) -> tuple[ClassifierSpec, np.ndarray]:
+    cross_validate: bool = False,
+) -> tuple[list[ClassifierSpec], np.ndarray]:
     """One KNN setting for all attacks (Vrabel et al.: "optimized jointly for all attacks
-    on validation data"): the (k, weights) with the highest mean validation AUC over
-    ``pairs`` (attack -> (clean, adv) features). Returns the spec and the grid of mean
-    AUCs (len(ks), len(weights)); a k larger than an attack's training set is skipped."""
-    grid = np.full((len(ks), len(weights)), np.nan)
-    for i, k in enumerate(ks):
-        for j, w in enumerate(weights):
-            aucs = []
-            for clean, adv in pairs.values():
-                if len(clean) < MIN_PAIRS or 2 * len(benchmark_splits(len(clean), seed)[0]) < k:
-                    continue
-                spec = ClassifierSpec("knn", k=k, weights=w)
-                aucs.append(evaluate(clean, adv, spec, "validation", seed).auc)
-            if aucs:
-                grid[i, j] = np.mean(aucs)
-    if np.all(np.isnan(grid)):
+    on validation data"): per fold of :func:`detection_splits`, the (k, weights) with the
+    highest mean validation AUC over ``pairs`` (attack -> (clean, adv) features), so a
+    fold's test pairs never take part in choosing its classifier. Returns one spec per
+    fold and the grid of mean validation AUCs (len(ks), len(weights)) averaged over the
+    folds; a k larger than an attack's training set is skipped."""
+    n_folds = len(detection_splits(MIN_PAIRS, cross_validate, seed))
+    aucs = [[[[] for _ in weights] for _ in ks] for _ in range(n_folds)]
+    for clean, adv in pairs.values():
+        if len(clean) < MIN_PAIRS:
+            continue
+        for f, (train, val, _) in enumerate(detection_splits(len(clean), cross_validate, seed)):
+            truth = np.r_[np.zeros(len(val)), np.ones(len(val))]
+            for i, k in enumerate(ks):
+                for j, w in enumerate(weights):
+                    if 2 * len(train) >= k:
+                        prob, _ = _fit_predict(
+                            clean, adv, ClassifierSpec("knn", k=k, weights=w), train, val
+                        )
+                        aucs[f][i][j].append(100 * roc_auc_score(truth, prob))
+    grids = np.array(
+        [[[np.mean(v) if v else np.nan for v in row] for row in fold] for fold in aucs]
+    )
+    if np.all(np.isnan(grids)):
         raise ValueError("no KNN setting could be scored: too few adversarials for every attack")
-    i, j = np.unravel_index(np.nanargmax(grid), grid.shape)
-    return ClassifierSpec("knn", k=ks[i], weights=weights[j]), grid
+    specs = []
+    for grid in grids:
+        i, j = np.unravel_index(np.nanargmax(grid), grid.shape)
+        specs.append(ClassifierSpec("knn", k=ks[i], weights=weights[j]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a setting no fold could score
+        return specs, np.nanmean(grids, axis=0)
 
 
 # ---------------------------------------------------------------- paired comparisons
