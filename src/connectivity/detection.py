@@ -53,6 +53,7 @@ BASELINES = DETECTORS[:-1]
 SPECTRAL_RELUS = (2, 4, 6, 8, 10, 12)
 LAST_RELU = (12,)
 MIN_PAIRS = 10  # fewer clean/adversarial pairs than this cannot be split and scored
+FOLDS = 5  # cross-validated: the benchmark tests 20 %, so five such parts test every pair
 
 
 # ---------------------------------------------------------------- layer outputs
@@ -381,7 +382,7 @@ def detection_splits(
     tests = [test]
     if cross_validate:
         rest = np.random.default_rng(seed).permutation(trval)
-        tests += [np.sort(part) for part in np.array_split(rest, 4)]
+        tests += [np.sort(part) for part in np.array_split(rest, FOLDS - 1)]
     folds = []
     for k, held in enumerate(tests):
         part = trval if k == 0 else np.setdiff1d(idx, held)
@@ -506,17 +507,16 @@ def evaluate(
     clean: np.ndarray,
     adv: np.ndarray,
     spec: ClassifierSpec | list[ClassifierSpec],
-    part: str = "test",
     seed: int = 42,
     cross_validate: bool = False,
 ) -> DetectionScore:
     """Train ``spec``'s classifier on the training part of paired features clean, adv
-    (n, d) and score it on ``part`` ("test" or "validation") as the benchmark: accuracy
-    of ``predict`` and AUC of ``predict_proba`` (adversarial = positive class).
+    (n, d) and score it on the test part as the benchmark: accuracy of ``predict`` and
+    AUC of ``predict_proba`` (adversarial = positive class).
 
     With ``cross_validate`` the same is done on each fold of :func:`detection_splits`
     (``spec`` may then be one classifier per fold) and the score pools the held-out
-    predictions: on the test part every pair counts once, so the AUC's standard error
+    predictions: every pair is tested once, so the AUC's standard error
     is that of all n pairs rather than of the benchmark's 20 %. The score of the
     benchmark's own split (fold 1) is kept as ``benchmark_split``."""
     if clean.shape != adv.shape:
@@ -530,12 +530,11 @@ def evaluate(
     if len(specs) != len(folds):
         raise ValueError(f"{len(specs)} classifiers for {len(folds)} folds")
     probs, preds, labels = [], [], []
-    for (train, val, test), fold_spec in zip(folds, specs):
-        held = {"test": test, "validation": val}[part]
-        prob, pred = _fit_predict(clean, adv, fold_spec, train, held)
+    for (train, _, test), fold_spec in zip(folds, specs):
+        prob, pred = _fit_predict(clean, adv, fold_spec, train, test)
         probs.append(prob)
         preds.append(pred)
-        labels.append(np.r_[np.zeros(len(held)), np.ones(len(held))])
+        labels.append(np.r_[np.zeros(len(test)), np.ones(len(test))])
     first = _score(labels[0], probs[0], preds[0], specs[0].describe())
     if len(folds) == 1:
         return first
@@ -550,11 +549,11 @@ def describe_specs(spec: ClassifierSpec | list[ClassifierSpec]) -> str:
     names = [s.describe() for s in specs]
     if len(set(names)) == 1:
         return names[0]
-    if all(s.kind == "knn" for s in specs):
+    knn = all(s.kind == "knn" for s in specs)
+    if knn:
         names = [f"k = {s.k} {s.weights}" for s in specs]
     counts = sorted({n: names.count(n) for n in names}.items(), key=lambda nc: -nc[1])
-    prefix = "KNN per fold: " if all(s.kind == "knn" for s in specs) else "per fold: "
-    return prefix + ", ".join(f"{n} ×{c}" for n, c in counts)
+    return ("KNN per fold: " if knn else "per fold: ") + ", ".join(f"{n} ×{c}" for n, c in counts)
 
 
 def tune_knn(
@@ -570,7 +569,7 @@ def tune_knn(
     fold's test pairs never take part in choosing its classifier. Returns one spec per
     fold and the grid of mean validation AUCs (len(ks), len(weights)) averaged over the
     folds; a k larger than an attack's training set is skipped."""
-    n_folds = len(detection_splits(MIN_PAIRS, cross_validate, seed))
+    n_folds = FOLDS if cross_validate else 1
     aucs = [[[[] for _ in weights] for _ in ks] for _ in range(n_folds)]
     for clean, adv in pairs.values():
         if len(clean) < MIN_PAIRS:

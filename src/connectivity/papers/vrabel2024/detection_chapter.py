@@ -390,7 +390,7 @@ def run_dataset(settings: DetectionSettings, dataset: str) -> DatasetRun:
         for d in det.BASELINES:
             spec = _baseline_spec(settings, dataset, d, name)
             scores[d][name] = det.evaluate(
-                *feats[d], spec, "test", settings.split_seed, settings.cross_validate
+                *feats[d], spec, settings.split_seed, settings.cross_validate
             )
         del feats
         mc_adv = timed(mc, m, det.path_loss_features, model, xa, refs, p)
@@ -416,7 +416,7 @@ def run_dataset(settings: DetectionSettings, dataset: str) -> DatasetRun:
         knn[part] = spec
         grid = part_grid if part == "both" else grid
         ablation[part] = {
-            a: det.evaluate(*pairs[a], spec, "test", settings.split_seed, settings.cross_validate)
+            a: det.evaluate(*pairs[a], spec, settings.split_seed, settings.cross_validate)
             if a in pairs
             else det.DetectionScore.empty()
             for a in UNTARGETED
