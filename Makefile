@@ -2,6 +2,8 @@
 # make test  - run the test suite (TEST_WORKERS processes, default 2)
 # make lint  - ruff format --check and ruff check on src, tests, notebooks; actionlint
 # make pdf   - the built book as one PDF (_build/pdf/book.pdf) through headless Chromium
+# make models - train the shared classifiers missing from src/connectivity/trained_models
+#               (or whose recipe changed) and write them with their manifest
 # make bench - time the hot paths against their targets (_build/bench.json)
 # make hooks - install the pre-commit hooks (local: the venv's ruff and actionlint)
 # Every target creates .venv and installs the pinned requirements when missing.
@@ -15,12 +17,13 @@ MATHJAX := node_modules/mathjax/es5/tex-chtml.js
 PROFILE ?= ci
 BOOK_ARGS ?=
 TEST_ARGS ?=
+MODELS_ARGS ?=
 TEST_WORKERS ?= 2
 LINT_PATHS := src tests notebooks .ci/check_pages.py .ci/book_pdf.py
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo chromium)
 
-.PHONY: book test bench lint pdf hooks install clean
+.PHONY: book test bench lint pdf hooks install clean models
 
 install: $(STAMP)
 
@@ -51,6 +54,9 @@ book: $(STAMP) $(MATHJAX)
 pdf: $(STAMP) $(MATHJAX)
 	@test -d book/executed || { echo "run make book first (book/executed is missing)"; exit 1; }
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) .ci/book_pdf.py --chromium "$(CHROMIUM)"
+
+models: $(STAMP)
+	$(PY) -m connectivity.model_store --profile $(PROFILE) $(MODELS_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m connectivity.bench --profile $(PROFILE)

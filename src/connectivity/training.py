@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import time
 import warnings
 from contextlib import nullcontext
@@ -43,8 +44,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import fastconv
-from .caching import atomic_save, cache_path
+from . import fastconv, model_store
+from .caching import atomic_save, cache_path, load_entry
 from .data import MEAN, STD, SUBSET_RULE, Dataset, image_subset, load_dataset
 from .models import build_model, model_device
 from .progress import progress as progress_bar
@@ -219,12 +220,40 @@ class TrainedModel:
 # ---------------------------------------------------------------- precision
 
 
+# CONNECTIVITY_PRECISION: "fp32" trains in float32 everywhere; unset or "auto" lets
+# a config's "bf16" run in bfloat16 where that is fast (AMX, AVX512-BF16, a GPU)
+PRECISION_ENV = "CONNECTIVITY_PRECISION"
+_PRECISION_CHOICES = ("auto", "fp32")
+# oneDNN ISA caps (ONEDNN_MAX_CPU_ISA) under which bfloat16 has a fast kernel
+_BF16_ISAS = ("AVX512_CORE_BF16", "AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512_AMX")
+
+
+def precision_override() -> str:
+    """``$CONNECTIVITY_PRECISION`` checked: "auto" (unset) or "fp32"."""
+    value = os.environ.get(PRECISION_ENV, "").strip().lower() or "auto"
+    if value not in _PRECISION_CHOICES:
+        raise ValueError(
+            f"{PRECISION_ENV}={value!r}: choose one of {', '.join(_PRECISION_CHOICES)}"
+        )
+    return value
+
+
 def bf16_is_fast(device: torch.device) -> bool:
     """Whether bfloat16 autocast runs convolutions fast here: a CUDA GPU with bf16, or
-    a CPU with AMX tiles or AVX512-BF16 and oneDNN."""
+    a CPU with AMX tiles or AVX512-BF16 that torch and oneDNN may use. False under
+    ``CONNECTIVITY_PRECISION=fp32`` and under an instruction-set cap below those
+    (``ATEN_CPU_CAPABILITY=avx2``, ``ONEDNN_MAX_CPU_ISA=AVX2``): there bfloat16 runs
+    ~165x slower than float32."""
+    if precision_override() == "fp32":
+        return False
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type != "cpu" or not torch.backends.mkldnn.is_available():
+        return False
+    if torch.backends.cpu.get_cpu_capability() not in ("AVX512",):
+        return False
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+    if cap and cap not in ("ALL", *_BF16_ISAS):
         return False
     cpu = getattr(torch, "cpu", None)
     checks = [
@@ -662,27 +691,28 @@ def train_classifier(
     progress: bool = True,
     device: str | torch.device | None = None,
 ) -> TrainedModel:
-    """Train (or load from the cache) the classifier described by ``cfg``, on
-    ``device`` (default: :func:`default_device`)."""
+    """Train (or load) the classifier described by ``cfg``, on ``device`` (default:
+    :func:`default_device`).
+
+    With ``use_cache``, a model committed with the book for this config
+    (:mod:`connectivity.model_store`, sha256 verified: a damaged file raises
+    :class:`~connectivity.model_store.ModelIntegrityError`) comes first, then the cache
+    (checksum verified: a damaged entry is trained again); otherwise it is trained here
+    and cached. The evaluation of a loaded model is the one stored with it."""
     cfg.validate()
     device = torch.device(device) if device is not None else default_device()
+    if use_cache:
+        committed = model_store.lookup(cfg.cache_key())
+        if committed is not None:
+            _, entry = committed
+            state = model_store.load_state_dict(entry)
+            path = str(model_store.store_dir() / entry["file"])
+            return _trained_from(cfg, state, entry, path, device)
     path = cache_path("models", cfg.cache_key())
     if use_cache and path.exists():  # a hit needs neither the data nor a second model
-        ckpt = torch.load(path, weights_only=False, map_location=device)
-        model = build_classifier(cfg)
-        model.load_state_dict(ckpt["state_dict"])
-        model.to(device).eval()
-        ev = ckpt["evaluation"]
-        return TrainedModel(
-            model,
-            cfg,
-            History(**ckpt["history"]),
-            ev["accuracy"],
-            str(path),
-            ev["tta_accuracy"],
-            ev["confident_fraction"],
-            ckpt["images_per_epoch"],
-        )
+        ckpt = load_entry(path, map_location="cpu")
+        if ckpt is not None:
+            return _trained_from(cfg, ckpt["state_dict"], ckpt, str(path), device)
 
     train = load_dataset(cfg.dataset, "train")
     test = evaluation_split(cfg)
@@ -704,6 +734,27 @@ def train_classifier(
     )
     return TrainedModel(
         model, cfg, history, ev.accuracy, str(path), ev.tta_accuracy, ev.confident_fraction, images
+    )
+
+
+def _trained_from(
+    cfg: TrainConfig, state: dict, record: dict, path: str, device: torch.device
+) -> TrainedModel:
+    """The :class:`TrainedModel` of a stored ``state`` dict and its ``record`` (a
+    checkpoint or a committed model's manifest entry: history, evaluation, images)."""
+    model = build_classifier(cfg)
+    model.load_state_dict(state)
+    model.to(device).eval()
+    ev = record["evaluation"]
+    return TrainedModel(
+        model,
+        cfg,
+        History(**record["history"]),
+        ev["accuracy"],
+        path,
+        ev["tta_accuracy"],
+        ev["confident_fraction"],
+        record["images_per_epoch"],
     )
 
 
