@@ -261,7 +261,7 @@ def bench_training(trained, input_shape: tuple[int, ...], batch_size: int, repea
     from torch.utils.flop_counter import FlopCounterMode
 
     from . import fastconv
-    from .models import model_device
+    from .models import model_device, to_channels_last
     from .training import NUM_CLASSES, _autocast, effective_precision
 
     cfg = trained.config
@@ -273,7 +273,7 @@ def bench_training(trained, input_shape: tuple[int, ...], batch_size: int, repea
         memory_format=torch.channels_last
     )
     y = torch.randint(0, n_classes, (batch_size,), device=device)
-    model.to(memory_format=torch.channels_last)
+    to_channels_last(model)  # as fit: small strided 1x1 convs stay standard (oneDNN#6035)
     if precision == "bf16" and device.type == "cpu":
         fastconv.install(model)
     opt = torch.optim.SGD(

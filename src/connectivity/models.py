@@ -343,3 +343,79 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
     for p in m.parameters():
         p.requires_grad_(False)
     return m
+
+
+# ---------------------------------------------------------------- memory format for training
+
+# oneDNN's 1x1-convolution weight-gradient kernel (jit_1x1, backward_weights) writes past
+# its stride-reduction workspace when the source is nhwc (channels_last), the stride is > 1
+# and the convolution has fewer input channels than the kernel's channel block: 8 floats
+# with AVX2, 16 with AVX-512 (uxlfoundation/oneDNN#6035). What follows is a wrong weight
+# gradient, heap corruption or a backward pass that never returns (torch 2.14.1, oneDNN 3.12,
+# AVX2: tests/test_onednn.py). 16 covers both instruction sets.
+SMALL_1X1_CHANNELS = 16
+
+
+def keeps_standard_layout(module: nn.Module) -> bool:
+    """Whether :func:`to_channels_last` leaves ``module`` in the standard (NCHW) layout: a
+    1x1 ``nn.Conv2d`` with a stride > 1 and fewer than :data:`SMALL_1X1_CHANNELS` input
+    channels per group."""
+    return (
+        isinstance(module, nn.Conv2d)
+        and module.kernel_size == (1, 1)
+        and module.stride != (1, 1)
+        and module.in_channels // module.groups < SMALL_1X1_CHANNELS
+    )
+
+
+def _contiguous_input(module: nn.Module, args: tuple) -> tuple:
+    """Forward pre-hook: the input in the standard layout. PyTorch runs a oneDNN
+    convolution in channels_last when its input *or* its weight is channels_last, so both
+    stay standard. A module-level function, so that ``copy.deepcopy`` and pickling keep it
+    and :func:`to_contiguous_format` finds it."""
+    return (args[0].contiguous(), *args[1:])
+
+
+def to_channels_last(model: nn.Module) -> int:
+    """Convert ``model`` in place to the channels_last memory format (oneDNN and cuDNN
+    pick faster kernels; values unchanged), except the convolutions of
+    :func:`keeps_standard_layout` (oneDNN#6035, see :data:`SMALL_1X1_CHANNELS`): their
+    weights stay contiguous (NCHW) and a forward pre-hook makes their inputs contiguous,
+    so that oneDNN runs them in its blocked layout. Returns how many convolutions stay
+    standard; :func:`to_contiguous_format` undoes both. Parameter names and values (the
+    ``state_dict``) do not change.
+
+    The CIFAR ResNet of width 4 (profile ``smoke``) keeps its 4 -> 8 and 8 -> 16
+    shortcuts (1x1, stride 2; input (N, 4, 32, 32) and (N, 8, 16, 16)); width 16 (``ci``)
+    and the VGGs (no 1x1 convolutions) keep none, so this is ``model.to(memory_format=
+    torch.channels_last)`` for them.
+
+    >>> model = cifar_resnet((1, 1, 1, 1), width=4)
+    >>> to_channels_last(model)
+    2
+    >>> model.stage2[0].shortcut[0].weight.stride()  # (8, 4, 1, 1), standard layout
+    (4, 1, 1, 1)
+    >>> model.stage4[0].shortcut[0].weight.stride()  # (32, 16, 1, 1), channels_last
+    (16, 1, 16, 16)
+    >>> to_contiguous_format(model).stage4[0].shortcut[0].weight.stride()
+    (16, 1, 1, 1)
+    """
+    model.to(memory_format=torch.channels_last)
+    kept = 0
+    for m in model.modules():
+        if keeps_standard_layout(m):
+            m.to(memory_format=torch.contiguous_format)
+            if _contiguous_input not in m._forward_pre_hooks.values():
+                m.register_forward_pre_hook(_contiguous_input)
+            kept += 1
+    return kept
+
+
+def to_contiguous_format(model: nn.Module) -> nn.Module:
+    """Undo :func:`to_channels_last`: ``model`` (in place, returned) in the standard
+    memory format without the pre-hooks that function added."""
+    for m in model.modules():
+        for key, hook in list(m._forward_pre_hooks.items()):
+            if hook is _contiguous_input:
+                del m._forward_pre_hooks[key]
+    return model.to(memory_format=torch.contiguous_format)

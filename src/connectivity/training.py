@@ -47,7 +47,7 @@ from torch import nn
 from . import fastconv, model_store
 from .caching import atomic_save, cache_path, load_entry
 from .data import MEAN, STD, SUBSET_RULE, Dataset, image_subset, load_dataset
-from .models import build_model, model_device
+from .models import build_model, model_device, to_channels_last, to_contiguous_format
 from .progress import progress as progress_bar
 
 NUM_CLASSES = {"mnist": 10, "cifar10": 10, "cifar100": 100}
@@ -619,7 +619,7 @@ def fit(
     lookahead = Lookahead(model, total) if cfg.lookahead else None
     channels_last = x.dim() == 4
     if channels_last:  # lets oneDNN (CPU) and cuDNN pick faster kernels; values unchanged
-        model.to(memory_format=torch.channels_last)
+        to_channels_last(model)  # but small strided 1x1 convs (oneDNN#6035: hang, wrong grad)
     routed = fastconv.install(model) if precision == "bf16" and device.type == "cpu" else 0
     curve = None if test is None else image_subset(test, cfg.curve_subset)
     base_flip = torch.rand(n, generator=gen) < 0.5  # "alternating": flipped in odd epochs
@@ -680,7 +680,7 @@ def fit(
         bar.close()
         if routed:
             fastconv.uninstall(model)
-        model.to(memory_format=torch.contiguous_format).eval()
+        to_contiguous_format(model).eval()
     return history
 
 
