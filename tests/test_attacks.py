@@ -4,6 +4,8 @@ Vrabel et al. §4.2 against a straight reimplementation of the official loop."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 from torch import nn
@@ -12,15 +14,15 @@ from connectivity import attacks
 from connectivity.models import Normalize
 
 
-def linear_two_class(seed=0, dim=48, n=400):
+def linear_two_class(seed=0, dim=48, n=400, dtype=torch.float32):
     """A linear 2-class model on inputs in [0.3, 0.7]^dim (no pixel clipping with eps
     0.03), and its correctly classified inputs with their labels and margins."""
     g = torch.Generator().manual_seed(seed)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(dim, 2))
+    model = nn.Sequential(nn.Flatten(), nn.Linear(dim, 2)).to(dtype)
     with torch.no_grad():
         model[1].weight.copy_(torch.randn(2, dim, generator=g))
         model[1].bias.zero_()
-    x = 0.3 + 0.4 * torch.rand(n, 1, 1, dim, generator=g)
+    x = (0.3 + 0.4 * torch.rand(n, 1, 1, dim, generator=g)).to(dtype)
     with torch.no_grad():
         logits = model(x)
     y = logits.argmax(1)
@@ -36,10 +38,12 @@ def test_linf_attacks_succeed_exactly_where_the_budget_crosses_the_boundary(name
     res = attacks.untargeted_attack(model, x, y, name, cfg)
     # the optimal L-inf step lowers the margin by eps * ||w_y - w_other||_1
     expected = margin < cfg.eps * dw.abs().sum()
-    near = (margin - cfg.eps * dw.abs().sum()).abs() < 1e-3  # floating-point ties
+    # floating-point ties: in float32 a margin (a 48-term dot product, terms below ~3) and
+    # the budget's drop are each off by at most ~48 * 3 * 6e-8 ~ 1e-5; 1e-3 is 100 times that
+    near = (margin - cfg.eps * dw.abs().sum()).abs() < 1e-3
     assert expected.float().mean() > 0.1  # the case is not trivial
     assert bool((res.success == expected)[~near].all())
-    assert res.linf.max() <= cfg.eps + 1e-6
+    assert res.linf.max() <= cfg.eps + 1e-6  # x0 + eps rounded in float32: < 6e-8 off
 
 
 def test_pgd_has_foolbox_defaults_and_succeeds_where_its_steps_reach():
@@ -51,17 +55,23 @@ def test_pgd_has_foolbox_defaults_and_succeeds_where_its_steps_reach():
     model, x, y, margin, dw = linear_two_class()
     res = attacks.untargeted_attack(model, x, y, "pgd", cfg)
     l1 = dw.abs().sum()
+    # 1e-3: the float32 ties of the FGSM/BIM test above
     assert bool(res.success[margin < cfg.eps / 3 * l1 - 1e-3].all())
     assert not bool(res.success[margin > cfg.eps * l1 + 1e-3].any())
 
 
 def test_deepfool_steps_just_past_the_linear_boundary():
-    model, x, y, margin, dw = linear_two_class()
+    """In float64, so that the step's length is checked to 1e-7 of itself: the 1e-4 that
+    foolbox adds to the distance (>= 1e-4 of the step here) and the overshoot (2 %) both
+    count, where float32 rounding would have needed a tolerance of their size."""
+    model, x, y, margin, dw = linear_two_class(dtype=torch.float64)
     res = attacks.untargeted_attack(model, x, y, "deepfool", attacks.UntargetedConfig())
     assert bool(res.success.all())
     # foolbox: one step of (|m| / ||dw|| + 1e-4) along dw, scaled by 1 + overshoot
     expected = (margin / dw.norm() + 1e-4) * 1.02
-    torch.testing.assert_close(res.l2, expected, rtol=1e-3, atol=1e-5)
+    # the 1e-8 that foolbox adds to the two norms it divides by changes the step by a
+    # relative 1e-8 / ||dw|| < 1e-9 (||dw|| ~ 10); float64 rounding is far below that
+    torch.testing.assert_close(res.l2, expected, rtol=1e-7, atol=0)
 
 
 def test_carlini_wagner_binary_search_reaches_the_minimal_l2_distance():
@@ -70,7 +80,7 @@ def test_carlini_wagner_binary_search_reaches_the_minimal_l2_distance():
     minimal = margin / dw.norm()  # the L2 distance to the boundary
     assert bool(found.all())
     d = (adv - x).flatten(1).norm(dim=1)
-    assert bool((d >= minimal - 1e-4).all())
+    assert bool((d >= minimal - 1e-4).all())  # float32: ~1e-6 of a distance ~0.1-1
     assert float((d / minimal).median()) < 1.05  # the search ends near the boundary
     assert float(consts.max()) > 1e-2  # the constant grew from foolbox's 1e-3 where needed
 
@@ -118,14 +128,26 @@ def official_loop(model, source, target, iterations, lr=0.005, lambda_mse=0.1, l
 
 
 def test_targeted_attack_equals_the_official_loop_in_normalised_coordinates():
-    model = normalised_model()
-    source = torch.rand(3, 3, 4, 4, generator=torch.Generator().manual_seed(1))
+    """Both sides in float64. In float32 the comparison is not decidable: the iterate
+    starts at the source, so after Adam's first step (+-lr in every coordinate) many
+    neighbouring differences of z - z_K are zero up to rounding, and the TV term's
+    gradient (their signs) then follows the rounding. A one-ulp change of the source moved
+    the float32 result by 1.4e-3, as much as a 0.1 % change of the learning rate (1.8e-3);
+    MKL and oneDNN capped at AVX2 alone moved it by 3.0e-4 (issue 22). In float64 the same
+    one-ulp change moves it by 4.4e-16 and the two loops agree to 2.2e-16 (AVX-512 and the
+    AVX2 cap alike), so 1e-10 leaves a margin of 1e5 for rounding and still fails every
+    change of the algorithm tried, by far: lambda_mse +0.1 % (1.0e-5), lr or lambda_hf
+    +0.1 % (1.8e-3 and 1.9e-3), one iteration fewer (2.1e-3), the penalty's sign flipped
+    (1.5e-2), no TV term (8.0e-2)."""
+    model = normalised_model().double()
+    source = torch.rand(3, 3, 4, 4, generator=torch.Generator().manual_seed(1)).double()
     target = torch.tensor([1, 2, 3])
     cfg = attacks.TargetedAttackConfig(iterations=60, lambda_hf=1e-3)
     res = attacks.targeted_attack(model, source, target, None, cfg)
+    assert res.x.dtype == torch.float64
     for i in range(3):
         ref = official_loop(model, source[i : i + 1], target[i : i + 1], 60, lambda_hf=1e-3)
-        torch.testing.assert_close(res.x[i : i + 1], ref, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(res.x[i : i + 1], ref, rtol=0, atol=1e-10)
     # and not in pixel coordinates: the same settings there give a different image
     pixel = normalised_model()
     pixel[0] = Normalize((0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
@@ -165,7 +187,16 @@ def test_targeted_attack_gets_below_the_mode_loss_on_a_tiny_net():
 def test_deepfool_and_carlini_wagner_equal_foolbox():
     """Where foolbox 3 is installed (it is not a dependency): the batched attacks equal
     foolbox's on a small CNN, image by image, except that foolbox returns an all-black
-    image where C&W found no adversarial (this book keeps the clean image: a failure)."""
+    image where C&W found no adversarial (this book keeps the clean image: a failure).
+
+    DeepFool runs in float64 on both sides: they agree to 1.1e-16, a one-ulp change of
+    the images moves the result by at most 4.4e-16, and an overshoot of 0.0201
+    instead of 0.02 moves it by 5e-6, so 1e-10 separates rounding from a changed step.
+    C&W stays in float32 (``carlini_wagner_l2`` keeps float32 running losses and norms):
+    the two agree to 1.2e-7 here and under the AVX2 cap; a one-ulp change of the images
+    moves the result by at most 3.6e-7 (its 9 x 20 Adam steps amplify rounding little: no
+    kink at the start, unlike the TV term of the targeted attack); 2e-5 is 50 times that,
+    and still fails a step size 0.1 % off (9e-5) or an initial constant 1 % off (4e-2)."""
     fb = pytest.importorskip("foolbox")
     torch.manual_seed(0)
     body = nn.Sequential(
@@ -176,10 +207,15 @@ def test_deepfool_and_carlini_wagner_equal_foolbox():
         p.requires_grad_(False)
     x = torch.rand(8, 3, 8, 8, generator=torch.Generator().manual_seed(1))
     y = model(x).argmax(1)
+    model64, x64 = copy.deepcopy(model).double(), x.double()
+    assert torch.equal(model64(x64).argmax(1), y)
+    fmodel64 = fb.PyTorchModel(model64, bounds=(0, 1))
+    _, ref, _ = fb.attacks.L2DeepFoolAttack()(
+        fmodel64, x64, fb.criteria.Misclassification(y), epsilons=None
+    )
+    assert ref.dtype == torch.float64
+    torch.testing.assert_close(attacks.deepfool(model64, x64, y), ref, atol=1e-10, rtol=0)
     fmodel = fb.PyTorchModel(model, bounds=(0, 1))
-    criterion = fb.criteria.Misclassification(y)
-    _, ref, _ = fb.attacks.L2DeepFoolAttack()(fmodel, x, criterion, epsilons=None)
-    torch.testing.assert_close(attacks.deepfool(model, x, y), ref, atol=1e-5, rtol=0)
     mine, found, _ = attacks.carlini_wagner_l2(model, x, y, steps=20)
     cw = fb.attacks.L2CarliniWagnerAttack(steps=20)
     for i in range(len(x)):
@@ -187,6 +223,6 @@ def test_deepfool_and_carlini_wagner_equal_foolbox():
             fmodel, x[i : i + 1], fb.criteria.Misclassification(y[i : i + 1]), epsilons=None
         )
         if bool(found[i]):
-            torch.testing.assert_close(mine[i], ref[0], atol=1e-4, rtol=0)
+            torch.testing.assert_close(mine[i], ref[0], atol=2e-5, rtol=0)
         else:
             assert float(ref.abs().max()) == 0.0  # foolbox's black-image fallback

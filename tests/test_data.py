@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -301,17 +301,41 @@ def test_entry_without_checksum_is_decoded_again_quietly(toy_cache):
 
 
 @needs_data
-def test_real_cache_verification_costs_well_under_a_second(tmp_path, monkeypatch):
-    """The largest split (CIFAR-10 train, 153.6 MB): loading the cached copy and
-    recomputing its checksum takes well under a second of processor time."""
+def test_real_cache_is_served_by_one_read_and_one_checksum_pass(monkeypatch):
+    """The largest split (CIFAR-10 train, 153.6 MB): a load from the verified cache reads
+    each cached array once and hashes each once, decodes no sprite sheet and writes
+    nothing. Its cost is thus one read and one sha256 pass over the data (what data.py
+    calls "well under a second"), proved by what was done rather than by seconds, which
+    depend on the processor (issue 22)."""
     monkeypatch.delenv("CONNECTIVITY_DATA", raising=False)
     data.load_dataset("cifar10", "train", download=False)  # make sure it is cached
     folder = shared_data() / "cifar10"
-    t0 = time.process_time()
-    x, _, _ = data._from_sprites(folder, "train")
-    seconds = time.process_time() - t0
+    loaded, hashed, written = [], [], []
+    real_load, real_sha256 = np.load, data._sha256
+
+    def load(file, *args, **kwargs):
+        loaded.append(Path(file).name)
+        return real_load(file, *args, **kwargs)
+
+    def sha256(a):
+        hashed.append(a.nbytes)
+        return real_sha256(a)
+
+    def decode(*args, **kwargs):
+        raise AssertionError("the sprite sheets were decoded again")
+
+    monkeypatch.setattr(np, "load", load)
+    monkeypatch.setattr(data, "_sha256", sha256)
+    monkeypatch.setattr(data, "decode_sprites", decode)
+    monkeypatch.setattr(data, "_atomic_write", lambda path, write: written.append(path.name))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a DataCacheWarning would mean the entry was rejected
+        x, y, _ = data._from_sprites(folder, "train")
     assert x.nbytes == 50_000 * 32 * 32 * 3
-    assert seconds < 0.8, f"verified load took {seconds:.2f} s of processor time"
+    assert len(loaded) == 2 and all(name.endswith(".npy") for name in loaded), loaded
+    assert sorted(hashed) == sorted([x.nbytes, y.nbytes]), "each array hashed exactly once"
+    assert x.flags.c_contiguous  # so _sha256 hashed it in place, without a copy
+    assert not written, f"a verified load wrote {written}"
 
 
 # ---------------------------------------------------------------- ImageNet folder
