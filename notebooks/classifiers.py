@@ -15,7 +15,12 @@
 #
 # Every later chapter asks questions *of a trained network*: is the segment between two
 # cat images classified as "cat" all the way, in pixel space or in a hidden layer? This
-# chapter trains those networks once; the other chapters load them from the cache.
+# chapter presents those networks. They are trained once (`make models`) and committed
+# with the book, with a manifest that gives each file's sha256, its recipe, its training
+# history and where it was trained; every chapter loads those weights after checking the
+# checksum, so the book computes the same numbers on every CPU. A configuration that
+# differs from the committed ones (another profile, a changed parameter) is trained
+# here instead.
 #
 # | used in | paper's model | this book, `ci` profile |
 # |---|---|---|
@@ -71,8 +76,8 @@ fig = plotting.image_grid(test10.x[idx], [test10.classes[i] for i in test10.y[id
 # ## Training
 #
 # Each model is trained from a configuration and saved under a hash of that
-# configuration; a rerun loads it. The table lists the main fields of this build's
-# configurations. The `ci` recipe takes from the fastest public CIFAR-10 recipes
+# configuration; a rerun loads it, and a changed field can never load a model trained
+# with another. The table lists the main fields of this build's configurations. The `ci` recipe takes from the fastest public CIFAR-10 recipes
 # ([Page 2018](https://myrtle.ai/learn/how-to-train-your-resnet/);
 # [Jordan 2024](https://arxiv.org/abs/2404.00498)) what applies to an
 # unchanged ResNet or VGG-16-BN: a one-cycle schedule of Nesterov SGD (linear warm-up,
@@ -93,8 +98,16 @@ trained = classifiers.train_all(settings)
 for name, sentence in classifiers.record_accuracies(trained, settings.profile).items():
     glue(name, sentence)
 
-# %% tags=["remove-input"] mystnb={"figure": {"caption": "Test accuracy after each epoch (in the training precision, on curve_subset test images drawn at random, see the configuration table) against cumulative training time; dotted: the targets.", "name": "fig-accuracy-time"}}
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Test accuracy after each epoch (in the training precision, on curve_subset test images drawn at random, see the configuration table) against cumulative training time, as stored when the models were trained; dotted: the targets.", "name": "fig-accuracy-time"}}
 fig = classifiers.plot_accuracy_vs_time(trained)
+
+# %% [markdown]
+# Where the weights of this build come from, and where they were trained (wall time
+# includes the evaluation after each epoch; the accuracy is measured again in this
+# build, in float32, and stored in the manifest when the model was written):
+
+# %% tags=["remove-input"]
+classifiers.provenance_table(trained)
 
 # %% [markdown]
 # {numref}`fig-accuracy-time` shows what each second of training bought. The table

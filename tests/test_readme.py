@@ -34,6 +34,7 @@ NOT_RUN = {
     "make bench": "minutes of timing runs",
     "make hooks": "installs a git hook into the working copy",
     "make install": "what every make target does first",
+    "make models": "trains the models missing from the store (test_model_store.py runs it)",
     "CONNECTIVITY_DATA=/data/torchvision make book": "builds the whole book",
     ".venv/bin/python -m connectivity.book --only": (
         "writes book/executed/, the pages of the book being built (the runner is tested "

@@ -171,11 +171,31 @@ def hardware() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
+        "mkl_enable_instructions": os.environ.get("MKL_ENABLE_INSTRUCTIONS"),
         "amx": bool(amx()) if amx is not None else None,
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "torch": torch.__version__,
         "python": platform.python_version(),
     }
+
+
+def machine_summary() -> str:
+    """One line: the CPU, the instruction set torch's kernels use, the oneDNN cap, the
+    GPU, and the precision a ``bf16`` recipe trains in here."""
+    import warnings
+
+    from .training import default_device, effective_precision  # training imports this module
+
+    hw = hardware()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        precision = effective_precision("bf16", default_device())
+    return (
+        f"torch kernels {hw['torch_cpu_capability']}, oneDNN cap "
+        f"{hw['onednn_max_cpu_isa'] or 'none'}, MKL cap {hw['mkl_enable_instructions'] or 'none'}; "
+        f"a bf16 recipe trains in {precision} here; {hw['cpu']} ({hw['cores']} cores, AMX "
+        f"{'yes' if hw['amx'] else 'no'}), GPU {hw['gpu'] or 'none'}"
+    )
 
 
 def git_commit() -> str | None:
@@ -288,18 +308,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", help="cifar10_resnet, cifar10_vgg, cifar100_vgg")
     parser.add_argument("--force", action="store_true", help="retrain even if committed")
     parser.add_argument("--verify", action="store_true", help="only check the sha256s")
+    parser.add_argument("--machine", action="store_true", help="only say what this machine is")
     args = parser.parse_args(argv)
+    print(f"[models] {machine_summary()}", flush=True)
+    if args.machine:
+        return 0
     if args.verify:
         names = verify()
-        print(f"{len(names)} committed models verified in {store_dir()}: {', '.join(names)}")
+        print(
+            f"[models] {len(names)} committed models verified in {store_dir()}: {', '.join(names)}"
+        )
         return 0
-    from .training import default_device, effective_precision
-
-    print(
-        f"[models] {hardware()['cpu']}, torch kernels {hardware()['torch_cpu_capability']}, "
-        f"bf16 training -> {effective_precision('bf16', default_device())}",
-        flush=True,
-    )
     outcome = build_store(args.profile, tuple(args.only) if args.only else None, force=args.force)
     for name, what in outcome.items():
         entry = read_manifest()["models"][name]
