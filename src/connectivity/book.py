@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         "--build-only", action="store_true", help="build from the executed notebooks already there"
     )
     ap.add_argument(
-        "--cell-timeout", type=int, default=1800, help="seconds one cell may run (default 1800)"
+        "--cell-timeout", type=int, default=3600, help="seconds one cell may run (default 3600)"
     )
     ap.add_argument(
         "--list", action="store_true", help="list the notebooks in _toc.yml order and exit"
