@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
@@ -45,7 +44,7 @@ from typing import Any
 
 import torch
 
-from .caching import _jsonable, param_hash
+from .caching import _file_sha256, _jsonable, _write_atomic, param_hash
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -66,14 +65,6 @@ def store_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent / "trained_models"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def read_manifest(folder: Path | None = None) -> dict:
     """The manifest of ``folder`` (default :func:`store_dir`): {"format", "models":
     {name: entry}}; an empty one where there is none."""
@@ -90,12 +81,8 @@ def read_manifest(folder: Path | None = None) -> dict:
 
 def _write_manifest(manifest: dict, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=MANIFEST + ".", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; the folder is committed and shared
-    os.replace(tmp, folder / MANIFEST)
+    _write_atomic(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    os.chmod(folder / MANIFEST, 0o644)  # mkstemp makes it private; the folder is committed
 
 
 def lookup(cache_key: dict, folder: Path | None = None) -> tuple[str, dict] | None:
@@ -139,7 +126,7 @@ def load_state_dict(entry: dict, folder: Path | None = None) -> dict[str, torch.
     path = (folder or store_dir()) / entry["file"]
     if not path.exists():
         raise ModelIntegrityError(f"committed model {path} is missing (see {MANIFEST})")
-    actual = _sha256(path)
+    actual = _file_sha256(path)
     if actual != entry["sha256"]:
         raise ModelIntegrityError(
             f"committed model {path} does not match its manifest: sha256 {actual[:16]}... "
@@ -246,7 +233,7 @@ def store_model(name: str, trained, wall_seconds: float, folder: Path | None = N
         (folder / old["file"]).unlink()
     entry = {
         "file": file,
-        "sha256": _sha256(folder / file),
+        "sha256": _file_sha256(folder / file),
         "bytes": (folder / file).stat().st_size,
         "key_hash": param_hash(key),
         "cache_key": _jsonable(key),
