@@ -26,7 +26,10 @@
 # * a **check** is a quantity true by construction (it guards the code, it is never
 #   counted as a reproduction); a record whose procedure did not reach its goal (modes
 #   not found, a model collapsed) is *failed* and carries no number;
-# * a **measurement** has *no paper value* (our own numbers and extensions).
+# * a **measurement** has *no paper value* (our own numbers and extensions);
+# * a **context** row shows a paper's number beside ours where the two are *not
+#   comparable* (another model's scale, another data set): no verdict; the claim is
+#   tested on what is comparable by another row.
 #
 # Most rows come from the small `ci` models on CPU, so a *differs* is often the expected
 # effect of scale; each chapter discusses its own. Hover over a claim for its record id;

@@ -112,6 +112,18 @@ def test_checks_measurements_and_failures_are_not_reproductions():
     assert m.reproduced == pytest.approx(0.75) and isinstance(m.reproduced, float)
 
 
+def test_a_number_beside_another_models_paper_value_gets_no_verdict():
+    # near the paper's value or far from it, the value is shown, never judged
+    for id, value, paper in (("gu2023.t.linear", 19, 19), ("lancione.t.pca", 47.0, 0.47)):
+        rec = scorecard.beside(id, value, "another network's scale")
+        assert (rec.kind, rec.verdict, rec.paper) == ("context", "not comparable", paper)
+        assert not rec.counts_as_reproduction and rec.note == "another network's scale"
+    with pytest.raises(ValueError, match="qualitative"):
+        scorecard.beside("vrabel2024.t.higher", 1.0, "x")  # a claim is tested, not shown
+    counts = scorecard.verdict_counts(scorecard.collect(["chapter/nb"]))
+    assert counts.loc["all chapters", "not comparable"] == 2
+
+
 def test_records_are_scoped_by_run(monkeypatch, tmp_build):
     scorecard.compare("gu2023.t.linear", 19, Tolerance.stated(0, "x"))
     monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", "other/nb")

@@ -84,8 +84,8 @@ fig = chapter.plot_example(study)
 # probability that a real–adversarial value exceeds a real–real one, minus ½).
 # {glue:text}`adv_compare`
 #
-# The eight statistics are compared with the paper's within two bootstrap standard
-# errors over the pairs. {glue:text}`adv_scale`
+# The table gives the eight statistics of the paper's Fig. 6, with the paper's values.
+# {glue:text}`adv_scale`
 
 # %% tags=["remove-input"]
 study.summary()

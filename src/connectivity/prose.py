@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .scorecard import SESSION, Record, plain
+from .scorecard import SESSION, VERDICTS, Record, plain
 from .stats import ALPHA, TestResult
 
 # the verdicts a record of each kind can get: say() needs wording for each
@@ -27,6 +27,7 @@ POSSIBLE = {
     "qualitative": ("reproduced", "differs", "not significant", "failed"),
     "check": ("check", "failed"),
     "measurement": ("no paper value", "failed"),
+    "context": ("not comparable", "failed"),
 }
 
 SAYS_PREFIX = "says."
@@ -99,22 +100,6 @@ def trend(
     return direction(spearman_increasing(x, y), yes=up, no=down, unclear=flat)
 
 
-def compare_words(
-    a: float,
-    b: float,
-    *,
-    higher: str = "higher",
-    lower: str = "lower",
-    equal: str = "equal",
-    rel_tol: float = 0.0,
-) -> str:
-    """``higher``/``lower``/``equal`` for ``a`` against ``b`` (a plain comparison of two
-    numbers: use :func:`direction` when the claim is about populations)."""
-    if abs(a - b) <= rel_tol * max(abs(a), abs(b)):
-        return equal
-    return higher if a > b else lower
-
-
 VERDICT_COLOURS = {
     "reproduced": "#d9f2d9",
     "differs": "#f9dede",
@@ -122,6 +107,7 @@ VERDICT_COLOURS = {
     "failed": "#e8c6f0",
     "check": "#e0e8f5",
     "no paper value": "#eeeeee",
+    "not comparable": "#f2f2f2",
 }
 
 
@@ -199,12 +185,7 @@ def _href(r: Record) -> str:
 def what_reproduced(records: list[Record] | None = None):
     """The table that ends a chapter: every record this notebook wrote, by verdict."""
     recs = SESSION if records is None else records
-    order = {
-        v: i
-        for i, v in enumerate(
-            ("reproduced", "differs", "not significant", "failed", "check", "no paper value")
-        )
-    }
+    order = {v: i for i, v in enumerate(VERDICTS)}
     return records_table(sorted(recs, key=lambda r: (order[r.verdict], r.id)))
 
 

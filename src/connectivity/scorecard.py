@@ -1,6 +1,6 @@
 """The reproduction scorecard: every number the book compares with a paper.
 
-A notebook records what it computed with one of five calls; the verdict is
+A notebook records what it computed with one of six calls; the verdict is
 computed, never typed:
 
 ==================  ==============  ==================================================
@@ -16,6 +16,9 @@ call                kind            verdict
                                     holds, ``failed`` when not; never counted as
                                     reproduction
 :func:`measure`     measurement     ``no paper value`` (our measurements, extensions)
+:func:`beside`      context         ``not comparable``: a paper's number shown beside
+                                    ours where the two are not the same quantity
+                                    (another model or data set); never a verdict
 :func:`fail`        (the claim's)   ``failed``: the procedure did not reach its goal
                                     (modes not found, a model collapsed), so there is
                                     no number to compare
@@ -44,8 +47,16 @@ from typing import Any
 from .locations import build_dir
 from .stats import ALPHA, TestResult, Tolerance
 
-VERDICTS = ("reproduced", "differs", "not significant", "failed", "check", "no paper value")
-KINDS = ("quantitative", "qualitative", "check", "measurement")
+VERDICTS = (
+    "reproduced",
+    "differs",
+    "not significant",
+    "failed",
+    "check",
+    "no paper value",
+    "not comparable",
+)
+KINDS = ("quantitative", "qualitative", "check", "measurement", "context")
 
 # The chapter of a record is the first component of its id.
 CHAPTERS = {
@@ -270,6 +281,41 @@ def measure(
     )
 
 
+def beside(
+    id: str,
+    value: Any,
+    why: str,
+    *,
+    n: int | str | None = None,
+    note: str = "",
+    section: str = "",
+    **extra: Any,
+) -> Record:
+    """A number shown beside the paper's value of ``id`` without a verdict, because the
+    two are not the same quantity (``why``: e.g. another model's cross-entropy scale).
+    The paper's claim is then tested on what is comparable (a direction, an effect
+    size) by another record."""
+    _check_id(id)
+    pv = _paper(id, "quantitative")
+    return _write(
+        Record(
+            id=id,
+            kind="context",
+            verdict="not comparable",
+            description=pv.claim,
+            reproduced=plain(value),
+            paper=pv.value,
+            where=pv.where,
+            metric=pv.metric,
+            unit=pv.unit,
+            n="" if n is None else str(n),
+            note=f"{why}. {note}".strip().rstrip("."),
+            section=section,
+            extra=plain(extra),
+        )
+    )
+
+
 def fail(id: str, reason: str, *, description: str = "", section: str = "", **extra: Any) -> Record:
     """The procedure behind ``id`` did not reach its goal: verdict ``failed``, no value."""
     _check_id(id)
@@ -430,14 +476,6 @@ def write_expected(path: Path, records: list[Record], notebooks: list[str]) -> N
         width=120,
     )
     path.write_text(header + body)
-
-
-def as_dataframe(records: list[Record] | None = None):
-    """The records as a pandas table."""
-    import pandas as pd
-
-    recs = collect() if records is None else records
-    return pd.DataFrame([r.as_dict() for r in recs])
 
 
 def verdict_counts(records: list[Record]):
