@@ -378,12 +378,6 @@ def load_dataset(
     )
 
 
-def class_subset(ds: Dataset, classes: list[int] | tuple[int, ...]) -> Dataset:
-    """The samples of ``ds`` whose label is in ``classes`` (labels kept as they are)."""
-    mask = torch.isin(ds.y, torch.as_tensor(list(classes)))
-    return Dataset(ds.name, ds.split, ds.x[mask], ds.y[mask], ds.classes, ds.source)
-
-
 # ---------------------------------------------------------------- ImageNet (user-supplied)
 
 IMAGENET_HELP = (

@@ -754,10 +754,6 @@ def plot_roc(study: DetectionStudy, dataset: str):
 # ---------------------------------------------------------------- generated prose
 
 
-def _join(parts: list[str]) -> str:
-    return " ".join(p for p in parts if p)
-
-
 def ablation_test(run: DatasetRun, attack: str, n_boot: int, seed: int):
     """Paired bootstrap: the loss curve alone beats the sorted logits alone (AUC)."""
     from connectivity.stats import TestResult
