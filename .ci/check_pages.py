@@ -9,7 +9,9 @@
 * cut code: a shown code line longer than 100 characters, or a code or output block
   wider than its box (measured in the browser with every collapsed cell opened);
 * a figure without a caption: every ``<img>`` of a page's main content must sit inside
-  a ``<figure>`` with a ``<figcaption>``.
+  a ``<figure>`` with a ``<figcaption>``;
+* table cells whose text touches: in a table of the page's main content, the text of two
+  side-by-side cells closer than ``MIN_CELL_GAP`` px (numbers that read as one).
 
 ``python .ci/check_pages.py [--root DIR] [--pages NAME ...]``; exit status 1 when a
 page fails, with every problem listed; ``_build/screenshots/report.json`` holds the
@@ -30,6 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH = 1280
 MAX_CODE_LINE = 100
+MIN_CELL_GAP = 6  # px between the texts of adjacent table cells (about a space and a half)
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -53,7 +56,7 @@ REPRS = {
 
 # Everything measured in the page, in one pass (returned as JSON).
 MEASURE_JS = """
-(maxLine) => {
+([maxLine, minGap]) => {
   const main = document.querySelector('article.bd-article') || document.querySelector('main')
     || document.body;
   const texts = Array.from(main.querySelectorAll(
@@ -80,10 +83,29 @@ MEASURE_JS = """
     return !(fig && fig.querySelector('figcaption') &&
              fig.querySelector('figcaption').innerText.trim().length > 0);
   }).map(img => img.src.split('/').pop());
+  const touching = [];
+  const textBox = cell => {
+    if (!cell.innerText.trim()) return null;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const r = range.getBoundingClientRect();
+    return r.width > 0 ? r : null;
+  };
+  main.querySelectorAll('table tr').forEach(tr => {
+    const cells = Array.from(tr.children).filter(c => c.tagName === 'TD' || c.tagName === 'TH');
+    for (let i = 0; i + 1 < cells.length; i++) {
+      const a = textBox(cells[i]), b = textBox(cells[i + 1]);
+      if (!a || !b || a.bottom <= b.top || b.bottom <= a.top) continue;
+      const gap = b.left - a.right;
+      if (gap < minGap && touching.length < 5)
+        touching.push(gap.toFixed(1) + ' px between ' + JSON.stringify(cells[i].innerText.trim()
+          .slice(0, 20)) + ' and ' + JSON.stringify(cells[i + 1].innerText.trim().slice(0, 20)));
+    }
+  });
   const broken = Array.from(document.images)
     .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
   return {
-    texts, codeLines, overflow, uncaptioned, broken,
+    texts, codeLines, overflow, uncaptioned, broken, touching,
     images: main.querySelectorAll('img').length,
     figures: main.querySelectorAll('figure figcaption').length,
     errors: document.querySelectorAll('.output.traceback, .output.error').length,
@@ -135,6 +157,7 @@ def problems_of(m: dict) -> list[str]:
     status += [f"code line over {MAX_CODE_LINE} characters ({c})" for c in m["codeLines"]]
     status += [f"cut at the right edge: {o}" for o in m["overflow"]]
     status += [f"figure without a caption: {u}" for u in m["uncaptioned"]]
+    status += [f"table cells whose text touches: {t}" for t in m["touching"]]
     return status
 
 
@@ -181,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             shot = shots / f"{name.replace('/', '__')}.png"
             page.screenshot(path=str(shot), full_page=True)  # as a reader sees it
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-            measured = page.evaluate(MEASURE_JS, MAX_CODE_LINE)
+            measured = page.evaluate(MEASURE_JS, [MAX_CODE_LINE, MIN_CELL_GAP])
             status = problems_of(measured)
             local_failures = [u for u in failed_requests if u.startswith("file:")]
             if local_failures:

@@ -11,7 +11,8 @@
 * lint plumbing: ``make lint`` runs ruff (format and check) and actionlint, ``.ci/run``
   calls it, the pre-commit hooks use the venv's tools, the Pages workflow is valid and
   its cache is keyed on the sources;
-* ``.ci/check_pages.py`` fails on printed reprs, cut code and uncaptioned figures.
+* ``.ci/check_pages.py`` fails on printed reprs, cut code, uncaptioned figures and table
+  cells whose numbers touch.
 """
 
 from __future__ import annotations
@@ -304,6 +305,9 @@ TEXT = """<div class="output text_plain highlight-myst-ansi notranslate"><div cl
 PAGE = """<!DOCTYPE html><html><head><style>.bd-article {{ width: {width}px; }}
 pre {{ overflow-x: auto; }}</style></head><body><main><article class="bd-article">
 <h1>{title}</h1>{body}</article></main></body></html>"""
+# two numbers side by side, right- then left-aligned (they touch without padding)
+TABLE = """<table><tr><td style="padding: {pad}; text-align: right">0.007</td>
+<td style="padding: {pad}; text-align: left">0.463</td></tr></table>"""
 # a 1x1 PNG
 PNG = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ"
@@ -333,6 +337,7 @@ def test_page_checker_fails_on_reprs_cut_code_and_uncaptioned_figures(tmp_path, 
                 "</figcaption></figure>",
             ),
             _cell("y = 2  # " + "c" * 88, hidden=True),  # exactly 100 characters
+            _cell("t", TABLE.format(pad="0.25em 0.65em")),
         ]
     )
     bad = "".join(
@@ -341,6 +346,7 @@ def test_page_checker_fails_on_reprs_cut_code_and_uncaptioned_figures(tmp_path, 
             _cell("x", TEXT.format("tensor([0.1000, 0.2000])")),
             _cell("fig = plot()", f'<img src="{PNG}" alt="b">'),
             _cell("z = 3  # " + "c" * 92, hidden=True),  # 101 characters, collapsed
+            _cell("t", TABLE.format(pad="0")),  # a Styler without padding
         ]
     )
     html = tmp_path / "_build" / "html"
@@ -360,6 +366,8 @@ def test_page_checker_fails_on_reprs_cut_code_and_uncaptioned_figures(tmp_path, 
     assert "figure without a caption" in text
     assert "code line over 100 characters (101: z = 3" in text
     assert "cut at the right edge: code block" in text
+    touching = re.search(r'text touches: ([\d.]+) px between "0.007" and "0.463"', text)
+    assert touching and float(touching[1]) < check.MIN_CELL_GAP  # only the unpadded table
     shots = sorted(p.name for p in (tmp_path / "_build" / "screenshots").glob("*.png"))
     assert shots == ["bad.png", "good.png"]
     from PIL import Image
