@@ -459,11 +459,14 @@ def _why_sentence(result: Table1Result, recs) -> str:
     if differ:
         model = f"{result.model_name} with test accuracy {result.test_accuracy:.1%}"
         if result.settings.profile in ("ci", "smoke"):
+            neb, full = result.settings.neb, Table1Settings.resolve("paper").neb
             reason = (
-                f"the model ({model}: a small ResNet trained from scratch on 32 × 32 images "
-                "for a few CPU-minutes, not an ImageNet-pretrained ResNet50 fine-tuned on "
-                "224 × 224 inputs, so its decision boundaries and its 'first hidden layer' "
-                "differ)"
+                f"the model ({model}: a small ResNet trained from scratch on 32 × 32 images, "
+                "not an ImageNet-pretrained ResNet50 fine-tuned on 224 × 224 inputs, so its "
+                "decision boundaries and its 'first hidden layer' differ) and, for the "
+                f"counts that need NEB, the smaller NEB budget ({neb.n_pivots} pivots × "
+                f"{neb.steps} iterations against the paper profile's {full.n_pivots} × "
+                f"{full.steps}; the paper does not state its own)"
             )
         else:
             reason = f"the model ({model}) and the NEB settings, which the paper does not state"

@@ -386,6 +386,7 @@ def fig3_pattern(study: BypassStudy, pair: int, points: int = 7) -> dict:
         "diff": diff,
         "min_cos": min(cos) if cos else 1.0,
         "deviation": float(pattern.norm()),
+        "largest_change": float(pattern.abs().max()),
         "ab": float((c - a).norm()),
         "pair": pair,
     }
@@ -542,8 +543,10 @@ def glue_page(study: BypassStudy, recs: BypassRecords) -> None:
         glue(
             "bypass_fig3",
             f"Every difference image is that one pattern: its cosine similarity with B' − B "
-            f"is at least {fig['min_cos']:.6f}. The pattern is small: ‖B' − B‖ = "
-            f"{fig['deviation']:.2f} against ‖C − A‖ = {fig['ab']:.2f} (pixel units).",
+            f"is at least {fig['min_cos']:.6f}. Its size: ‖B' − B‖ = {fig['deviation']:.2f} "
+            f"against ‖C − A‖ = {fig['ab']:.2f} ({fig['deviation'] / fig['ab']:.1%} of it), "
+            f"and its largest pixel change is {fig['largest_change']:.3f} on the [0, 1] scale "
+            "of the pixels.",
         )
     else:
         glue("bypass_fig3", "No pair needed a bypass, so there is no B' to show.")
