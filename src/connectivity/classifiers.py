@@ -13,8 +13,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 from . import model_store
+from .papers import ReferenceModel
+from .papers.gu2023 import values as gu2023_values
+from .papers.vrabel2024 import values_adversarial, values_modes
 from .settings import ParameterError, Settings, merge_config, param
-from .training import TrainConfig, TrainedModel, evaluate, evaluation_split, train_classifier
+from .training import (
+    CONFIDENT_CE,
+    TrainConfig,
+    TrainedModel,
+    evaluate,
+    evaluation_split,
+    train_classifier,
+)
 
 ModelKey = Literal["cifar10_resnet", "cifar10_vgg", "cifar100_vgg"]
 MODEL_KEYS: tuple[str, ...] = ("cifar10_resnet", "cifar10_vgg", "cifar100_vgg")
@@ -35,6 +45,28 @@ _CI_RECIPE = {
 }
 _SMOKE_MODEL = {"epochs": 1, "train_subset": 256, "test_subset": 1000, "batch_size": 64}
 _SMOKE_PAPER_MODEL = {**_SMOKE_MODEL, "test_subset": 500}
+
+
+def _benchmark_vgg(dataset: str) -> TrainConfig:
+    """The detection benchmark's VGG-16 with batch norm on ``dataset`` (Harder et al.
+    2021, ``train_cif10.py`` / ``train_cif100.py``): SGD lr 0.1, momentum 0.9, weight
+    decay 5e-4, batch 128, crop + flip, 50 epochs. CIFAR-10 keeps lr 0.1 throughout, as
+    its script does; CIFAR-100's script (from weiaicunzai/pytorch-cifar100) lowers it in
+    steps at milestones of a config that is not in the benchmark's sources, here x0.1 at
+    50 % and 75 % of training."""
+    return TrainConfig(
+        dataset=dataset,
+        arch="cifar_vgg16_bn",
+        arch_kwargs={"width": 1.0},
+        epochs=50,
+        batch_size=128,
+        optimizer="sgd",
+        lr=0.1,
+        weight_decay=5e-4,
+        schedule="constant" if dataset == "cifar10" else "step",
+        augment=True,
+        seed=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -58,38 +90,11 @@ class ClassifierSettings(Settings):
         ),
         doc="CIFAR-10 ResNet (Gu & Borovykh; Vrabel et al. §4.1–4.2 on CIFAR)",
     )
-    # Harder et al. 2021: VGG-16 (BN), SGD lr 0.1, 50 epochs
     cifar10_vgg: TrainConfig = param(
-        TrainConfig(
-            dataset="cifar10",
-            arch="cifar_vgg16_bn",
-            arch_kwargs={"width": 1.0},
-            epochs=50,
-            batch_size=128,
-            optimizer="sgd",
-            lr=0.1,
-            weight_decay=5e-4,
-            schedule="step",
-            augment=True,
-            seed=0,
-        ),
-        doc="CIFAR-10 VGG-16-BN (detection benchmark)",
+        _benchmark_vgg("cifar10"), doc="CIFAR-10 VGG-16-BN (detection benchmark)"
     )
     cifar100_vgg: TrainConfig = param(
-        TrainConfig(
-            dataset="cifar100",
-            arch="cifar_vgg16_bn",
-            arch_kwargs={"width": 1.0},
-            epochs=50,
-            batch_size=128,
-            optimizer="sgd",
-            lr=0.1,
-            weight_decay=5e-4,
-            schedule="step",
-            augment=True,
-            seed=0,
-        ),
-        doc="CIFAR-100 VGG-16-BN (detection benchmark)",
+        _benchmark_vgg("cifar100"), doc="CIFAR-100 VGG-16-BN (detection benchmark)"
     )
     n_examples: int = param(16, lo=1, hi=100, doc="sample images shown per data set")
 
@@ -158,9 +163,19 @@ def configs(settings: ClassifierSettings) -> dict[str, TrainConfig]:
 
 # ---------------------------------------------------------------- the chapter's results
 
-# Issue 13's targets for the test accuracy of the plain network (float32, no TTA)
-ACCURACY_TARGETS = {"cifar10_resnet": 0.88, "cifar10_vgg": 0.88, "cifar100_vgg": 0.55}
-STRETCH_TARGETS = {"cifar100_vgg": 0.60}
+# the book's targets for the ci models (issue 23 of the project: what the later chapters
+# need of them, trained once by `make models`): test accuracy of the plain network in
+# float32 (no TTA), and for the ResNet the share of test images classified with a
+# cross-entropy below 0.01, the modes Vrabel et al. §4.1 connects
+ACCURACY_TARGETS = {"cifar10_resnet": 0.90, "cifar10_vgg": 0.92, "cifar100_vgg": 0.68}
+STRETCH_TARGETS = {"cifar100_vgg": 0.70}
+CONFIDENT_TARGETS = {"cifar10_resnet": 0.40}
+# the papers' models each of ours stands in for
+REFERENCE_MODELS: dict[str, tuple[ReferenceModel, ...]] = {
+    "cifar10_resnet": (gu2023_values.MODEL, values_modes.GOOGLENET, values_modes.RESNET18),
+    "cifar10_vgg": (values_adversarial.BENCHMARK_MODELS["cifar10"],),
+    "cifar100_vgg": (values_adversarial.BENCHMARK_MODELS["cifar100"],),
+}
 LABELS = {
     "cifar10_resnet": "CIFAR-10 ResNet",
     "cifar10_vgg": "CIFAR-10 VGG-16-BN",
@@ -339,37 +354,112 @@ def plot_accuracy_vs_time(trained: dict[str, TrainedModel]):
 
 
 def record_accuracies(trained: dict[str, TrainedModel], profile: str) -> dict[str, str]:
-    """A ``check`` record per model (accuracy against its target: ``failed`` when
-    missed) and the sentences that say so; returns {glue name: sentence}."""
+    """``check`` records of each model against its targets (``failed`` when missed):
+    accuracy, the stretch accuracy where there is one, and the share of confident modes
+    where the later chapters need one; returns {glue name: sentence}, one per model."""
     from . import scorecard
     from .prose import say
 
+    note = (
+        "plain network in float32, evaluated in this build; the papers report no test "
+        "accuracy for their models"
+    )
     sentences = {}
     for key, t in trained.items():
-        target = ACCURACY_TARGETS[key]
+        label, target = LABELS[key], ACCURACY_TARGETS[key]
         rec = scorecard.check(
             f"models.{key}.accuracy",
-            f"{LABELS[key]} test accuracy ≥ {target:.0%} ({profile} profile)",
+            f"{label} test accuracy ≥ {target:.0%} ({profile} profile)",
             round(t.test_accuracy, 4),
             holds=t.test_accuracy >= target,
-            reason=f"the book's target ({target:.0%}, trained from scratch on 2 CPU cores)",
+            reason=f"the book's target ({target:.0%}; trained once by make models)",
             section="Training",
-            note="plain network in float32, evaluated in this build; the papers report no test "
-            "accuracy for their models",
+            note=note,
             target=target,
         )
+        parts = [
+            say(
+                rec,
+                check=f"{label}: {t.test_accuracy:.1%}, at or above its target of {target:.0%}",
+                failed=f"{label}: {t.test_accuracy:.1%}, **below** its target of {target:.0%}",
+            )
+        ]
         stretch = STRETCH_TARGETS.get(key)
-        extra = ""
         if stretch is not None:
-            verb = "meets" if t.test_accuracy >= stretch else "misses"
-            extra = f" and {verb} the stretch target of {stretch:.0%}"
-        sentences[f"{key}_says"] = say(
-            rec,
-            check=f"{LABELS[key]}: {t.test_accuracy:.1%}, at or above its target of "
-            f"{target:.0%}{extra}",
-            failed=f"{LABELS[key]}: {t.test_accuracy:.1%}, **below** its target of {target:.0%}",
-        )
+            rec = scorecard.check(
+                f"models.{key}.accuracy_stretch",
+                f"{label} test accuracy ≥ {stretch:.0%}, the stretch target ({profile} profile)",
+                round(t.test_accuracy, 4),
+                holds=t.test_accuracy >= stretch,
+                reason=f"the book's stretch target ({stretch:.0%})",
+                section="Training",
+                note=note,
+                target=stretch,
+            )
+            parts.append(
+                say(
+                    rec,
+                    check=f"and meets the stretch target of {stretch:.0%}",
+                    failed=f"and misses the stretch target of {stretch:.0%}",
+                )
+            )
+        confident = CONFIDENT_TARGETS.get(key)
+        if confident is not None:
+            rec = scorecard.check(
+                f"models.{key}.confident_share",
+                f"{label}: share of test images classified with cross-entropy < "
+                f"{CONFIDENT_CE} ≥ {confident:.0%} ({profile} profile)",
+                round(t.confident_fraction, 4),
+                holds=t.confident_fraction >= confident,
+                reason=f"the book's target ({confident:.0%}): Vrabel et al. §4.1 connects "
+                f"test images of loss below {CONFIDENT_CE}",
+                section="Training",
+                note="evaluated in float32 in this build",
+                target=confident,
+            )
+            share = (
+                f"{t.confident_fraction:.0%} of the test images have cross-entropy < {CONFIDENT_CE}"
+            )
+            parts.append(
+                say(
+                    rec,
+                    check=f"and {share} (target {confident:.0%})",
+                    failed=f"but only {share}, **below** the target of {confident:.0%}",
+                )
+            )
+        sentences[f"{key}_says"] = ", ".join(parts)
     return sentences
+
+
+def reference_table(trained: dict[str, TrainedModel]):
+    """Each of the book's models beside the papers' models it stands in for:
+    architecture, data, training and test accuracy (the papers' where reported, with
+    who reports it). Not a comparison: other networks, data or budgets."""
+    import pandas as pd
+
+    rows = []
+    for key, t in trained.items():
+        c = t.config
+        ours = {
+            "book model": LABELS[key],
+            "book: architecture": f"{c.arch} {c.arch_kwargs}",
+            "book: training": f"{c.epochs} epochs, {c.optimizer} ({c.schedule}), {c.precision}",
+            "book: accuracy (%)": round(100 * t.test_accuracy, 2),
+        }
+        for ref in REFERENCE_MODELS[key]:
+            rows.append(
+                {
+                    **ours,
+                    "paper": ref.paper,
+                    "used in": ref.used_in,
+                    "paper's model": ref.architecture,
+                    "data": ref.data,
+                    "paper's training": ref.training,
+                    "paper's accuracy (%)": "—" if ref.accuracy is None else ref.accuracy,
+                    "accuracy reported by": ref.accuracy_source,
+                }
+            )
+    return pd.DataFrame(rows).set_index(["book model", "paper"])
 
 
 __all__ = [
@@ -384,6 +474,7 @@ __all__ = [
     "input_gradient_ms",
     "plot_accuracy_vs_time",
     "provenance_table",
+    "reference_table",
     "record_accuracies",
     "shared_classifier",
     "summary_table",

@@ -467,7 +467,7 @@ def _optimizer_and_schedule(cfg: TrainConfig, model: nn.Module, steps: int):
         sched = lr_sched.LambdaLR(opt, lambda s: _triangle(s, steps, cfg.warmup, cfg.final_lr))
     elif cfg.schedule == "cosine":
         sched = lr_sched.CosineAnnealingLR(opt, T_max=steps)
-    elif cfg.schedule == "step":  # Harder et al.: x0.1 at 50 % and 75 % of training
+    elif cfg.schedule == "step":  # x0.1 at 50 % and 75 % of training
         sched = lr_sched.MultiStepLR(opt, milestones=[steps // 2, 3 * steps // 4], gamma=0.1)
     else:  # "constant", or too few steps for a cycle
         sched = lr_sched.LambdaLR(opt, lambda _: 1.0)

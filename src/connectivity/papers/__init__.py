@@ -50,6 +50,31 @@ class PaperValue:
             raise ValueError(f"{self.id}: a quantitative value must be a number")
 
 
+@dataclass(frozen=True)
+class ReferenceModel:
+    """A model a paper computed with, for the table that puts each of the book's models
+    beside the papers' (the classifiers chapter). Not compared by a verdict: the
+    accuracies are of other architectures, data or training budgets.
+
+    ``accuracy`` is the test accuracy in %, or ``None`` where neither the paper nor its
+    code reports one; ``accuracy_source`` says who reports it.
+    """
+
+    paper: str  # short citation
+    used_in: str  # the sections that compute with it
+    architecture: str
+    data: str
+    training: str
+    accuracy: float | None
+    accuracy_source: str
+
+    def __post_init__(self) -> None:
+        if self.accuracy is not None and not 0 <= self.accuracy <= 100:
+            raise ValueError(f"{self.paper}: accuracy is in % (0-100), got {self.accuracy}")
+        if self.accuracy is None and self.accuracy_source != "not reported":
+            raise ValueError(f"{self.paper}: an accuracy nobody reports has source 'not reported'")
+
+
 def index(values: list[PaperValue]) -> dict[str, PaperValue]:
     """``{id: value}``, refusing duplicate ids."""
     out: dict[str, PaperValue] = {}

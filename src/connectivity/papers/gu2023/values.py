@@ -12,9 +12,20 @@ half-spaces (convex) and every pair of correctly classified points is linearly
 connected, trained or not. The chapter records it as a ``check``.
 """
 
-from connectivity.papers import PaperValue, index
+from connectivity.papers import PaperValue, ReferenceModel, index
 
 _TABLE1 = "Table 1"
+
+# the network of Table 1 (§4); neither the paper nor its code reports its accuracy
+MODEL = ReferenceModel(
+    paper="Gu & Borovykh 2023",
+    used_in="Table 1, Figs. 2-3",
+    architecture="ResNet50, pretrained on ImageNet (inputs at 224 px)",
+    data="CIFAR-10",
+    training="fine-tuned with cross-entropy and Adam; epochs not reported",
+    accuracy=None,
+    accuracy_source="not reported",
+)
 PAPER_PAIRS = 25  # pairs per space in Table 1
 _SPACES = {
     "original": "original (pixel) space",

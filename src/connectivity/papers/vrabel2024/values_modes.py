@@ -9,9 +9,29 @@ example in the paper, the book asks whether it holds for *most* pairs (an exact 
 test against one half), the reading under which the example is representative.
 """
 
-from connectivity.papers import PaperValue, index
+from connectivity.papers import PaperValue, ReferenceModel, index
 
 # the claims' ids, used by the chapter modules
+# the trained networks of §4.1 and App. E (§4.3 and §4.4 use no trained CIFAR model)
+GOOGLENET = ReferenceModel(
+    paper="Vrabel et al. 2024",
+    used_in="§4.1-4.3 (ImageNet)",
+    architecture="GoogLeNet (Inception v1), torchvision's ImageNet weights",
+    data="ImageNet",
+    training="pretrained (torchvision)",
+    accuracy=69.78,
+    accuracy_source="top-1 on the ImageNet validation set, as torchvision documents its weights",
+)
+RESNET18 = ReferenceModel(
+    paper="Vrabel et al. 2024",
+    used_in="App. E (CIFAR-10 pairs)",
+    architecture="ResNet18",
+    data="CIFAR-10",
+    training="trained on CIFAR-10; recipe not reported",
+    accuracy=None,
+    accuracy_source="not reported",
+)
+
 BYPASS_LOWERS = "vrabel2024.bypass.lowers_barrier"
 BYPASS_ONE_ROUND = "vrabel2024.bypass.one_round_suffices"
 SYNTHETIC_ONE_ROUND = "vrabel2024.synthetic.one_round_suffices"
