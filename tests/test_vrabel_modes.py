@@ -12,6 +12,7 @@ from connectivity.papers.vrabel2024 import (
     bypass_chapter,
     dynamics_chapter,
     modes_chapter,
+    networks,
     percolation_chapter,
 )
 
@@ -205,7 +206,7 @@ def test_a_missing_imagenet_folder_is_a_clear_error(monkeypatch):
 
     monkeypatch.delenv("CONNECTIVITY_IMAGENET", raising=False)
     with pytest.raises(DataNotFoundError, match="CONNECTIVITY_IMAGENET"):
-        bypass_chapter.load_model_and_images("imagenet_googlenet", "paper", False, 3, 2, 0)
+        networks.load_model_and_images("imagenet_googlenet", "paper", False, 3, 2, 0)
 
 
 def test_batch_snapshots_past_the_first_epoch_are_refused():

@@ -45,6 +45,8 @@ from connectivity.bypass import BypassConfig
 from connectivity.models import model_device
 from connectivity.settings import ParameterError, Settings, param
 
+from . import networks
+from .networks import Images
 from .values_adversarial import BARRIER_STATS, BRANCH_NAMES, PAPER_PAIRS_KEPT
 
 BRANCHES = ("real_real", "real_adversarial")
@@ -121,51 +123,16 @@ class AdversarialSettings(Settings):
 # ---------------------------------------------------------------- data and model
 
 
-def _device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-@dataclass
-class Images:
-    """The images the study draws from: x (N, C, H, W) in [0, 1], labels y (N,), class
-    names, and where they came from."""
-
-    x: torch.Tensor
-    y: torch.Tensor
-    classes: list[str]
-    source: str
-
-
 def load_model_and_images(settings: AdversarialSettings) -> tuple[nn.Module, Images, str]:
-    """The network and the images of the study, and the model's description: the CIFAR-10
-    ResNet of the classifiers chapter with the CIFAR-10 test set, or GoogLeNet with the
-    user's ImageNet validation folder (``CONNECTIVITY_IMAGENET``)."""
-    if settings.model == "cifar10_resnet":
-        from connectivity.classifiers import shared_classifier
-        from connectivity.data import load_dataset
-
-        trained = shared_classifier(settings.profile, "cifar10_resnet")
-        test = load_dataset("cifar10", "test")
-        keep = test.y < settings.classes
-        name = f"CIFAR-10 ResNet ({settings.profile} profile, test accuracy "
-        name += f"{100 * trained.test_accuracy:.1f} %)"
-        return (
-            trained.model.eval(),
-            Images(test.x[keep], test.y[keep], test.classes, "CIFAR-10 test set"),
-            name,
-        )
-    from connectivity.data import load_imagenet_val
-    from connectivity.models import torchvision_model
-
-    per_class = 2 * settings.pairs_per_class
-    val = load_imagenet_val(classes=settings.classes, per_class=per_class, seed=settings.seed)
-    torch.manual_seed(settings.seed)  # random weights (smoke-paper) are reproducible
-    model = torchvision_model("googlenet", num_classes=1000, pretrained=settings.pretrained)
-    weights = "ImageNet weights" if settings.pretrained else "random weights"
-    return (
-        model.to(_device()).eval(),
-        Images(val.x, val.y, val.classes, "ImageNet validation images"),
-        f"GoogLeNet ({weights})",
+    """The network, the images of the study and the model's description
+    (:func:`.networks.load_model_and_images`; ImageNet: two images per pair)."""
+    return networks.load_model_and_images(
+        settings.model,
+        settings.profile,
+        settings.pretrained,
+        settings.classes,
+        2 * settings.pairs_per_class,
+        settings.seed,
     )
 
 

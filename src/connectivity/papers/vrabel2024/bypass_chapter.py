@@ -35,6 +35,7 @@ from connectivity.models import model_device
 from connectivity.neb import NEBConfig
 from connectivity.settings import ParameterError, Settings, param
 
+from .networks import load_model_and_images
 from .values_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
 
 SECTION_MODES = "Modes"
@@ -107,45 +108,6 @@ class BypassSettings(Settings):
 
 
 # ---------------------------------------------------------------- model and images
-
-
-@dataclass
-class Images:
-    """Images the pairs are drawn from: x (N, C, H, W) in [0, 1], labels y (N,)."""
-
-    x: torch.Tensor
-    y: torch.Tensor
-    classes: list[str]
-    source: str
-
-
-def load_model_and_images(
-    model: str, profile: str, pretrained: bool, classes: int, per_class: int, seed: int
-) -> tuple[nn.Module, Images, str]:
-    """The network, the images and the model's description: the CIFAR-10 ResNet of the
-    classifiers chapter with the CIFAR-10 test set, or GoogLeNet (on CUDA when there is
-    one) with ``per_class`` images of each of the first ``classes`` classes of the user's
-    ImageNet validation folder (``$CONNECTIVITY_IMAGENET``; a clear error when missing)."""
-    if model == "cifar10_resnet":
-        from connectivity.classifiers import shared_classifier
-        from connectivity.data import load_dataset
-
-        trained = shared_classifier(profile, "cifar10_resnet")
-        test = load_dataset("cifar10", "test")
-        keep = test.y < classes
-        name = f"CIFAR-10 ResNet ({profile} profile, test accuracy "
-        name += f"{100 * trained.test_accuracy:.1f} %)"
-        images = Images(test.x[keep], test.y[keep], test.classes, "CIFAR-10 test set")
-        return trained.model.eval(), images, name
-    from connectivity.data import load_imagenet_val
-    from connectivity.models import torchvision_model
-    from connectivity.training import default_device
-
-    val = load_imagenet_val(classes=classes, per_class=per_class, seed=seed)
-    net = torchvision_model("googlenet", num_classes=1000, pretrained=pretrained)
-    weights = "ImageNet weights" if pretrained else "random weights"
-    images = Images(val.x, val.y, val.classes, "ImageNet validation images")
-    return net.to(default_device()).eval(), images, f"GoogLeNet ({weights})"
 
 
 @torch.no_grad()

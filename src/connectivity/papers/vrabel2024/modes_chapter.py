@@ -42,6 +42,7 @@ from connectivity.synthesis import (
     optimal_inputs,
 )
 
+from . import networks
 from .values_modes import SYNTHETIC_ONE_ROUND, UNTRAINED_TWO_ROUNDS
 
 SECTION_SYNTHETIC = "§4.3, Fig. 7: a natural-looking and a high-frequency mode of a class"
@@ -162,24 +163,17 @@ class SyntheticStudy:
 
 def _trained(settings: ModesSettings) -> tuple[nn.Module, str, list[str], tuple[int, ...]]:
     if settings.model == "cifar10_resnet":
-        from connectivity.classifiers import shared_classifier
         from connectivity.data import load_dataset
 
-        trained = shared_classifier(settings.profile, "cifar10_resnet")
-        name = f"CIFAR-10 ResNet ({settings.profile} profile, test accuracy "
-        name += f"{100 * trained.test_accuracy:.1f} %)"
-        return trained.model.eval(), name, load_dataset("cifar10", "test").classes, (3, 32, 32)
-    from connectivity.models import torchvision_model
-    from connectivity.training import default_device
-
-    net = torchvision_model("googlenet", num_classes=1000, pretrained=settings.pretrained)
-    weights = "ImageNet weights" if settings.pretrained else "random weights"
+        net, name = networks.cifar10_resnet(settings.profile)
+        return net, name, load_dataset("cifar10", "test").classes, (3, 32, 32)
+    net, name = networks.googlenet(settings.pretrained, seed=0)  # random weights: smoke-paper
     names = [str(c) for c in range(1000)]
     if settings.pretrained:
         from torchvision.models import GoogLeNet_Weights
 
         names = list(GoogLeNet_Weights.IMAGENET1K_V1.meta["categories"])
-    return net.to(default_device()).eval(), f"GoogLeNet ({weights})", names, (3, 224, 224)
+    return net, name, names, (3, 224, 224)
 
 
 def run_synthetic(settings: ModesSettings) -> SyntheticStudy:
