@@ -191,8 +191,10 @@ def test_the_papers_table_is_reproduced_by_the_papers_counts(no_glue):
     assert out.records["last"].verdict == "check" and out.records["last"].kind == "check"
     assert out.records["majority.original"].verdict == "reproduced"  # 57 of 75
     assert out.records["fewer.original"].verdict == "reproduced"  # 15 vs 0 discordant
-    assert out.records["fewer.last"].verdict == "reproduced"
-    assert "reproduced" in out.sentences["table1_counts"]
+    # cannot come out the other way (the last layer is linear by construction): not scored
+    assert out.records["fewer.last"].kind == "measurement"
+    assert "not scored" in out.sentences["table1_claims"]
+    assert "all three counts are consistent" in out.sentences["table1_counts"]
     # the paper's own 14 of 25 (x3 draws: 42 of 75) is no significant majority
     assert out.records["majority.intermediate"].verdict == "not significant"
     assert "would give p = 0.35" in out.sentences["table1_why"]
