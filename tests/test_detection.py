@@ -260,3 +260,37 @@ def test_beats_all_test_has_direction_and_significance():
     # beating one baseline is not beating all: the intersection-union test needs each
     mixed = detection.beats_all_test(weak, {"c": chance, "s": strong})
     assert mixed.p_value > 0.05 and mixed.effect < 0
+
+
+# ---------------------------------------------------------------- Table 1 tolerances
+
+
+def _score(auc: float, accuracy: float, n_test: int) -> detection.DetectionScore:
+    empty = np.zeros(0)
+    return detection.DetectionScore(accuracy, auc, 0.0, n_test, empty, empty, empty, empty)
+
+
+@pytest.mark.parametrize(
+    "auc, reproduced",
+    [
+        (100.0, True),
+        (99.5, True),  # a good detector on this build's 400 + 400 test examples
+        (98.0, False),  # two points off a paper value of 100.0 is a real difference
+    ],
+)
+def test_a_cell_at_paper_auc_100_is_reproduced_by_a_good_detector(auc, reproduced):
+    from connectivity.papers.vrabel2024.detection_chapter import cell_tolerances
+
+    _, tol = cell_tolerances(_score(auc, 99.0, 800), 99.6, 100.0, "cifar10")
+    assert (abs(auc - 100.0) <= tol.value) == reproduced
+    assert "printed rounding" in tol.basis and "unknown (between trainings" in tol.basis
+
+
+def test_cell_tolerances_count_both_sides():
+    from connectivity.papers.vrabel2024.detection_chapter import cell_tolerances
+
+    # the same cell scored on 10x the test examples narrows only this build's part
+    small = cell_tolerances(_score(80.0, 75.0, 200), 75.0, 80.0, "cifar10")[1].value
+    large = cell_tolerances(_score(80.0, 75.0, 2000), 75.0, 80.0, "cifar10")[1].value
+    paper_only = 2 * 100 * hanley_mcneil_se(0.8, 1600, 1600) + 0.05
+    assert large < small and large > paper_only

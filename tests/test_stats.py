@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from connectivity import stats
-from connectivity.stats import Tolerance
+from connectivity.stats import Tolerance, Uncertainty
 
 
 def test_spread_is_k_sample_sds():
@@ -26,6 +26,52 @@ def test_binomial_tolerance():
         2 * math.sqrt(0.76 * 0.24 * 25)
     )
     assert Tolerance.binomial(1.0, 25).value > 0  # a 0 or 1 still has a width
+
+
+UNKNOWN = Uncertainty(None, "one training")
+
+
+def test_combined_tolerance_adds_both_sides_in_quadrature_and_the_rounding_outright():
+    ours, paper = Uncertainty(0.3, "ours"), Uncertainty(0.4, "paper")
+    assert Tolerance.combined(ours, paper, UNKNOWN).value == pytest.approx(1.0)  # 2 * 0.5
+    assert Tolerance.combined(ours, paper, UNKNOWN, rounding=0.05).value == pytest.approx(1.05)
+    assert Tolerance.combined(ours, paper, UNKNOWN, k=3).value == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(
+    "ingredient, expected",
+    [
+        # each ingredient widens the band by what it adds, and is named in the basis
+        ({"paper": Uncertainty(0.4, "paper's split")}, 2 * 0.5),
+        ({"training": Uncertainty(0.4, "3 trainings")}, 2 * 0.5),
+        ({"rounding": 0.05}, 2 * 0.3 + 0.05),
+    ],
+)
+def test_each_ingredient_of_the_tolerance_counts(ingredient, expected):
+    base = {"ours": Uncertainty(0.3, "ours"), "paper": Uncertainty(0, "paper"), "training": UNKNOWN}
+    alone = Tolerance.combined(**base)
+    assert alone.value == pytest.approx(0.6)
+    widened = Tolerance.combined(**{**base, **ingredient})
+    assert widened.value == pytest.approx(expected)
+    name = next(iter(ingredient))
+    what = "printed rounding" if name == "rounding" else ingredient[name].what
+    assert what in widened.basis
+
+
+def test_an_unknown_ingredient_is_named_not_counted():
+    t = Tolerance.combined(Uncertainty(0.3, "ours"), Uncertainty(None, "not published"), UNKNOWN)
+    assert t.value == pytest.approx(0.6)
+    assert "paper unknown (not published)" in t.basis and "trainings unknown" in t.basis
+
+
+def test_uncertainties_refuse_what_is_not_a_standard_error():
+    for bad in (-0.1, math.nan, math.inf):
+        with pytest.raises(ValueError):
+            Uncertainty(bad, "x")
+    with pytest.raises(ValueError):
+        Uncertainty(0.1, " ")
+    with pytest.raises(ValueError):
+        Tolerance.combined(Uncertainty(0.1, "a"), Uncertainty(0.1, "b"), UNKNOWN, rounding=-1)
 
 
 def test_hanley_mcneil_matches_the_bootstrap_se_of_an_auc():

@@ -114,9 +114,11 @@ fig = chapter.plot_loss_curves(study, settings.datasets[0])
 # mode-connectivity detector uses one KNN setting per data set (and fold), chosen by the
 # mean validation AUC over all five attacks, as the paper describes. Each cell gives
 # **accuracy / AUC ± the Hanley–McNeil standard error of the AUC** (%), the paper's
-# accuracy / AUC below in brackets. A number counts as *reproduced* within two
-# standard errors at the paper's value and this build's test-split size (binomial for
-# the accuracy, Hanley–McNeil for the AUC). {glue:text}`det_within`
+# accuracy / AUC below in brackets. A number counts as *reproduced* within both sides'
+# uncertainty: two standard errors of the difference (this build's at its value and test
+# split, the paper's at its value and the benchmark's estimated test split; binomial for
+# the accuracy, Hanley–McNeil for the AUC) plus the paper's printed rounding; the spread
+# between trainings is unknown (one training of each VGG). {glue:text}`det_within`
 # {glue:text}`det_se`
 
 # %% tags=["remove-input"]

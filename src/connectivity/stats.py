@@ -18,6 +18,25 @@ ALPHA = 0.05
 
 
 @dataclass(frozen=True)
+class Uncertainty:
+    """One ingredient of a tolerance: a standard error (or a spread's SD) in the units of
+    the compared number and what it is, or ``se=None`` where it is unknown (then it is
+    named in the tolerance's basis and not counted)."""
+
+    se: float | None
+    what: str
+
+    def __post_init__(self) -> None:
+        if self.se is not None and not (self.se >= 0 and math.isfinite(self.se)):
+            raise ValueError(f"a standard error must be finite and >= 0, got {self.se}")
+        if not self.what.strip():
+            raise ValueError("say what the uncertainty is")
+
+    def words(self) -> str:
+        return f"{'unknown' if self.se is None else f'{self.se:.2g}'} ({self.what})"
+
+
+@dataclass(frozen=True)
 class Tolerance:
     """Half-width of the band around the paper's value, and its basis in words."""
 
@@ -67,6 +86,42 @@ class Tolerance:
             k * se,
             f"{k:g} × Hanley–McNeil SE of the AUC ({n_pos}+{n_neg} test samples; SE {se:.2g})",
         )
+
+    @classmethod
+    def combined(
+        cls,
+        ours: Uncertainty,
+        paper: Uncertainty,
+        training: Uncertainty,
+        rounding: float = 0.0,
+        k: float = 2.0,
+    ) -> Tolerance:
+        """Both sides' uncertainty: ``k``·sqrt(ours² + paper² + training²) + ``rounding``.
+
+        This build's number and the paper's are independent estimates, each with its
+        standard error (sample sizes); where a trained model carries the number, the
+        spread between trainings adds to the difference as well. A printed value is off
+        by at most half its last digit (``rounding``), a bound added outright. Unknown
+        ingredients (``se=None``) are named in the basis and count as zero.
+
+        >>> t = Tolerance.combined(Uncertainty(3, "ours"), Uncertainty(4, "paper"),
+        ...                        Uncertainty(None, "trainings"), rounding=0.05)
+        >>> round(t.value, 2)   # 2 * 5 + 0.05
+        10.05
+        """
+        if not (rounding >= 0 and math.isfinite(rounding)):
+            raise ValueError(f"rounding must be finite and >= 0, got {rounding}")
+        parts = (ours, paper, training)
+        se = math.sqrt(sum((u.se or 0.0) ** 2 for u in parts))
+        basis = (
+            f"{k:g} × √(ours² + paper² + trainings²) = {k * se:.2g}"
+            + (f", + {rounding:g} printed rounding" if rounding else "")
+            + "; "
+            + "; ".join(
+                f"{name} {u.words()}" for name, u in zip(("ours", "paper", "trainings"), parts)
+            )
+        )
+        return cls(k * se + rounding, basis)
 
     @classmethod
     def stated(cls, value: float, reason: str) -> Tolerance:
