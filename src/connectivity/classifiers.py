@@ -353,76 +353,78 @@ def plot_accuracy_vs_time(trained: dict[str, TrainedModel]):
     return fig
 
 
+def _target_check(id, description, value, target, reason, note, *, check, failed) -> str:
+    """A ``check`` record of ``value`` >= ``target`` (``failed`` when missed) and the
+    words for its verdict."""
+    from . import scorecard
+    from .prose import say
+
+    rec = scorecard.check(
+        id,
+        description,
+        round(value, 4),
+        holds=value >= target,
+        reason=reason,
+        section="Training",
+        note=note,
+        target=target,
+    )
+    return say(rec, check=check, failed=failed)
+
+
 def record_accuracies(trained: dict[str, TrainedModel], profile: str) -> dict[str, str]:
     """``check`` records of each model against its targets (``failed`` when missed):
     accuracy, the stretch accuracy where there is one, and the share of confident modes
     where the later chapters need one; returns {glue name: sentence}, one per model."""
-    from . import scorecard
-    from .prose import say
-
     note = (
         "plain network in float32, evaluated in this build; the papers report no test "
         "accuracy for their models"
     )
     sentences = {}
     for key, t in trained.items():
-        label, target = LABELS[key], ACCURACY_TARGETS[key]
-        rec = scorecard.check(
-            f"models.{key}.accuracy",
-            f"{label} test accuracy ≥ {target:.0%} ({profile} profile)",
-            round(t.test_accuracy, 4),
-            holds=t.test_accuracy >= target,
-            reason=f"the book's target ({target:.0%}; trained once by make models)",
-            section="Training",
-            note=note,
-            target=target,
-        )
+        label, target, acc = LABELS[key], ACCURACY_TARGETS[key], t.test_accuracy
         parts = [
-            say(
-                rec,
-                check=f"{label}: {t.test_accuracy:.1%}, at or above its target of {target:.0%}",
-                failed=f"{label}: {t.test_accuracy:.1%}, **below** its target of {target:.0%}",
+            _target_check(
+                f"models.{key}.accuracy",
+                f"{label} test accuracy ≥ {target:.0%} ({profile} profile)",
+                acc,
+                target,
+                f"the book's target ({target:.0%}; trained once by make models)",
+                note,
+                check=f"{label}: {acc:.1%}, at or above its target of {target:.0%}",
+                failed=f"{label}: {acc:.1%}, **below** its target of {target:.0%}",
             )
         ]
         stretch = STRETCH_TARGETS.get(key)
         if stretch is not None:
-            rec = scorecard.check(
-                f"models.{key}.accuracy_stretch",
-                f"{label} test accuracy ≥ {stretch:.0%}, the stretch target ({profile} profile)",
-                round(t.test_accuracy, 4),
-                holds=t.test_accuracy >= stretch,
-                reason=f"the book's stretch target ({stretch:.0%})",
-                section="Training",
-                note=note,
-                target=stretch,
-            )
             parts.append(
-                say(
-                    rec,
+                _target_check(
+                    f"models.{key}.accuracy_stretch",
+                    f"{label} test accuracy ≥ {stretch:.0%}, the stretch target "
+                    f"({profile} profile)",
+                    acc,
+                    stretch,
+                    f"the book's stretch target ({stretch:.0%})",
+                    note,
                     check=f"and meets the stretch target of {stretch:.0%}",
                     failed=f"and misses the stretch target of {stretch:.0%}",
                 )
             )
         confident = CONFIDENT_TARGETS.get(key)
         if confident is not None:
-            rec = scorecard.check(
-                f"models.{key}.confident_share",
-                f"{label}: share of test images classified with cross-entropy < "
-                f"{CONFIDENT_CE} ≥ {confident:.0%} ({profile} profile)",
-                round(t.confident_fraction, 4),
-                holds=t.confident_fraction >= confident,
-                reason=f"the book's target ({confident:.0%}): Vrabel et al. §4.1 connects "
-                f"test images of loss below {CONFIDENT_CE}",
-                section="Training",
-                note="evaluated in float32 in this build",
-                target=confident,
-            )
             share = (
                 f"{t.confident_fraction:.0%} of the test images have cross-entropy < {CONFIDENT_CE}"
             )
             parts.append(
-                say(
-                    rec,
+                _target_check(
+                    f"models.{key}.confident_share",
+                    f"{label}: share of test images classified with cross-entropy < "
+                    f"{CONFIDENT_CE} ≥ {confident:.0%} ({profile} profile)",
+                    t.confident_fraction,
+                    confident,
+                    f"the book's target ({confident:.0%}): Vrabel et al. §4.1 connects test "
+                    f"images of loss below {CONFIDENT_CE}",
+                    "evaluated in float32 in this build",
                     check=f"and {share} (target {confident:.0%})",
                     failed=f"but only {share}, **below** the target of {confident:.0%}",
                 )
