@@ -186,14 +186,19 @@ def machine_summary() -> str:
 
 
 def git_commit() -> str | None:
-    """The commit the code was at (with ``+dirty`` when src/ has uncommitted changes)."""
+    """The commit the code was at (with ``+dirty`` when src/ has uncommitted changes;
+    the committed models' own folder does not count: the model being stored is one)."""
     root = Path(__file__).resolve().parents[2]
+    models = Path(__file__).resolve().parent / "trained_models"
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"], cwd=root, capture_output=True, text=True
+            ["git", "status", "--porcelain", "--", "src", f":!{models.relative_to(root)}"],
+            cwd=root,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
