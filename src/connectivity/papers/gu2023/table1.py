@@ -412,7 +412,7 @@ def _counts_sentence(recs) -> str:
         verdict = {
             3: "all three counts are consistent with the paper's",
             0: "no count is consistent with the paper's",
-        }.get(n_ok, f"{n_ok} of 3 counts are consistent with the paper's")
+        }.get(n_ok, f"{n_ok} of the 3 counts {'is' if n_ok == 1 else 'are'} consistent")
         parts.append(f"{SPACE_LABELS[space].capitalize()}: {'; '.join(bits)}: {verdict}.")
     return f"Mean counts per {PAPER_PAIRS} pairs. " + " ".join(parts)
 
@@ -454,7 +454,8 @@ def _why_sentence(result: Table1Result, recs) -> str:
     compared = {
         k: r
         for k, r in recs.items()
-        if k.startswith(COMPARED) or k.startswith(("majority", "fewer"))
+        if (k.startswith(COMPARED) or k.startswith(("majority", "fewer")))
+        and r.counts_as_reproduction
     }
     differ = [r for r in compared.values() if r.verdict in ("differs", "failed")]
     unclear = [r for r in compared.values() if r.verdict == "not significant"]
