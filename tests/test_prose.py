@@ -123,3 +123,19 @@ def test_what_reproduced_lists_this_sessions_records_by_verdict():
         and "seed spread" in html
         and "accuracy" in html
     )
+
+
+def test_glued_text_loses_emphasis_marks_that_glue_text_would_show(monkeypatch):
+    import myst_nb
+
+    from connectivity import prose
+
+    glued = {}
+    monkeypatch.setattr(
+        myst_nb, "glue", lambda name, value, display=False: glued.update({name: value})
+    )
+    prose.glue("s", "CIFAR-10: 88.4%, **below** its target; the bypass *raises* it")
+    prose.glue("n", 0.5)
+    assert glued == {"s": "CIFAR-10: 88.4%, below its target; the bypass raises it", "n": 0.5}
+    # asterisks that are not emphasis stay
+    assert prose.plain_text("C*H*W, 2 * 3, (*S)") == "C*H*W, 2 * 3, (*S)"

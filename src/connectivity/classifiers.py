@@ -436,34 +436,28 @@ def record_accuracies(trained: dict[str, TrainedModel], profile: str) -> dict[st
 
 
 def reference_table(trained: dict[str, TrainedModel]):
-    """Each of the book's models beside the papers' models it stands in for:
-    architecture, data, training and test accuracy (the papers' where reported, with
-    who reports it). Not a comparison: other networks, data or budgets."""
+    """Each of the book's models (with its test accuracy in this build) beside the papers'
+    models it stands in for: where they use it, architecture, data and training, and
+    test accuracy where somebody reports one, with who does. Not a comparison: other
+    networks, data or budgets."""
     import pandas as pd
 
     rows = []
     for key, t in trained.items():
-        c = t.config
-        ours = {
-            "book model": LABELS[key],
-            "book: architecture": f"{c.arch} {c.arch_kwargs}",
-            "book: training": f"{c.epochs} epochs, {c.optimizer} ({c.schedule}), {c.precision}",
-            "book: accuracy (%)": round(100 * t.test_accuracy, 2),
-        }
+        ours = f"{LABELS[key]} ({100 * t.test_accuracy:.2f} %)"
         for ref in REFERENCE_MODELS[key]:
             rows.append(
                 {
-                    **ours,
+                    "book model (accuracy)": ours,
                     "paper": ref.paper,
                     "used in": ref.used_in,
-                    "paper's model": ref.architecture,
-                    "data": ref.data,
-                    "paper's training": ref.training,
-                    "paper's accuracy (%)": "—" if ref.accuracy is None else ref.accuracy,
-                    "accuracy reported by": ref.accuracy_source,
+                    "paper's model": f"{ref.architecture}; {ref.data}",
+                    "trained": ref.training,
+                    "accuracy (%)": "—" if ref.accuracy is None else ref.accuracy,
+                    "reported by": ref.accuracy_source,
                 }
             )
-    return pd.DataFrame(rows).set_index(["book model", "paper"])
+    return pd.DataFrame(rows).set_index(["book model (accuracy)", "paper"])
 
 
 __all__ = [

@@ -33,12 +33,28 @@ POSSIBLE = {
 SAYS_PREFIX = "says."
 
 
+# *emphasis* and **strong** around words: {glue:text} shows text as it is, so the marks
+# would appear on the page as asterisks
+EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}(?=\S)([^*\n]+?)(?<=\S)\*{1,2}(?![\w*])")
+
+
+def plain_text(text: str) -> str:
+    """``text`` without Markdown emphasis marks (``**not modes**`` -> ``not modes``).
+
+    >>> plain_text("CIFAR-10: 88.4%, **below** its target; the bypass *raises* it")
+    'CIFAR-10: 88.4%, below its target; the bypass raises it'
+    """
+    return EMPHASIS.sub(r"\1", text)
+
+
 def glue(name: str, value: Any, display: bool = False) -> None:
     """``myst_nb.glue`` of a number or string for ``{glue:text}`name:fmt```; numpy and
-    torch scalars become Python numbers first, so format specs like ``:.3f`` work."""
+    torch scalars become Python numbers first, so format specs like ``:.3f`` work, and
+    strings lose Markdown emphasis marks, which ``{glue:text}`` would show as they are."""
     from myst_nb import glue as _glue
 
-    _glue(name, plain(value), display=display)
+    value = plain(value)
+    _glue(name, plain_text(value) if isinstance(value, str) else value, display=display)
 
 
 def fields(rec: Record) -> dict[str, Any]:
