@@ -65,16 +65,16 @@ def test_each_target_is_a_check_that_fails_when_missed(tmp_build, monkeypatch, m
 
 def test_every_model_stands_beside_a_paper_model():
     trained = {k: _trained(k, 0.5, 0.1) for k in MODEL_KEYS}
-    table = classifiers.reference_table(trained)
+    table = classifiers.reference_table(trained).data
     assert set(REFERENCE_MODELS) == set(MODEL_KEYS)
     assert len(table) == sum(len(v) for v in REFERENCE_MODELS.values())
-    assert {i[0] for i in table.index} == {f"{classifiers.LABELS[k]} (50.00 %)" for k in MODEL_KEYS}
+    assert set(table["book model"]) == {f"{classifiers.LABELS[k]}: 50.00 %" for k in MODEL_KEYS}
     # a paper's accuracy is a number only where somebody reports it, with its source
     for refs in REFERENCE_MODELS.values():
         for ref in refs:
             assert (ref.accuracy is None) == (ref.accuracy_source == "not reported")
-    cells = table["accuracy (%)"].tolist()
-    assert "—" in cells and 92.64 in cells and 72.93 in cells
+    cells = " | ".join(table["its accuracy"])
+    assert "not reported" in cells and "92.64 %" in cells and "72.93 %" in cells
 
 
 def test_a_reference_model_refuses_an_accuracy_out_of_range_or_without_source():

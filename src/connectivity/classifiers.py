@@ -437,27 +437,29 @@ def record_accuracies(trained: dict[str, TrainedModel], profile: str) -> dict[st
 
 def reference_table(trained: dict[str, TrainedModel]):
     """Each of the book's models (with its test accuracy in this build) beside the papers'
-    models it stands in for: where they use it, architecture, data and training, and
-    test accuracy where somebody reports one, with who does. Not a comparison: other
-    networks, data or budgets."""
+    models it stands in for: where the paper uses it, its architecture, data and
+    training, and its test accuracy where somebody reports one, with who does. Not a
+    comparison: other networks, data or budgets. A styled table (text wraps, never cut)."""
     import pandas as pd
 
     rows = []
     for key, t in trained.items():
-        ours = f"{LABELS[key]} ({100 * t.test_accuracy:.2f} %)"
         for ref in REFERENCE_MODELS[key]:
+            reported = ref.accuracy is not None
             rows.append(
                 {
-                    "book model (accuracy)": ours,
-                    "paper": ref.paper,
-                    "used in": ref.used_in,
-                    "paper's model": f"{ref.architecture}; {ref.data}",
-                    "trained": ref.training,
-                    "accuracy (%)": "—" if ref.accuracy is None else ref.accuracy,
-                    "reported by": ref.accuracy_source,
+                    "book model": f"{LABELS[key]}: {100 * t.test_accuracy:.2f} %",
+                    "paper, where": f"{ref.paper}, {ref.used_in}",
+                    "paper's model": f"{ref.architecture}; {ref.data}; {ref.training}",
+                    "its accuracy": f"{ref.accuracy:.2f} % ({ref.accuracy_source})"
+                    if reported
+                    else "not reported",
                 }
             )
-    return pd.DataFrame(rows).set_index(["book model (accuracy)", "paper"])
+    frame = pd.DataFrame(rows)
+    return frame.style.hide(axis="index").set_properties(
+        **{"text-align": "left", "white-space": "normal", "vertical-align": "top"}
+    )
 
 
 __all__ = [
