@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectivity import classifiers
+from connectivity import classifiers, scorecard
 from connectivity.classifiers import (
     ACCURACY_TARGETS,
     CONFIDENT_TARGETS,
@@ -36,8 +36,6 @@ def _verdicts(records) -> dict[str, str]:
 
 @pytest.mark.parametrize("margin, verdict", [(0.001, "check"), (-0.001, "failed")])
 def test_each_target_is_a_check_that_fails_when_missed(tmp_build, monkeypatch, margin, verdict):
-    from connectivity import scorecard
-
     monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", "classifiers")
     trained = {
         "cifar10_resnet": _trained(

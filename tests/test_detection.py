@@ -13,6 +13,7 @@ from torch import nn
 
 from connectivity import detection
 from connectivity.models import cifar_vgg16_bn
+from connectivity.papers.vrabel2024.detection_chapter import cell_tolerances
 from connectivity.stats import hanley_mcneil_se
 
 # ---------------------------------------------------------------- detectors
@@ -279,16 +280,12 @@ def _score(auc: float, accuracy: float, n_test: int) -> detection.DetectionScore
     ],
 )
 def test_a_cell_at_paper_auc_100_is_reproduced_by_a_good_detector(auc, reproduced):
-    from connectivity.papers.vrabel2024.detection_chapter import cell_tolerances
-
     _, tol = cell_tolerances(_score(auc, 99.0, 800), 99.6, 100.0, "cifar10")
     assert (abs(auc - 100.0) <= tol.value) == reproduced
     assert "printed rounding" in tol.basis and "unknown (between trainings" in tol.basis
 
 
 def test_cell_tolerances_count_both_sides():
-    from connectivity.papers.vrabel2024.detection_chapter import cell_tolerances
-
     # the same cell scored on 10x the test examples narrows only this build's part
     small = cell_tolerances(_score(80.0, 75.0, 200), 75.0, 80.0, "cifar10")[1].value
     large = cell_tolerances(_score(80.0, 75.0, 2000), 75.0, 80.0, "cifar10")[1].value

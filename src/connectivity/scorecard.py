@@ -140,6 +140,17 @@ def _paper(id: str, kind: str):
     return pv
 
 
+def _paper_fields(pv) -> dict[str, Any]:
+    """The fields a record takes from the paper value it is compared with or shown beside."""
+    return {
+        "description": pv.claim,
+        "paper": pv.value,
+        "where": pv.where,
+        "metric": pv.metric,
+        "unit": pv.unit,
+    }
+
+
 def _finite_number(x: Any) -> bool:
     return isinstance(x, Number) and not isinstance(x, bool) and math.isfinite(x)
 
@@ -166,12 +177,8 @@ def compare(
             id=id,
             kind="quantitative",
             verdict="reproduced" if ok else "differs",
-            description=pv.claim,
             reproduced=value,
-            paper=pv.value,
-            where=pv.where,
-            metric=pv.metric,
-            unit=pv.unit,
+            **_paper_fields(pv),
             tolerance=tolerance.value,
             tolerance_basis=tolerance.basis,
             n="" if n is None else str(n),
@@ -207,12 +214,8 @@ def test(
             id=id,
             kind="qualitative",
             verdict=verdict,
-            description=pv.claim,
             reproduced=shown,
-            paper=pv.value,
-            where=pv.where,
-            metric=pv.metric,
-            unit=pv.unit,
+            **_paper_fields(pv),
             test=result.test,
             p_value=result.p_value,
             p_opposite=result.p_opposite,
@@ -302,12 +305,8 @@ def beside(
             id=id,
             kind="context",
             verdict="not comparable",
-            description=pv.claim,
             reproduced=plain(value),
-            paper=pv.value,
-            where=pv.where,
-            metric=pv.metric,
-            unit=pv.unit,
+            **_paper_fields(pv),
             n="" if n is None else str(n),
             note=f"{why}. {note}".strip().rstrip("."),
             section=section,

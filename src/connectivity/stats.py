@@ -66,10 +66,7 @@ class Tolerance:
     def binomial(cls, p: float, n: int, k: float = 2.0, count: bool = False) -> Tolerance:
         """``k`` binomial standard errors of a fraction ``p`` of ``n`` (of a count if
         ``count``); ``p`` is clipped to [1/n, 1 - 1/n] so a 0 or 1 still has a width."""
-        if n < 1:
-            raise ValueError("n must be >= 1")
-        q = min(max(float(p), 1.0 / n), 1.0 - 1.0 / n) if n > 1 else 0.5
-        se = math.sqrt(q * (1 - q) / n)
+        se = binomial_se(p, n)
         if count:
             return cls(
                 k * se * n, f"{k:g} × binomial SE of a count of {n} pairs ({se * n:.2g} pairs)"
@@ -127,6 +124,19 @@ class Tolerance:
     def stated(cls, value: float, reason: str) -> Tolerance:
         """A width set by a modelling reason (say which)."""
         return cls(float(value), f"stated: {reason}")
+
+
+def binomial_se(p: float, n: int, clip: float = 1.0) -> float:
+    """Standard error of a fraction ``p`` of ``n``, with ``p`` clipped ``clip`` examples
+    away from 0 and 1 (so a perfect score keeps a width; ``n`` = 1: p = 1/2).
+
+    >>> round(binomial_se(0.5, 100), 3), binomial_se(1.0, 4) == binomial_se(0.75, 4)
+    (0.05, True)
+    """
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    q = min(max(float(p), clip / n), 1.0 - clip / n) if n > 1 else 0.5
+    return math.sqrt(q * (1 - q) / n)
 
 
 def hanley_mcneil_se(auc: float, n_pos: int, n_neg: int) -> float:

@@ -28,7 +28,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -40,7 +39,7 @@ import torch
 from connectivity import detection as det
 from connectivity.attacks import UNTARGETED, AttackResult, UntargetedConfig, untargeted_attack
 from connectivity.settings import ParameterError, Settings, param
-from connectivity.stats import Tolerance, Uncertainty, hanley_mcneil_se
+from connectivity.stats import Tolerance, Uncertainty, binomial_se, hanley_mcneil_se
 
 from .values_adversarial import (
     ATTACK_NAMES,
@@ -572,8 +571,7 @@ def cell_tolerances(score: det.DetectionScore, paper_acc: float, paper_auc: floa
     trainings = Uncertainty(None, "between trainings: one training of each VGG")
 
     def binomial(rate: float, n: int) -> float:
-        r = clip(rate / 100, n)
-        return 100 * math.sqrt(r * (1 - r) / n)
+        return 100 * binomial_se(rate / 100, n, clip=0.5)
 
     accuracy = Tolerance.combined(
         Uncertainty(binomial(score.accuracy, score.n_test), f"binomial SE, {ours_what}"),
