@@ -15,7 +15,7 @@
 #
 # The report's results, for the digits 1 and 2 on the validation images: PCA scores
 # $s_\text{avg}$ = {glue:text}`paper.lancione.silhouette.pca`; the autoencoders vary from
-# training to training, "up to {glue:text}`paper.lancione.silhouette.ae_best`"; two
+# training to training, "up to {glue:text}`paper.lancione.silhouette.high`"; two
 # trainings of the denoising autoencoder with the same hyperparameters (mean
 # {glue:text}`paper.lancione.silhouette.dae`, validation loss
 # {glue:text}`paper.lancione.dae.val_loss`) had latent layouts that looked completely

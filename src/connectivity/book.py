@@ -27,6 +27,8 @@ from pathlib import Path
 import yaml
 
 from . import prose, scorecard
+from .kernels import describe as describe_kernels
+from .kernels import portable_environment
 from .locations import build_dir, repo_root
 from .settings import PROFILES
 
@@ -115,9 +117,12 @@ def execute(
     nbformat.write(nb, staged)
     out = root / EXECUTED / f"{name}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
-    # the kernel inherits these: records are tagged with the notebook, paths resolve to root
-    saved = {k: os.environ.get(k) for k in ("CONNECTIVITY_NOTEBOOK", "CONNECTIVITY_ROOT")}
-    os.environ.update(CONNECTIVITY_NOTEBOOK=name, CONNECTIVITY_ROOT=str(root))
+    # the kernel inherits these: records are tagged with the notebook, paths resolve to
+    # root, and the numbers come from the same kernels on every CPU (connectivity.kernels)
+    env = portable_environment()
+    env.update(CONNECTIVITY_NOTEBOOK=name, CONNECTIVITY_ROOT=str(root))
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     scorecard.clear(name)
     t0 = time.perf_counter()
     row = {"notebook": name, "profile": profile, "status": "ok", "error": ""}
@@ -316,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     full = not args.only
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
     if not args.build_only:
+        print(f"[book] notebooks run on {describe_kernels()}", flush=True)
         if full:
             scorecard.clear()  # a full run starts from an empty scorecard
         for i, name in enumerate(chosen, 1):

@@ -49,11 +49,16 @@ VALUES: dict[str, PaperValue] = index(
         ),
         PaperValue(
             id="lancione.silhouette.ae_best",
-            claim="The best autoencoder trainings reach a silhouette of 0.60",
-            value=0.60,
-            metric="largest mean silhouette of the validation codes over the autoencoder "
-            "and denoising-autoencoder trainings ('up to s_avg = 0.60')",
-            where="§3",
+            claim="Some autoencoder trainings score higher, reaching a silhouette of 0.60: "
+            "not an isolated case",
+            value=True,
+            metric="share of the autoencoder and denoising-autoencoder trainings whose "
+            "validation silhouette reaches 0.595 (the report's 0.60 less its printed "
+            "rounding); one-sided exact binomial test against 5 % (one training in twenty, "
+            "an isolated case). The report's own maximum ('up to') depends on how many "
+            "trainings it ran, which it does not say, so it is no statistic to compare with",
+            where="§3 ('there were cases with higher scores, up to s_avg = 0.60')",
+            kind="qualitative",
         ),
         PaperValue(
             id="lancione.silhouette.dae",
@@ -132,3 +137,8 @@ VALUES: dict[str, PaperValue] = index(
         ),
     ]
 )
+
+# §3: "there were cases with higher scores, up to s_avg = 0.60" (printed to 2 decimals)
+HIGH_SILHOUETTE = 0.60
+HIGH_SILHOUETTE_ROUNDING = 0.005
+ISOLATED_SHARE = 0.05  # one training in twenty: what "an isolated case" would be

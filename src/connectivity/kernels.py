@@ -1,0 +1,75 @@
+"""One set of numerical kernels for the book's numbers on every x86-64 CPU.
+
+The same float32 computation gives other last bits on other kernels: oneDNN, torch's
+own vectorised loops, MKL and OpenBLAS each pick their code by the instruction set
+(AVX2, AVX-512, AMX), and reductions split by the thread count. Most numbers absorb
+that, but a chaotic training (the Lancione autoencoders: thousands of batch-8 steps)
+or an unconverged fit (the benchmark's logistic regressions) amplifies it, and a value
+near its tolerance then flips its verdict: the book built on an AMX machine and under
+the AVX2 cap gave 5 of 226 verdicts apart (issue "The same book on every CPU").
+
+So the book runner executes every notebook on one choice of kernels, the one every
+x86-64 machine CI or a reader uses has: AVX2 (GitHub's runners, AMD EPYC, laptops),
+and the ci profile's two threads. On a CPU with AVX-512 or AMX this costs ~15 % of the
+build's time; ``CONNECTIVITY_KERNELS=native`` keeps the machine's own kernels (faster,
+numbers in the last bits of its own). Training (``make models``) is not pinned: it runs
+once, where it is fastest, and its weights are committed.
+
+The variables are read when each library loads, so they are set in the environment of
+the notebook kernels (subprocesses of the runner), not in a running interpreter.
+
+>>> env = portable_environment({"PATH": "/usr/bin"})
+>>> env["ONEDNN_MAX_CPU_ISA"], env["OPENBLAS_CORETYPE"], env["PATH"]
+('AVX2', 'Haswell', '/usr/bin')
+>>> portable_environment({"CONNECTIVITY_KERNELS": "native"})["CONNECTIVITY_KERNELS"]
+'native'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+KERNELS_ENV = "CONNECTIVITY_KERNELS"  # "portable" (default) or "native"
+THREADS = 2  # the ci profile's cores: reductions split the same way everywhere
+
+PORTABLE = {
+    "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN: convolutions, linear layers (torch)
+    "ATEN_CPU_CAPABILITY": "avx2",  # torch's own vectorised loops
+    "MKL_ENABLE_INSTRUCTIONS": "AVX2",  # MKL, torch's BLAS ...
+    "MKL_CBWR": "AVX2",  # ... on its reproducible (CNR) branch, Intel or AMD
+    "OPENBLAS_CORETYPE": "Haswell",  # numpy's and scipy's OpenBLAS (scikit-learn)
+    "OMP_NUM_THREADS": str(THREADS),
+    "MKL_NUM_THREADS": str(THREADS),
+    "OPENBLAS_NUM_THREADS": str(THREADS),
+}
+
+
+def kernels_mode(environ: Mapping[str, str] | None = None) -> str:
+    """``portable`` or ``native`` from ``CONNECTIVITY_KERNELS`` (unset: portable)."""
+    environ = os.environ if environ is None else environ
+    mode = environ.get(KERNELS_ENV, "").strip().lower() or "portable"
+    if mode not in ("portable", "native"):
+        raise ValueError(f"{KERNELS_ENV}={mode!r}: use 'portable' (default) or 'native'")
+    return mode
+
+
+def portable_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of ``environ`` (default: this process's) with the portable kernels set,
+    unless ``CONNECTIVITY_KERNELS=native``."""
+    env = dict(os.environ if environ is None else environ)
+    if kernels_mode(env) == "portable":
+        env.update(PORTABLE)
+    return env
+
+
+def describe(environ: Mapping[str, str] | None = None) -> str:
+    """One line for logs: which kernels the notebooks run on."""
+    if kernels_mode(environ) == "native":
+        return (
+            f"the machine's own kernels ({KERNELS_ENV}=native): numbers may differ in the last bits"
+        )
+    return (
+        f"portable kernels: AVX2 for oneDNN, torch, MKL (CNR) and OpenBLAS (Haswell), "
+        f"{THREADS} threads ({KERNELS_ENV}=native for the machine's own)"
+    )
