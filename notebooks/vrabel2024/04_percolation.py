@@ -78,8 +78,10 @@ fig = chapter.plot_fig9(study)
 # probability ½ (bisection on one fixed set of random lattices, so the curve is monotone);
 # in high dimension such a lattice is only a few sites wide, so its boundaries shift the
 # estimate away from the infinite lattice's threshold, in a direction that depends on the
-# size and the spanning rule. {glue:text}`perc_pc` App. A's claim that the threshold falls
-# with the dimension is tested one-sided with Spearman's rank correlation.
+# size and the spanning rule. {glue:text}`perc_pc` That the threshold falls with the
+# dimension (App. A) is a textbook fact, so here it checks the estimator (one-sided
+# Spearman rank correlation), and it is not counted as a reproduction; so is the mean
+# field's improvement below.
 # {glue:text}`says.vrabel2024.percolation.pc_falls_with_dimension`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Left: spanning probability of square lattices of growing size L against the occupation probability; dotted: the literature's threshold. Right: the estimated threshold per dimension (finite lattices), the literature's and the mean field's 1/(2n − 1).", "name": "fig-perc-thresholds"}}
@@ -116,8 +118,10 @@ fig = chapter.plot_mean_field(study)
 # by a path on which $|f(z) - f(x)| < \varepsilon$ throughout? For every $n$ the same
 # search with the same budget: the straight line, then rounds of this chapter's bypass
 # applied to the output deviation, inside the cube. A pair it does not connect is *not
-# found*, which is no proof of disconnection: the fraction found is a lower bound. For
-# $n = 2, 3$ a flood fill of the cube gives the exact answer. {glue:text}`perc_conjecture`
+# found*, which is no proof of disconnection; but its path check looks at a finite number
+# of points, so a pair it connects may cross a thin region it did not see: the fraction
+# found is an estimate, not a strict lower bound. For $n = 2, 3$ a flood fill of the cube
+# gives the exact answer (on its own grid). {glue:text}`perc_conjecture`
 # The conjecture's direction is tested one-sided with Spearman's rank correlation between
 # $n$ and each pair's outcome ({numref}`fig-perc-conjecture`).
 # {glue:text}`says.vrabel2024.conjecture.grows_with_dimension` The paper's caveat applies:

@@ -109,27 +109,6 @@ VALUES = index(
             kind="qualitative",
         ),
         PaperValue(
-            PC_FALLS,
-            "The site-percolation threshold falls with the dimension of the lattice "
-            "(inversely proportional to it)",
-            True,
-            "one-sided Spearman test that the estimated threshold p_c of the hypercubic lattice "
-            "decreases with its dimension n",
-            "App. A",
-            kind="qualitative",
-        ),
-        PaperValue(
-            MEAN_FIELD,
-            "In high dimension closed loops can be neglected: the lattice approaches the "
-            "mean-field (Bethe-lattice) picture",
-            True,
-            "one-sided Spearman test that the largest absolute difference between the lattice's "
-            "largest-cluster fraction and the Bethe lattice's P∞(p) (coordination 2n) "
-            "decreases with the dimension n",
-            "App. C.3",
-            kind="qualitative",
-        ),
-        PaperValue(
             CONJECTURE,
             "Conjecture 5.1: for a network at initialisation, two random inputs with similar "
             "outputs are connected with a probability that grows with the input dimension",
