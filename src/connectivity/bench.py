@@ -262,7 +262,7 @@ def bench_training(trained, input_shape: tuple[int, ...], batch_size: int, repea
 
     from . import fastconv
     from .models import model_device, to_channels_last
-    from .training import NUM_CLASSES, _autocast, effective_precision
+    from .training import NUM_CLASSES, autocast, effective_precision
 
     cfg = trained.config
     model = copy.deepcopy(trained.model).train()
@@ -281,7 +281,7 @@ def bench_training(trained, input_shape: tuple[int, ...], batch_size: int, repea
     )  # lr 0: the cost, not the change
 
     def step():
-        with _autocast(device, precision):
+        with autocast(device, precision):
             out = model(x)
         loss = F.cross_entropy(out.float(), y)
         opt.zero_grad(set_to_none=True)

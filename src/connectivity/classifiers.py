@@ -166,8 +166,8 @@ def configs(settings: ClassifierSettings) -> dict[str, TrainConfig]:
 
 # ---------------------------------------------------------------- the chapter's results
 
-# the book's targets for the ci models (issue 23 of the project: what the later chapters
-# need of them, trained once by `make models`): test accuracy of the plain network in
+# the book's targets for the ci models (what the later chapters need of them, trained
+# once by `make models`): test accuracy of the plain network in
 # float32 (no TTA), and for the ResNet the share of test images classified with a
 # cross-entropy below 0.01, the modes Vrabel et al. §4.1 connects
 ACCURACY_TARGETS = {"cifar10_resnet": 0.90, "cifar10_vgg": 0.92, "cifar100_vgg": 0.68}

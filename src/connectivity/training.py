@@ -275,7 +275,9 @@ def effective_precision(requested: str, device: torch.device) -> str:
     return requested
 
 
-def _autocast(device: torch.device, precision: str):
+def autocast(device: torch.device, precision: str):
+    """The context that runs a block in ``precision``: bfloat16 autocast for ``bf16``,
+    nothing (float32) otherwise."""
     if precision == "bf16":
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return nullcontext()
@@ -292,7 +294,7 @@ def predict(
     device, returned in float32 on the CPU."""
     model.eval()
     device = model_device(model)
-    with _autocast(device, precision):
+    with autocast(device, precision):
         return torch.cat(
             [
                 model(x[i : i + batch_size].to(device)).float().cpu()
@@ -647,7 +649,7 @@ def fit(
                     xb = augment_batch(xb, gen, cfg.translate, flip)
                 mf = torch.channels_last if channels_last else torch.contiguous_format
                 xb, yb = xb.to(device, memory_format=mf), y[idx].to(device)
-                with _autocast(device, precision):
+                with autocast(device, precision):
                     out = model(xb)
                 loss = F.cross_entropy(out.float(), yb, label_smoothing=smoothing)
                 opt.zero_grad(set_to_none=True)
