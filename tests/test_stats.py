@@ -127,3 +127,19 @@ def test_spearman_few_points_gives_the_exact_permutation_p():
     # one swap among five: rho = 0.9; 5 of the 120 orders have rho >= 0.9
     swap = spearman_increasing([1, 2, 3, 4, 5], [1, 2, 3, 5, 4])
     assert swap.effect == pytest.approx(0.9) and swap.p_value == pytest.approx(5 / 120)
+
+
+def test_mean_of_trainings_is_the_standard_error_of_a_difference_of_two_means():
+    sd_samples = np.array([0.4, 0.5, 0.6, 0.5])  # SD 0.0816
+    sd = sd_samples.std(ddof=1)
+    one = Tolerance.mean_of_trainings(sd_samples, 1, rounding=0.005)
+    assert one.value == pytest.approx(2 * sd * np.sqrt(1 / 4 + 1) + 0.005)
+    two = Tolerance.mean_of_trainings(sd_samples, 2)
+    assert two.value == pytest.approx(2 * sd * np.sqrt(1 / 4 + 1 / 2))
+    # more trainings here narrow it towards the paper's side alone; spread() would not
+    many = Tolerance.mean_of_trainings(np.tile(sd_samples, 25), 2)
+    assert many.value < two.value
+    assert many.value > 2 * np.tile(sd_samples, 25).std(ddof=1) / np.sqrt(2)
+    assert "paper's 2 trainings" in two.basis and "0.005 printed rounding" in one.basis
+    with pytest.raises(ValueError):
+        Tolerance.mean_of_trainings([0.5], 1)

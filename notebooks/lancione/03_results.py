@@ -54,10 +54,12 @@ records = r.report(result)
 # {glue:text}`n_seeds` times on digits 1 and 2, silhouettes of the validation codes
 # ({numref}`fig-results-silhouettes`). "PCA" is shown twice: the study's linear
 # autoencoder as trained in `ae.ipynb`, and PCA in closed form, the plane the linear
-# autoencoder should converge to (the methods page measures how close it gets). Each tolerance is the spread that a single
-# number of the report could have: for PCA, whose codes are fixed by the data, the
-# bootstrap standard error of the score over the validation images; for the
-# autoencoders, the spread of the score between trainings.
+# autoencoder should converge to (the methods page measures how close it gets). The
+# report's numbers come from one or two trainings (its PCA is one training of its linear
+# autoencoder), so each is compared with the mean of this book's trainings of the same
+# model, within two standard errors of the difference: the spread between trainings
+# measured here, over this book's number of trainings and the report's, plus the rounding
+# of the printed value.
 
 # %% tags=["remove-input"]
 r.silhouette_table(result).style.format(precision=3, na_rep="–")

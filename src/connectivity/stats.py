@@ -121,6 +121,41 @@ class Tolerance:
         return cls(k * se + rounding, basis)
 
     @classmethod
+    def mean_of_trainings(
+        cls,
+        samples,
+        paper_trainings: int,
+        rounding: float = 0.0,
+        k: float = 2.0,
+        what: str = "trainings",
+    ) -> Tolerance:
+        """Our mean of N trainings against the paper's value from ``paper_trainings`` (M)
+        trainings of the same recipe (their mean, or the one training shown): both are
+        means of draws from one distribution, so their difference has standard deviation
+        SD·√(1/N + 1/M), SD measured here (the paper's spread is not printed); plus the
+        printed ``rounding``. Unlike ``spread`` (k·SD), it narrows as N grows.
+
+        >>> t = Tolerance.mean_of_trainings([0.4, 0.5, 0.6, 0.5], 1, rounding=0.005)
+        >>> round(t.value, 4)   # 2 * 0.0816 * sqrt(1/4 + 1) + 0.005
+        0.1876
+        """
+        a = np.asarray(samples, dtype=float)
+        if a.size < 2 or paper_trainings < 1:
+            raise ValueError("needs at least two trainings here and one in the paper")
+        sd = float(a.std(ddof=1))
+        return cls.combined(
+            Uncertainty(sd / math.sqrt(a.size), f"SE of our mean of {a.size} {what}"),
+            Uncertainty(
+                sd / math.sqrt(paper_trainings),
+                f"the paper's {paper_trainings} training{'s' if paper_trainings > 1 else ''}, "
+                "at our SD",
+            ),
+            Uncertainty(None, f"spread between {what}: in both SEs (SD {sd:.3g})"),
+            rounding=rounding,
+            k=k,
+        )
+
+    @classmethod
     def stated(cls, value: float, reason: str) -> Tolerance:
         """A width set by a modelling reason (say which)."""
         return cls(float(value), f"stated: {reason}")
