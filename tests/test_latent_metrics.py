@@ -142,11 +142,27 @@ def test_count_regions_finds_a_split_class():
     labels = np.repeat([0, 1, 0], 300)
     assert count_regions(z, labels, 0) == 2
     assert count_regions(z, labels, 1) == 1
-    regions, test = split_test(z, labels, n_boot=30)
+    regions, test = split_test(z, labels, n_subsamples=20)
     assert regions == {0: 2, 1: 1} and test.verdict() == "reproduced"
     one = np.concatenate([rng.normal([-3, 0], 0.3, (300, 2)), rng.normal([3, 0], 0.3, (300, 2))])
-    _, none = split_test(one, np.repeat([0, 1], 300), n_boot=30)
-    assert none.verdict() == "differs"  # no class is split in any resample
+    _, none = split_test(one, np.repeat([0, 1], 300), n_subsamples=20)
+    assert none.p_value == 1.0 and none.verdict() != "reproduced"  # no split in the full data
+
+
+def test_split_test_rarely_calls_one_blob_per_class_split():
+    """Layouts with one Gaussian blob per class, overlapping (the grid cuts such blobs
+    now and then): the old with-replacement bootstrap called 44 % of them split."""
+    from connectivity.latent.metrics import one_blob_per_class
+
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(4), 1000)  # the VAE page: ~1,000 codes per digit
+    called = 0
+    for _ in range(20):
+        centres = np.repeat(rng.normal(size=(4, 2)) * 1.5, 1000, axis=0)
+        z = one_blob_per_class(rng.normal(size=(4000, 2)) + centres, labels, rng)
+        _, test = split_test(z, labels, n_subsamples=20, seed=int(rng.integers(1e6)))
+        called += test.verdict() == "reproduced"
+    assert called <= 3  # at a 5 % rate: P(X >= 4 of 20) = 0.016
 
 
 def test_procrustes_disparity_ignores_rotation_and_scale():

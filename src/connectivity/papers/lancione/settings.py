@@ -79,12 +79,15 @@ class QuestionSettings(Settings):
 
     vae: VAEConfig = param(VAEConfig(), doc="the VAE of vae.ipynb and its training")
     regions: RegionGrid = param(RegionGrid(), doc="the grid that counts a digit's regions")
-    n_boot: int = param(200, lo=10, doc="bootstrap resamples of the codes (split test)")
+    n_subsamples: int = param(50, lo=1, doc="half-subsamples of the codes (split test)")
 
     OVERRIDES = {
         "ci": {"vae": {"epochs": 3}},
-        "smoke": {"vae": {"epochs": 1, "train_images": 2000}, "n_boot": 10},
-        "smoke-paper": {"vae": {"epochs": 1, "train_images": 2000}, "n_boot": 10},
+        "smoke": {"vae": {"epochs": 1, "train_images": 2000}, "n_subsamples": 4},
+        "smoke-paper": {
+            "vae": {"epochs": 1, "train_images": 2000},
+            "n_subsamples": 4,
+        },
     }
 
 
