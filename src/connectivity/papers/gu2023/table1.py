@@ -33,7 +33,13 @@ from connectivity.data import load_dataset
 from connectivity.models import model_device, split_model
 from connectivity.neb import LayerRun, connect_in_layer
 from connectivity.papers import paper_value
-from connectivity.stats import TestResult, Tolerance, binomial_greater, spearman_increasing
+from connectivity.stats import (
+    TestResult,
+    Tolerance,
+    Uncertainty,
+    binomial_greater,
+    spearman_increasing,
+)
 
 from .settings import Table1Settings
 from .values import PAPER_PAIRS
@@ -231,7 +237,7 @@ def run(settings: Table1Settings) -> Table1Result:
 
 def count_tolerance(per_draw, n_pairs: int, per: int = PAPER_PAIRS, k: float = 2.0) -> Tolerance:
     """±k standard errors of (the paper's count of ``per`` pairs − the mean of this book's
-    draws of ``n_pairs`` pairs scaled to ``per``).
+    draws of ``n_pairs`` pairs scaled to ``per``), as :meth:`Tolerance.combined`.
 
     Binomial at the measured rate p (clipped to [1/n, 1 - 1/n]), widened by
     r = max(1, SD of the draws / binomial SD of a draw) when the draws in this build
@@ -248,17 +254,23 @@ def count_tolerance(per_draw, n_pairs: int, per: int = PAPER_PAIRS, k: float = 2
     rate = min(max(a.mean() / n_pairs, 1 / n_pairs), 1 - 1 / n_pairs)
     binom = math.sqrt(n_pairs * rate * (1 - rate))
     widen = max(1.0, sd / binom)
-    se = widen * math.sqrt(rate * (1 - rate)) * math.sqrt(per + per**2 / (n_pairs * a.size))
-    return Tolerance(
-        k * se,
-        f"{k:g} × SE of the paper's one draw of {per} pairs against the mean of {a.size} "
-        f"draws of {n_pairs}: binomial at the measured rate {rate:.2f}"
-        + (
-            f", widened ×{widen:.2g} to the draws' SD in this build"
-            if widen > 1
-            else f" (the draws' SD in this build, {sd:.2g}, is within it)"
-        )
-        + f" (SE {se:.2g} pairs)",
+    spread = (
+        f", widened ×{widen:.2g} to the draws' SD in this build"
+        if widen > 1
+        else f"; the draws' SD in this build, {sd:.2g}, is within it"
+    )
+    pq = rate * (1 - rate)
+    return Tolerance.combined(
+        Uncertainty(
+            widen * per * math.sqrt(pq / (n_pairs * a.size)),
+            f"mean of {a.size} draws of {n_pairs} pairs, scaled to {per}: binomial at the "
+            f"measured rate {rate:.2f}{spread}",
+        ),
+        Uncertainty(
+            widen * math.sqrt(pq * per), f"the paper's one draw of {per} pairs, at that rate"
+        ),
+        Uncertainty(None, "trainings: one network per profile"),
+        k=k,
     )
 
 
