@@ -11,7 +11,7 @@ import shutil
 import pytest
 from conftest import REPO, needs_data, shared_data
 
-from connectivity import book
+from connectivity import book, pages
 
 NOTEBOOKS = book.toc_notebooks(REPO)
 
@@ -31,7 +31,8 @@ def parameters_cell(name: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_parameters_cell_declares_exactly_the_settings(name):
-    cls = book.settings_class(REPO / "notebooks" / f"{name}.py")
+    cls = pages.settings_class(name)
+    assert pages.import_line(name) in (REPO / "notebooks" / f"{name}.py").read_text()
     cell = parameters_cell(name)
     assert list(cell) == cls.parameter_names(), (
         "parameters cell and settings fields differ (names or order)"
@@ -65,3 +66,10 @@ def test_notebook_runs_at_toy_size(name, profile, tmp_path, monkeypatch):
         o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"
     ]
     assert not errors
+
+
+def test_the_page_registry_is_the_table_of_contents():
+    """connectivity.pages lists every page of _toc.yml, in its order, and nothing else."""
+    assert list(pages.PAGES) == NOTEBOOKS
+    with pytest.raises(LookupError, match="not a page"):
+        pages.settings_class("gu2023/03_missing")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -54,27 +53,6 @@ def toc_notebooks(root: Path) -> list[str]:
 
     walk(toc)
     return out
-
-
-SETTINGS_CALL = re.compile(
-    r"^from ([\w.]+) import ([\w, ]+)$(?:.|\n)*?^settings = (\w+)\.from_notebook\(globals\(\)\)",
-    re.MULTILINE,
-)
-
-
-def settings_class(path: Path):
-    """The settings class a notebook source resolves its parameters with (the
-    ``settings = X.from_notebook(globals())`` line and the import of ``X`` before it)."""
-    import importlib
-
-    text = Path(path).read_text()
-    for m in SETTINGS_CALL.finditer(text):
-        names = [n.strip() for n in m.group(2).split(",")]
-        if m.group(3) in names:
-            return getattr(importlib.import_module(m.group(1)), m.group(3))
-    raise LookupError(
-        f"{path}: no `settings = <Settings>.from_notebook(globals())` after its import"
-    )
 
 
 def select(names: list[str], only: list[str] | None) -> list[str]:

@@ -1,0 +1,56 @@
+"""The book's pages: each notebook's name and the settings class it resolves its
+parameters with (``settings = <class>.from_notebook(globals())``), in one place.
+
+The tests read it (every notebook's parameters cell declares exactly its class's
+fields, every page runs at toy size), and a test keeps it equal to ``_toc.yml`` and to
+the notebooks' own import lines, so a page cannot be added, renamed or moved without it.
+
+>>> settings_class("gu2023/01_table1").__name__
+'Table1Settings'
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# notebook (under notebooks/, without .py) -> "module:SettingsClass"
+PAGES: dict[str, str] = {
+    "classifiers": "connectivity.classifiers:ClassifierSettings",
+    "lancione/01_question": "connectivity.papers.lancione.settings:QuestionSettings",
+    "lancione/02_methods": "connectivity.papers.lancione.settings:MethodsSettings",
+    "lancione/03_results": "connectivity.papers.lancione.settings:ResultsSettings",
+    "lancione/04_future_work": "connectivity.papers.lancione.settings:FutureWorkSettings",
+    "gu2023/01_table1": "connectivity.papers.gu2023.settings:Table1Settings",
+    "gu2023/02_decoders_and_paths": "connectivity.papers.gu2023.settings:PathsSettings",
+    "vrabel2024/01_bypass": "connectivity.papers.vrabel2024.bypass_chapter:BypassSettings",
+    "vrabel2024/02_synthetic_untrained": (
+        "connectivity.papers.vrabel2024.modes_chapter:ModesSettings"
+    ),
+    "vrabel2024/03_training_dynamics": (
+        "connectivity.papers.vrabel2024.dynamics_chapter:DynamicsSettings"
+    ),
+    "vrabel2024/04_percolation": (
+        "connectivity.papers.vrabel2024.percolation_chapter:PercolationSettings"
+    ),
+    "vrabel2024/05_adversarial_barriers": (
+        "connectivity.papers.vrabel2024.adversarial_chapter:AdversarialSettings"
+    ),
+    "vrabel2024/06_detection": "connectivity.papers.vrabel2024.detection_chapter:DetectionSettings",
+    "scorecard": "connectivity.book_pages:ScorecardPageSettings",
+    "performance": "connectivity.bench:PerformanceSettings",
+}
+
+
+def settings_class(notebook: str):
+    """The settings class of ``notebook`` (a key of :data:`PAGES`)."""
+    try:
+        module, name = PAGES[notebook].split(":")
+    except KeyError:
+        raise LookupError(f"{notebook!r} is not a page of the book: {', '.join(PAGES)}") from None
+    return getattr(importlib.import_module(module), name)
+
+
+def import_line(notebook: str) -> str:
+    """The two lines by which the notebook must get its settings."""
+    module, name = PAGES[notebook].split(":")
+    return f"from {module} import {name}\n\nsettings = {name}.from_notebook(globals())"
