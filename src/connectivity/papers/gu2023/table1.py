@@ -596,8 +596,9 @@ def _neb_sentence(result: Table1Result, neb: pd.DataFrame) -> str:
             text += prose.direction(
                 res,
                 yes="; bands that needed more iterations moved farther (Spearman ρ = {effect:.2f},"
-                " p = {p:.2g}): the iteration count says how many of these fixed-size steps "
-                "the band needed",
+                " p = {p:.2g}), as Adam's near-fixed step makes them by construction (each "
+                "iteration moves a coordinate by about one step): a statement about the "
+                "iteration count, not about the landscape",
                 no="; bands that needed more iterations moved less far (Spearman ρ = {effect:.2f},"
                 " p = {p_opposite:.2g})",
                 unclear="; iterations and distance moved show no significant relation "
