@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 
 from connectivity import plotting, scorecard, stats
+from connectivity.latent.collapse import check_collapse
 from connectivity.latent.digit_pairs import ALL_PAIRS, DigitPair, subset_sizes
 from connectivity.latent.metrics import (
     near_origin_fraction,
@@ -20,7 +21,12 @@ from connectivity.latent.metrics import (
     zero_coordinate_fraction,
 )
 from connectivity.latent.pca import PCAFit, fit_pca
-from connectivity.latent.stacked import TrainedStack, encode_each, reconstruction_loss
+from connectivity.latent.stacked import (
+    TrainedStack,
+    encode_each,
+    reconstruct_each,
+    reconstruction_loss,
+)
 from connectivity.papers import paper_value
 from connectivity.prose import glue, glue_say
 
@@ -66,6 +72,7 @@ class ActivationRun:
     zero_coordinate: np.ndarray
     example_codes: torch.Tensor  # codes of the first training (n, 2)
     labels: torch.Tensor
+    collapsed: np.ndarray  # (seeds,) the survey's collapse check (kept here, counted)
 
 
 @dataclass
@@ -156,6 +163,7 @@ def activation_study(
                 )
                 idx = list(range(k))
             every = encode_each(stack.model, [data.x_val] * stack.model.n_models)
+            recons = reconstruct_each(stack.model, [data.x_val] * stack.model.n_models)
             codes = [every[i] for i in idx]
             out.append(
                 ActivationRun(
@@ -167,6 +175,9 @@ def activation_study(
                     np.array([zero_coordinate_fraction(z) for z in codes]),
                     codes[0],
                     data.y_val,
+                    np.array(
+                        [check_collapse(data.x_val, recons[i], every[i]).collapsed for i in idx]
+                    ),
                 )
             )
     return out
@@ -268,6 +279,7 @@ def activation_table(result: MethodsResult) -> pd.DataFrame:
                     "validation MSE": r.val_loss.mean(),
                     "codes near the origin (%)": 100 * r.near_origin.mean(),
                     "codes with a zero coordinate (%)": 100 * r.zero_coordinate.mean(),
+                    "collapsed trainings": f"{int(r.collapsed.sum())}/{len(r.collapsed)}",
                 }
                 for r in result.activation
             ]
@@ -292,6 +304,28 @@ def _runs(result: MethodsResult, digits, activation) -> ActivationRun:
     return next(
         r for r in result.activation if r.pair == tuple(digits) and r.activation == activation
     )
+
+
+def _without_collapsed(tanh: ActivationRun, relu: ActivationRun) -> dict:
+    """The survey reruns collapsed trainings; this study keeps them (the ReLU's cut-off
+    is what the report describes) and says how many there are and what the test gives
+    without them."""
+    n_tanh, n_relu = int(tanh.collapsed.sum()), int(relu.collapsed.sum())
+    if n_tanh + n_relu == 0:
+        return {"collapse_words": "No training collapsed."}
+    keep_t, keep_r = ~tanh.collapsed, ~relu.collapsed
+    if keep_t.sum() < 2 or keep_r.sum() < 2:
+        words = "too few are left to test without them."
+    else:
+        res = stats.mann_whitney_greater(tanh.silhouette[keep_t], relu.silhouette[keep_r])
+        words = f"without them the same test gives p = {res.p_value:.2g}."
+    return {
+        "collapse_words": f"{n_relu} of the {len(relu.collapsed)} ReLU and {n_tanh} of the "
+        f"{len(tanh.collapsed)} tanh trainings collapsed (kept here; the survey reruns "
+        f"them); {words}",
+        "collapsed_relu": n_relu,
+        "collapsed_tanh": n_tanh,
+    }
 
 
 def report(result: MethodsResult) -> dict[str, scorecard.Record]:
@@ -404,16 +438,20 @@ def report(result: MethodsResult) -> dict[str, scorecard.Record]:
         section=sect,
         tanh=float(hard_tanh.silhouette.mean()),
         relu=float(hard_relu.silhouette.mean()),
+        **_without_collapsed(hard_tanh, hard_relu),
     )
     glue_say(
         recs["relu_sil"],
         reproduced="On the hard pair ReLU separates worse: mean silhouette {relu:.3f} against "
-        "tanh's {tanh:.3f} (p = {p:.2g}).",
+        "tanh's {tanh:.3f} (p = {p:.2g})."
+        " {collapse_words}",
         differs="On the hard pair ReLU separates *better* here: mean silhouette {relu:.3f} "
-        "against tanh's {tanh:.3f} (p = {p_opposite:.2g} for that direction).",
+        "against tanh's {tanh:.3f} (p = {p_opposite:.2g} for that direction)."
+        " {collapse_words}",
         not_significant="On the hard pair the two activations separate alike within the "
         "trainings' spread: mean silhouette {relu:.3f} (ReLU) against {tanh:.3f} (tanh), "
-        "p = {p:.2f}.",
+        "p = {p:.2f}."
+        " {collapse_words}",
         failed="The activation study failed.",
     )
     relu_near = np.concatenate([own_relu.near_origin, hard_relu.near_origin])
