@@ -85,10 +85,14 @@ fig = r.layouts_figure(result)
 # To measure "the layouts differ a lot while the silhouettes do not", every pair of
 # trainings is compared by the **Procrustes disparity** of its codes — the residual after
 # the best translation, rotation, reflection and uniform scaling that maps one layout
-# onto the other (0: the same picture, 1: unrelated) — and by its relative silhouette
-# change $|s_a-s_b|/\bar s$. The claim is tested on independent pairs of trainings
-# (0–1, 2–3, …, of the AE and the DAE) with a one-sided Wilcoxon signed-rank test of
-# disparity minus relative silhouette change.
+# onto the other (0: the same picture, 1: unrelated) — and by its silhouette change
+# $|s_a-s_b|$. The two are on different scales, so each is divided by its value for
+# unrelated layouts: the disparity when the points of one layout are shuffled, and the
+# silhouette change when the labels are (which leaves no clustering). On that common
+# scale (1 = as different as unrelated layouts), the claim is tested on independent
+# pairs of trainings (0–1, 2–3, …, of the AE and the DAE) with a one-sided Wilcoxon
+# signed-rank test of layout change minus score change; the test on the raw scales is
+# given beside it.
 
 # %% tags=["remove-input"]
 r.layouts_table(result)

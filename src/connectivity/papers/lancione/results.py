@@ -42,10 +42,25 @@ SECTION_SURVEY = "All digit pairs"
 
 @dataclass
 class LayoutPair:
+    """Two trainings compared by layout and by score, each also against its reference
+    for unrelated layouts, so the two changes are on one scale (0: the same, 1: as
+    different as unrelated layouts)."""
+
     model: str
     trainings: tuple[int, int]
     disparity: float  # Procrustes disparity of the two trainings' codes
     relative_silhouette_change: float  # |s_a - s_b| / mean(s_a, s_b)
+    disparity_unrelated: float  # the same with the points of one layout shuffled (~1)
+    silhouette_change_unrelated: float  # mean |s - s(labels shuffled)| of the two (~s)
+    silhouette_change: float  # |s_a - s_b|
+
+    @property
+    def layout_change(self) -> float:
+        return self.disparity / self.disparity_unrelated
+
+    @property
+    def score_change(self) -> float:
+        return self.silhouette_change / self.silhouette_change_unrelated
 
 
 @dataclass
@@ -81,7 +96,13 @@ def results(settings: ResultsSettings) -> ResultsResult:
     pca = fit_pca(pair.x_train, 2)
     pca_codes = pca.transform(pair.x_val)
     layouts = []
+    rng = np.random.default_rng(0)
+    shuffled = rng.permutation(len(pair.y_val))  # unrelated: no point or label matches
     for model in ("AE", "DAE"):
+        unrelated = [
+            abs(s - silhouette_score(z, pair.y_val[shuffled]))
+            for z, s in zip(codes[model], sils[model])
+        ]
         for i, j in itertools.combinations(range(settings.n_seeds), 2):
             si, sj = sils[model][i], sils[model][j]
             layouts.append(
@@ -90,6 +111,9 @@ def results(settings: ResultsSettings) -> ResultsResult:
                     (i, j),
                     procrustes_disparity(codes[model][i], codes[model][j]),
                     abs(si - sj) / ((si + sj) / 2),
+                    procrustes_disparity(codes[model][i], codes[model][j][shuffled]),
+                    (unrelated[i] + unrelated[j]) / 2,
+                    abs(si - sj),
                 )
             )
     return ResultsResult(
@@ -181,6 +205,8 @@ def layouts_table(result: ResultsResult) -> pd.DataFrame:
                 "model": lp.model,
                 "Procrustes disparity": lp.disparity,
                 "relative silhouette change": lp.relative_silhouette_change,
+                "layout change (unrelated = 1)": lp.layout_change,
+                "score change (unrelated = 1)": lp.score_change,
             }
             for lp in result.layouts
         ]
@@ -361,28 +387,35 @@ def report(result: ResultsResult) -> dict[str, scorecard.Record]:
         failed="The denoising-autoencoder trainings failed.",
     )
     disjoint = result.disjoint_layouts()
-    diff = [lp.disparity - lp.relative_silhouette_change for lp in disjoint]
-    all_disp = [lp.disparity for lp in result.layouts]
-    all_rel = [lp.relative_silhouette_change for lp in result.layouts]
+    diff = [lp.layout_change - lp.score_change for lp in disjoint]
+    raw = stats.wilcoxon_greater([lp.disparity - lp.relative_silhouette_change for lp in disjoint])
     recs["layouts"] = scorecard.test(
         "lancione.layouts.vary_more_than_silhouettes",
         stats.wilcoxon_greater(diff),
         section=SECTION_LAYOUTS,
-        disparity=float(np.mean(all_disp)),
-        relative=float(np.mean(all_rel)),
+        disparity=float(np.mean([lp.disparity for lp in result.layouts])),
+        relative=float(np.mean([lp.relative_silhouette_change for lp in result.layouts])),
+        layout=float(np.mean([lp.layout_change for lp in result.layouts])),
+        score=float(np.mean([lp.score_change for lp in result.layouts])),
+        p_raw=raw.p_value,
         pairs=len(disjoint),
+        agree=1 - float(np.mean([lp.disparity for lp in result.layouts])),
     )
     glue_say(
         recs["layouts"],
-        reproduced="Between two trainings the layout changes more than the score: the mean "
-        "Procrustes disparity is {disparity:.2f}, the mean relative silhouette change "
-        "{relative:.2f} (Wilcoxon over {pairs} independent pairs of trainings, p = {p:.2g}).",
-        differs="Between two trainings the score changes more than the layout: mean Procrustes "
-        "disparity {disparity:.2f} against a mean relative silhouette change of {relative:.2f} "
-        "(p = {p_opposite:.2g}).",
-        not_significant="Layout and score change by comparable amounts between trainings (mean "
-        "Procrustes disparity {disparity:.2f}, mean relative silhouette change {relative:.2f}; "
-        "p = {p:.2f} over {pairs} independent pairs of trainings).",
+        reproduced="Between two trainings the layout changes more than the score, each measured "
+        "against unrelated layouts (= 1): layout change {layout:.2f} (mean Procrustes "
+        "disparity {disparity:.2f}: the layouts agree to {agree:.0%} after rotation and "
+        "scaling), score change {score:.2f} (Wilcoxon over {pairs} independent pairs of "
+        "trainings, p = {p:.2g}; on the raw scales p = {p_raw:.2g}).",
+        differs="Between two trainings the score changes more than the layout, each measured "
+        "against unrelated layouts (= 1): layout change {layout:.2f}, score change {score:.2f} "
+        "(p = {p_opposite:.2g}; mean Procrustes disparity {disparity:.2f}).",
+        not_significant="Layout and score change by comparable amounts between trainings, "
+        "each measured against unrelated layouts (= 1): layout change {layout:.2f} (mean "
+        "Procrustes disparity {disparity:.2f}: the layouts agree to {agree:.0%} after rotation "
+        "and scaling), score change {score:.2f} (p = {p:.2f} over {pairs} independent pairs "
+        "of trainings; on the raw scales p = {p_raw:.2g}).",
         failed="The layout comparison failed.",
     )
     sv = result.survey

@@ -83,8 +83,9 @@ VALUES: dict[str, PaperValue] = index(
             claim="Two trainings give very different layouts but similar silhouettes",
             value=True,
             metric="per pair of trainings: Procrustes disparity of their validation codes "
-            "minus their relative silhouette difference |s_a - s_b| / mean(s_a, s_b); "
-            "positive = the layout changes more than the score",
+            "divided by that of unrelated layouts (one layout's points shuffled), minus "
+            "|s_a - s_b| divided by the silhouette change to unrelated labels (labels "
+            "shuffled); positive = the layout changes more than the score",
             where="§3 (Figs. 3–4) and §4 ('s_avg doesn't seem to vary as strongly as the "
             "latent representation')",
             kind="qualitative",
