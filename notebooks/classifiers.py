@@ -123,7 +123,7 @@ classifiers.provenance_table(trained)
 classifiers.summary_table(trained)
 
 # %% [markdown]
-# Against the book's own targets (issue 23 of the project: what the later chapters need
+# Against the book's own targets (what the later chapters need
 # of models trained once, by `make models`): {glue:text}`cifar10_resnet_says`;
 # {glue:text}`cifar10_vgg_says`; {glue:text}`cifar100_vgg_says`.
 #

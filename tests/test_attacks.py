@@ -133,7 +133,7 @@ def test_targeted_attack_equals_the_official_loop_in_normalised_coordinates():
     neighbouring differences of z - z_K are zero up to rounding, and the TV term's
     gradient (their signs) then follows the rounding. A one-ulp change of the source moved
     the float32 result by 1.4e-3, as much as a 0.1 % change of the learning rate (1.8e-3);
-    MKL and oneDNN capped at AVX2 alone moved it by 3.0e-4 (issue 22). In float64 the same
+    MKL and oneDNN capped at AVX2 alone moved it by 3.0e-4. In float64 the same
     one-ulp change moves it by 4.4e-16 and the two loops agree to 2.2e-16 (AVX-512 and the
     AVX2 cap alike), so 1e-10 leaves a margin of 1e5 for rounding and still fails every
     change of the algorithm tried, by far: lambda_mse +0.1 % (1.0e-5), lr or lambda_hf

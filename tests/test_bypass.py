@@ -180,7 +180,7 @@ def test_bypass_equals_the_official_loop_in_normalised_coordinates():
         )
         torch.testing.assert_close(res.b_prime[p], mean + std * z_bp, atol=1e-9, rtol=0)
         torch.testing.assert_close(res.vertices[p][1], mean + std * z_bp, atol=1e-9, rtol=0)
-    # the same settings applied to pixels are a different optimisation (issue 12)
+    # the same settings applied to pixels are a different optimisation
     pixels = bypass.connect_modes(
         net, a, c, target, cfg.__class__(**{**cfg.__dict__, "coordinates": "pixels"})
     )

@@ -306,7 +306,7 @@ def test_real_cache_is_served_by_one_read_and_one_checksum_pass(monkeypatch):
     each cached array once and hashes each once, decodes no sprite sheet and writes
     nothing. Its cost is thus one read and one sha256 pass over the data (what data.py
     calls "well under a second"), proved by what was done rather than by seconds, which
-    depend on the processor (issue 22)."""
+    depend on the processor."""
     monkeypatch.delenv("CONNECTIVITY_DATA", raising=False)
     data.load_dataset("cifar10", "train", download=False)  # make sure it is cached
     folder = shared_data() / "cifar10"

@@ -1,11 +1,11 @@
-"""Parameters through papermill on a real notebook (issue 15, item 1): a misspelled name,
+"""Parameters through papermill on a real notebook: a misspelled name,
 a float for an int, a string for a number and an unknown dict key are refused by the
 settings cell, before any data or model is loaded; a JSON dict string (``-p``) and a
 YAML mapping (``-y``) are accepted and used as written.
 
 Each case runs the papermill command line, as a user types it, on
 ``notebooks/classifiers.py`` converted with jupytext. A refusal is proved by what did
-*not* happen, never by how fast it was (issue 22: the same refusal took 5-6 s of
+*not* happen, never by how fast it was (on an AVX2 machine the same refusal took 5-6 s of
 processor time on a 2-core AVX2 machine, where the old bound was 5 s):
 
 * the notebook stopped in the settings cell: that cell failed with the expected
@@ -48,7 +48,7 @@ BIN = Path(sys.executable).parent
 SETTINGS_LINE = "settings = ClassifierSettings.from_notebook(globals())"
 PROBE = "import json\nprint(json.dumps(settings.as_dict(), default=str))"
 # A backstop, not the property tested: a refusal (or an accepted run of the cut notebook)
-# takes 4-7 s of wall time on the development machine (the 2-core AVX2 machine of issue 22
+# takes 4-7 s of wall time on the development machine (a 2-core AVX2 machine
 # used 5-6 s of processor time), almost all of it the kernel's start and the imports; a
 # run that went on to load data and train would take minutes. What a refusal must not do
 # is checked by what did not happen (see the module docstring).

@@ -6,7 +6,7 @@ own vectorised loops, MKL and OpenBLAS each pick their code by the instruction s
 that, but a chaotic training (the Lancione autoencoders: thousands of batch-8 steps)
 or an unconverged fit (the benchmark's logistic regressions) amplifies it, and a value
 near its tolerance then flips its verdict: the book built on an AMX machine and under
-the AVX2 cap gave 5 of 226 verdicts apart (issue "The same book on every CPU").
+the AVX2 cap gave 5 of 226 verdicts apart (2026-12-03).
 
 So the book runner executes every notebook on one choice of kernels, the one every
 x86-64 machine CI or a reader uses has: AVX2 (GitHub's runners, AMD EPYC, laptops),
