@@ -292,7 +292,10 @@ def record(study: DynamicsStudy) -> DynamicsRecords:
                     id_,
                     f"only {len(usable)} of the {len(snaps)} {kind} snapshots have {pairs} "
                     f"whose inputs both reached cross-entropy "
-                    f"{study.settings.synthesis.threshold:g} (three are needed for a trend)",
+                    f"{study.settings.synthesis.threshold:g} within "
+                    f"{study.settings.synthesis.iterations:,} Adam iterations (the paper's "
+                    f"budget: up to {SynthesisConfig().iterations:,}; three are needed for a "
+                    "trend)",
                     section=section,
                 )
             )

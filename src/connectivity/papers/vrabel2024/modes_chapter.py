@@ -304,7 +304,8 @@ def record(synthetic: SyntheticStudy, untrained: UntrainedStudy) -> ModesRecords
         syn = scorecard.fail(
             SYNTHETIC_ONE_ROUND,
             f"the synthetic inputs are not modes: {reached} of {2 * len(synthetic.classes)} "
-            f"reached cross-entropy {synthetic.natural.threshold:g}",
+            f"reached cross-entropy {synthetic.natural.threshold:g} within "
+            f"{int(synthetic.natural.iterations.max()):,} iterations",
             section=SECTION_SYNTHETIC,
         )
     else:
@@ -323,7 +324,9 @@ def record(synthetic: SyntheticStudy, untrained: UntrainedStudy) -> ModesRecords
         unt = scorecard.fail(
             UNTRAINED_TWO_ROUNDS,
             f"the optimal inputs are not modes: {int(modes.sum())} of {len(modes)} pairs have "
-            f"both inputs below cross-entropy {untrained.mode_threshold:g}",
+            f"both inputs below cross-entropy {untrained.mode_threshold:g} within "
+            f"{int(untrained.inputs.iterations.max()):,} Adam iterations (the paper's budget: "
+            f"up to {SynthesisConfig().iterations:,})",
             section=SECTION_UNTRAINED,
         )
     else:
