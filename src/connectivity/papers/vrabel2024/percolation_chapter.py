@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from connectivity import percolation as perc
+from connectivity import scorecard
 from connectivity.settings import ParameterError, Settings, param
+from connectivity.stats import spearman_increasing
 
 from .values_modes import CONJECTURE, MEAN_FIELD, PC_FALLS
 
@@ -224,11 +226,27 @@ class PercolationRecords:
     checks: list
 
 
+def _falls_with_dimension(id_, description, by_dim: dict, fact: str, note: str, section: str):
+    """A check that ``by_dim`` (dimension -> value) falls with the dimension (one-sided
+    Spearman at 5 %): a textbook fact, so a failure is a bug of the estimator."""
+    dims = list(by_dim)
+    res = spearman_increasing(dims, [-by_dim[n] for n in dims])
+    return scorecard.check(
+        id_,
+        description,
+        ", ".join(f"{by_dim[n]:.3f}" for n in dims),
+        holds=res.verdict() == "reproduced",
+        reason=f"{fact}; {res.test}: p = {res.p_value:.2g}",
+        note=f"{note}; n = {', '.join(map(str, dims))}",
+        section=section,
+        p=res.p_value,
+        test=res.test,
+    )
+
+
 def record(study: PercolationStudy) -> PercolationRecords:
     """Checks of the p_c estimates against the literature, and the three claims by
     one-sided Spearman tests."""
-    from connectivity import scorecard
-    from connectivity.stats import spearman_increasing
 
     checks = []
     for n in (2, 3):
@@ -250,37 +268,23 @@ def record(study: PercolationStudy) -> PercolationRecords:
     # App. A and C.3 restate textbook percolation facts; here they check the lattice code
     # (a threshold that does not fall with n, or a mean field that does not improve, is a
     # bug of the estimator at these sizes), so they are checks, not reproductions
-    dims = list(study.pc)
-    falls = spearman_increasing(dims, [-study.pc[n] for n in dims])
-    pc_falls = scorecard.check(
+    pc_falls = _falls_with_dimension(
         PC_FALLS,
         "The estimated site-percolation threshold falls with the lattice's dimension "
         "(App. A; textbook)",
-        ", ".join(f"{study.pc[n]:.3f}" for n in dims),
-        holds=falls.verdict() == "reproduced",
-        reason=f"p_c of the hypercubic lattice falls with n (about 1/(2n − 1) for large n); "
-        f"{falls.test}: p = {falls.p_value:.2g}",
-        note=f"n = {', '.join(map(str, dims))}; finite lattices of ~{study.settings.pc_sites:,} "
-        "sites",
+        study.pc,
+        "p_c of the hypercubic lattice falls with n (about 1/(2n − 1) for large n)",
+        note=f"finite lattices of ~{study.settings.pc_sites:,} sites",
         section=SECTION_PC,
-        p=falls.p_value,
-        test=falls.test,
     )
-    disc = study.mf_discrepancy()
-    mf_dims = list(disc)
-    improves = spearman_increasing(mf_dims, [-disc[n] for n in mf_dims])
-    mean_field = scorecard.check(
+    mean_field = _falls_with_dimension(
         MEAN_FIELD,
         "The largest |lattice − Bethe lattice| difference of the largest-cluster fraction "
         "shrinks with the dimension (App. C.3; textbook)",
-        ", ".join(f"{disc[n]:.3f}" for n in mf_dims),
-        holds=improves.verdict() == "reproduced",
-        reason=f"mean-field theory becomes exact as loops vanish in high dimension; "
-        f"{improves.test}: p = {improves.p_value:.2g}",
-        note=f"largest |lattice − Bethe| for n = {', '.join(map(str, mf_dims))}",
+        study.mf_discrepancy(),
+        "mean-field theory becomes exact as loops vanish in high dimension",
+        note="largest |lattice − Bethe|",
         section=SECTION_MF,
-        p=improves.p_value,
-        test=improves.test,
     )
     conj = study.conjecture
     ns = np.concatenate([[n] * len(conj.found[n]) for n in conj.dims])
