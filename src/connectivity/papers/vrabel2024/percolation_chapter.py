@@ -245,9 +245,8 @@ def _falls_with_dimension(id_, description, by_dim: dict, fact: str, note: str, 
 
 
 def record(study: PercolationStudy) -> PercolationRecords:
-    """Checks of the p_c estimates against the literature, and the three claims by
-    one-sided Spearman tests."""
-
+    """Checks of the p_c estimates against the literature and of the two textbook trends,
+    and the conjecture by a one-sided Spearman test."""
     checks = []
     for n in (2, 3):
         if n not in study.pc:
