@@ -32,7 +32,6 @@ training = None  # dict of StudyTraining fields: the study's training (Tab. 1)
 n_seeds = None  # trainings per model
 survey = None  # dict of SurveyConfig fields: the all-pairs survey
 shown = None  # the two trainings shown in Figs. 3-4
-n_boot = None  # bootstrap resamples of the validation images
 
 # %% tags=["remove-cell"]
 from connectivity.papers.lancione.settings import ResultsSettings

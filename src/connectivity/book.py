@@ -97,9 +97,11 @@ def execute(
     out.parent.mkdir(parents=True, exist_ok=True)
     # the kernel inherits these: records are tagged with the notebook, paths resolve to
     # root, and the numbers come from the same kernels on every CPU (connectivity.kernels)
-    env = portable_environment()
-    env.update(CONNECTIVITY_NOTEBOOK=name, CONNECTIVITY_ROOT=str(root))
-    saved = {k: os.environ.get(k) for k in env}
+    env = {k: v for k, v in portable_environment().items() if os.environ.get(k) != v} | {
+        "CONNECTIVITY_NOTEBOOK": name,
+        "CONNECTIVITY_ROOT": str(root),
+    }
+    saved = {k: os.environ.get(k) for k in env}  # only what changes, restored after
     os.environ.update(env)
     scorecard.clear(name)
     t0 = time.perf_counter()

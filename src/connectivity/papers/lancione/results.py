@@ -15,7 +15,6 @@ from connectivity import plotting, scorecard, stats
 from connectivity.latent.digit_pairs import DigitPair
 from connectivity.latent.metrics import (
     procrustes_disparity,
-    silhouette_bootstrap,
     silhouette_samples,
     silhouette_score,
 )
@@ -72,7 +71,6 @@ class ResultsResult:
     silhouettes: dict[str, np.ndarray]  # "PCA" = the study's linear autoencoders
     sil_pca: float  # closed-form PCA
     pca_val_mse: float  # closed-form PCA's reconstruction MSE on the validation images
-    sil_pca_boot: np.ndarray
     layouts: list[LayoutPair]  # every pair of trainings of AE and DAE
     survey: Survey
 
@@ -124,7 +122,6 @@ def results(settings: ResultsSettings) -> ResultsResult:
         sils,
         silhouette_score(pca_codes, pair.y_val),
         float(((pca.reconstruct(pair.x_val) - pair.x_val.double()) ** 2).mean()),
-        silhouette_bootstrap(pca_codes, pair.y_val, settings.n_boot),
         layouts,
         run_survey(mnist, settings.training, settings.survey),
     )

@@ -150,17 +150,11 @@ class ResultsSettings(Settings):
     n_seeds: int = param(10, lo=3, doc="trainings per model")
     survey: SurveyConfig = param(SurveyConfig(), doc="the all-pairs survey")
     shown: list[int] = param([0, 1], lo=0, doc="the two trainings shown in Figs. 3-4")
-    n_boot: int = param(200, lo=10, doc="bootstrap resamples of the validation images")
 
     OVERRIDES = {
         "ci": {"survey": _CI_SURVEY},
-        "smoke": {"training": _SMOKE_TRAINING, "n_seeds": 3, "survey": _SMOKE_SURVEY, "n_boot": 10},
-        "smoke-paper": {
-            "training": _SMOKE_TRAINING,
-            "n_seeds": 3,
-            "survey": _SMOKE_SURVEY,
-            "n_boot": 10,
-        },
+        "smoke": {"training": _SMOKE_TRAINING, "n_seeds": 3, "survey": _SMOKE_SURVEY},
+        "smoke-paper": {"training": _SMOKE_TRAINING, "n_seeds": 3, "survey": _SMOKE_SURVEY},
     }
 
     def validate(self) -> None:
