@@ -10,7 +10,7 @@ import warnings
 import pytest
 import torch
 
-from connectivity import caching
+from connectivity import caching, kernels
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_computed_once_and_parameters_written_beside(cache):
     first = caching.cached("toy", {"n": 3, "seed": 0}, compute)
     again = caching.cached("toy", {"seed": 0, "n": 3}, compute)  # key order is irrelevant
     assert len(calls) == 1 and torch.equal(first["w"], again["w"])
-    path = caching.cache_path("toy", {"n": 3, "seed": 0})
+    path = caching.result_path("toy", {"n": 3, "seed": 0})
     assert json.loads(path.with_suffix(".json").read_text()) == {"n": 3, "seed": 0}
     assert not list(path.parent.glob("*.tmp"))
     caching.cached("toy", {"n": 4, "seed": 0}, compute)
@@ -78,7 +78,7 @@ def test_torch_load_alone_serves_a_flipped_tensor_byte(tmp_path):
 def test_damaged_entry_is_computed_again_with_a_warning(cache, damage):
     compute, calls = _counting(torch.arange(1000.0))
     caching.cached("toy", {"n": 1}, compute)
-    path = caching.cache_path("toy", {"n": 1})
+    path = caching.result_path("toy", {"n": 1})
     assert path.with_name(path.name + ".sha256").exists()
     _damage(path, damage)
     with pytest.warns(caching.CacheWarning, match="computing it again"):
@@ -107,7 +107,7 @@ def test_entry_from_before_checksums_is_adopted(cache):
     """An entry written before checksums existed is read as it is and gets one."""
     compute, calls = _counting(torch.arange(4.0))
     caching.cached("toy", {"n": 2}, compute)
-    path = caching.cache_path("toy", {"n": 2})
+    path = caching.result_path("toy", {"n": 2})
     checksum = path.with_name(path.name + ".sha256")
     checksum.unlink()
     with warnings.catch_warnings():
@@ -134,3 +134,17 @@ def test_tensor_fingerprint_names_values_not_layout():
 
     expected = hashlib.sha256(x.numpy().tobytes() + y.numpy().tobytes()).hexdigest()[:16]
     assert caching.tensor_fingerprint([x, y]) == expected
+
+
+def test_results_of_other_kernels_get_other_keys():
+    """The book's portable kernels keep the plain key (entries written before stay
+    valid); any other set of kernels, e.g. CONNECTIVITY_KERNELS=native, is kept apart."""
+    params = {"n": 5}
+    portable = caching.kernels_key(params, environ=dict(kernels.PORTABLE))
+    assert portable == params
+    native = caching.kernels_key(params, environ={})
+    other_isa = caching.kernels_key(
+        params, environ={**kernels.PORTABLE, "ONEDNN_MAX_CPU_ISA": "AMX"}
+    )
+    hashes = {caching.param_hash(k) for k in (portable, native, other_isa)}
+    assert len(hashes) == 3

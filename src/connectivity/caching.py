@@ -3,8 +3,12 @@
 A result is stored under a file name made of a readable ``kind`` and a hash of the JSON
 of its parameters (``<cache>/<kind>/<hash>.pt``), so a changed parameter can never
 reuse a stale result, and a rerun after an interruption finds everything already
-finished. Entries are written through a temporary file (an interrupted write leaves
-nothing that looks finished) with the sha256 of the file beside them
+finished. A result computed on other kernels than the book's portable ones
+(:mod:`connectivity.kernels`: ``CONNECTIVITY_KERNELS=native``, a notebook opened in
+Jupyter) is keyed by those kernels too: its last bits differ, a chaotic training
+amplifies them, and the book's build must not reuse it. Entries are written through
+a temporary file (an interrupted write leaves nothing that looks finished) with the
+sha256 of the file beside them
 (``<hash>.pt.sha256``); reading recomputes it. ``torch.load`` itself serves a file with
 a flipped byte in a tensor without complaint, so an entry that does not match its
 checksum, or cannot be read at all, is computed again with a :class:`CacheWarning`:
@@ -26,6 +30,7 @@ from typing import Any
 
 import torch
 
+from .kernels import PORTABLE
 from .locations import cache_dir
 
 # Bump when the meaning of cached objects changes (invalidates every entry).
@@ -66,6 +71,31 @@ def tensor_fingerprint(tensors: Iterable) -> str:
 def cache_path(kind: str, params: Any, suffix: str = ".pt") -> Path:
     """Path of the cache entry of ``kind`` for ``params`` (not necessarily existing)."""
     return cache_dir(kind) / f"{param_hash(params)}{suffix}"
+
+
+def kernels_key(params: Any, environ: dict[str, str] | None = None) -> Any:
+    """``params`` as they are on the portable kernels (every variable of
+    :data:`~connectivity.kernels.PORTABLE` set, as the book runner sets them); elsewhere
+    with the kernels they run on (torch's CPU capability and those variables), so a
+    result of other last bits gets another key.
+
+    >>> kernels_key({"n": 1}, environ=PORTABLE)
+    {'n': 1}
+    """
+    environ = os.environ if environ is None else environ
+    if all(environ.get(name) == value for name, value in PORTABLE.items()):
+        return params
+    kernels = {name: environ.get(name) for name in PORTABLE}
+    return {
+        "params": params,
+        "kernels": {"cpu": torch.backends.cpu.get_cpu_capability(), **kernels},
+    }
+
+
+def result_path(kind: str, params: Any, suffix: str = ".pt") -> Path:
+    """Path of the :func:`cached` result of ``kind`` for ``params`` on this process's
+    kernels (see :func:`kernels_key`)."""
+    return cache_path(kind, kernels_key(params), suffix)
 
 
 def _checksum_path(path: Path) -> Path:
@@ -144,15 +174,16 @@ _UNREADABLE = object()
 def cached(kind: str, params: Any, compute: Callable[[], Any], *, refresh: bool = False) -> Any:
     """Load the result of ``compute()`` for ``params`` if cached, else compute and save.
 
-    ``params`` must determine the result completely (seed included). An entry that does
-    not match its checksum or cannot be read is computed again (with a
-    :class:`CacheWarning`). The parameters are written beside the entry as JSON
+    ``params`` must determine the result completely (seed included); the kernels it
+    ran on are added where they are not the portable ones (:func:`kernels_key`). An
+    entry that does not match its checksum or cannot be read is computed again (with
+    a :class:`CacheWarning`). The parameters are written beside the entry as JSON
     (``<hash>.json``), for people.
 
     >>> cached("squares", {"n": 4}, lambda: [i * i for i in range(4)])  # doctest: +SKIP
     [0, 1, 4, 9]
     """
-    path = cache_path(kind, params)
+    path = result_path(kind, params)
     if path.exists() and not refresh:
         result = load_entry(path, default=_UNREADABLE)
         if result is not _UNREADABLE:
