@@ -28,7 +28,15 @@ def test_portable_environment_sets_every_library_and_keeps_the_rest():
     for name, value in kernels.PORTABLE.items():
         assert env[name] == value
     native = {"CONNECTIVITY_KERNELS": "native", "ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}
-    assert kernels.portable_environment(native) == native
+    assert kernels.portable_environment(native) == native | kernels.WAITING
+
+
+def test_threads_wait_passively_in_both_modes_unless_set():
+    for mode in ("portable", "native"):
+        env = kernels.portable_environment({"CONNECTIVITY_KERNELS": mode})
+        assert env["OMP_WAIT_POLICY"] == "PASSIVE"
+    explicit = {"OMP_WAIT_POLICY": "ACTIVE"}
+    assert kernels.portable_environment(explicit)["OMP_WAIT_POLICY"] == "ACTIVE"
 
 
 def test_a_misspelt_kernels_mode_is_refused():

@@ -45,6 +45,14 @@ PORTABLE = {
 }
 
 
+# Not a choice of kernels but how their threads wait, set in both modes (an explicit
+# setting wins): attacks, bypass rounds and the Lancione trainings take many small steps,
+# OpenMP's spinning worker threads make such steps many times slower as soon as another
+# process competes for the cores, and passive waiting costs nothing on an idle machine.
+# Read when torch loads OpenMP, hence here and not in the chapters' modules.
+WAITING = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
 def kernels_mode(environ: Mapping[str, str] | None = None) -> str:
     """``portable`` or ``native`` from ``CONNECTIVITY_KERNELS`` (unset: portable)."""
     environ = os.environ if environ is None else environ
@@ -56,10 +64,13 @@ def kernels_mode(environ: Mapping[str, str] | None = None) -> str:
 
 def portable_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """A copy of ``environ`` (default: this process's) with the portable kernels set,
-    unless ``CONNECTIVITY_KERNELS=native``."""
+    unless ``CONNECTIVITY_KERNELS=native``, and OpenMP's passive waiting
+    (:data:`WAITING`) unless ``environ`` sets another."""
     env = dict(os.environ if environ is None else environ)
     if kernels_mode(env) == "portable":
         env.update(PORTABLE)
+    for name, value in WAITING.items():
+        env.setdefault(name, value)
     return env
 
 

@@ -22,15 +22,6 @@ Example::
 
 from __future__ import annotations
 
-import os
-
-# Attacks and bypass rounds take many small steps; OpenMP's spinning worker threads make
-# such steps many times slower as soon as another process competes for the cores, and
-# passive waiting costs nothing on an idle machine. Set before torch loads OpenMP (an
-# explicit setting wins), as the Lancione chapter does.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
 import time
 from dataclasses import dataclass, field
 from typing import Literal
