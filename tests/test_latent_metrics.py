@@ -12,7 +12,12 @@ from sklearn.metrics import silhouette_samples as sk_samples
 from sklearn.metrics import silhouette_score as sk_score
 
 from connectivity.data import Dataset
-from connectivity.latent.collapse import check_collapse, code_spread, reconstruction_r2
+from connectivity.latent.collapse import (
+    check_collapse,
+    code_spread,
+    reconstruction_r2,
+    saturated_coordinates,
+)
 from connectivity.latent.digit_pairs import digit_pair
 from connectivity.latent.judge import wrong_reconstruction_rate
 from connectivity.latent.metrics import (
@@ -120,6 +125,22 @@ def test_collapse_detector_flags_a_collapsed_model_and_passes_a_trained_one():
     mean_image = x.mean(0).expand_as(x)
     assert abs(reconstruction_r2(x, mean_image)) < 1e-12 and reconstruction_r2(x, x) == 1.0
     assert code_spread(torch.ones(10, 2) * 3) == 0.0
+
+
+def test_saturated_coordinates_counts_axes_pinned_at_tanh_bound():
+    """A code whose first axis is a sign (±1 for every image) and whose second spreads:
+    one saturated axis; the same layout scaled into tanh's range: none; a code pinned on
+    80 % of the images: below the 90 % share, not counted."""
+    g = torch.Generator().manual_seed(0)
+    sign = torch.where(torch.rand(100, generator=g) < 0.5, -1.0, 1.0)
+    spread = torch.tanh(torch.randn(100, generator=g))
+    binary = torch.stack([sign * 0.9999, spread], 1)
+    assert saturated_coordinates(binary) == 1
+    assert saturated_coordinates(0.9 * binary) == 0
+    mostly = binary.clone()
+    mostly[:20, 0] = 0.5
+    assert saturated_coordinates(mostly) == 0
+    assert saturated_coordinates(torch.stack([sign, sign], 1)) == 2
 
 
 def test_near_origin_fraction_is_scale_free():

@@ -67,6 +67,8 @@ r.silhouette_table(result).style.format(precision=3, na_rep="–")
 fig = r.silhouette_figure(result)
 
 # %% [markdown]
+# {glue:text}`saturated_words`
+#
 # {glue:text}`says.lancione.silhouette.pca`
 # {glue:text}`says.lancione.silhouette.ae_best`
 # {glue:text}`says.lancione.silhouette.dae`

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from connectivity import plotting, scorecard, stats
+from connectivity.latent.collapse import PINNED, PINNED_SHARE, saturated_coordinates
 from connectivity.latent.digit_pairs import DigitPair
 from connectivity.latent.metrics import (
     procrustes_disparity,
@@ -69,6 +70,9 @@ class ResultsResult:
     runs: dict[str, TrainedStack]
     codes: dict[str, list[torch.Tensor]]  # validation codes per model and training
     silhouettes: dict[str, np.ndarray]  # "PCA" = the study's linear autoencoders
+    # per training: a code coordinate pinned at tanh's bound (a binary code, screened from
+    # the statistics compared with the report); never for the linear code
+    saturated: dict[str, np.ndarray]
     sil_pca: float  # closed-form PCA
     pca_val_mse: float  # closed-form PCA's reconstruction MSE on the validation images
     layouts: list[LayoutPair]  # every pair of trainings of AE and DAE
@@ -91,6 +95,10 @@ def results(settings: ResultsSettings) -> ResultsResult:
     runs = study_runs(pair, settings.training, settings.n_seeds)
     codes = {m: encode_each(r.model, [pair.x_val] * r.model.n_models) for m, r in runs.items()}
     sils = {m: np.array([silhouette_score(z, pair.y_val) for z in zs]) for m, zs in codes.items()}
+    saturated = {
+        m: np.array([m != "PCA" and saturated_coordinates(z) > 0 for z in zs], dtype=bool)
+        for m, zs in codes.items()
+    }
     pca = fit_pca(pair.x_train, 2)
     pca_codes = pca.transform(pair.x_val)
     layouts = []
@@ -120,6 +128,7 @@ def results(settings: ResultsSettings) -> ResultsResult:
         runs,
         codes,
         sils,
+        saturated,
         silhouette_score(pca_codes, pair.y_val),
         float(((pca.reconstruct(pair.x_val) - pair.x_val.double()) ** 2).mean()),
         layouts,
@@ -129,8 +138,9 @@ def results(settings: ResultsSettings) -> ResultsResult:
 
 # ------------------------------------------------------------------ tables, figures
 def silhouette_table(result: ResultsResult) -> pd.DataFrame:
-    """Silhouettes over the trainings of each model and their validation MSE; the closed
-    form is one number (no SD, min or max: NaN, shown as a dash)."""
+    """Silhouettes over the trainings of each model (all of them, screened ones included),
+    their validation MSE and how many were screened as saturated; the closed form is one
+    number (no SD, min or max: NaN, shown as a dash)."""
     rows = []
     for model, s in result.silhouettes.items():
         name = "PCA (linear AE, the study's training)" if model == "PCA" else model
@@ -142,6 +152,7 @@ def silhouette_table(result: ResultsResult) -> pd.DataFrame:
                 "min": s.min(),
                 "max": s.max(),
                 "validation MSE": result.runs[model].final_val_loss.mean().item(),
+                "saturated (screened)": int(result.saturated[model].sum()),
             }
         )
     rows.append(
@@ -152,6 +163,7 @@ def silhouette_table(result: ResultsResult) -> pd.DataFrame:
             "min": np.nan,
             "max": np.nan,
             "validation MSE": result.pca_val_mse,
+            "saturated (screened)": 0,
         }
     )
     return pd.DataFrame(rows).set_index("model").round(3)
@@ -276,6 +288,26 @@ def survey_table(result: ResultsResult) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------ records
+def _saturated_words(result: ResultsResult, screened: dict[str, int]) -> str:
+    """The sentence on the trainings screened from the comparisons (generated: counts and
+    scores from this build)."""
+    n = result.settings.n_seeds
+    if not any(screened.values()):
+        return (
+            "No AE or DAE training pinned a code coordinate at tanh's bound for "
+            f"{PINNED_SHARE:.0%} of the images: every training enters the comparisons."
+        )
+    sils = result.silhouettes
+    scores = ", ".join(f"{v:.3f}" for m in ("AE", "DAE") for v in sils[m][result.saturated[m]])
+    return (
+        f"{screened['AE']} of the {n} AE and {screened['DAE']} of the {n} DAE trainings "
+        f"pinned a code coordinate at tanh's bound (|z| > {PINNED}) for at least "
+        f"{PINNED_SHARE:.0%} of the images: a sign per image on that axis, not a 2-D layout. "
+        f"Their silhouettes ({scores}) are in the figure but not in the comparisons below; "
+        f"with them the DAE mean would be {sils['DAE'].mean():.3f}."
+    )
+
+
 def report(result: ResultsResult) -> dict[str, scorecard.Record]:
     """Scorecard records and the generated sentences of the page."""
     glue_paper_values()
@@ -310,7 +342,10 @@ def report(result: ResultsResult) -> dict[str, scorecard.Record]:
         "our mean, plus rounding); closed-form PCA scores {closed_form:.3f}.",
         failed="The linear autoencoders could not be trained.",
     )
-    both = np.concatenate([sils["AE"], sils["DAE"]])
+    # trainings whose code is a sign on one axis are not 2-D layouts (latent.collapse)
+    kept = {m: sils[m][~result.saturated[m]] for m in ("AE", "DAE")}
+    screened = {m: int(result.saturated[m].sum()) for m in ("AE", "DAE")}
+    both = np.concatenate([kept["AE"], kept["DAE"]])
     reach = HIGH_SILHOUETTE - SILHOUETTE_ROUNDING
     high = int(np.sum(both >= reach))
     recs["best"] = scorecard.test(
@@ -323,9 +358,11 @@ def report(result: ResultsResult) -> dict[str, scorecard.Record]:
         reach=reach,
         report=HIGH_SILHOUETTE,
         isolated=ISOLATED_SHARE,
-        ae_high=int(np.sum(sils["AE"] >= reach)),
-        dae_high=int(np.sum(sils["DAE"] >= reach)),
+        ae_high=int(np.sum(kept["AE"] >= reach)),
+        dae_high=int(np.sum(kept["DAE"] >= reach)),
         best=float(both.max()),
+        screened=screened["AE"] + screened["DAE"],
+        screened_best=float(np.concatenate([sils["AE"], sils["DAE"]]).max()),
     )
     glue_say(
         recs["best"],
@@ -340,17 +377,21 @@ def report(result: ResultsResult) -> dict[str, scorecard.Record]:
         "exceeds {isolated:.0%} ({test}, p = {p:.2g}); the best scores {best:.3f}.",
         failed="The autoencoder trainings failed.",
     )
+    glue("saturated_words", _saturated_words(result, screened))
+    dae = kept["DAE"]
     recs["dae"] = scorecard.compare(
         "lancione.silhouette.dae",
-        float(sils["DAE"].mean()),
+        float(dae.mean()),
         stats.Tolerance.mean_of_trainings(
-            sils["DAE"], REPORT_DAE_TRAININGS, SILHOUETTE_ROUNDING, what="DAE trainings"
+            dae, REPORT_DAE_TRAININGS, SILHOUETTE_ROUNDING, what="unsaturated DAE trainings"
         ),
-        n=n,
+        n=len(dae),
         section=SECTION_SILHOUETTES,
-        sd=float(sils["DAE"].std(ddof=1)),
-        lo=float(sils["DAE"].min()),
-        hi=float(sils["DAE"].max()),
+        sd=float(dae.std(ddof=1)),
+        lo=float(dae.min()),
+        hi=float(dae.max()),
+        screened=screened["DAE"],
+        all_mean=float(sils["DAE"].mean()),
     )
     glue_say(
         recs["dae"],
@@ -364,14 +405,14 @@ def report(result: ResultsResult) -> dict[str, scorecard.Record]:
         "difference of the two means, plus rounding).",
         failed="The denoising-autoencoder trainings failed.",
     )
-    val = result.runs["DAE"].final_val_loss.numpy()
+    val = result.runs["DAE"].final_val_loss.numpy()[~result.saturated["DAE"]]
     recs["val"] = scorecard.compare(
         "lancione.dae.val_loss",
         float(val.mean()),
         stats.Tolerance.mean_of_trainings(
-            val, REPORT_DAE_TRAININGS, VAL_LOSS_ROUNDING, what="DAE trainings"
+            val, REPORT_DAE_TRAININGS, VAL_LOSS_ROUNDING, what="unsaturated DAE trainings"
         ),
-        n=n,
+        n=len(val),
         section=SECTION_SILHOUETTES,
     )
     glue_say(
