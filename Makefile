@@ -47,7 +47,7 @@ lint: $(STAMP)
 	$(VENV)/bin/actionlint $(WORKFLOWS)
 
 book: $(STAMP) $(MATHJAX)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m connectivity.book --profile $(PROFILE) $(BOOK_ARGS)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m connectivity.runner --profile $(PROFILE) $(BOOK_ARGS)
 
 # One HTML page holding every chapter (sphinx's singlehtml builder on the executed
 # notebooks of the last `make book`), printed by headless Chromium.

@@ -25,7 +25,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 def build_singlehtml(root: Path) -> Path:
     """Render the book into one page; returns its path."""
     if (root / "node_modules" / "mathjax").exists():
-        from connectivity.book import stage_mathjax
+        from connectivity.runner import stage_mathjax
 
         stage_mathjax(root)  # MathJax and custom.css into _build/static, as `make book` does
     exe = Path(sys.executable).parent / "jupyter-book"

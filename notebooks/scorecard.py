@@ -45,8 +45,8 @@ from connectivity.book_pages import ScorecardPageSettings
 settings = ScorecardPageSettings.from_notebook(globals())
 
 from connectivity import scorecard
-from connectivity.book import load_timings, timing_frame
 from connectivity.prose import glue, records_table
+from connectivity.runner import load_timings, timing_frame
 
 records = scorecard.collect()
 chapters = scorecard.by_chapter(records)

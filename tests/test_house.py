@@ -32,9 +32,9 @@ import pytest
 import yaml
 from conftest import NO_RECORDS, REPO
 
-from connectivity import book
+from connectivity import runner
 
-NOTEBOOKS = book.toc_notebooks(REPO)
+NOTEBOOKS = runner.toc_notebooks(REPO)
 SOURCES = sorted(
     str(p.relative_to(REPO / "notebooks").with_suffix(""))
     for p in (REPO / "notebooks").rglob("*.py")

@@ -7,7 +7,8 @@ import functools
 import pytest
 import torch
 
-from connectivity import neb, paths
+from connectivity import input_paths as paths
+from connectivity import neb
 
 A_MIN = torch.tensor([-0.558, 1.442], dtype=torch.float64)
 C_MIN = torch.tensor([0.623, 0.028], dtype=torch.float64)
@@ -128,8 +129,8 @@ def test_same_class_pairs_are_correct_distinct_and_spread():
 
 
 def test_evaluate_linear_equals_evaluate_path_of_the_built_path():
+    from connectivity.input_paths import evaluate_linear, evaluate_path, linear_path
     from connectivity.models import cifar_resnet
-    from connectivity.paths import evaluate_linear, evaluate_path, linear_path
 
     torch.manual_seed(0)
     model = cifar_resnet((1,), width=4).eval()

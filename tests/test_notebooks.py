@@ -11,9 +11,9 @@ import shutil
 import pytest
 from conftest import REPO, needs_data, shared_data
 
-from connectivity import book, pages
+from connectivity import pages, runner
 
-NOTEBOOKS = book.toc_notebooks(REPO)
+NOTEBOOKS = runner.toc_notebooks(REPO)
 
 
 def parameters_cell(name: str) -> dict[str, object]:
@@ -59,7 +59,7 @@ def test_notebook_runs_at_toy_size(name, profile, tmp_path, monkeypatch):
         "CONNECTIVITY_CACHE", str(REPO / ".cache")
     )  # decoded data shared with the book
     monkeypatch.setenv("CONNECTIVITY_BUILD", str(tmp_path / "_build"))
-    row = book.execute(name, tmp_path, profile, cell_timeout=600)
+    row = runner.execute(name, tmp_path, profile, cell_timeout=600)
     assert row["status"] == "ok", row["error"]
     nb = json.loads((tmp_path / "book" / "executed" / f"{name}.ipynb").read_text())
     errors = [

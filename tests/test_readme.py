@@ -36,7 +36,7 @@ NOT_RUN = {
     "make install": "what every make target does first",
     "make models": "trains the models missing from the store (test_model_store.py runs it)",
     "CONNECTIVITY_DATA=/data/torchvision make book": "builds the whole book",
-    ".venv/bin/python -m connectivity.book --only": (
+    ".venv/bin/python -m connectivity.runner --only": (
         "writes book/executed/, the pages of the book being built (the runner is tested "
         "in test_runner.py, every notebook at toy size in test_notebooks.py)"
     ),

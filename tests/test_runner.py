@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from connectivity import book
+from connectivity import runner
 
 TOC = """\
 format: jb-book
@@ -44,7 +44,7 @@ def _project(tmp_path):
 def _run(root, *args):
     env = {**os.environ, "CONNECTIVITY_ROOT": str(root)}
     return subprocess.run(
-        [sys.executable, "-m", "connectivity.book", *args],
+        [sys.executable, "-m", "connectivity.runner", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -55,8 +55,8 @@ def _run(root, *args):
 
 def test_toc_order_and_selection(tmp_path):
     root = _project(tmp_path)
-    assert book.toc_notebooks(root) == ["good", "sub/bad"]
-    assert book.select(["good", "sub/bad"], ["bad"]) == ["sub/bad"]
+    assert runner.toc_notebooks(root) == ["good", "sub/bad"]
+    assert runner.select(["good", "sub/bad"], ["bad"]) == ["sub/bad"]
 
 
 def test_failing_notebook_is_named_and_fails_the_run(tmp_path):

@@ -2,7 +2,7 @@
 
 Modules are named by concept: :mod:`data`, :mod:`models`, :mod:`training`,
 :mod:`caching`, :mod:`scorecard`, :mod:`plotting` and the
-runner :mod:`book` (``python -m connectivity.book``).
+runner :mod:`runner` (``python -m connectivity.runner``).
 """
 
 __version__ = "0.1.0"

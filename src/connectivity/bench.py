@@ -214,8 +214,8 @@ def bench_neb(model, a, c, target, n_pivots: int, steps: int, repeats: int) -> R
 def bench_loss_curves(
     model, a, c, target, points: int, repeats: int, batch_size: int = 2048
 ) -> Row:
+    from .input_paths import evaluate_linear, linear_path
     from .models import fold_batchnorm
-    from .paths import evaluate_linear, linear_path
 
     folded = fold_batchnorm(model)  # as the chapters evaluate paths
 
@@ -317,7 +317,7 @@ def book_rows(timings_path) -> list[Row]:
     """From the runner's timing table (``_build/timings.json``): the notebooks of the last
     full run (the one in progress when this runs inside the book), never ``--only``
     reruns, which would mix warm and cold times."""
-    from .book import load_timings  # the runner's own reader of its timing file
+    from .runner import load_timings  # the runner's own reader of its timing file
 
     entries = [r for r in load_timings(timings_path)["full"]["rows"] if r.get("status") == "ok"]
     if not entries:
@@ -450,8 +450,8 @@ def run(settings: PerformanceSettings | None = None) -> dict:
     """Every benchmark row; returns ``{"machine": ..., "rows": [...]}``."""
     from .classifiers import shared_classifier
     from .data import image_subset, load_dataset
+    from .input_paths import same_class_pairs
     from .neb import dataset_logits
-    from .paths import same_class_pairs
 
     s = settings or PerformanceSettings.resolve("ci")
     torch.manual_seed(0)

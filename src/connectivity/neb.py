@@ -27,14 +27,14 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 
-from .models import fold_batchnorm, model_device
-from .paths import (
+from .input_paths import (
     band_times,
     evaluate_band,
     evaluate_linear,
     linear_path,
     segment_departure,
 )
+from .models import fold_batchnorm, model_device
 from .progress import progress
 
 
@@ -462,8 +462,8 @@ def connect_in_layer(
     ``pair_seed``, both images classified correctly) in the latent space after
     ``layer`` of ``model`` (on the model's device); cached by every setting."""
     from .caching import cached
+    from .input_paths import same_class_pairs
     from .models import split_model
-    from .paths import same_class_pairs
 
     def compute():
         logits = dataset_logits(model, model_key, ds)

@@ -12,6 +12,12 @@ the notebooks' own import lines, so a page cannot be added, renamed or moved wit
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
+
+import yaml
+
+# where the runner writes the executed notebooks, as _toc.yml names them
+EXECUTED = "book/executed/"
 
 # notebook (under notebooks/, without .py) -> "module:SettingsClass"
 PAGES: dict[str, str] = {
@@ -54,3 +60,23 @@ def import_line(notebook: str) -> str:
     """The two lines by which the notebook must get its settings."""
     module, name = PAGES[notebook].split(":")
     return f"from {module} import {name}\n\nsettings = {name}.from_notebook(globals())"
+
+
+def toc_notebooks(root: Path) -> list[str]:
+    """Names (``gu2023/table1``) of the executed notebooks listed in ``_toc.yml``, in order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    out: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            f = node.get("file") or node.get("root")
+            if isinstance(f, str) and f.startswith(EXECUTED):
+                out.append(f[len(EXECUTED) :].removesuffix(".ipynb"))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(toc)
+    return out

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from .paths import linear_path
+from .input_paths import linear_path
 
 PC_SQUARE_SITE = 0.592746  # 2-D square lattice, site percolation (Newman & Ziff 2000)
 PC_CUBIC_SITE = 0.3116  # 3-D simple cubic lattice, site percolation

@@ -44,7 +44,8 @@ from numbers import Number
 from pathlib import Path
 from typing import Any
 
-from .locations import build_dir
+from .locations import build_dir, repo_root
+from .pages import toc_notebooks
 from .stats import ALPHA, TestResult, Tolerance
 
 VERDICTS = (
@@ -408,13 +409,9 @@ def collect(notebooks: list[str] | None = None) -> list[Record]:
 
 def book_notebooks() -> list[str] | None:
     """The notebooks of the book's ``_toc.yml`` (``None`` if there is no toc)."""
-    from .locations import repo_root
-
     root = repo_root()
     if not (root / "_toc.yml").is_file():
         return None
-    from .book import toc_notebooks
-
     return toc_notebooks(root)
 
 
@@ -466,7 +463,7 @@ def write_expected(path: Path, records: list[Record], notebooks: list[str]) -> N
     header = (
         "# The verdict of every scorecard record in the ci profile, by notebook.\n"
         "# `make book` fails when one changes; update with\n"
-        "# `python -m connectivity.book --accept-verdicts` in a reviewed commit that says why.\n"
+        "# `python -m connectivity.runner --accept-verdicts` in a reviewed commit that says why.\n"
     )
     body = yaml.safe_dump(
         {nb: dict(sorted(ids.items())) for nb, ids in sorted(data.items())},

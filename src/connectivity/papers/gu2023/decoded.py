@@ -30,9 +30,9 @@ from connectivity.decoders import (
     last_layer_decoder,
     train_decoder,
 )
+from connectivity.input_paths import evaluate_linear, evaluate_path
 from connectivity.models import model_device, split_model
 from connectivity.neb import LayerRun, connect_in_layer
-from connectivity.paths import evaluate_linear, evaluate_path
 
 from .settings import PathsSettings
 

@@ -185,7 +185,7 @@ def straight_path_statistics(
     barrier height ``max_loss``, ``gap``, ``end_difference``, ``position``) of the
     cross-entropy of ``label`` on the straight path at ``steps`` points."""
     from connectivity.barriers import barrier_heights
-    from connectivity.paths import evaluate_linear
+    from connectivity.input_paths import evaluate_linear
 
     device = model_device(model)
     per = max(1, batch_size // steps)

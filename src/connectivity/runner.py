@@ -1,4 +1,4 @@
-"""The book runner: ``python -m connectivity.book`` (what ``make book`` calls).
+"""The book runner: ``python -m connectivity.runner`` (what ``make book`` calls).
 
 For every notebook in ``_toc.yml`` (entries under ``book/executed/``), in order:
 jupytext turns ``notebooks/<name>.py`` into a notebook, papermill executes it with
@@ -23,36 +23,14 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 from . import prose, scorecard
 from .kernels import describe as describe_kernels
 from .kernels import portable_environment
 from .locations import build_dir, repo_root
+from .pages import EXECUTED, toc_notebooks
 from .settings import PROFILES
 
-EXECUTED = "book/executed/"
 EXPECTED_VERDICTS = "book/expected_verdicts.yml"
-
-
-def toc_notebooks(root: Path) -> list[str]:
-    """Names (``gu2023/table1``) of the executed notebooks listed in ``_toc.yml``, in order."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    out: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            f = node.get("file") or node.get("root")
-            if isinstance(f, str) and f.startswith(EXECUTED):
-                out.append(f[len(EXECUTED) :].removesuffix(".ipynb"))
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(toc)
-    return out
 
 
 def select(names: list[str], only: list[str] | None) -> list[str]:
@@ -260,7 +238,7 @@ def build(root: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m connectivity.book",
+        prog="python -m connectivity.runner",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
