@@ -42,8 +42,8 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC
 from torch import nn
 
-from .models import model_device, split_normalisation
-from .stats import TestResult
+from ..models import model_device, split_normalisation
+from ..stats import TestResult
 
 MODE_CONNECTIVITY = "mode_connectivity"
 DETECTORS = ("lid", "mahalanobis", "inputmfs", "layermfs", "layerpfs", MODE_CONNECTIVITY)
@@ -484,7 +484,7 @@ def _pairs_first(values: list[np.ndarray]) -> np.ndarray:
 
 
 def _score(labels, prob, pred, classifier: str, benchmark=None) -> DetectionScore:
-    from .stats import hanley_mcneil_se
+    from ..stats import hanley_mcneil_se
 
     half = len(labels) // 2
     auc = 100 * float(roc_auc_score(labels, prob))

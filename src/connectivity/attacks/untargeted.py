@@ -34,9 +34,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .bypass import tv1
-from .models import fold_batchnorm, model_device, split_normalisation
-from .progress import progress
+from ..bypass import tv1
+from ..models import fold_batchnorm, model_device, split_normalisation
+from ..progress import progress
 
 # ---------------------------------------------------------------- helpers
 

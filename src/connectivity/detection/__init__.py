@@ -1,0 +1,73 @@
+"""Adversarial detection: the baselines of the benchmark of Harder et al. (2021) and the
+mode-connectivity detector of Vrabel et al. (2024, §4.2.1).
+
+The code lives in :mod:`.evaluation` while it is split into one module per detector.
+"""
+
+from .evaluation import (
+    BASELINES,
+    DETECTORS,
+    FEATURE_PARTS,
+    FOLDS,
+    LAST_RELU,
+    MIN_PAIRS,
+    MODE_CONNECTIVITY,
+    SPECTRAL_RELUS,
+    ClassGaussians,
+    ClassifierSpec,
+    DetectionScore,
+    beats_all_test,
+    benchmark_splits,
+    describe_specs,
+    detection_splits,
+    evaluate,
+    feature_part,
+    fit_class_gaussians,
+    flat_layers,
+    fourier_spectrum,
+    input_spectrum_features,
+    layer_spectrum_features,
+    lid_features,
+    mahalanobis_features,
+    paired_bootstrap_auc,
+    path_loss_features,
+    reference_images,
+    relu_outputs,
+    relu_positions,
+    tune_knn,
+)
+from .evaluation import _gaussian_scores as _gaussian_scores  # used by the tests
+from .evaluation import _mle_lid as _mle_lid  # used by the tests
+
+__all__ = [
+    "BASELINES",
+    "DETECTORS",
+    "FEATURE_PARTS",
+    "FOLDS",
+    "LAST_RELU",
+    "MIN_PAIRS",
+    "MODE_CONNECTIVITY",
+    "SPECTRAL_RELUS",
+    "ClassGaussians",
+    "ClassifierSpec",
+    "DetectionScore",
+    "beats_all_test",
+    "benchmark_splits",
+    "describe_specs",
+    "detection_splits",
+    "evaluate",
+    "feature_part",
+    "fit_class_gaussians",
+    "flat_layers",
+    "fourier_spectrum",
+    "input_spectrum_features",
+    "layer_spectrum_features",
+    "lid_features",
+    "mahalanobis_features",
+    "paired_bootstrap_auc",
+    "path_loss_features",
+    "reference_images",
+    "relu_outputs",
+    "relu_positions",
+    "tune_knn",
+]
