@@ -44,11 +44,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import fastconv, model_store
-from .caching import atomic_save, cache_path, load_entry
-from .data import MEAN, STD, SUBSET_RULE, Dataset, image_subset, load_dataset
-from .models import build_model, model_device, to_channels_last, to_contiguous_format
-from .progress import progress as progress_bar
+from .. import fastconv, model_store
+from ..caching import atomic_save, cache_path, load_entry
+from ..data import MEAN, STD, SUBSET_RULE, Dataset, image_subset, load_dataset
+from ..models import build_model, model_device, to_channels_last, to_contiguous_format
+from ..progress import progress as progress_bar
 
 NUM_CLASSES = {"mnist": 10, "cifar10": 10, "cifar100": 100}
 SCHEDULES = ("onecycle", "triangle", "cosine", "step", "constant")
@@ -102,8 +102,8 @@ class TrainConfig:
         self.validate()
 
     def validate(self) -> None:
-        from .data import check_name
-        from .models import ARCHITECTURES
+        from ..data import check_name
+        from ..models import ARCHITECTURES
 
         check_name(self.dataset)
         if self.arch not in ARCHITECTURES:
@@ -770,7 +770,7 @@ def train_with_snapshots(
     Returns {"batches": {k: state_dict}, "epochs": {e: state_dict}, "test_acc": {e: float}}
     (test accuracy in float32).
     """
-    from .caching import cached
+    from ..caching import cached
 
     cfg.validate()
     batches, epochs = set(snapshot_batches), set(snapshot_epochs)
