@@ -35,7 +35,7 @@ def _count_fits(monkeypatch) -> list[int]:
         calls.append(1)
         return real_fit(*args, **kwargs)
 
-    monkeypatch.setattr(training, "fit", counting_fit)
+    monkeypatch.setattr(training.cached, "fit", counting_fit)  # train_classifier's fit
     return calls
 
 

@@ -38,7 +38,7 @@ def test_cache_hit_then_miss_when_a_parameter_changes(tmp_model_cache, monkeypat
     def no_training(*args, **kwargs):
         raise AssertionError("trained although the checkpoint exists")
 
-    monkeypatch.setattr(training, "_optimizer_and_schedule", no_training)
+    monkeypatch.setattr(training.loop, "_optimizer_and_schedule", no_training)
     again = train_classifier(TINY, progress=False)  # must be a cache hit
     assert again.path == first.path and _equal_weights(first.model, again.model)
     assert again.history == first.history
@@ -189,14 +189,14 @@ def test_alternating_flip_flips_each_image_in_every_other_epoch():
 
 
 def test_bf16_falls_back_to_fp32_with_a_warning(monkeypatch):
-    monkeypatch.setattr(training, "bf16_is_fast", lambda device: False)
+    monkeypatch.setattr(training.precision, "bf16_is_fast", lambda device: False)
     with pytest.warns(RuntimeWarning, match="float32 instead"):
         assert training.effective_precision("bf16", torch.device("cpu")) == "fp32"
     assert training.effective_precision("fp32", torch.device("cpu")) == "fp32"
 
 
 def test_bf16_training_falls_back_on_a_machine_without_fast_bf16(monkeypatch):
-    monkeypatch.setattr(training, "bf16_is_fast", lambda device: False)
+    monkeypatch.setattr(training.precision, "bf16_is_fast", lambda device: False)
     ds = _toy_dataset()
     cfg = dataclasses.replace(TINY, precision="bf16", train_subset=None, batch_size=32)
     model = training.build_classifier(cfg)
