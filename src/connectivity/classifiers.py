@@ -107,9 +107,8 @@ class ClassifierSettings(Settings):
                 "arch": "cifar_resnet",
                 "arch_kwargs": {"blocks": [1, 1, 1, 1], "width": 16},
                 **_CI_RECIPE,
-                # 12 epochs gave 86.0 %, 70 epochs 89.7 % (27 min on 2 AMX cores, bf16):
-                # the error falls as epochs^-0.17, so 105 epochs (~41 min) should give
-                # ~90.3 %, a margin of two training-to-training SDs over 90 %; trained once
+                # 12 epochs gave 86.0 %, 70 epochs 89.7 % (27 min on 2 AMX cores, bf16),
+                # 105 epochs 90.4 % (36 min; the error falls as epochs^-0.17); trained once
                 # (make models)
                 "epochs": 105,
                 "lr": 0.2,
