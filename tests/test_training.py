@@ -69,6 +69,12 @@ def test_bad_configs_are_rejected():
         TrainConfig(epochs=0).validate()
 
 
+def test_size_words_reads_like_prose():
+    assert TrainConfig(arch_kwargs={}).size_words() == "default size"
+    words = TrainConfig(arch_kwargs={"blocks": [1, 2, 2, 1], "width": 16}).size_words()
+    assert words == "blocks 1-2-2-1, width 16"
+
+
 def test_augmentation_crops_and_flips_within_the_padded_image():
     x = torch.arange(2 * 1 * 6 * 6, dtype=torch.float32).view(2, 1, 6, 6)
     out = augment_batch(x, torch.Generator().manual_seed(0), pad=2)

@@ -231,3 +231,14 @@ def test_batch_snapshots_past_the_first_epoch_are_refused():
     with pytest.raises(ParameterError, match="inside the first epoch"):
         DynamicsSettings.resolve("ci", batches=[0, 20])  # 20 batches of 512 = one epoch
     assert max(DynamicsSettings.resolve("paper").batches) < 50_000 // 512
+
+
+def test_synthetic_path_threshold_below_the_modes_is_refused():
+    from connectivity.settings import ParameterError
+
+    with pytest.raises(ParameterError, match="below the modes' threshold"):
+        modes_chapter.ModesSettings.resolve("ci", synthetic_bypass={"threshold": 1e-4})
+    # the paper's "almost up to the numerical precision": ten times the modes' threshold
+    for profile in ("ci", "paper"):
+        s = modes_chapter.ModesSettings.resolve(profile)
+        assert s.synthetic_bypass.threshold == pytest.approx(10 * s.natural.threshold)

@@ -66,7 +66,9 @@ chapter.glue_page(synthetic, untrained, records)
 # natural mode is optimised with random shifts of up to two pixels, a TV penalty and
 # pixels clipped to $[0,1]$; the high-frequency one with none of these
 # ({numref}`fig-modes-synthetic`). The two are joined by one round of the bypass of §4.1
-# ({numref}`fig-modes-synthetic-paths`). {glue:text}`modes_synthetic`
+# ({numref}`fig-modes-synthetic-paths`). The paper finds no secondary barrier "almost up
+# to the numerical precision", so the path must stay within ten times the modes' own
+# threshold, not under §4.1's looser one. {glue:text}`modes_synthetic`
 # {glue:text}`says.vrabel2024.synthetic.one_round_suffices`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 7 of the paper (top), here: natural-looking modes (first row) and high-frequency modes (second row) of the same classes, with their cross-entropy.", "name": "fig-modes-synthetic"}}

@@ -55,6 +55,20 @@ class TrainConfig:
     def __post_init__(self) -> None:
         self.validate()
 
+    def size_words(self) -> str:
+        """The architecture's size options in words, for prose: ``"blocks 1-1-1-1,
+        width 16"`` (lists joined by hyphens), or ``"default size"`` without any.
+
+        >>> TrainConfig(arch_kwargs={"blocks": [1, 1, 1, 1], "width": 16}).size_words()
+        'blocks 1-1-1-1, width 16'
+        """
+        if not self.arch_kwargs:
+            return "default size"
+        return ", ".join(
+            f"{k} {'-'.join(map(str, v)) if isinstance(v, (list, tuple)) else v}"
+            for k, v in self.arch_kwargs.items()
+        )
+
     def validate(self) -> None:
         check_name(self.dataset)
         if self.arch not in ARCHITECTURES:

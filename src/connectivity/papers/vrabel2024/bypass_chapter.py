@@ -288,7 +288,8 @@ def three_lenses(model: nn.Module, study: BypassStudy) -> Lenses:
                 "straight: all class": bool(res.rounds[0].all_target[p]),
                 "straight: max loss": float(study.straight.max_loss[p]),
                 "NEB": gu.category[p],
-                "NEB iterations": int(gu.iterations[p]),
+                # -1 marks "no band found" (straight path, or none within the budget)
+                "NEB iterations": int(gu.iterations[p]) if gu.iterations[p] >= 0 else "—",
                 "bypass: all class": bool(res.final.all_target[p]),
                 "bypass: max loss": float(study.final.max_loss[p]),
                 "bypass: length / straight": length / max(straight, 1e-12),

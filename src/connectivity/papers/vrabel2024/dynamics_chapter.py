@@ -330,7 +330,7 @@ def glue_page(study: DynamicsStudy, recs: DynamicsRecords) -> None:
     thr = s.synthesis.threshold
     glue(
         "dyn_setup",
-        f"In this build the network is a {study.arch} ({s.model.arch_kwargs or 'default'}), "
+        f"In this build the network is a {study.arch} ({s.model.size_words()}), "
         f"trained for {s.model.epochs} epoch(s) of {s.training_images:,} CIFAR-10 training "
         "images, with "
         f"snapshots after batches {', '.join(map(str, s.batches))} and epochs "

@@ -72,8 +72,11 @@ class ModesSettings(Settings):
         SynthesisConfig(weight_decay=0.0, iterations=2048, threshold=1e-4),
         doc="synthesis of the high-frequency mode (no regulariser)",
     )
+    # the paper sees no secondary barrier "almost up to the numerical precision": the path
+    # must stay within ten times the modes' own threshold (not §4.1's 0.1)
     synthetic_bypass: BypassConfig = param(
-        BypassConfig(max_rounds=1), doc="bypass between the two synthetic modes (§4.1's)"
+        BypassConfig(max_rounds=1, threshold=1e-3),
+        doc="bypass between the two synthetic modes (§4.1's; path threshold 10 × the modes')",
     )
     untrained_arch: Literal["resnet18", "cifar_resnet"] = param(
         "resnet18", doc="the untrained network: torchvision's ResNet-18 (the paper's) or smaller"
@@ -102,7 +105,12 @@ class ModesSettings(Settings):
             "synthetic_classes": list(range(10)),
             "natural": {"iterations": 600, "threshold": 1e-3},
             "high_frequency": {"iterations": 600, "threshold": 1e-3},
-            "synthetic_bypass": {"iterations": 512, "n_linear": 250, "per_segment": 125},
+            "synthetic_bypass": {
+                "iterations": 512,
+                "n_linear": 250,
+                "per_segment": 125,
+                "threshold": 1e-2,
+            },
             "untrained_synthesis": {"iterations": 1500},
             "untrained_barrier": {"iterations": 1000},
         },
@@ -136,6 +144,12 @@ class ModesSettings(Settings):
             raise ParameterError("CIFAR-10 has 10 classes (synthetic_classes 0-9)")
         if not self.synthetic_classes:
             raise ParameterError("synthetic_classes needs at least one class")
+        modes = max(self.natural.threshold, self.high_frequency.threshold)
+        if self.synthetic_bypass.threshold < modes:
+            raise ParameterError(
+                f"synthetic_bypass.threshold {self.synthetic_bypass.threshold:g} is below the "
+                f"modes' threshold {modes:g}: no path between them could pass"
+            )
 
 
 # ---------------------------------------------------------------- §4.3

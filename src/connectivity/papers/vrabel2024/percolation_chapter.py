@@ -133,7 +133,10 @@ class Conjecture:
                     "found connected": f.mean(),
                     "95 % interval": f"{lo:.2f}–{hi:.2f}",
                     "straight line suffices": self.straight[n].mean(),
-                    "exact (flood fill)": self.exact[n].mean() if n in self.exact else np.nan,
+                    # the flood fill runs for n = 2, 3 only: a dash, not NaN, elsewhere
+                    "exact (flood fill)": (
+                        round(float(self.exact[n].mean()), 3) if n in self.exact else "—"
+                    ),
                     "seconds": round(self.seconds[n], 1),
                 }
             )
