@@ -23,9 +23,11 @@
 # * a **qualitative** claim (higher, grows, beats) is decided by a one-sided test at
 #   5 %: *reproduced* when the paper's direction is significant, *differs* when the
 #   opposite direction is, and *not significant* otherwise;
-# * a **check** is a quantity true by construction (it guards the code, it is never
-#   counted as a reproduction); a record whose procedure did not reach its goal (modes
-#   not found, a model collapsed) is *failed* and carries no number;
+# * a **check** is a condition on this build, not on the paper: a quantity true by
+#   construction or by a textbook (it guards the code), or a target the build sets
+#   itself (a classifier's accuracy); it is never counted as a reproduction, and a check
+#   that does not hold is *failed*; so is a record whose procedure did not reach its
+#   goal (modes not found, a model collapsed), which carries no number;
 # * a **measurement** has *no paper value* (our own numbers and extensions);
 # * a **context** row shows a paper's number beside ours where the two are *not
 #   comparable* (another model's scale, another data set): no verdict; the claim is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -135,3 +136,13 @@ def test_table_lists_every_parameter():
     table = Toy.resolve("ci").table()
     assert list(table.index) == [f.name for f in dataclasses.fields(Toy)]
     assert table.loc["n_pairs", "meaning"] == "pairs"
+
+
+def test_table_shows_nested_settings_whole_and_long_lists_counted():
+    from connectivity.settings import _short
+
+    nested = {"n_pivots": 12, "steps": 100, "lr": 0.05, "optimizer": "adam", "spring": 1.0,
+              "climb_after": 0, "note": "x" * 60}
+    assert _short(nested) == json.dumps(nested)  # not cut, however long
+    assert _short(list(range(5))) == "[0, 1, 2, 3, 4]"
+    assert _short(list(range(100))) == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … ] (100 values)"

@@ -241,8 +241,10 @@ def check(
     section: str = "",
     **extra: Any,
 ) -> Record:
-    """A quantity true by construction (``reason`` says why): shown apart, never
-    counted as reproduction; ``failed`` if it does not hold (a bug)."""
+    """A condition on this build (``reason`` says why it must hold): a quantity true by
+    construction or by a textbook, or a target the build sets itself (a classifier's
+    accuracy). Shown apart, never counted as reproduction; ``failed`` if it does not
+    hold (a bug, or a target missed)."""
     _check_id(id)
     return _write(
         Record(

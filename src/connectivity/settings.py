@@ -350,9 +350,18 @@ class Settings:
         ).set_index("parameter")
 
 
+# lists longer than this show their first values and their length (seed lists, grids)
+LONG_LIST = 24
+
+
 def _short(value: Any) -> str:
-    text = json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A settings value for the table: JSON for dicts and lists, whole (a cell wraps at its
+    spaces), except a list of more than ``LONG_LIST`` values, which shows its first ten
+    and says how many there are."""
+    if isinstance(value, list) and len(value) > LONG_LIST:
+        head = json.dumps(value[:10], default=str)[:-1]
+        return f"{head}, … ] ({len(value)} values)"
+    return json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
 
 
 def _looks_like_parameter(name: str, value: Any) -> bool:
