@@ -151,9 +151,10 @@ def benchmark_by_hand(clean, adv):
     y_tr = np.concatenate((np.zeros(len(b_tr)), np.ones(len(a_tr))))
     x_te = np.concatenate((b_te, a_te))
     y_te = np.concatenate((np.zeros(len(b_te)), np.ones(len(a_te))))
-    clf = LogisticRegression().fit(x_tr, y_tr)
-    acc = 100 * np.mean(clf.predict(x_te) == y_te)
-    return acc, 100 * roc_auc_score(y_te, clf.predict_proba(x_te)[:, 1])
+    w, b = _summed_loss_lbfgs(x_tr, y_tr)  # LogisticRegression() of scikit-learn 0.23.2
+    prob = 1 / (1 + np.exp(-(x_te @ w + b)))
+    acc = 100 * np.mean((prob > 0.5) == y_te)
+    return acc, 100 * roc_auc_score(y_te, prob)
 
 
 def test_accuracy_and_auc_are_the_benchmarks():
@@ -212,6 +213,46 @@ def test_a_classifier_with_one_output_for_every_image_is_flagged_constant():
     )
     assert not signal.constant and signal.auc > 50.0
     assert not detection.DetectionScore.empty().constant
+
+
+def _summed_loss_lbfgs(x, y, C=1.0, tol=1e-4, max_iter=100):
+    """scikit-learn 0.23.2's binary LogisticRegression (the benchmark's pin), written out:
+    lbfgs on the *summed* log-loss + ||w||^2 / 2C (intercept unpenalised), gtol = tol."""
+    from scipy.optimize import minimize
+
+    s = 2 * y - 1
+
+    def loss_grad(wb):
+        w, b = wb[:-1], wb[-1]
+        m = s * (x @ w + b)
+        loss = np.logaddexp(0, -m).sum() + 0.5 / C * w @ w
+        g = -s / (1 + np.exp(m))
+        return loss, np.r_[x.T @ g + w / C, g.sum()]
+
+    res = minimize(loss_grad, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B",
+                   options={"gtol": tol, "maxiter": max_iter})
+    return res.x[:-1], res.x[-1]
+
+
+def test_logistic_regression_stops_as_the_benchmarks_scikit_learn():
+    """scikit-learn >= 1.4 minimises the mean loss, so its default tolerance stops at w = 0
+    when the classes' feature means differ by ~1e-5 (a constant classifier: the CIFAR-100
+    InputMFS cells); the benchmark's 0.23.2 summed the loss and went on. ClassifierSpec's
+    logistic regression stops where the summed-loss reference does."""
+    rng = np.random.default_rng(0)
+    clean = rng.normal(0.5, 0.01, size=(300, 40))
+    adv = clean + rng.normal(3e-5, 1e-5, size=(300, 40))
+    x = np.concatenate([clean, adv])
+    y = np.r_[np.zeros(300), np.ones(300)]
+    mean_loss = LogisticRegression().fit(x, y)
+    assert mean_loss.n_iter_[0] == 0 and not mean_loss.coef_.any()  # the failure
+    ours = detection.ClassifierSpec("logistic").build(len(y)).fit(x, y)
+    w, b = _summed_loss_lbfgs(x, y)
+    assert ours.n_iter_[0] > 0 and ours.coef_.any()
+    reference = 1 / (1 + np.exp(-(x @ w + b)))
+    ours_p = ours.predict_proba(x)[:, 1]
+    assert np.ptp(ours_p) > 0 and np.corrcoef(ours_p, reference)[0, 1] > 0.99
+    assert roc_auc_score(y, ours_p) == pytest.approx(roc_auc_score(y, reference), abs=0.01)
 
 
 def test_cross_validated_score_pools_every_pair_and_keeps_the_benchmark_split():

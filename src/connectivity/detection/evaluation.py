@@ -33,6 +33,8 @@ from ..stats import hanley_mcneil_se
 from .splits import FOLDS, detection_splits
 
 MIN_PAIRS = 10  # fewer clean/adversarial pairs than this cannot be split and scored
+# scikit-learn's default tolerance of LogisticRegression (the projected-gradient stop of lbfgs)
+LBFGS_TOL = 1e-4
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,11 @@ class ClassifierSpec:
 
     ``logistic``: scikit-learn's ``LogisticRegression()`` with its defaults (lbfgs, 100
     iterations), on the raw features as the benchmark (``standardise`` adds a
-    ``StandardScaler``); ``svm``: ``MinMaxScaler`` + RBF ``SVC(probability=True, C,
+    ``StandardScaler``), with the benchmark's stopping rule: it pins scikit-learn 0.23.2,
+    whose lbfgs minimised the *summed* loss; since 1.4 the loss is the mean (scikit-learn
+    PR #26721), so the same gradient tolerance stops n times earlier, at w = 0 when the
+    classes' feature means differ by less than ~1e-4 (a constant classifier). The
+    tolerance is therefore ``LBFGS_TOL / n_train`` (:meth:`build`). ``svm``: ``MinMaxScaler`` + RBF ``SVC(probability=True, C,
     gamma)`` (the benchmark's CIFAR-100 LayerMFS/PFS case on DeepFool and C&W, where it uses
     cuML's SVC); ``knn``: ``StandardScaler`` + ``KNeighborsClassifier(k, weights)`` (the
     mode-connectivity detector)."""
@@ -57,9 +63,11 @@ class ClassifierSpec:
         if self.kind not in ("logistic", "svm", "knn"):
             raise ValueError(f"unknown classifier kind {self.kind!r} (logistic, svm or knn)")
 
-    def build(self):
+    def build(self, n_train: int = 1):
+        """The unfitted classifier for ``n_train`` training examples (the logistic
+        regression's tolerance depends on it, see the class docstring)."""
         if self.kind == "logistic":
-            clf = LogisticRegression()
+            clf = LogisticRegression(tol=LBFGS_TOL / n_train)
             return make_pipeline(StandardScaler(), clf) if self.standardise else clf
         if self.kind == "svm":
             # SVC(probability=True) as the benchmark (cuML), in scikit-learn >= 1.9's spelling:
@@ -123,7 +131,7 @@ def _fit_predict(clean, adv, spec: ClassifierSpec, train: np.ndarray, held: np.n
     xte = np.nan_to_num(np.concatenate([clean[held], adv[held]]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = spec.build().fit(xtr, ytr)
+        clf = spec.build(len(ytr)).fit(xtr, ytr)
     return clf.predict_proba(xte)[:, 1], clf.predict(xte)
 
 
