@@ -608,21 +608,18 @@ def record(study: DetectionStudy) -> DetectionRecords:
             for j, a in enumerate(UNTARGETED):
                 s = run.scores[d][a]
                 paper_acc, paper_auc = TABLE1[ds][d][j]
+                reason = None
                 if s.n_test == 0:
                     reason = (
                         f"{run.attacks[a].successes} successful adversarials: too few to split "
                         "and score"
                     )
-                    for metric in ("accuracy", "auc"):
-                        cells.append(
-                            scorecard.fail(cell_id(ds, a, d, metric), reason, section=SECTION_TABLE)
-                        )
-                    continue
-                if s.constant:
+                elif s.constant:
                     reason = (
                         f"the fitted {s.classifier} gave all {s.n_test} test examples the same "
                         "probability (features without spread, or a fit that failed)"
                     )
+                if reason is not None:
                     for metric in ("accuracy", "auc"):
                         cells.append(
                             scorecard.fail(cell_id(ds, a, d, metric), reason, section=SECTION_TABLE)
