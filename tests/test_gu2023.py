@@ -3,6 +3,7 @@ the records' verdicts on known tables, the strips of Figs. 2-3."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -10,10 +11,14 @@ import pytest
 import torch
 from torch import nn
 
-from connectivity import decoders
+from connectivity import decoders, prose
 from connectivity.neb import Connection, LayerRun
-from connectivity.papers.gu2023 import decoded, table1
-from connectivity.papers.gu2023.settings import PathsSettings, Table1Settings
+from connectivity.papers.gu2023 import table1
+from connectivity.papers.gu2023.decoders_and_paths import PathsSettings
+from connectivity.papers.gu2023.decoders_and_paths.study import linear_strip, shown_indices
+from connectivity.papers.gu2023.table1 import Table1Settings
+from connectivity.papers.gu2023.table1.report import records, sentences
+from connectivity.papers.gu2023.table1.study import Table1Study, neb_outcomes
 from connectivity.settings import ParameterError
 
 # ------------------------------------------------------------------ decoders
@@ -166,7 +171,7 @@ def _result(orig, inter, last, stage, seeds=(0, 1, 2)):
         "last_stage": (128, 4, 4),
         "input": (3, 32, 32),
     }
-    return table1.Table1Result(
+    return Table1Study(
         settings,
         runs,
         [runs["original"][0]],
@@ -174,17 +179,33 @@ def _result(orig, inter, last, stage, seeds=(0, 1, 2)):
         [str(i) for i in range(10)],
         0.9,
         "cifar_resnet",
+        neb_outcomes(settings, runs),
     )
 
 
-@pytest.fixture
-def no_glue(monkeypatch, tmp_build):
-    monkeypatch.setattr(table1.prose, "glue", lambda *a, **k: None)
+@dataclasses.dataclass
+class _Page:
+    records: dict
+    sentences: dict
 
 
-def test_the_papers_table_is_reproduced_by_the_papers_counts(no_glue):
+def _report(study) -> _Page:
+    recs = records(study)
+    return _Page(recs, sentences(study, recs))
+
+
+def test_report_returns_the_records_and_glues_every_sentence(tmp_build, monkeypatch):
+    glued = {}
+    monkeypatch.setattr(prose, "glue", glued.__setitem__)
+    study = _result((19, 6, 0), (14, 11, 0), (25, 0, 0), (20, 5, 0))
+    recs = table1.report(study)
+    assert recs["last"].id == "gu2023.table1.last.linear" and "neb.iterations" in recs
+    assert glued == sentences(study, recs) and all(isinstance(v, str) for v in glued.values())
+
+
+def test_the_papers_table_is_reproduced_by_the_papers_counts(tmp_build):
     res = _result((19, 6, 0), (14, 11, 0), (25, 0, 0), (20, 5, 0))
-    out = table1.record(res)
+    out = _report(res)
     for space in ("original", "intermediate"):
         for kind in ("linear", "nonlinear", "none"):
             assert out.records[f"{space}.{kind}"].verdict == "reproduced"
@@ -201,9 +222,9 @@ def test_the_papers_table_is_reproduced_by_the_papers_counts(no_glue):
     assert "differ from the paper" not in out.sentences["table1_why"]
 
 
-def test_a_different_table_differs_and_the_page_says_why(no_glue):
+def test_a_different_table_differs_and_the_page_says_why(tmp_build):
     res = _result((5, 20, 0), (25, 0, 0), (25, 0, 0), (25, 0, 0))
-    out = table1.record(res)
+    out = _report(res)
     assert out.records["original.linear"].verdict == "differs"
     assert out.records["fewer.original"].verdict == "differs"  # the opposite direction
     assert out.records["majority.original"].verdict == "differs"
@@ -211,9 +232,9 @@ def test_a_different_table_differs_and_the_page_says_why(no_glue):
     assert "although nothing forces it" in out.sentences["table1_open"]
 
 
-def test_the_last_layer_check_fails_when_a_last_layer_pair_is_not_linear(no_glue):
+def test_the_last_layer_check_fails_when_a_last_layer_pair_is_not_linear(tmp_build):
     res = _result((19, 6, 0), (14, 11, 0), (24, 1, 0), (25, 0, 0))
-    out = table1.record(res)
+    out = _report(res)
     assert out.records["last"].verdict == "failed"
     assert "bug" in out.sentences["table1_last"]
 
@@ -235,9 +256,9 @@ def test_settings_of_every_profile_and_checked_draws():
 
 
 def test_shown_indices_keep_the_ends_and_the_worst_point():
-    assert decoded.shown_indices(10, 4).tolist() == [0, 3, 6, 9]
+    assert shown_indices(10, 4).tolist() == [0, 3, 6, 9]
     for worst in range(10):
-        idx = decoded.shown_indices(10, 4, worst).tolist()
+        idx = shown_indices(10, 4, worst).tolist()
         assert idx[0] == 0 and idx[-1] == 9 and worst in idx and len(set(idx)) == 4
 
 
@@ -247,9 +268,7 @@ def test_linear_strip_shows_the_worst_point_of_the_dense_check():
             logit = 8 * torch.exp(-((z[:, 0] - 0.37) ** 2) / 1e-4) - 4
             return torch.stack([torch.zeros_like(logit), logit], 1)
 
-    strip = decoded.linear_strip(
-        Dip(), torch.zeros(1, 2), torch.tensor([[1.0, 0.0]]), 0, n_linear=101, k=5
-    )
+    strip = linear_strip(Dip(), torch.zeros(1, 2), torch.tensor([[1.0, 0.0]]), 0, n_linear=101, k=5)
     assert not strip.all_target and strip.worst is not None
     assert float(strip.t[strip.worst]) == pytest.approx(0.37)
     assert strip.probs[strip.worst].argmax() == 1 and strip.images.shape == (5, 2)

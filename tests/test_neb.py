@@ -9,6 +9,7 @@ import torch
 
 from connectivity import input_paths as paths
 from connectivity import neb
+from connectivity.papers.gu2023.table1 import Table1Settings
 
 A_MIN = torch.tensor([-0.558, 1.442], dtype=torch.float64)
 C_MIN = torch.tensor([0.623, 0.028], dtype=torch.float64)
@@ -149,8 +150,6 @@ def test_evaluate_linear_equals_evaluate_path_of_the_built_path():
 
 
 def _saddle_run(profile):
-    from connectivity.papers.gu2023.settings import Table1Settings
-
     cfg = Table1Settings.resolve(profile).neb
     return cfg, neb.run_neb(mb_energy, A_MIN.view(1, 2), C_MIN.view(1, 2), cfg)
 

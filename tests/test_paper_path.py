@@ -21,8 +21,10 @@ from connectivity.classifiers import classifier_config
 from connectivity.data import Dataset
 from connectivity.models import Resize, fold_batchnorm, split_model
 from connectivity.neb import connect_in_layer, connect_pairs
-from connectivity.papers.gu2023 import decoded, table1
-from connectivity.papers.gu2023.settings import PathsSettings, Table1Settings
+from connectivity.papers.gu2023.decoders_and_paths import PathsSettings
+from connectivity.papers.gu2023.decoders_and_paths.study import train_decoders
+from connectivity.papers.gu2023.table1 import Table1Settings
+from connectivity.papers.gu2023.table1.study import latent_shape
 from connectivity.training import build_classifier
 
 # one point of each space at 224-px inputs (torchvision ResNet50); "input" is the CIFAR
@@ -79,7 +81,7 @@ def test_paper_split_at_every_space_of_table1_and_the_depth_sweep(paper_model, i
             head, tail = split_model(paper_model, layer)
             z = head(x)
             assert tuple(z.shape[1:]) == PAPER_SHAPES[layer], layer
-            assert table1.latent_shape(paper_model, layer, x) == PAPER_SHAPES[layer]
+            assert latent_shape(paper_model, layer, x) == PAPER_SHAPES[layer]
             torch.testing.assert_close(tail(z), full, rtol=1e-5, atol=1e-5, msg=layer)
             if layer not in s.spaces.as_dict().values():
                 continue
@@ -173,9 +175,9 @@ def test_paper_intermediate_decoder_takes_56_to_64_and_trains(paper_model, image
 
 
 def test_paper_decoders_train_through_the_library_at_paper_shapes(paper_model, tmp_model_cache):
-    """``decoded._train_decoders`` as the paper profile runs it (224-px ResNet50, first
-    hidden layer to 64 x 64, pooled features to 32 x 32), at toy widths, 10 images and one
-    epoch of two batches."""
+    """``decoders_and_paths.study.train_decoders`` as the paper profile runs it (224-px
+    ResNet50, first hidden layer to 64 x 64, pooled features to 32 x 32), at toy widths, 10
+    images and one epoch of two batches."""
     s = PathsSettings.resolve(
         "paper",
         decoder_train_images=10,
@@ -192,9 +194,7 @@ def test_paper_decoders_train_through_the_library_at_paper_shapes(paper_model, t
         return Dataset("cifar10", split, x, torch.arange(n) % 10, classes, "random images")
 
     parts = {sp: split_model(paper_model, layer) for sp, layer in s.spaces.as_dict().items()}
-    trained = decoded._train_decoders(
-        s, "paper-path-test", parts, fake("train", 12), fake("test", 12)
-    )
+    trained = train_decoders(s, "paper-path-test", parts, fake("train", 12), fake("test", 12))
     inter, last = trained["intermediate"], trained["last"]
     assert inter.image_size == (64, 64) and last.image_size == (32, 32)
     for d in (inter, last):

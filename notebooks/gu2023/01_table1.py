@@ -36,12 +36,12 @@ pair_seeds = None  # seeds of the pair draws
 depth_layers = None  # every stage of the depth sweep
 
 # %% tags=["remove-cell"]
-from connectivity.papers.gu2023.settings import Table1Settings
+from connectivity.papers.gu2023.table1 import Table1Settings
 
 settings = Table1Settings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.gu2023 import table1
+from connectivity.papers.gu2023 import table1 as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()
@@ -67,11 +67,11 @@ plotting.setup()
 # passes before it has moved is the segment itself: that pair is linear.
 
 # %% tags=["remove-cell"]
-result = table1.run(settings)
-records = table1.record(result)
+study = page.run(settings)
+records = page.report(study)
 
 # %% tags=["remove-input"]
-result.shape_table()
+page.shape_table(study)
 
 # %% tags=["hide-input"]
 settings.table()
@@ -99,10 +99,10 @@ settings.table()
 # {glue:text}`table1_why`
 
 # %% tags=["remove-input"]
-result.count_table()
+page.count_table(study)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Largest cross-entropy of the pair's class on each straight path, all draws, by space; colour: the pair's outcome. Above the dotted line (ln 2) the class has less than half the probability at some point of the segment.", "name": "fig-gu-linear-loss"}}
-fig = table1.figure_linear_loss(result)
+fig = page.plot_linear_loss(study)
 
 # %% [markdown]
 # ## What NEB did
@@ -117,10 +117,10 @@ fig = table1.figure_linear_loss(result)
 # {glue:text}`neb_summary`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Pairs that needed NEB (all draws): iterations until the whole band is classified as the pair's class, against how far the band then lies from the straight segment (largest pivot distance over segment length). Crosses: bands still not all of the class after the last iteration.", "name": "fig-gu-neb"}}
-fig = table1.figure_neb(result)
+fig = page.plot_neb(study)
 
 # %% tags=["remove-input"]
-result.neb_summary()
+page.neb_summary_table(study)
 
 # %% [markdown]
 # ## Beyond the paper: every depth
@@ -129,10 +129,10 @@ result.neb_summary()
 # output of every stage of the network (first pair draw). {glue:text}`depth_trend`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Share of pairs (first draw) that are linearly connected, only nonlinearly connected, or not connected, at the output of every stage from the pixels to the pooled features.", "name": "fig-gu-depth"}}
-fig = table1.figure_depth(result)
+fig = page.plot_depth(study)
 
 # %% tags=["remove-input"]
-result.depth_table().T
+page.depth_table(study).T
 
 # %% [markdown]
 # ## What reproduced here

@@ -37,19 +37,19 @@ strip_points = None  # images shown per path
 n_examples = None  # test images shown decoded
 
 # %% tags=["remove-cell"]
-from connectivity.papers.gu2023.settings import PathsSettings
+from connectivity.papers.gu2023.decoders_and_paths import PathsSettings
 
 settings = PathsSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.gu2023 import decoded
+from connectivity.papers.gu2023 import decoders_and_paths as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()
 
 # %% tags=["remove-cell"]
-result = decoded.run(settings)
-sentences = decoded.record(result)
+study = page.run(settings)
+records = page.report(study)
 
 # %% [markdown]
 # ## The decoders
@@ -76,7 +76,7 @@ sentences = decoded.record(result)
 settings.table()
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Test images drawn at random (top), decoded from the first hidden layer (middle) and from the pooled features (bottom).", "name": "fig-gu-decoded-examples"}}
-fig = decoded.figure_examples(result)
+fig = page.plot_examples(study)
 
 # %% [markdown]
 # ## Figure 2: pairs only nonlinearly connected in pixel space
@@ -89,7 +89,7 @@ fig = decoded.figure_examples(result)
 # class (red when it is not the pair's). {glue:text}`fig2_text`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Original space: for each of two pairs, the straight path (some points leave the class; its worst point framed) and the NEB path (every point of the class), with the softmax at each shown point.", "name": "fig-gu-fig2"}}
-fig = decoded.figure_strips([strip for pair in result.fig2 for strip in pair], result.classes)
+fig = page.plot_strips([strip for pair in study.fig2 for strip in pair], study.classes)
 
 # %% [markdown]
 # ## Figure 3: the first hidden layer and the last layer, decoded
@@ -101,7 +101,7 @@ fig = decoded.figure_strips([strip for pair in result.fig2 for strip in pair], r
 # {glue:text}`fig3_text` {glue:text}`fig3_difference`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "(L) The pair's straight path in the last layer, decoded. (R) Its straight path in the first hidden layer, decoded (worst point framed). (C) Its NEB path in the first hidden layer, decoded. Softmax under each image, the pair's class in red.", "name": "fig-gu-fig3"}}
-fig = decoded.figure_strips(result.fig3, result.classes)
+fig = page.plot_strips(study.fig3, study.classes)
 
 # %% [markdown]
 # A decoder shows what a latent point keeps of the image and nothing else: detail that

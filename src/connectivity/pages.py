@@ -26,8 +26,8 @@ PAGES: dict[str, str] = {
     "lancione/02_methods": "connectivity.papers.lancione.settings:MethodsSettings",
     "lancione/03_results": "connectivity.papers.lancione.settings:ResultsSettings",
     "lancione/04_future_work": "connectivity.papers.lancione.settings:FutureWorkSettings",
-    "gu2023/01_table1": "connectivity.papers.gu2023.settings:Table1Settings",
-    "gu2023/02_decoders_and_paths": "connectivity.papers.gu2023.settings:PathsSettings",
+    "gu2023/01_table1": "connectivity.papers.gu2023.table1:Table1Settings",
+    "gu2023/02_decoders_and_paths": "connectivity.papers.gu2023.decoders_and_paths:PathsSettings",
     "vrabel2024/01_bypass": "connectivity.papers.vrabel2024.bypass_chapter:BypassSettings",
     "vrabel2024/02_synthetic_untrained": (
         "connectivity.papers.vrabel2024.modes_chapter:ModesSettings"

@@ -1,10 +1,7 @@
-"""Table 1 of Gu & Borovykh (2023): linear, nonlinear or no same-class path, per space.
+"""The Table 1 page's scorecard records and the sentences that state their outcomes.
 
-:func:`run` draws the pairs (several draws: ``pair_seeds``), checks the straight path
-and relaxes NEB bands in every space (:func:`connectivity.neb.connect_in_layer`,
-cached) and in every stage of the depth sweep; :func:`record` writes the scorecard
-records and glues the sentences that state outcomes; the ``figure_*`` functions draw
-the page's figures. Tolerances and tests:
+:func:`report` writes the records of a :class:`~.study.Table1Study` (:func:`records`)
+and glues the sentences (:func:`sentences`). Tolerances and tests:
 
 * counts (quantitative): the paper's one draw of 25 pairs against the mean of this
   book's draws, ±2 standard errors of that difference, sigma·sqrt(1 + 1/k) for k draws,
@@ -21,17 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import torch
 
 from connectivity import prose, scorecard
-from connectivity.classifiers import shared_classifier
-from connectivity.data import load_dataset
-from connectivity.models import model_device, split_model
-from connectivity.neb import LayerRun, connect_in_layer
 from connectivity.papers import paper_value
 from connectivity.stats import (
     TestResult,
@@ -41,195 +32,13 @@ from connectivity.stats import (
     spearman_increasing,
 )
 
+from ..values import PAPER_PAIRS
 from .settings import Table1Settings
-from .values import PAPER_PAIRS
+from .study import KIND_LABELS, KINDS, SPACE_LABELS, Table1Study
 
-KINDS = ("linear", "nonlinear", "none")
-KIND_LABELS = {
-    "linear": "linear path exists",
-    "nonlinear": "nonlinear path exists",
-    "none": "no path exists",
-}
 COMPARED = ("original", "intermediate")  # spaces whose counts are compared with the paper
-SPACE_LABELS = {
-    "original": "original space",
-    "intermediate": "first hidden layer",
-    "last": "last layer",
-    "last_stage": "last residual stage",
-}
-NEB_COLUMNS = [
-    "space",
-    "draw",
-    "pair",
-    "outcome",
-    "iterations",
-    "L∞ departure",
-    "relative L2 departure",
-    "L∞ in Adam steps",
-]
 SECTION_TABLE = "Table 1"
 SECTION_NEB = "What NEB did"
-SECTION_DEPTH = "Beyond the paper: every depth"
-
-
-@dataclass
-class Table1Result:
-    """Every run of the page: ``runs[space]`` one :class:`LayerRun` per pair draw (in
-    ``settings.pair_seeds`` order), ``depth`` one per ``settings.depth_layers`` (first
-    draw), ``shapes`` the latent shape per space and depth layer."""
-
-    settings: Table1Settings
-    runs: dict[str, list[LayerRun]]
-    depth: list[LayerRun]
-    shapes: dict[str, tuple[int, ...]]
-    classes: list[str]
-    test_accuracy: float
-    model_name: str
-
-    def counts(self, space: str) -> np.ndarray:
-        """(draws, 3) counts of linear / nonlinear / none per pair draw."""
-        return np.array([[run.count(k) for k in KINDS] for run in self.runs[space]])
-
-    def linear(self, space: str) -> np.ndarray:
-        """(draws x pairs,) bool: pair linearly connected (same pair order in every space)."""
-        return np.concatenate(
-            [[c == "linear" for c in r.connection.category] for r in self.runs[space]]
-        )
-
-    def count_table(self) -> pd.DataFrame:
-        """Table 1's layout: per space, the paper's count and this book's mean ± SD."""
-        k = len(self.settings.pair_seeds)
-        rows = {}
-        for space in self.runs:
-            counts = self.counts(space)
-            for j, kind in enumerate(KINDS):
-                pid = f"gu2023.table1.{space}.{kind}"
-                paper = _paper_count(pid)
-                label = SPACE_LABELS[space]
-                rows.setdefault(KIND_LABELS[kind], {})[(label, "paper")] = paper
-                rows[KIND_LABELS[kind]][(label, f"mean ± SD, {k} draws")] = (
-                    f"{counts[:, j].mean():.1f} ± {counts[:, j].std(ddof=1):.1f}"
-                )
-        table = pd.DataFrame(rows).T
-        table.columns = pd.MultiIndex.from_tuples(table.columns)
-        return table.fillna("—")
-
-    def neb_table(self) -> pd.DataFrame:
-        """One row per pair NEB ran on: space, draw, outcome, iterations, departure from
-        the segment (L∞ in the space's units, relative L2) and the L∞ departure in units of
-        Adam's per-coordinate step, lr x mean |z2 - z1| (NaN with SGD)."""
-        lr = self.settings.neb.lr if self.settings.neb.optimizer == "adam" else float("nan")
-        rows = []
-        for space, runs in self.runs.items():
-            for run in runs:
-                c = run.connection
-                for j, p in enumerate(c.neb_index.tolist()):
-                    band = c.bands[j]
-                    step = lr * float((band[-1] - band[0]).abs().mean())
-                    rows.append(
-                        {
-                            "space": SPACE_LABELS[space],
-                            "draw": run.pair_seed,
-                            "pair": p,
-                            "outcome": c.category[p],
-                            "iterations": int(c.iterations[p]),
-                            "L∞ departure": float(c.departure_linf[j]),
-                            "relative L2 departure": float(c.departure_rel_l2[j]),
-                            "L∞ in Adam steps": float(c.departure_linf[j]) / step,
-                        }
-                    )
-        return pd.DataFrame(rows, columns=NEB_COLUMNS)
-
-    def neb_summary(self) -> pd.DataFrame:
-        """Per space and outcome: pairs, median iterations and departures."""
-        neb = self.neb_table()
-        return (
-            neb.groupby(["space", "outcome"], sort=False)
-            .agg(
-                pairs=("pair", "size"),
-                median_iterations=("iterations", "median"),
-                median_Linf=("L∞ departure", "median"),
-                median_Linf_in_Adam_steps=("L∞ in Adam steps", "median"),
-                median_relative_L2=("relative L2 departure", "median"),
-            )
-            .round(4)
-        )
-
-    def depth_table(self) -> pd.DataFrame:
-        """Counts per stage of the depth sweep (first draw), with the latent dimension."""
-        return pd.DataFrame(
-            [
-                {
-                    "layer": r.layer,
-                    "dimension": int(np.prod(self.shapes[r.layer])),
-                    **{k: r.count(k) for k in KINDS},
-                }
-                for r in self.depth
-            ]
-        ).set_index("layer")
-
-    def shape_table(self) -> pd.DataFrame:
-        layers = self.settings.spaces.as_dict()
-        return pd.DataFrame(
-            [
-                {
-                    "space": SPACE_LABELS[s],
-                    "layer": layers[s],
-                    "shape of a point": " × ".join(map(str, self.shapes[s])),
-                    "dimension": int(np.prod(self.shapes[s])),
-                }
-                for s in self.runs
-            ]
-        ).set_index("space")
-
-
-def _paper_count(pid: str):
-    try:
-        return paper_value(pid).value
-    except KeyError:
-        return "—"
-
-
-def latent_shape(model: torch.nn.Module, layer: str, x: torch.Tensor) -> tuple[int, ...]:
-    """Shape of one point of the space after ``layer`` for inputs like ``x`` (1, C, H, W)."""
-    head, _ = split_model(model, layer)
-    with torch.no_grad():
-        return tuple(head(x.to(model_device(model))).shape[1:])
-
-
-def run(settings: Table1Settings) -> Table1Result:
-    """Every pair draw in every space, and the depth sweep (cached runs)."""
-    trained = shared_classifier(
-        settings.profile, "cifar10_resnet", settings.classifier_changes or None
-    )
-    model = trained.model.eval()
-    test = load_dataset("cifar10", "test")
-
-    def connect(layer, seed):
-        return connect_in_layer(
-            model,
-            trained.path,
-            test,
-            layer,
-            seed,
-            n_pairs=settings.n_pairs,
-            n_linear=settings.n_linear,
-            neb=settings.neb,
-            check_every=settings.check_every,
-        )
-
-    spaces = settings.spaces.as_dict()
-    runs = {
-        s: [connect(layer, seed) for seed in settings.pair_seeds] for s, layer in spaces.items()
-    }
-    depth = [connect(layer, settings.pair_seeds[0]) for layer in settings.depth_layers]
-    shapes = {
-        **{s: latent_shape(model, layer, test.x[:1]) for s, layer in spaces.items()},
-        **{layer: latent_shape(model, layer, test.x[:1]) for layer in settings.depth_layers},
-    }
-    return Table1Result(
-        settings, runs, depth, shapes, test.classes, trained.test_accuracy, trained.config.arch
-    )
 
 
 # ------------------------------------------------------------------ tolerances and tests
@@ -303,23 +112,29 @@ def sign_test(more: np.ndarray, fewer: np.ndarray, what: str = "pairs") -> TestR
 # ------------------------------------------------------------------ records and sentences
 
 
-@dataclass
-class Table1Records:
-    """The page's records (by short name) and its generated sentences (also glued)."""
+def report(study: Table1Study) -> dict[str, scorecard.Record]:
+    """Write the page's scorecard records (:func:`records`, returned by short name) and
+    glue the sentences that state their outcomes (:func:`sentences`)."""
+    recs = records(study)
+    for name, text in sentences(study, recs).items():
+        prose.glue(name, text)
+    return recs
 
-    records: dict[str, scorecard.Record]
-    sentences: dict[str, str]
+
+def records(study: Table1Study) -> dict[str, scorecard.Record]:
+    """Write the page's scorecard records; returns them by short name (``original.linear``,
+    ``last``, ``majority.original``, ``fewer.original``, ``neb.iterations``, ...)."""
+    return {**_table_records(study), **_claim_records(study), **_neb_records(study.neb)}
 
 
-def record(result: Table1Result) -> Table1Records:
-    """Write the page's scorecard records and glue the sentences that state outcomes:
-    ``table1_counts``, ``table1_last``, ``table1_claims``, ``table1_why``,
-    ``table1_open``, ``neb_summary``, ``depth_trend``."""
-    s = result.settings
+def _table_records(study: Table1Study) -> dict[str, scorecard.Record]:
+    """Table 1: the counts compared with the paper's, the last layer's check and the
+    last residual stage's counts (measured)."""
+    s = study.settings
     n, k = s.n_pairs, len(s.pair_seeds)
     recs: dict[str, scorecard.Record] = {}
     for space in COMPARED:
-        counts = result.counts(space)
+        counts = study.counts(space)
         for j, kind in enumerate(KINDS):
             recs[f"{space}.{kind}"] = scorecard.compare(
                 f"gu2023.table1.{space}.{kind}",
@@ -330,7 +145,7 @@ def record(result: Table1Result) -> Table1Records:
                 section=SECTION_TABLE,
                 per_draw=counts[:, j].tolist(),
             )
-    last = result.counts("last")
+    last = study.counts("last")
     recs["last"] = scorecard.check(
         "gu2023.table1.last.linear",
         f"Table 1, last layer: every pair linearly connected (paper: 25 of 25; here {n} per draw)",
@@ -341,7 +156,7 @@ def record(result: Table1Result) -> Table1Records:
         "correctly classified points stays in the class, trained or not",
         section=SECTION_TABLE,
     )
-    open_counts = result.counts("last_stage")
+    open_counts = study.counts("last_stage")
     for j, kind in enumerate(KINDS):
         recs[f"last_stage.{kind}"] = scorecard.measure(
             f"gu2023.table1.last_stage.{kind}",
@@ -351,17 +166,24 @@ def record(result: Table1Result) -> Table1Records:
             note=f"mean of {k} draws; per draw: {', '.join(map(str, open_counts[:, j]))}",
             section=SECTION_TABLE,
         )
-    recs["majority.original"] = _majority(result, "original")
-    recs["majority.intermediate"] = _majority(result, "intermediate")
-    lin = {sp: result.linear(sp) for sp in ("original", "intermediate", "last")}
+    return recs
+
+
+def _claim_records(study: Table1Study) -> dict[str, scorecard.Record]:
+    """The paper's reading of Table 1: a majority of linear pairs per space, fewer in the
+    first hidden layer than in the original space (and than in the last layer, measured)."""
+    recs: dict[str, scorecard.Record] = {}
+    recs["majority.original"] = _majority(study, "original")
+    recs["majority.intermediate"] = _majority(study, "intermediate")
+    lin = {sp: study.linear(sp) for sp in ("original", "intermediate", "last")}
     recs["fewer.original"] = scorecard.test(
         "gu2023.claim.intermediate_fewer_than_original",
         sign_test(lin["original"], lin["intermediate"]),
         reproduced=f"{lin['intermediate'].mean():.0%} vs {lin['original'].mean():.0%} linear",
         section=SECTION_TABLE,
     )
-    # not scored: every pair is linear in the last layer by construction (the check
-    # above), so this claim could only come out as the paper says or not significant
+    # not scored: every pair is linear in the last layer by construction (the check of
+    # _table_records), so this claim could only come out as the paper says or not significant
     recs["fewer.last"] = scorecard.measure(
         "gu2023.claim.intermediate_fewer_than_last",
         "Share of pairs linearly connected in the first hidden layer against the last layer "
@@ -372,9 +194,15 @@ def record(result: Table1Result) -> Table1Records:
         f"information (sign test p = {sign_test(lin['last'], lin['intermediate']).p_value:.2g})",
         section=SECTION_TABLE,
     )
-    neb = result.neb_table()
-    recs.update(_neb_records(result, neb))
-    sentences = {
+    return recs
+
+
+def sentences(study: Table1Study, recs: dict[str, scorecard.Record]) -> dict[str, str]:
+    """The page's sentences that state outcomes, by glue name: ``table1_counts``,
+    ``table1_last``, ``table1_claims``, ``table1_why``, ``table1_open``, ``neb_summary``,
+    ``depth_trend``; ``recs`` as :func:`records` returns them."""
+    n = study.settings.n_pairs
+    return {
         "table1_counts": _counts_sentence(recs),
         "table1_last": prose.say(
             recs["last"],
@@ -384,18 +212,15 @@ def record(result: Table1Result) -> Table1Records:
             "the convexity argument and points to a bug.",
         ),
         "table1_claims": _claims_sentence(recs),
-        "table1_why": _why_sentence(result, recs),
-        "table1_open": _open_sentence(result),
-        "neb_summary": _neb_sentence(result, neb),
-        "depth_trend": _depth_sentence(result),
+        "table1_why": _why_sentence(study, recs),
+        "table1_open": _open_sentence(study),
+        "neb_summary": _neb_sentence(study),
+        "depth_trend": _depth_sentence(study),
     }
-    for name, text in sentences.items():
-        prose.glue(name, text)
-    return Table1Records(recs, sentences)
 
 
-def _majority(result: Table1Result, space: str) -> scorecard.Record:
-    lin = result.linear(space)
+def _majority(study: Table1Study, space: str) -> scorecard.Record:
+    lin = study.linear(space)
     return scorecard.test(
         f"gu2023.claim.majority_linear.{space}",
         binomial_greater(int(lin.sum()), len(lin), 0.5),
@@ -462,7 +287,7 @@ def _claims_sentence(recs) -> str:
     return text[0].upper() + text[1:] + "." if text else ""
 
 
-def _why_sentence(result: Table1Result, recs) -> str:
+def _why_sentence(study: Table1Study, recs) -> str:
     compared = {
         k: r
         for k, r in recs.items()
@@ -475,9 +300,9 @@ def _why_sentence(result: Table1Result, recs) -> str:
         return "Every compared count and claim agrees with the paper within its tolerance or test."
     text = []
     if differ:
-        model = f"{result.model_name} with test accuracy {result.test_accuracy:.1%}"
-        if result.settings.profile in ("ci", "smoke"):
-            neb, full = result.settings.neb, Table1Settings.resolve("paper").neb
+        model = f"{study.model_name} with test accuracy {study.test_accuracy:.1%}"
+        if study.settings.profile in ("ci", "smoke"):
+            neb, full = study.settings.neb, Table1Settings.resolve("paper").neb
             reason = (
                 f"the model ({model}: a small ResNet trained from scratch on 32 × 32 images, "
                 "not an ImageNet-pretrained ResNet50 fine-tuned on 224 × 224 inputs, so its "
@@ -493,7 +318,7 @@ def _why_sentence(result: Table1Result, recs) -> str:
             f"likely reason is {reason}."
         )
     if unclear:
-        k = len(result.settings.pair_seeds)
+        k = len(study.settings.pair_seeds)
         note = ""
         for r in unclear:
             if r.id.startswith("gu2023.claim.majority_linear."):
@@ -506,14 +331,14 @@ def _why_sentence(result: Table1Result, recs) -> str:
                 )
         text.append(
             f"{len(unclear)} claim(s) are not significant at 5 % with {k} draws of "
-            f"{result.settings.n_pairs} pairs: too few pairs to decide.{note}"
+            f"{study.settings.n_pairs} pairs: too few pairs to decide.{note}"
         )
     return " ".join(text)
 
 
-def _open_sentence(result: Table1Result) -> str:
-    c = result.counts("last_stage").mean(0)
-    n = result.settings.n_pairs
+def _open_sentence(study: Table1Study) -> str:
+    c = study.counts("last_stage").mean(0)
+    n = study.settings.n_pairs
     if c[0] == n:
         what = "every pair is linearly connected there too, although nothing forces it"
     elif c[2] > 0:
@@ -526,7 +351,7 @@ def _open_sentence(result: Table1Result) -> str:
     )
 
 
-def _neb_records(result: Table1Result, neb: pd.DataFrame) -> dict[str, scorecard.Record]:
+def _neb_records(neb: pd.DataFrame) -> dict[str, scorecard.Record]:
     ok = neb[neb.outcome == "nonlinear"]
     out = {}
     if len(ok):
@@ -558,12 +383,13 @@ def _neb_records(result: Table1Result, neb: pd.DataFrame) -> dict[str, scorecard
     return out
 
 
-def _neb_sentence(result: Table1Result, neb: pd.DataFrame) -> str:
+def _neb_sentence(study: Table1Study) -> str:
+    neb = study.neb
     if not len(neb):
         return "Every straight path passed: NEB never ran."
     ok = neb[neb.outcome == "nonlinear"]
     fail = neb[neb.outcome == "none"]
-    cfg = result.settings.neb
+    cfg = study.settings.neb
     text = (
         f"NEB ran on {len(neb)} pairs over all draws and spaces and found a same-class band "
         f"for {len(ok)} of them"
@@ -607,11 +433,10 @@ def _neb_sentence(result: Table1Result, neb: pd.DataFrame) -> str:
     return text + "."
 
 
-def _depth_sentence(result: Table1Result) -> str:
-    table = result.depth_table()
-    if len(table) < 3:
+def _depth_sentence(study: Table1Study) -> str:
+    if len(study.depth) < 3:
         return ""
-    frac = table["linear"].to_numpy() / result.settings.n_pairs
+    frac = study.depth_counts()[:, 0] / study.settings.n_pairs
     steps = np.diff(frac)
     uneven = ", though not at every layer" if (steps > 0).any() and (steps < 0).any() else ""
     word = prose.direction(
@@ -621,76 +446,9 @@ def _depth_sentence(result: Table1Result) -> str:
         "p = {p_opposite:.2g})" + uneven,
         unclear="shows no monotone trend (one-sided Spearman ρ = {effect:.2f}, p = {p:.2g})",
     )
-    low = table.index[int(np.argmin(frac))]
+    low = study.depth[int(np.argmin(frac))].layer
     return (
         f"From the input to the pooled features the share of linearly connected pairs "
         f"{word}; it is lowest after {low} ({frac.min():.0%}) and {frac[-1]:.0%} in "
         f"the pooled features."
     )
-
-
-# ------------------------------------------------------------------ figures
-
-
-def figure_linear_loss(result: Table1Result):
-    """Largest target cross-entropy on each pair's straight path, per space (all draws)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.5, 3.2))
-    for i, runs in enumerate(result.runs.values()):
-        loss = torch.cat([r.connection.linear_max_loss for r in runs]).numpy()
-        cat = np.concatenate([r.connection.category for r in runs])
-        x = i + np.linspace(-0.3, 0.3, len(loss))
-        for kind, color in (("linear", "C0"), ("nonlinear", "C1"), ("none", "C3")):
-            sel = cat == kind
-            ax.scatter(x[sel], loss[sel], s=12, color=color, label=kind if i == 0 else None)
-    ax.axhline(np.log(2), color="0.5", ls=":", lw=1)
-    ax.set_xticks(range(len(result.runs)), [SPACE_LABELS[s] for s in result.runs])
-    ax.set_ylabel("largest target CE on the segment")
-    ax.set_yscale("log")
-    ax.legend(fontsize=8, title="pair", title_fontsize=8, loc="upper right")
-    fig.tight_layout()
-    return fig
-
-
-def figure_neb(result: Table1Result):
-    """Iterations to success against the band's relative departure from the segment."""
-    import matplotlib.pyplot as plt
-
-    neb = result.neb_table()
-    fig, ax = plt.subplots(figsize=(6.5, 3.2))
-    for i, (space, group) in enumerate(neb.groupby("space", sort=False)):
-        done = group[group.outcome == "nonlinear"]
-        ax.scatter(done.iterations, done["relative L2 departure"], s=14, color=f"C{i}", label=space)
-        fail = group[group.outcome == "none"]
-        ax.scatter(
-            np.full(len(fail), result.settings.neb.steps),
-            fail["relative L2 departure"],
-            s=20,
-            marker="x",
-            color=f"C{i}",
-        )
-    ax.set_xlabel("NEB iterations until all target class (× : never)")
-    ax.set_ylabel("largest pivot distance / |z₂ − z₁|")
-    if len(neb):
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def figure_depth(result: Table1Result):
-    """Share of linear / nonlinear / unconnected pairs per stage (first draw)."""
-    import matplotlib.pyplot as plt
-
-    table = result.depth_table()
-    fig, ax = plt.subplots(figsize=(7.5, 3.2))
-    bottom = np.zeros(len(table))
-    for kind, color in (("linear", "C0"), ("nonlinear", "C1"), ("none", "C3")):
-        share = table[kind].to_numpy() / result.settings.n_pairs
-        ax.bar(table.index, share, bottom=bottom, color=color, label=kind)
-        bottom += share
-    ax.set_ylabel("share of pairs")
-    ax.set_xlabel("space (input → pooled features)")
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
