@@ -11,7 +11,12 @@ from connectivity.papers.lancione.settings import (
     QuestionSettings,
     ResultsSettings,
 )
-from connectivity.papers.lancione.study import HARD_PAIRS, model_spec, survey_pairs, train_config
+from connectivity.papers.lancione.trainings import (
+    HARD_PAIRS,
+    model_spec,
+    survey_pairs,
+    train_config,
+)
 from connectivity.papers.lancione.values import VALUES
 from connectivity.settings import ParameterError
 

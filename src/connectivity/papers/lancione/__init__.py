@@ -1,5 +1,5 @@
 """The Lancione chapter: paper values (:mod:`.values`), one settings class per notebook
-(:mod:`.settings`), the study's models defined once (:mod:`.study`) and one orchestration
+(:mod:`.settings`), the study's models defined once (:mod:`.trainings`) and one orchestration
 module per page (:mod:`.question`, :mod:`.methods`, :mod:`.results`, :mod:`.future_work`).
 
 The chapter trains hundreds of small networks with small steps: the book runner gives

@@ -18,7 +18,7 @@ from connectivity.prose import glue, glue_say, trend
 
 from .common import fmt_pair, glue_paper_values
 from .settings import FutureWorkSettings
-from .study import HARD_PAIRS, Survey, load_mnist, run_survey, train_on_pairs
+from .trainings import HARD_PAIRS, Survey, load_mnist, run_survey, train_on_pairs
 
 SECTION_WRONG = "(i) Wrong reconstructions"
 SECTION_DIM = "(ii) Latent dimension"

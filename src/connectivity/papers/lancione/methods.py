@@ -32,7 +32,7 @@ from connectivity.prose import glue, glue_say
 
 from .common import fmt_pair, glue_paper_values
 from .settings import MethodsSettings
-from .study import MODELS, Mnist, load_mnist, study_runs, train_on_full_batch, train_on_pairs
+from .trainings import MODELS, Mnist, load_mnist, study_runs, train_on_full_batch, train_on_pairs
 from .values import SILHOUETTE_ROUNDING
 
 SECTION_DATA = "The data, and a quirk of the original code"

@@ -16,7 +16,7 @@ from connectivity.stats import TestResult
 
 from .common import glue_paper_values, scale_note
 from .settings import QuestionSettings
-from .study import load_mnist
+from .trainings import load_mnist
 
 SECTION_REGIONS = "How many pieces does each digit occupy?"
 

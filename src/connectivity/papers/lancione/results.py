@@ -26,7 +26,7 @@ from connectivity.prose import glue, glue_say
 
 from .common import fmt_pair, glue_paper_values
 from .settings import ResultsSettings
-from .study import HARD_PAIRS, Survey, load_mnist, run_survey, study_runs
+from .trainings import HARD_PAIRS, Survey, load_mnist, run_survey, study_runs
 from .values import (
     HIGH_SILHOUETTE,
     ISOLATED_SHARE,
