@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 
 from connectivity.papers import paper_value
-from connectivity.papers.lancione.settings import (
-    FutureWorkSettings,
-    MethodsSettings,
-    QuestionSettings,
-    ResultsSettings,
-)
+from connectivity.papers.lancione.future_work import FutureWorkSettings
+from connectivity.papers.lancione.methods import MethodsSettings
+from connectivity.papers.lancione.question import QuestionSettings
+from connectivity.papers.lancione.results import ResultsSettings
 from connectivity.papers.lancione.trainings import (
     HARD_PAIRS,
     model_spec,
