@@ -201,6 +201,19 @@ def test_five_folds_test_every_pair_once_and_start_with_the_benchmarks_split():
         np.testing.assert_array_equal(got, want)  # fold 1 is the benchmark's split, in order
 
 
+def test_a_classifier_with_one_output_for_every_image_is_flagged_constant():
+    """Features without spread give one probability for every test example: 50 / 50 that
+    says nothing (the chapter records it as failed); features with signal do not."""
+    rng = np.random.default_rng(2)
+    flat = detection.evaluate(np.zeros((100, 4)), np.zeros((100, 4)), detection.ClassifierSpec())
+    assert flat.constant and flat.auc == 50.0 and flat.accuracy == 50.0
+    signal = detection.evaluate(
+        rng.normal(size=(100, 4)), rng.normal(size=(100, 4)) + 0.5, detection.ClassifierSpec()
+    )
+    assert not signal.constant and signal.auc > 50.0
+    assert not detection.DetectionScore.empty().constant
+
+
 def test_cross_validated_score_pools_every_pair_and_keeps_the_benchmark_split():
     rng = np.random.default_rng(1)
     clean = rng.normal(size=(150, 5))

@@ -16,8 +16,9 @@
 # If input-space connectivity is there at initialisation (§4.4), what does training do
 # to it? The paper follows the **primary loss curve** — the loss on the straight path
 # between two synthetic optimal inputs of one class — averaged over pairs and classes,
-# for a ResNet-18 after each of its first 30 batches and after each of 30 epochs
-# (CIFAR-10, Adam with learning rate $10^{-3}$, batch 512; Figs. 10–11). It reports that
+# for a ResNet-18 after each of its first 30 batches and after each of 30 epochs on
+# CIFAR-10 (Figs. 10–11; its training settings, Adam with learning rate $10^{-3}$ and
+# batch 512, are those of the official script, not stated in the text). It reports that
 # the barrier falls early in training, then saturates while its variance over pairs
 # grows.
 

@@ -20,9 +20,9 @@
 # class** (one reference per class, chosen on the training set), followed by the image's
 # **logits sorted in descending order**, is read by a KNN classifier that says "clean"
 # or "adversarial". They run it on the benchmark of Harder et al. {cite}`harder2021`
-# against five detectors that read the network's feature maps: LID {cite}`ma2018lid`,
-# Mahalanobis {cite}`lee2018mahalanobis`, and the Fourier magnitude of the input
-# (InputMFS) or of feature maps (LayerMFS), or their phase (LayerPFS). This page reruns
+# against five detectors that read the input or the network's feature maps: LID
+# {cite}`ma2018lid`, Mahalanobis {cite}`lee2018mahalanobis`, and the Fourier magnitude of
+# the input (InputMFS) or of feature maps (LayerMFS), or their phase (LayerPFS). This page reruns
 # the comparison end to end on the VGG-16-BN networks of the classifiers chapter, on
 # CIFAR-10 and CIFAR-100. The detector is called *mode connectivity (Vrabel et al.)*
 # below.

@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-from .kernels import PORTABLE
+from .kernels import PORTABLE, on_portable_kernels
 from .locations import cache_dir
 
 # Bump when the meaning of cached objects changes (invalidates every entry).
@@ -83,7 +83,7 @@ def kernels_key(params: Any, environ: dict[str, str] | None = None) -> Any:
     {'n': 1}
     """
     environ = os.environ if environ is None else environ
-    if all(environ.get(name) == value for name, value in PORTABLE.items()):
+    if on_portable_kernels(environ):
         return params
     kernels = {name: environ.get(name) for name in PORTABLE}
     return {

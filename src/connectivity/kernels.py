@@ -62,6 +62,17 @@ def kernels_mode(environ: Mapping[str, str] | None = None) -> str:
     return mode
 
 
+def on_portable_kernels(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``environ`` (default: this process's) has every portable setting, as the
+    book runner gives its notebook kernels.
+
+    >>> on_portable_kernels(PORTABLE), on_portable_kernels({})
+    (True, False)
+    """
+    environ = os.environ if environ is None else environ
+    return all(environ.get(name) == value for name, value in PORTABLE.items())
+
+
 def portable_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """A copy of ``environ`` (default: this process's) with the portable kernels set,
     unless ``CONNECTIVITY_KERNELS=native``, and OpenMP's passive waiting

@@ -252,8 +252,9 @@ def search_connected(
     clamped to the cube after every step; all segments of all pairs in one batch).
 
     Returns (P,) bool: found. The cube is convex, so every point of a path whose vertices
-    lie in it does too. "Not found" only means this search failed: the fraction found is
-    a lower bound on the connected fraction.
+    lie in it does too. "Not found" only means this search failed; "found" checks each
+    segment at finitely many points, so the fraction found estimates the connected
+    fraction without bounding it (it can exceed the exact flood fill's).
     """
     from .bypass import BypassConfig, optimise_barriers
 

@@ -99,6 +99,12 @@ class DetectionScore:
     fold1: DetectionScore | None = field(default=None, repr=False, compare=False)
 
     @property
+    def constant(self) -> bool:
+        """The classifier gave every test example the same probability: it scores 50 / 50
+        whatever the features, so it is no detector (a failed fit, not a number)."""
+        return self.n_test > 0 and float(np.ptp(self.probabilities)) == 0.0
+
+    @property
     def benchmark_split(self) -> DetectionScore:
         """The score on the benchmark's single 80/20 split (this score if it is one)."""
         return self.fold1 or self

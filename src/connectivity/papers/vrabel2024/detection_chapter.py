@@ -476,11 +476,12 @@ def attack_table(study: DetectionStudy) -> pd.DataFrame:
 
 
 def _cell(score: det.DetectionScore, paper: tuple[float, float]) -> str:
-    got = (
-        "—"
-        if np.isnan(score.auc)
-        else f"{score.accuracy:.1f} / {score.auc:.1f} ±{score.auc_se:.1f}"
-    )
+    if np.isnan(score.auc):
+        got = "—"
+    elif score.constant:
+        got = "— (constant output)"
+    else:
+        got = f"{score.accuracy:.1f} / {score.auc:.1f} ±{score.auc_se:.1f}"
     return f"{got}\n({paper[0]:.1f} / {paper[1]:.1f})"
 
 
@@ -497,7 +498,9 @@ def table1(study: DetectionStudy, dataset: str):
         }
     )
     frame.index.name = "detector"
-    return frame.style.set_properties(**{"white-space": "pre-wrap", "font-size": "0.85em"})
+    return frame.style.set_caption(f"Table 1 on {DATASET_NAMES[dataset]}").set_properties(
+        **{"white-space": "pre-wrap", "font-size": "0.85em"}
+    )
 
 
 def ablation_table(study: DetectionStudy):
@@ -605,11 +608,18 @@ def record(study: DetectionStudy) -> DetectionRecords:
             for j, a in enumerate(UNTARGETED):
                 s = run.scores[d][a]
                 paper_acc, paper_auc = TABLE1[ds][d][j]
+                reason = None
                 if s.n_test == 0:
                     reason = (
                         f"{run.attacks[a].successes} successful adversarials: too few to split "
                         "and score"
                     )
+                elif s.constant:
+                    reason = (
+                        f"the fitted {s.classifier} gave all {s.n_test} test examples the same "
+                        "probability (features without spread, or a fit that failed)"
+                    )
+                if reason is not None:
                     for metric in ("accuracy", "auc"):
                         cells.append(
                             scorecard.fail(cell_id(ds, a, d, metric), reason, section=SECTION_TABLE)
@@ -927,7 +937,7 @@ def glue_page(study: DetectionStudy, recs: DetectionRecords) -> None:
             )
     glue("det_ablation", " ".join(abl) if abl else "No attack gave enough adversarials.")
     widths = ", ".join(f"{w:g}" for w in sorted({r.model_width for r in runs.values()}))
-    epochs = ", ".join(str(e) for e in sorted({r.model_epochs for r in runs.values()}))
+    epochs = ", ".join(f"{r.model_epochs} ({DATASET_NAMES[ds]})" for ds, r in runs.items())
     smoothing = sorted({r.label_smoothing for r in runs.values()})
     glue(
         "det_why",

@@ -377,7 +377,7 @@ def glue_page(study: PercolationStudy, recs: PercolationRecords) -> None:
         ),
         differs="Connectivity of similar-output inputs *falls* with the dimension here "
         "({test} over pairs: p = {p_opposite:.2g}), against Conjecture 5.1 — with the same "
-        "search budget for every n, a lower bound that may weaken as n grows.",
+        "search budget for every n, an estimate that may weaken as n grows.",
         not_significant="The fraction connected shows no significant trend with the dimension "
         "({test} over pairs: p = {p:.2g}).",
         failed="Not tested: {note}.",
@@ -502,8 +502,7 @@ def _search_vs_exact(found: float, exact: float, n: int) -> str:
     """How the search's share of connected pairs compares with the exact flood fill's."""
     if found <= exact:
         return (
-            f"For n = {n} the exact flood fill connects {exact:.2f}; the search, a lower "
-            f"bound, finds {found:.2f}."
+            f"For n = {n} the exact flood fill connects {exact:.2f}; the search finds {found:.2f}."
         )
     return (
         f"For n = {n} the search connects **more** pairs than the exact flood fill "

@@ -78,8 +78,8 @@ VALUES = index(
         ),
         PaperValue(
             UNTRAINED_TWO_ROUNDS,
-            "Class-optimal inputs of an untrained network are connected: two rounds of free "
-            "barrier optimisation give a four-segment path of low loss everywhere",
+            "Class-optimal inputs of an untrained network are connected: two rounds of the "
+            "standard mode-connecting procedure give a four-segment path of low loss everywhere",
             True,
             "one-sided exact binomial test that more than half of the pairs of optimal inputs "
             "(both endpoints below the mode threshold) have a path below the path threshold "
