@@ -1,74 +1,330 @@
-"""Lancione chapter: settings per notebook, paper values, the study's model specs."""
+"""Lancione chapter: what the profiles do to the work, the study's three models, the
+survey's bookkeeping, the pages' sentence helpers, and each page's study at toy size
+(the ``smoke`` profile), checked by the properties of what it computed."""
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
+import itertools
 
+import numpy as np
+import pytest
+import torch
+from conftest import needs_data
+
+from connectivity.latent.collapse import CollapseCheck
+from connectivity.latent.digit_pairs import ALL_PAIRS
+from connectivity.latent.stacked import StackedAE
 from connectivity.papers import paper_value
-from connectivity.papers.lancione.settings import (
-    FutureWorkSettings,
-    MethodsSettings,
-    QuestionSettings,
-    ResultsSettings,
+from connectivity.papers.lancione import future_work, methods, question, results
+from connectivity.papers.lancione.common import fmt_pair, scale_note
+from connectivity.papers.lancione.shared_settings import StudyTraining, SurveyConfig
+from connectivity.papers.lancione.trainings import (
+    HARD_PAIRS,
+    MODELS,
+    Survey,
+    SurveyRun,
+    model_spec,
+    survey_pairs,
+    train_config,
 )
-from connectivity.papers.lancione.study import HARD_PAIRS, model_spec, survey_pairs, train_config
 from connectivity.papers.lancione.values import VALUES
 from connectivity.settings import ParameterError
 
+SETTINGS = (
+    question.QuestionSettings,
+    methods.MethodsSettings,
+    results.ResultsSettings,
+    future_work.FutureWorkSettings,
+)
 
-def test_paper_defaults_are_the_original_codes():
-    s = MethodsSettings.resolve("paper")
-    t = s.training
-    assert (t.batch_size, t.lr, t.weight_decay, t.noise) == (8, 1e-2, 1e-6, 0.3)
-    assert (t.epochs_ae, t.epochs_dae, t.epochs_linear, t.subset, t.tie) == (
-        20,
-        20,
-        25,
-        "faithful",
-        "alias",
-    )
-    vae = QuestionSettings.resolve("paper").vae
-    assert (vae.hidden, vae.latent, vae.lr, vae.batch_size, vae.epochs) == (256, 2, 1e-4, 16, 30)
-    assert vae.shared_noise and vae.train_images == 60_000
-    assert ResultsSettings.resolve("paper").survey.epochs == 20
+# ------------------------------------------------------------------ settings
 
 
-def test_the_study_models_are_defined_once():
-    t = MethodsSettings.resolve("paper").training
-    lin = model_spec("PCA", t)
-    assert (lin.kind, lin.hidden, lin.tie) == ("linear", (2,), "alias")
-    assert model_spec("AE", t).hidden == (128, 32) and model_spec("DAE", t).activation == "tanh"
-    assert train_config("DAE", t).noise == 0.3 and train_config("AE", t).noise == 0.0
-    assert train_config("PCA", t).epochs == 25
-    with pytest.raises(ValueError):
-        model_spec("VAE", t)
+def _work(value, name: str = "") -> dict[str, int]:
+    """Every whole number of a settings object (nested configs included) and the length
+    of every list of numbers other than a pair of digits, by dotted name."""
+    if dataclasses.is_dataclass(value):
+        out = {}
+        for f in dataclasses.fields(value):
+            out |= _work(getattr(value, f.name), f"{name}.{f.name}".lstrip("."))
+        return out
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {name: value}
+    if isinstance(value, list) and name not in ("digits", "hard_pair", "shown"):
+        return {f"len({name})": len(value)}
+    return {}
 
 
-def test_survey_and_results_pages_share_the_survey_in_every_profile():
+@pytest.mark.parametrize("cls", SETTINGS, ids=lambda c: c.__name__)
+def test_smaller_profiles_never_do_more_work(cls):
+    """Every count (epochs, seeds, images, steps, pairs, dimensions) shrinks or stays from
+    paper to ci to smoke, and from paper to smoke-paper."""
+    work = {p: _work(cls.resolve(p)) for p in ("paper", "ci", "smoke", "smoke-paper")}
+    assert work["paper"].keys() == work["smoke"].keys()
+    for name, paper in work["paper"].items():
+        assert work["smoke"][name] <= work["ci"][name] <= paper, name
+        assert work["smoke-paper"][name] <= paper, name
+
+
+def test_ci_trains_the_studys_pair_as_the_report_did():
+    """ci shortens the VAE, the survey and the extensions, never the study's own training
+    of its pair (the numbers compared with the report come from it)."""
+    for cls in (methods.MethodsSettings, results.ResultsSettings, future_work.FutureWorkSettings):
+        assert cls.resolve("ci").training == cls.resolve("paper").training == StudyTraining()
+    ci, paper = methods.MethodsSettings.resolve("ci"), methods.MethodsSettings.resolve("paper")
+    assert (ci.n_seeds, ci.converge_steps) == (paper.n_seeds, paper.converge_steps)
+    assert results.ResultsSettings.resolve("ci").n_seeds == paper.n_seeds
+
+
+def test_results_and_future_work_share_the_survey_in_every_profile():
     for profile in ("paper", "ci", "smoke", "smoke-paper"):
-        a, b = ResultsSettings.resolve(profile), FutureWorkSettings.resolve(profile)
+        a = results.ResultsSettings.resolve(profile)
+        b = future_work.FutureWorkSettings.resolve(profile)
         assert a.survey == b.survey and a.training == b.training
 
 
-def test_survey_pairs_keep_the_hard_pairs():
-    assert len(survey_pairs(45)) == 45
-    small = survey_pairs(4)
-    assert len(small) == 4 and all(p in small for p in HARD_PAIRS)
+@pytest.mark.parametrize(
+    "cls,override",
+    [
+        (methods.MethodsSettings, {"digits": [3, 3]}),
+        (methods.MethodsSettings, {"hard_pair": [1, 7, 9]}),
+        (methods.MethodsSettings, {"converge_lr": []}),
+        (methods.MethodsSettings, {"training": {"noise": 2.0}}),
+        (results.ResultsSettings, {"survey": {"pairs": 50}}),
+        (results.ResultsSettings, {"shown": [0, 10]}),
+        (future_work.FutureWorkSettings, {"digits": [4, 4]}),
+        (future_work.FutureWorkSettings, {"sweep_dims": [2, 4]}),
+        (question.QuestionSettings, {"vae": {"epoch": 3}}),
+        (question.QuestionSettings, {"regions": {"min_frac": 1.5}}),
+    ],
+)
+def test_bad_parameters_are_refused(cls, override):
+    with pytest.raises(ParameterError):
+        cls.resolve("ci", **override)
 
 
-def test_bad_parameters_are_refused():
-    with pytest.raises(ParameterError):
-        MethodsSettings.resolve("ci", digits=[3, 3])
-    with pytest.raises(ParameterError):
-        ResultsSettings.resolve("ci", survey={"pairs": 50})
-    with pytest.raises(ParameterError):
-        MethodsSettings.resolve("ci", training={"noise": 2.0})
-    with pytest.raises(ParameterError):
-        QuestionSettings.resolve("ci", vae={"epoch": 3})
+# ------------------------------------------------------------------ the study's models
+
+
+def test_the_linear_model_decodes_with_its_encoders_weights_transposed():
+    """PCA as ae.ipynb writes it: without biases, x -> x W1 W2 W2^T W1^T."""
+    model = StackedAE(model_spec("PCA", StudyTraining()), seeds=[3])
+    assert len(model.params) == 2 * 2 + 2  # two encoder layers, decoder biases only
+    params = [p if p.shape[1] > 1 else torch.zeros_like(p) for p in model.params]
+    w1, w2 = params[0][0], params[2][0]
+    x = torch.rand(1, 5, 784)
+    assert model.encode(x, params).shape == (1, 5, 2)
+    expected = x[0] @ w1 @ w2 @ w2.T @ w1.T
+    torch.testing.assert_close(model.forward(x, params)[0], expected)
+
+
+def test_the_autoencoders_codes_and_images_lie_in_their_activations_ranges():
+    x = torch.rand(1, 64, 784)
+    for name, activation in (("AE", "tanh"), ("DAE", "tanh"), ("AE", "relu")):
+        model = StackedAE(model_spec(name, StudyTraining(), activation=activation), seeds=[0])
+        z, out = model.encode(x), model.forward(x)
+        assert z.shape == (1, 64, 2) and out.shape == (1, 64, 784)
+        assert (z.abs() < 1).all() if activation == "tanh" else (z >= 0).all()
+        assert ((out > 0) & (out < 1)).all()
+    with pytest.raises(ValueError):
+        model_spec("VAE", StudyTraining())
+
+
+def test_only_the_denoising_autoencoder_trains_on_noise_and_epochs_follow_the_model():
+    t = StudyTraining(noise=0.2, epochs_ae=4, epochs_dae=5, epochs_linear=6, batch_size=16)
+    epochs = {m: train_config(m, t).epochs for m in MODELS}
+    assert epochs == {"PCA": 6, "AE": 4, "DAE": 5}
+    assert [train_config(m, t).noise for m in MODELS] == [0.0, 0.0, 0.2]
+    assert {train_config(m, t, epochs=2).epochs for m in MODELS} == {2}
+    assert {train_config(m, t).batch_size for m in MODELS} == {16}
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 10, 45])
+def test_survey_pairs_are_n_distinct_pairs_with_the_hard_ones(n):
+    pairs = survey_pairs(n)
+    assert len(pairs) == len(set(pairs)) == n and pairs == sorted(pairs)
+    assert set(pairs) <= set(ALL_PAIRS) and set(HARD_PAIRS) <= set(pairs)
+
+
+# ------------------------------------------------------------------ the survey's bookkeeping
+
+_OK, _COLLAPSED = CollapseCheck(r2=0.5, spread=0.5), CollapseCheck(r2=-0.1, spread=0.5)
+
+
+def _run(pair, slot, attempt, silhouette, collapsed=False, model="AE"):
+    check = _COLLAPSED if collapsed else _OK
+    return SurveyRun(pair, model, slot, slot + 1000 * attempt, attempt, silhouette, 0.1, check)
+
+
+def test_the_survey_keeps_the_first_trained_run_of_each_slot():
+    runs = [
+        _run((1, 7), 0, 0, 0.2, collapsed=True),
+        _run((1, 7), 0, 1, 0.4),
+        _run((1, 7), 1, 0, 0.6),
+        _run((4, 9), 0, 0, 0.1, collapsed=True),
+        _run((4, 9), 0, 1, 0.0, collapsed=True),  # stays collapsed: left out
+        _run((4, 9), 1, 0, 0.3),
+        _run((1, 7), 0, 0, 0.9, model="DAE"),
+    ]
+    survey = Survey(SurveyConfig(pairs=2, seeds=2, retries=1), [(1, 7), (4, 9)], runs, {})
+    assert {(r.pair, r.slot, r.attempt) for r in survey.accepted if r.model == "AE"} == {
+        ((1, 7), 0, 1),
+        ((1, 7), 1, 0),
+        ((4, 9), 1, 0),
+    }
+    assert len(survey.collapsed) == 3 and not any(r.collapsed for r in survey.accepted)
+    assert survey.per_pair("AE", "silhouette") == pytest.approx({(1, 7): 0.5, (4, 9): 0.3})
+    assert survey.n_accepted("AE") == {(1, 7): 2, (4, 9): 1}
+    assert survey.n_accepted("DAE") == {(1, 7): 1, (4, 9): 0}
+    assert survey.per_pair("DAE", "silhouette") == {(1, 7): 0.9}
+    assert len(survey.table()) == len(runs)
+
+
+# ------------------------------------------------------------------ sentence helpers
+
+
+def test_scale_note_speaks_only_when_the_build_differs_from_the_report():
+    assert scale_note(30, 30, "training epochs", "paper") == ""
+    note = scale_note(3, 30, "training epochs", "ci")
+    assert "ci profile" in note and "3 training epochs" in note and "30" in note
+    assert fmt_pair((1, 7)) == "1–7"
 
 
 def test_every_lancione_value_is_registered_with_its_place_in_the_report():
     assert VALUES and all(pid.startswith("lancione.") for pid in VALUES)
     for pid, pv in VALUES.items():
         assert paper_value(pid) is pv and pv.where and pv.metric
-    assert paper_value("lancione.silhouette.pca").value == 0.47
+
+
+# ------------------------------------------------------------------ the pages at toy size
+
+
+def _in_unit_range(values) -> bool:
+    values = np.asarray(values, dtype=float)
+    return bool(np.all(np.isfinite(values)) and np.all((-1 <= values) & (values <= 1)))
+
+
+@needs_data
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_question_study_counts_the_regions_of_every_digit(tmp_model_cache, tmp_build):
+    settings = question.QuestionSettings.resolve("smoke")
+    study = question.run(settings)
+    assert study.codes.shape == (len(study.labels), 2) and torch.isfinite(study.codes).all()
+    assert sorted(study.regions) == list(range(10))
+    assert all(n == int(n) >= 0 for n in study.regions.values())
+    assert 0 <= study.split.p_value <= 1 and 0 <= study.split.p_opposite <= 1
+    assert len(study.vae.loss) == settings.vae.epochs
+    records = question.report(study)
+    assert records["split"].id == "lancione.vae.some_digit_split"
+    assert records["split"].reproduced == max(study.regions.values())
+
+
+@needs_data
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_methods_study_measures_every_model_and_activation(tmp_model_cache, tmp_build):
+    s = methods.MethodsSettings.resolve("smoke")
+    study = methods.run(s)
+    assert study.pair.digits == tuple(s.digits)
+    assert [row["subset"] for row in study.subsets] == ["faithful", "full"]
+    px = study.pixel
+    assert sorted(px.all_pairs) == sorted(ALL_PAIRS) and _in_unit_range(list(px.all_pairs.values()))
+    assert _in_unit_range([px.value, *px.variants.values(), *px.boot]) and len(px.boot) == s.n_boot
+    for name in MODELS:
+        run = study.runs[name]
+        assert run.model.n_models == s.n_seeds and run.val_loss.shape[0] == s.n_seeds
+    lin = study.linear
+    for angles in (lin.angles_study, lin.angles_converged):
+        assert angles.shape == (s.n_seeds, 2)
+        assert np.all((0 <= angles) & (angles <= 90)) and np.all(angles[:, 0] >= angles[:, 1])
+    assert _in_unit_range([*lin.sil_study, *lin.sil_converged, lin.sil_pca, *lin.sil_pca_boot])
+    # closed-form PCA is the best plane for the training images, and near it on the others
+    assert 0 < lin.mse_pca <= min(lin.mse_study.min(), lin.mse_converged.min())
+    assert [(r.pair, r.activation) for r in study.activation] == [
+        (tuple(p), a) for p in (s.digits, s.hard_pair) for a in ("tanh", "relu")
+    ]
+    for r in study.activation:
+        assert len(r.silhouette) == len(r.val_loss) == len(r.collapsed) == s.activation_seeds
+        assert _in_unit_range(r.silhouette) and np.all((0 <= r.near_origin) & (r.near_origin <= 1))
+        codes = r.example_codes
+        assert (codes.abs() < 1).all() if r.activation == "tanh" else (codes >= 0).all()
+        assert study.activation_run(r.pair, r.activation) is r
+    assert set(methods.report(study)) == {
+        "orig",
+        "angle",
+        "converged",
+        "converged_sil",
+        "relu_sil",
+        "relu_origin",
+        "relu_loss",
+    }
+
+
+@needs_data
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_results_study_compares_every_pair_of_trainings_and_surveys_every_pair(
+    tmp_model_cache, tmp_build
+):
+    s = results.ResultsSettings.resolve("smoke")
+    study = results.run(s)
+    n = s.n_seeds
+    for model in MODELS:
+        assert len(study.codes[model]) == len(study.silhouettes[model]) == n
+        assert _in_unit_range(study.silhouettes[model])
+        assert study.saturated[model].dtype == bool and len(study.saturated[model]) == n
+    assert not study.saturated["PCA"].any()
+    assert _in_unit_range([study.sil_pca]) and study.pca_val_mse > 0
+    for model in ("AE", "DAE"):
+        pairs = [lp.trainings for lp in study.layouts if lp.model == model]
+        assert pairs == list(itertools.combinations(range(n), 2))  # n (n - 1) / 2
+    for lp in study.layouts:
+        assert 0 <= lp.disparity <= 1 and lp.relative_silhouette_change >= 0
+        assert lp.layout_change >= 0 and lp.score_change >= 0
+    assert [(lp.model, lp.trainings) for lp in study.disjoint_layouts()] == [
+        (m, (2 * k, 2 * k + 1)) for m in ("AE", "DAE") for k in range(n // 2)
+    ]
+    sv = study.survey
+    assert len(sv.pairs) == s.survey.pairs and set(HARD_PAIRS) <= set(sv.pairs)
+    first = {(r.pair, r.model, r.slot) for r in sv.runs if r.attempt == 0}
+    slots = set(itertools.product(sv.pairs, ("AE", "DAE"), range(s.survey.seeds)))
+    assert first == slots  # every pair, model and slot trained once at first
+    for r in sv.runs:  # a rerun follows a collapsed training of its slot
+        if r.attempt:
+            slot = (r.pair, r.model, r.slot, r.attempt - 1)
+            before = [q for q in sv.runs if (q.pair, q.model, q.slot, q.attempt) == slot]
+            assert len(before) == 1 and before[0].collapsed
+    assert sorted(sv.pca_silhouette) == sv.pairs and _in_unit_range(
+        list(sv.pca_silhouette.values())
+    )
+    assert _in_unit_range([r.silhouette for r in sv.runs])
+    records = results.report(study)
+    keys = {"pca", "best", "dae", "val", "layouts", "collapsed", "collapse_hard", "AE", "DAE"}
+    assert set(records) == keys
+
+
+@needs_data
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_future_work_study_judges_every_survey_training_and_sweeps_every_dimension(
+    tmp_model_cache, tmp_build
+):
+    s = future_work.FutureWorkSettings.resolve("smoke")
+    study = future_work.run(s)
+    assert study.judge.test_accuracy > 0.5  # far from chance (0.1) after one epoch
+    sv = study.survey
+    assert sorted(sv.pca_wrong) == sv.pairs
+    assert all(0 <= w <= 1 for w in [*sv.pca_wrong.values(), *(r.wrong for r in sv.runs)])
+    assert [(r.latent, r.seed) for r in study.sweep] == list(
+        itertools.product(s.sweep_dims, range(s.sweep_seeds))
+    )
+    assert _in_unit_range([r.silhouette for r in study.sweep])
+    assert all(r.val_loss > 0 for r in study.sweep)
+    frame = study.sweep_frame()
+    assert list(frame.columns) == ["latent", "seed", "silhouette", "val_loss"]
+    assert len(frame) == len(s.sweep_dims) * s.sweep_seeds
+    records = future_work.report(study)
+    dims = {f"d{d}" for d in s.sweep_dims}
+    assert {"hard", "pca", "pca_mean", "ae_mean", "dae_mean"} | dims == set(records)

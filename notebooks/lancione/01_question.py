@@ -31,17 +31,17 @@ regions = None  # dict of RegionGrid fields: the grid that counts a digit's regi
 n_subsamples = None  # half-subsamples of the codes (split test)
 
 # %% tags=["remove-cell"]
-from connectivity.papers.lancione.settings import QuestionSettings
+from connectivity.papers.lancione.question import QuestionSettings
 
 settings = QuestionSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.lancione import question as q
+from connectivity.papers.lancione import question
 from connectivity.prose import what_reproduced
 
 plotting.setup()
-result = q.question(settings)
-records = q.report(result)
+study = question.run(settings)
+records = question.report(study)
 
 # %% [markdown]
 # ## A VAE with a two-dimensional latent space
@@ -58,10 +58,10 @@ records = q.report(result)
 # training loss per epoch is in the table below it.
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Latent means of the 10,000 MNIST test images in the VAE's 2-D latent space, coloured by digit (the report's Fig. 1).", "name": "fig-vae-latent"}}
-fig = q.latent_figure(result)
+fig = question.latent_figure(study)
 
 # %% tags=["remove-input"]
-q.loss_table(result)
+question.loss_table(study)
 
 # %% [markdown]
 # ## How many pieces does each digit occupy?
@@ -81,7 +81,7 @@ q.loss_table(result)
 # size calls about one in twenty split (`tests/test_latent_metrics.py`).
 
 # %% tags=["remove-input"]
-q.regions_table(result)
+question.regions_table(study)
 
 # %% [markdown]
 # {glue:text}`says.lancione.vae.some_digit_split` {glue:text}`vae_nowhere`

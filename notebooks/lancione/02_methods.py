@@ -33,17 +33,17 @@ n_boot = None  # bootstrap resamples of the validation images
 shown_images = None  # images in Fig. 2
 
 # %% tags=["remove-cell"]
-from connectivity.papers.lancione.settings import MethodsSettings
+from connectivity.papers.lancione.methods import MethodsSettings
 
 settings = MethodsSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.lancione import methods as m
+from connectivity.papers.lancione import methods
 from connectivity.prose import what_reproduced
 
 plotting.setup()
-result = m.methods(settings)
-records = m.report(result)
+study = methods.run(settings)
+records = methods.report(study)
 
 # %% [markdown]
 # ## The data, and a quirk of the original code
@@ -55,7 +55,7 @@ records = m.report(result)
 # image of the two digits. The validation set is (part of) the MNIST test split.
 
 # %% tags=["remove-input"]
-m.subsets_table(result)
+methods.subsets_table(study)
 
 # %% [markdown]
 # The silhouette of the raw pixels, $s_\text{orig}$, measures how well the two digits
@@ -63,7 +63,7 @@ m.subsets_table(result)
 # subsets and splits, with its mean over all 45 digit pairs.
 
 # %% tags=["remove-input"]
-m.pixel_table(result)
+methods.pixel_table(study)
 
 # %% [markdown]
 # {glue:text}`says.lancione.silhouette.original`
@@ -96,7 +96,7 @@ m.pixel_table(result)
 # ({numref}`fig-methods-curves`).
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Validation loss per epoch of every training of the three models (the DAE's on noisy inputs).", "name": "fig-methods-curves"}}
-fig = m.curves_figure(result)
+fig = methods.curves_figure(study)
 
 # %% [markdown]
 # ## Figure 2: what the denoising autoencoder reconstructs
@@ -105,7 +105,7 @@ fig = m.curves_figure(result)
 # the first DAE training (middle) and the clean images (bottom).
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Denoising autoencoder: noisy inputs (top), reconstructions (middle), clean images (bottom) — the report's Fig. 2.", "name": "fig-dae-reconstructions"}}
-fig = m.reconstructions_figure(result)
+fig = methods.reconstructions_figure(study)
 
 # %% [markdown]
 # ## The linear autoencoder and the PCA plane
@@ -119,7 +119,7 @@ fig = m.reconstructions_figure(result)
 # full-batch Adam (the exact gradient; smaller learning rates), and for PCA itself.
 
 # %% tags=["remove-input"]
-m.angles_table(result)
+methods.angles_table(study)
 
 # %% [markdown]
 # {glue:text}`says.lancione.pca.plane_angle` The closer the second and third variances
@@ -140,10 +140,10 @@ m.angles_table(result)
 # least one coordinate ({numref}`fig-activation-codes`).
 
 # %% tags=["remove-input"]
-m.activation_table(result)
+methods.activation_table(study)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Validation codes of the first training with each activation, on the study's pair (top) and the hard pair (bottom).", "name": "fig-activation-codes"}}
-fig = m.activation_figure(result)
+fig = methods.activation_figure(study)
 
 # %% [markdown]
 # {glue:text}`says.lancione.activation.relu_worse_hard_pair`

@@ -34,17 +34,17 @@ survey = None  # dict of SurveyConfig fields: the all-pairs survey
 shown = None  # the two trainings shown in Figs. 3-4
 
 # %% tags=["remove-cell"]
-from connectivity.papers.lancione.settings import ResultsSettings
+from connectivity.papers.lancione.results import ResultsSettings
 
 settings = ResultsSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.lancione import results as r
+from connectivity.papers.lancione import results
 from connectivity.prose import what_reproduced
 
 plotting.setup()
-result = r.results(settings)
-records = r.report(result)
+study = results.run(settings)
+records = results.report(study)
 
 # %% [markdown]
 # ## Silhouettes over many trainings
@@ -61,10 +61,10 @@ records = r.report(result)
 # of the printed value.
 
 # %% tags=["remove-input"]
-r.silhouette_table(result).style.format(precision=3, na_rep="–")
+results.silhouette_table(study).style.format(precision=3, na_rep="–")
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Silhouette of the validation codes of every training (dots), PCA in closed form (solid line) and the report's values (dotted).", "name": "fig-results-silhouettes"}}
-fig = r.silhouette_figure(result)
+fig = results.silhouette_figure(study)
 
 # %% [markdown]
 # {glue:text}`saturated_words`
@@ -80,7 +80,7 @@ fig = r.silhouette_figure(result)
 # plots (left) and the latent codes (right) in {numref}`fig-results-layouts`.
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Two trainings of the denoising autoencoder: silhouette plots (left) and validation codes (right) — the report's Figs. 3 and 4.", "name": "fig-results-layouts"}}
-fig = r.layouts_figure(result)
+fig = results.layouts_figure(study)
 
 # %% [markdown]
 # To measure "the layouts differ a lot while the silhouettes do not", every pair of
@@ -96,7 +96,7 @@ fig = r.layouts_figure(result)
 # given beside it.
 
 # %% tags=["remove-input"]
-r.layouts_table(result)
+results.layouts_table(study)
 
 # %% [markdown]
 # {glue:text}`says.lancione.layouts.vary_more_than_silhouettes`
@@ -121,13 +121,13 @@ r.layouts_table(result)
 # {glue:text}`survey_collapse_other`.
 
 # %% tags=["remove-input"]
-r.collapsed_table(result)
+results.collapsed_table(study)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Silhouette per digit pair (mean over the non-collapsed trainings) of PCA, the AE and the DAE, and the number of collapsed trainings per pair.", "name": "fig-results-survey"}}
-fig = r.survey_figure(result)
+fig = results.survey_figure(study)
 
 # %% tags=["remove-input"]
-r.survey_table(result)
+results.survey_table(study)
 
 # %% [markdown]
 # Whether the autoencoders reconstruct the hard pairs wrongly, as the report says of the

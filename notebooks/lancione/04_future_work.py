@@ -33,17 +33,17 @@ sweep_seeds = None  # trainings per latent dimension
 sweep_epochs = None  # autoencoder epochs in the sweep
 
 # %% tags=["remove-cell"]
-from connectivity.papers.lancione.settings import FutureWorkSettings
+from connectivity.papers.lancione.future_work import FutureWorkSettings
 
 settings = FutureWorkSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.lancione import future_work as fw
+from connectivity.papers.lancione import future_work
 from connectivity.prose import what_reproduced
 
 plotting.setup()
-result = fw.future_work(settings)
-records = fw.report(result)
+study = future_work.run(settings)
+records = future_work.report(study)
 
 # %% [markdown]
 # ## (i) Wrong reconstructions
@@ -57,13 +57,13 @@ records = fw.report(result)
 # reconstructs through the projection onto its plane ({numref}`fig-wrong`).
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Wrong-reconstruction rate per digit pair of PCA, the AE and the DAE (mean over non-collapsed trainings), and the rates of all trainings, collapsed ones apart (log scale).", "name": "fig-wrong"}}
-fig = fw.wrong_figure(result)
+fig = future_work.wrong_figure(study)
 
 # %% [markdown]
 # The pairs whose DAE reconstructions most often turn into the other digit:
 
 # %% tags=["remove-input"]
-fw.wrong_table(result)
+future_work.wrong_table(study)
 
 # %% [markdown]
 # {glue:text}`says.lancione.pairs.hard_pairs_dae_wrong`
@@ -82,10 +82,10 @@ fw.wrong_table(result)
 # exactly the same scale; pixel space ($d = 784$) is the extreme case.
 
 # %% tags=["remove-input"]
-fw.sweep_table(result)
+future_work.sweep_table(study)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Silhouette (left) and validation MSE (right) of the autoencoder against its latent dimension; grey: single trainings.", "name": "fig-sweep"}}
-fig = fw.sweep_figure(result)
+fig = future_work.sweep_figure(study)
 
 # %% [markdown]
 # Over all trainings of the sweep the silhouette {glue:text}`sweep_sil_trend` with the

@@ -22,10 +22,10 @@ EXECUTED = "book/executed/"
 # notebook (under notebooks/, without .py) -> "module:SettingsClass"
 PAGES: dict[str, str] = {
     "classifiers": "connectivity.classifiers:ClassifierSettings",
-    "lancione/01_question": "connectivity.papers.lancione.settings:QuestionSettings",
-    "lancione/02_methods": "connectivity.papers.lancione.settings:MethodsSettings",
-    "lancione/03_results": "connectivity.papers.lancione.settings:ResultsSettings",
-    "lancione/04_future_work": "connectivity.papers.lancione.settings:FutureWorkSettings",
+    "lancione/01_question": "connectivity.papers.lancione.question:QuestionSettings",
+    "lancione/02_methods": "connectivity.papers.lancione.methods:MethodsSettings",
+    "lancione/03_results": "connectivity.papers.lancione.results:ResultsSettings",
+    "lancione/04_future_work": "connectivity.papers.lancione.future_work:FutureWorkSettings",
     "gu2023/01_table1": "connectivity.papers.gu2023.table1:Table1Settings",
     "gu2023/02_decoders_and_paths": "connectivity.papers.gu2023.decoders_and_paths:PathsSettings",
     "vrabel2024/01_bypass": "connectivity.papers.vrabel2024.bypass_chapter:BypassSettings",

@@ -1,6 +1,18 @@
-"""The Lancione chapter: paper values (:mod:`.values`), one settings class per notebook
-(:mod:`.settings`), the study's models defined once (:mod:`.study`) and one orchestration
-module per page (:mod:`.question`, :mod:`.methods`, :mod:`.results`, :mod:`.future_work`).
+"""The Lancione chapter: paper values (:mod:`.values`), the study's models defined once
+and the trainings the pages share (:mod:`.trainings`; their settings in
+:mod:`.shared_settings`), small helpers of the pages' sentences (:mod:`.common`), and
+one package per page, named after its notebook: :mod:`.question` (01_question),
+:mod:`.methods` (02_methods), :mod:`.results` (03_results) and :mod:`.future_work`
+(04_future_work). Each page package has the same five parts:
+
+* ``settings.py``: the page's settings class (the report's values as defaults);
+* ``study.py``: ``run(settings)`` -> a ``...Study`` dataclass of everything computed;
+* ``report.py``: ``report(study)`` -> the page's scorecard records, and the generated
+  sentences glued into the page;
+* ``figures.py``: the page's figures and tables;
+* ``__init__.py``: re-exports the page's API, so a notebook reads
+  ``study = page.run(settings)``, ``records = page.report(study)``,
+  ``page.some_figure(study)``.
 
 The chapter trains hundreds of small networks with small steps: the book runner gives
 its kernel OpenMP's passive waiting (:data:`connectivity.kernels.WAITING`; spinning

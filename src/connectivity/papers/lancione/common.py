@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from connectivity.prose import glue
+
+from .values import HIGH_SILHOUETTE, VALUES
+
 
 def scale_note(value, paper, what: str, profile: str) -> str:
     """A generated sentence when this build's ``value`` of ``what`` differs from the
@@ -21,10 +25,6 @@ def fmt_pair(pair) -> str:
 def glue_paper_values() -> None:
     """Glue every paper value of the chapter as ``paper.<id>`` (the pages quote the report
     through these; no number of the report is typed in a notebook)."""
-    from connectivity.prose import glue
-
-    from .values import HIGH_SILHOUETTE, VALUES
-
     for pid, pv in VALUES.items():
         glue(f"paper.{pid}", pv.value)
     glue("paper.lancione.silhouette.high", HIGH_SILHOUETTE)

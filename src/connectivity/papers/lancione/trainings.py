@@ -14,14 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
+import pandas as pd
 
 from connectivity.data import Dataset, load_dataset
 from connectivity.latent.collapse import CollapseCheck, check_collapse
 from connectivity.latent.digit_pairs import ALL_PAIRS, DigitPair, digit_pair
 from connectivity.latent.judge import wrong_reconstruction_rate
 from connectivity.latent.metrics import silhouette_score
-from connectivity.latent.pca import PCAFit, fit_pca
+from connectivity.latent.pca import fit_pca
 from connectivity.latent.stacked import (
     AESpec,
     AETrainConfig,
@@ -31,7 +31,7 @@ from connectivity.latent.stacked import (
     train_cached,
 )
 
-from .settings import StudyTraining, SurveyConfig
+from .shared_settings import StudyTraining, SurveyConfig
 
 MODELS = ("PCA", "AE", "DAE")
 HARD_PAIRS = ((1, 7), (4, 9))
@@ -190,10 +190,8 @@ class Survey:
             p: sum(1 for r in self.accepted if r.pair == p and r.model == model) for p in self.pairs
         }
 
-    def table(self):
+    def table(self) -> pd.DataFrame:
         """One row per training (reruns included) as a DataFrame."""
-        import pandas as pd
-
         return pd.DataFrame(
             [
                 {
@@ -272,7 +270,3 @@ def run_survey(mnist: Mnist, training: StudyTraining, config: SurveyConfig, judg
             recon = fit.reconstruct(pair.x_val).float()
             pca_wrong[p] = wrong_reconstruction_rate(judge, recon, pair.y_val, p)
     return Survey(config, pairs, runs, pca_sil, pca_wrong)
-
-
-def pca_codes(fit: PCAFit, x: torch.Tensor) -> torch.Tensor:
-    return fit.transform(x)[:, :2]

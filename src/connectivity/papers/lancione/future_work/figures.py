@@ -1,0 +1,75 @@
+"""The future-work page's figures and tables."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from connectivity import plotting
+
+from ..common import fmt_pair
+from .study import FutureWorkStudy
+
+
+def wrong_table(study: FutureWorkStudy) -> pd.DataFrame:
+    sv = study.survey
+    df = pd.DataFrame(
+        {
+            "PCA (closed form)": sv.pca_wrong,
+            "AE": sv.per_pair("AE", "wrong"),
+            "DAE": sv.per_pair("DAE", "wrong"),
+        }
+    )
+    df["DAE rank (1 = most wrong)"] = df["DAE"].rank(ascending=False).astype("Int64")
+    df.index = [fmt_pair(p) for p in df.index]
+    return df.sort_values("DAE", ascending=False).head(8).round(3)
+
+
+def wrong_figure(study: FutureWorkStudy):
+    sv = study.survey
+    panels = {
+        "PCA (closed form)": sv.pca_wrong,
+        "AE": sv.per_pair("AE", "wrong"),
+        "DAE": sv.per_pair("DAE", "wrong"),
+    }
+    fig, axes = plt.subplots(2, 2, figsize=(9, 8))
+    for ax, (name, values) in zip(axes.ravel(), panels.items()):
+        plotting.pair_heatmap(
+            values, ax=ax, title=f"{name}: wrong reconstructions", vmin=0, vmax=0.5, cmap="magma"
+        )
+    ax = axes[1, 1]
+    ok = [r.wrong for r in sv.runs if not r.collapsed]
+    bad = [r.wrong for r in sv.runs if r.collapsed]
+    bins = np.linspace(0, 1, 21)
+    ax.hist(ok, bins=bins, color="C0", alpha=0.6, label=f"trained ({len(ok)})")
+    ax.hist(bad, bins=bins, color="C3", alpha=0.6, label=f"collapsed ({len(bad)})")
+    ax.set_xlabel("wrong-reconstruction rate")
+    ax.set_ylabel("trainings (AE + DAE)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_table(study: FutureWorkStudy) -> pd.DataFrame:
+    df = study.sweep_frame().drop(columns="seed").groupby("latent")
+    return df.agg(["mean", "std"]).round(4).rename_axis("latent dimension")
+
+
+def sweep_figure(study: FutureWorkStudy):
+    df = study.sweep_frame()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for ax, col, label in zip(
+        axes, ("silhouette", "val_loss"), ("silhouette (validation)", "validation MSE")
+    ):
+        ax.scatter(df["latent"], df[col], color="0.6", s=10, label="one training")
+        m = df.groupby("latent")[col].mean()
+        ax.plot(m.index, m.values, "o-", color="C0", label="mean")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(m.index, [str(d) for d in m.index])
+        ax.set_xlabel("latent dimension")
+        ax.set_ylabel(label)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
