@@ -49,12 +49,12 @@ cross_validate = None  # five folds (every pair tested once) or one split
 n_boot = None  # bootstrap resamples of the paired tests
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.detection_chapter import DetectionSettings
+from connectivity.papers.vrabel2024.detection import DetectionSettings
 
 settings = DetectionSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import detection_chapter as chapter
+from connectivity.papers.vrabel2024 import detection as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()
@@ -76,15 +76,14 @@ plotting.setup()
 # {numref}`fig-det-examples` shows four CIFAR-10 images and their adversarials.
 
 # %% tags=["remove-cell"]
-study = chapter.run_detection(settings)
-records = chapter.record(study)
-chapter.glue_page(study, records)
+study = page.run(settings)
+records = page.report(study)
 
 # %% tags=["remove-input"]
-chapter.attack_table(study)
+page.attack_table(study)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Four correctly classified CIFAR-10 test images (left) and their adversarials under each attack.", "name": "fig-det-examples"}}
-fig = chapter.plot_examples(study, settings.datasets[0])
+fig = page.plot_examples(study, settings.datasets[0])
 
 # %% [markdown]
 # ## The detectors' features
@@ -101,7 +100,7 @@ fig = chapter.plot_examples(study, settings.datasets[0])
 # so does this page (scikit-learn's `SVC` standing in for cuML's).
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Loss curves of the mode-connectivity detector (cross-entropy of the predicted class along the straight path from the image to its class reference), twenty clean images (blue) and their adversarials (red) per attack, first data set.", "name": "fig-det-curves"}}
-fig = chapter.plot_loss_curves(study, settings.datasets[0])
+fig = page.plot_loss_curves(study, settings.datasets[0])
 
 # %% [markdown]
 # ## Table 1, side by side
@@ -122,10 +121,10 @@ fig = chapter.plot_loss_curves(study, settings.datasets[0])
 # {glue:text}`det_se`
 
 # %% tags=["remove-input"]
-chapter.table1(study, settings.datasets[0])
+page.table1_table(study, settings.datasets[0])
 
 # %% tags=["remove-input"]
-chapter.table1(study, settings.datasets[-1])
+page.table1_table(study, settings.datasets[-1])
 
 # %% [markdown]
 # ## The paper's claims, tested
@@ -139,7 +138,7 @@ chapter.table1(study, settings.datasets[-1])
 # {glue:text}`det_why`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "ROC curves of the six detectors on the first data set's test split, one panel per attack, AUC (%) in the legend; the mode-connectivity detector in red.", "name": "fig-det-roc"}}
-fig = chapter.plot_roc(study, settings.datasets[0])
+fig = page.plot_roc(study, settings.datasets[0])
 
 # %% [markdown]
 # {numref}`fig-det-roc` shows the ROC curves behind the first table.
@@ -153,7 +152,7 @@ fig = chapter.plot_roc(study, settings.datasets[0])
 # validation data). {glue:text}`det_ablation`
 
 # %% tags=["remove-input"]
-chapter.ablation_table(study)
+page.ablation_table(study)
 
 # %% [markdown]
 # ## Cost
@@ -164,7 +163,7 @@ chapter.ablation_table(study)
 # Mahalanobis a backward pass per layer for its input pre-processing.
 
 # %% tags=["remove-input"]
-chapter.cost_table(study)
+page.cost_table(study)
 
 # %% [markdown]
 # ## What reproduced here

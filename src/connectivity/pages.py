@@ -41,7 +41,7 @@ PAGES: dict[str, str] = {
     "vrabel2024/05_adversarial_barriers": (
         "connectivity.papers.vrabel2024.adversarial_chapter:AdversarialSettings"
     ),
-    "vrabel2024/06_detection": "connectivity.papers.vrabel2024.detection_chapter:DetectionSettings",
+    "vrabel2024/06_detection": "connectivity.papers.vrabel2024.detection:DetectionSettings",
     "scorecard": "connectivity.book_pages:ScorecardPageSettings",
     "performance": "connectivity.bench:PerformanceSettings",
 }

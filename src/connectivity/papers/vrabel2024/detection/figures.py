@@ -1,0 +1,185 @@
+"""The detection page's figures (``plot_*``) and tables (``*_table``), drawn from a
+:class:`~.study.DetectionStudy`."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from connectivity import detection as det
+from connectivity import plotting
+from connectivity.attacks import UNTARGETED
+
+from ..values_adversarial import ATTACK_NAMES, DATASET_NAMES, DETECTOR_NAMES, DETECTORS, TABLE1
+from .study import DetectionStudy
+
+# ---------------------------------------------------------------- tables
+
+
+def attack_table(study: DetectionStudy) -> pd.DataFrame:
+    """Per data set and attack: images attacked, success rate, median distances, cost."""
+    rows = [
+        {
+            "data set": DATASET_NAMES[ds],
+            "attack": ATTACK_NAMES[a],
+            "attacked": s.attacked,
+            "success (%)": round(100 * s.success_rate, 1),
+            "median L∞": round(s.median_linf, 4),
+            "median L2": round(s.median_l2, 3),
+            "ms per image": round(1000 * s.seconds / max(1, s.attacked), 1),
+        }
+        for ds, run in study.runs.items()
+        for a, s in run.attacks.items()
+    ]
+    return pd.DataFrame(rows).set_index(["data set", "attack"])
+
+
+def _table1_cell(score: det.DetectionScore, paper: tuple[float, float]) -> str:
+    if np.isnan(score.auc):
+        got = "—"
+    elif score.constant:
+        got = "— (constant output)"
+    else:
+        got = f"{score.accuracy:.1f} / {score.auc:.1f} ±{score.auc_se:.1f}"
+    return f"{got}\n({paper[0]:.1f} / {paper[1]:.1f})"
+
+
+def table1_table(study: DetectionStudy, dataset: str):
+    """Table 1 for one data set: per detector and attack, this book's accuracy / AUC ±
+    Hanley–McNeil SE of the AUC (%), the paper's below in brackets. A styled table."""
+    run = study.runs[dataset]
+    frame = pd.DataFrame(
+        {
+            ATTACK_NAMES[a]: {
+                DETECTOR_NAMES[d]: _table1_cell(run.scores[d][a], TABLE1[dataset][d][j])
+                for d in DETECTORS
+            }
+            for j, a in enumerate(UNTARGETED)
+        }
+    )
+    frame.index.name = "detector"
+    return frame.style.set_caption(f"Table 1 on {DATASET_NAMES[dataset]}").set_properties(
+        **{"white-space": "pre-wrap", "font-size": "0.85em"}
+    )
+
+
+def ablation_table(study: DetectionStudy):
+    """AUC (%) of the mode-connectivity detector with its loss curve only, its sorted
+    logits only, and both, per data set and attack, with the KNN chosen for each (per
+    fold when cross-validated). A styled table: the KNN column is shown whole."""
+    label = {"both": "curve + logits", "curve": "loss curve only", "logits": "sorted logits only"}
+    rows = []
+    for ds, run in study.runs.items():
+        for part, by_attack in run.ablation.items():
+            rows.append(
+                {
+                    "data set": DATASET_NAMES[ds],
+                    "features": label[part],
+                    **{ATTACK_NAMES[a]: round(s.auc, 1) for a, s in by_attack.items()},
+                    "KNN": det.describe_specs(run.knn[part]) if part in run.knn else "—",
+                }
+            )
+    frame = pd.DataFrame(rows).set_index(["data set", "features"])
+    return frame.style.format(precision=1).set_properties(
+        subset=["KNN"], **{"font-size": "0.85em", "min-width": "16em"}
+    )
+
+
+def cost_table(study: DetectionStudy) -> pd.DataFrame:
+    """Milliseconds per image to compute each detector's features."""
+    frame = pd.DataFrame(
+        {
+            DATASET_NAMES[ds]: {DETECTOR_NAMES[d]: round(ms, 2) for d, ms in run.feature_ms.items()}
+            for ds, run in study.runs.items()
+        }
+    )
+    frame.index.name = "detector"
+    return frame
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _panel_grid(n_panels: int, width: float = 9.5, row_height: float = 2.9):
+    """A figure of 2 rows x 3 columns (panels readable at 1280 px); the sixth axis is
+    left for a legend."""
+    rows = (n_panels + 1 + 2) // 3
+    fig, axes = plt.subplots(rows, 3, figsize=(width, row_height * rows), squeeze=False)
+    return fig, axes.ravel()
+
+
+def plot_examples(study: DetectionStudy, dataset: str):
+    """Four clean test images (first column) and their adversarials under each attack."""
+    run = study.runs[dataset]
+    columns = [("clean", run.clean_images)] + [
+        (ATTACK_NAMES[a], run.adversarial_images[a]) for a in UNTARGETED
+    ]
+    n = len(run.clean_images)
+    images = torch.stack([imgs[i] for i in range(n) for _, imgs in columns])
+    titles = [name for _ in range(n) for name, _ in columns]
+    return plotting.image_grid(images, titles, ncols=len(columns), size=1.5)
+
+
+def plot_loss_curves(study: DetectionStudy, dataset: str):
+    """The mode-connectivity detector's loss curves (image -> its class reference), clean
+    (blue) and adversarial (red), one panel per attack, in two rows."""
+    fig, axes = _panel_grid(len(UNTARGETED))
+    run = study.runs[dataset]
+    t = np.linspace(0, 1, study.settings.path_points)
+    for ax, a in zip(axes, UNTARGETED):
+        ax.set_title(ATTACK_NAMES[a])
+        ax.set_xlabel("position on the path to the reference")
+        if a not in run.curves:
+            ax.text(0.5, 0.5, "too few adversarials", ha="center", transform=ax.transAxes)
+            continue
+        clean, adv = run.curves[a]
+        for i in range(len(clean)):
+            ax.plot(t, clean[i], color="C0", alpha=0.45, lw=0.9)
+            ax.plot(t, adv[i], color="C3", alpha=0.45, lw=0.9)
+        ax.set_yscale("symlog", linthresh=1e-2)
+    for ax in axes[::3]:
+        ax.set_ylabel("cross-entropy of the\npredicted class")
+    legend = axes[len(UNTARGETED)]
+    legend.axis("off")
+    legend.plot([], [], color="C0", label="clean image")
+    legend.plot([], [], color="C3", label="adversarial")
+    legend.legend(loc="center", frameon=False)
+    for ax in axes[len(UNTARGETED) + 1 :]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def plot_roc(study: DetectionStudy, dataset: str):
+    """ROC curves of the six detectors on the test split, one panel per attack (AUC in
+    the legend), the mode-connectivity detector thick and red."""
+    fig, axes = _panel_grid(len(UNTARGETED))
+    run = study.runs[dataset]
+    for ax, a in zip(axes, UNTARGETED):
+        for k, d in enumerate(DETECTORS):
+            s = run.scores[d][a]
+            if s.n_test == 0:
+                continue
+            mc = d == det.MODE_CONNECTIVITY
+            ax.plot(
+                s.fpr,
+                s.tpr,
+                lw=2.2 if mc else 1.0,
+                color="C3" if mc else f"C{k if k < 3 else k + 1}",
+                label=f"{DETECTOR_NAMES[d].split(' (')[0]} ({s.auc:.0f})",
+            )
+        ax.plot([0, 1], [0, 1], color="0.7", lw=0.6, ls=":")
+        ax.set_title(ATTACK_NAMES[a])
+        ax.set_xlabel("false positive rate")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="lower right")
+        else:
+            ax.text(0.5, 0.5, "too few adversarials", ha="center", transform=ax.transAxes)
+    for ax in axes[::3]:
+        ax.set_ylabel("true positive rate")
+    for ax in axes[len(UNTARGETED) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
