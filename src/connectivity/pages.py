@@ -28,7 +28,7 @@ PAGES: dict[str, str] = {
     "lancione/04_future_work": "connectivity.papers.lancione.settings:FutureWorkSettings",
     "gu2023/01_table1": "connectivity.papers.gu2023.settings:Table1Settings",
     "gu2023/02_decoders_and_paths": "connectivity.papers.gu2023.settings:PathsSettings",
-    "vrabel2024/01_bypass": "connectivity.papers.vrabel2024.bypass_chapter:BypassSettings",
+    "vrabel2024/01_bypass": "connectivity.papers.vrabel2024.bypass:BypassSettings",
     "vrabel2024/02_synthetic_untrained": (
         "connectivity.papers.vrabel2024.modes_chapter:ModesSettings"
     ),
