@@ -39,7 +39,7 @@ PAGES: dict[str, str] = {
         "connectivity.papers.vrabel2024.percolation_chapter:PercolationSettings"
     ),
     "vrabel2024/05_adversarial_barriers": (
-        "connectivity.papers.vrabel2024.adversarial_chapter:AdversarialSettings"
+        "connectivity.papers.vrabel2024.adversarial_barriers:AdversarialSettings"
     ),
     "vrabel2024/06_detection": "connectivity.papers.vrabel2024.detection_chapter:DetectionSettings",
     "scorecard": "connectivity.book_pages:ScorecardPageSettings",

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from connectivity import scorecard
-from connectivity.prose import glue, glue_say
+from connectivity import prose, scorecard
 from connectivity.stats import binomial_greater, wilcoxon_greater
 
 from ..values_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
@@ -139,7 +138,7 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
     pairs = study.pairs
     n = len(pairs.first)
     thr = s.bypass.threshold
-    glue("bypass_model", study.model_name)
+    prose.glue("bypass_model", study.model_name)
     modes = (
         f"{n} pairs of images of the {study.source}, each pair of one class, classes taken "
         f"in turn; every endpoint is classified correctly with cross-entropy at most "
@@ -150,7 +149,7 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
         f"endpoints are **not modes** (cross-entropy up to {float(pairs.loss.max()):.2g}) and "
         "the claims below are marked failed."
     )
-    glue("bypass_modes", modes)
+    prose.glue("bypass_modes", modes)
     k = len(study.bypassed)
     straight = (
         f"{k} of the {n} straight paths rise above the threshold {thr:g} (median barrier "
@@ -158,8 +157,8 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
         f"{study.straight.max_loss.max():.3g})"
         + ("." if k == n else "; the others are below it on the straight line already.")
     )
-    glue("bypass_straight", straight)
-    glue_say(
+    prose.glue("bypass_straight", straight)
+    prose.glue_say(
         recs.lowers,
         reproduced="One round lowers the barrier of the bypassed pairs ({value}; {test}: "
         "p = {p:.2g}), as in the paper.",
@@ -169,7 +168,7 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
         "({value}; {test}: p = {p:.2g}).",
         failed="Not tested: {note}.",
     )
-    glue_say(
+    prose.glue_say(
         recs.one_round,
         reproduced="After one round {value} of these paths are below the threshold — most, "
         "as the paper's one round suggests ({test}: p = {p:.2g}).",
@@ -181,7 +180,7 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
         failed="Not tested: {note}.",
     )
     within = int((res.rounds_to_threshold >= 0).sum())
-    glue(
+    prose.glue(
         "bypass_rounds",
         f"Within {s.bypass.max_rounds} rounds {within} of the {n} paths are below the "
         f"threshold; {int(res.final.all_target.sum())} of the final paths are classified as "
@@ -189,7 +188,7 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
     )
     if k:
         fig = fig3_pattern(study, int(study.bypassed[0]))
-        glue(
+        prose.glue(
             "bypass_fig3",
             f"Every difference image is that one pattern: its cosine similarity with B' − B "
             f"is at least {fig['min_cos']:.6f}. Its size: ‖B' − B‖ = {fig['deviation']:.2f} "
@@ -198,8 +197,8 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
             "of the pixels.",
         )
     else:
-        glue("bypass_fig3", "No pair needed a bypass, so there is no B' to show.")
-    glue_say(
+        prose.glue("bypass_fig3", "No pair needed a bypass, so there is no B' to show.")
+    prose.glue_say(
         recs.orthogonality,
         check="The optimised points stay in their hyperplanes: the largest "
         "|cos(B' − B, C − A)| is {value:.1e}.",
@@ -231,4 +230,4 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
             "is classified as the class everywhere, Gu & Borovykh's linear connection, even "
             "where its loss rises above the bypass threshold."
         )
-        glue("bypass_lenses", ran)
+        prose.glue("bypass_lenses", ran)
