@@ -9,13 +9,13 @@ import pytest
 import torch
 from torch import nn
 
-from connectivity.papers.vrabel2024 import adversarial_chapter as chapter
+from connectivity.papers.vrabel2024 import adversarial_barriers as page
 from connectivity.papers.vrabel2024 import values_adversarial as values
 
 
 def test_pairs_follow_the_official_protocol():
     y = torch.arange(5).repeat_interleave(20)[torch.randperm(100)]
-    pairs = chapter.draw_pairs(y, classes=5, pairs_per_class=7, seed=3)
+    pairs = page.draw_pairs(y, classes=5, pairs_per_class=7, seed=3)
     assert len(pairs.first) == 35
     assert bool((y[pairs.first] == pairs.label).all() and (y[pairs.second] == pairs.label).all())
     assert bool((y[pairs.source] != pairs.label).all())  # a random *other* class
@@ -25,7 +25,7 @@ def test_pairs_follow_the_official_protocol():
     first_positions = {int(i) for i in pairs.first}
     assert {int(i) for i in pairs.source} <= first_positions
     with pytest.raises(ValueError, match="needed"):
-        chapter.draw_pairs(y, classes=5, pairs_per_class=11, seed=0)
+        page.draw_pairs(y, classes=5, pairs_per_class=11, seed=0)
 
 
 def postprocess_barriers(df: pd.DataFrame, drop_top_n: int = 2) -> pd.DataFrame:
@@ -48,7 +48,7 @@ def test_dropping_matches_the_official_postprocessing():
         }
     )
     stats["end_difference"] = (stats["loss1"] - stats["loss2"]).abs()
-    kept = chapter.drop_unbalanced(stats, 2)
+    kept = page.drop_unbalanced(stats, 2)
     official = postprocess_barriers(
         stats.rename(columns={"class": "Class", "loss1": "Loss1", "loss2": "Loss2"})
     )
@@ -61,7 +61,7 @@ def test_straight_path_statistics_match_a_loop_over_the_path():
     model = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.Tanh(), nn.Linear(8, 3)).eval()
     a, c = torch.randn(5, 3, 2, 2), torch.randn(5, 3, 2, 2)
     label = torch.tensor([0, 1, 2, 0, 1])
-    stats = chapter.straight_path_statistics(model, a, c, label, steps=250, batch_size=300)
+    stats = page.straight_path_statistics(model, a, c, label, steps=250, batch_size=300)
     for i in range(5):  # the official _interpolation_max_loss and the gap of plot_statistics
         with torch.no_grad():
             losses = [
@@ -77,7 +77,7 @@ def test_straight_path_statistics_match_a_loop_over_the_path():
 
 def test_settings_keep_two_pairs_per_class():
     with pytest.raises(Exception, match="drop_per_class"):
-        chapter.AdversarialSettings.resolve("ci", drop_per_class=20)
+        page.AdversarialSettings.resolve("ci", drop_per_class=20)
 
 
 def test_table1_values_and_claims_come_from_the_paper():

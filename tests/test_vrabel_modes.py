@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from connectivity.papers.vrabel2024 import (
-    bypass_chapter,
+    bypass,
     dynamics_chapter,
     modes_chapter,
     networks,
@@ -17,7 +17,7 @@ from connectivity.papers.vrabel2024 import (
 )
 
 SETTINGS = (
-    bypass_chapter.BypassSettings,
+    bypass.BypassSettings,
     modes_chapter.ModesSettings,
     dynamics_chapter.DynamicsSettings,
     percolation_chapter.PercolationSettings,
@@ -31,7 +31,7 @@ def test_every_profile_resolves(cls):
 
 
 def test_paper_defaults_are_the_papers():
-    b = bypass_chapter.BypassSettings()
+    b = bypass.BypassSettings()
     assert (b.bypass.lr, b.bypass.iterations, b.bypass.lambda_mse, b.bypass.lambda_hf) == (
         0.005,
         1024,
@@ -65,7 +65,7 @@ def test_paper_defaults_are_the_papers():
 def test_mode_pairs_use_only_modes_when_there_are_enough():
     loss = torch.tensor([0.001, 0.5, 0.002, 0.003, 0.0001, 0.004, 0.9, 0.0005])
     y = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
-    pairs = bypass_chapter.draw_mode_pairs(loss, y.clone(), y, 2, 0.01, seed=0)
+    pairs = bypass.draw_mode_pairs(loss, y.clone(), y, 2, 0.01, seed=0)
     assert pairs.all_modes and pairs.candidates == 6
     assert pairs.label.tolist() == [0, 1]
     assert bool((pairs.loss <= 0.01).all())
@@ -75,7 +75,7 @@ def test_mode_pairs_use_only_modes_when_there_are_enough():
 def test_mode_pairs_fall_back_to_the_lowest_losses_and_say_so():
     loss = torch.tensor([0.3, 0.2, 0.9, 0.1, 0.5, 0.7])
     y = torch.tensor([0, 0, 0, 1, 1, 1])
-    pairs = bypass_chapter.draw_mode_pairs(loss, y.clone(), y, 2, 0.01, seed=0)
+    pairs = bypass.draw_mode_pairs(loss, y.clone(), y, 2, 0.01, seed=0)
     assert not pairs.all_modes and pairs.candidates == 0
     assert sorted(pairs.loss[0].tolist()) == pytest.approx([0.2, 0.3])  # class 0's lowest
 
@@ -208,11 +208,13 @@ def test_conjecture_verdict_follows_the_fractions(tmp_build):
 def test_section_4_1_paper_path_on_a_fake_imagenet_folder(tmp_build, fake_imagenet):
     """The `smoke-paper` code path of §4.1: GoogLeNet (random weights) on the fake
     ImageNet folder of the session; random weights give no modes, so the claims fail."""
-    s = bypass_chapter.BypassSettings.resolve("smoke-paper")
-    study = bypass_chapter.run(s)
+    from connectivity.papers.vrabel2024.bypass.report import records
+
+    s = bypass.BypassSettings.resolve("smoke-paper")
+    study = bypass.run(s)
     assert study.a.shape[1:] == (3, 224, 224) and study.model_name.startswith("GoogLeNet")
     assert len(study.pairs.first) == s.n_pairs and not study.pairs.all_modes
-    recs = bypass_chapter.record(study)
+    recs = records(study)
     assert recs.lowers.verdict == "failed" and "not all modes" in recs.lowers.note
 
 

@@ -41,12 +41,12 @@ lens_pairs = None  # pairs compared by the three lenses
 neb = None  # NEB settings of the three-lens comparison
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.bypass_chapter import BypassSettings
+from connectivity.papers.vrabel2024.bypass import BypassSettings
 
 settings = BypassSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import bypass_chapter as chapter
+from connectivity.papers.vrabel2024 import bypass as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()
@@ -64,12 +64,11 @@ plotting.setup()
 # {glue:text}`bypass_model`. {glue:text}`bypass_modes`
 
 # %% tags=["remove-cell"]
-study = chapter.run(settings)
-records = chapter.record(study)
-chapter.glue_page(study, records)
+study = page.run(settings)
+records = page.report(study)
 
 # %% tags=["hide-input"]
-chapter.pairs_table(study).round(4)
+page.pairs_table(study).round(4)
 
 # %% [markdown]
 # ## Loss along the paths (Figs. 1–2)
@@ -83,7 +82,7 @@ chapter.pairs_table(study).round(4)
 # {glue:text}`says.vrabel2024.bypass.one_round_suffices` {glue:text}`bypass_rounds`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Figs. 1–2 of the paper, here: cross-entropy of the class along the straight path (grey) and after each bypass round, for the pairs with the highest straight barriers; dashed: the threshold.", "name": "fig-bypass-paths"}}
-fig = chapter.plot_paths(study)
+fig = page.plot_paths(study)
 
 # %% [markdown]
 # ## What the bypass changes in the image (Fig. 3)
@@ -96,7 +95,7 @@ fig = chapter.plot_paths(study)
 # {glue:text}`bypass_fig3` {glue:text}`says.vrabel2024.bypass.orthogonality`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 3 of the paper, here: images along the straight path (top row) and along A → B' → C (middle row) at the same positions t, and their difference (bottom row, amplified to the grey range).", "name": "fig-bypass-fig3"}}
-fig = chapter.plot_fig3(study)
+fig = page.plot_fig3(study)
 
 # %% [markdown]
 # ## Beyond the paper: one model, three lenses
@@ -108,7 +107,7 @@ fig = chapter.plot_fig3(study)
 # are Euclidean, in pixel units. {glue:text}`bypass_lenses`
 
 # %% tags=["remove-input"]
-chapter.lens_table(study).round(4)
+page.lens_table(study).round(4)
 
 # %% [markdown]
 # ## What reproduced here

@@ -36,12 +36,12 @@ bypass_pairs = None  # pairs per branch taken through bypass rounds
 n_boot = None  # bootstrap resamples
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.adversarial_chapter import AdversarialSettings
+from connectivity.papers.vrabel2024.adversarial_barriers import AdversarialSettings
 
 settings = AdversarialSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import adversarial_chapter as chapter
+from connectivity.papers.vrabel2024 import adversarial_barriers as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()
@@ -67,12 +67,11 @@ plotting.setup()
 # {numref}`fig-adv-example` shows the first pair.
 
 # %% tags=["remove-cell"]
-study = chapter.run(settings)
-records = chapter.record(study)
-chapter.glue_page(study, records)
+study = page.run(settings)
+records = page.report(study)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 4 of the paper, here: a real image A, a source image K of another class, its adversarial K' (targeted at A's class) and the perturbation K' − K, scaled to the grey range.", "name": "fig-adv-example"}}
-fig = chapter.plot_example(study)
+fig = page.plot_example(study)
 
 # %% [markdown]
 # ## Barriers on the straight paths (Fig. 6)
@@ -88,10 +87,10 @@ fig = chapter.plot_example(study)
 # {glue:text}`adv_scale`
 
 # %% tags=["remove-input"]
-study.summary()
+page.summary_table(study)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 6 of the paper, here: barrier height and gap on the straight paths of the pairs kept, real–real (blue) and real–adversarial (red).", "name": "fig-adv-stats"}}
-fig = chapter.plot_statistics(study)
+fig = page.plot_statistics(study)
 
 # %% [markdown]
 # ## Bypassing a real–adversarial barrier (Fig. 5)
@@ -108,7 +107,7 @@ fig = chapter.plot_statistics(study)
 # a real–real pair.
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 5 of the paper, here: cross-entropy along the path between a real image and an adversarial (left) and between two real images (right), on the straight path and after each bypass round; dashed: the threshold.", "name": "fig-adv-bypass"}}
-fig = chapter.plot_bypass(study)
+fig = page.plot_bypass(study)
 
 # %% [markdown]
 # ## What reproduced here

@@ -28,7 +28,7 @@ PAGES: dict[str, str] = {
     "lancione/04_future_work": "connectivity.papers.lancione.future_work:FutureWorkSettings",
     "gu2023/01_table1": "connectivity.papers.gu2023.table1:Table1Settings",
     "gu2023/02_decoders_and_paths": "connectivity.papers.gu2023.decoders_and_paths:PathsSettings",
-    "vrabel2024/01_bypass": "connectivity.papers.vrabel2024.bypass_chapter:BypassSettings",
+    "vrabel2024/01_bypass": "connectivity.papers.vrabel2024.bypass:BypassSettings",
     "vrabel2024/02_synthetic_untrained": (
         "connectivity.papers.vrabel2024.modes_chapter:ModesSettings"
     ),
@@ -39,7 +39,7 @@ PAGES: dict[str, str] = {
         "connectivity.papers.vrabel2024.percolation_chapter:PercolationSettings"
     ),
     "vrabel2024/05_adversarial_barriers": (
-        "connectivity.papers.vrabel2024.adversarial_chapter:AdversarialSettings"
+        "connectivity.papers.vrabel2024.adversarial_barriers:AdversarialSettings"
     ),
     "vrabel2024/06_detection": "connectivity.papers.vrabel2024.detection:DetectionSettings",
     "scorecard": "connectivity.book_pages:ScorecardPageSettings",

@@ -1,0 +1,126 @@
+"""The Vrabel et al. §4.2 page run at toy size (``smoke`` profile: the small CIFAR ResNet
+after one tiny epoch, three pairs per class, a short targeted attack and a few bypass
+iterations), and what its ``BarrierStudy`` holds is what the page relies on: one row per
+pair and branch in class order, the same real first image in both branches, the pairs
+kept per class, barrier statistics in range, the bypass rounds of Fig. 5, the table of
+Fig. 6's statistics; every record written with a valid verdict and every sentence
+glued."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import needs_data
+
+import connectivity.caching as caching
+from connectivity import prose, scorecard
+from connectivity.data import load_dataset
+from connectivity.papers.vrabel2024 import adversarial_barriers as page
+from connectivity.papers.vrabel2024.values_adversarial import BARRIER_STATS
+
+TESTED = ("reproduced", "differs", "not significant")  # a test's verdicts
+STATS = ("class", "start", "end", "max_loss", "gap", "end_difference", "position", "kept")
+
+
+@pytest.fixture(scope="module")
+def private_cache(tmp_path_factory):
+    """Cached results (the smoke classifier, the targeted attack) in one folder for this
+    module; decoded data stay shared."""
+    root = tmp_path_factory.mktemp("cache")
+
+    def cache_dir(*parts):
+        path = root.joinpath(*parts)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(caching, "cache_dir", cache_dir)
+        yield root
+
+
+@needs_data
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_adversarial_barriers_page_at_toy_size(private_cache, tmp_build, monkeypatch):
+    s = page.AdversarialSettings.resolve("smoke")
+    study = page.run(s)
+    assert study.model_name.startswith("CIFAR-10 ResNet")
+    assert study.source == "CIFAR-10 test set"
+    assert study.class_names == list(load_dataset("cifar10", "test").classes)
+
+    n = s.classes * s.pairs_per_class
+    kept_per_class = s.pairs_per_class - s.drop_per_class
+    assert list(study.stats) == list(page.BRANCHES)
+    for branch in page.BRANCHES:
+        frame = study.stats[branch]
+        assert list(frame.columns) == list(STATS) and len(frame) == n
+        assert (
+            frame["class"].tolist() == np.repeat(np.arange(s.classes), s.pairs_per_class).tolist()
+        )
+        assert (frame["gap"] >= 0).all() and (frame["end_difference"] >= 0).all()
+        assert (frame["max_loss"] >= frame[["start", "end"]].max(axis=1)).all()
+        assert ((0 <= frame["position"]) & (frame["position"] <= 1)).all()
+        assert (frame.groupby("class")["kept"].sum() == kept_per_class).all()
+        kept = study.kept(branch)
+        assert len(kept) == s.classes * kept_per_class and kept["kept"].all()
+    # both branches start at the same real image A
+    np.testing.assert_allclose(
+        study.stats["real_real"]["start"], study.stats["real_adversarial"]["start"], rtol=1e-4
+    )
+
+    for share in (study.attack_success, study.attack_stopped):
+        assert 0 <= share <= 1
+    assert 0 <= study.attack_iterations <= s.attack.iterations
+    assert set(study.example) == set(study.example_labels) == {"A", "K", "K'"}
+    assert all(x.shape == (3, 32, 32) for x in study.example.values())
+    assert study.example_labels["A"] == f"A: {study.class_names[0]}"  # the first pair: class 0
+
+    by = study.bypass  # the first bypass_pairs kept pairs of each branch, in one batch
+    assert (by.threshold, by.max_rounds) == (s.bypass.threshold, s.bypass.max_rounds)
+    for branch in page.BRANCHES:
+        rounds = by.rounds_to_threshold[branch]
+        assert rounds.shape == (s.bypass_pairs,)
+        assert ((rounds >= -1) & (rounds <= s.bypass.max_rounds)).all()
+        assert (by.needs_more_than_one(branch) == ((rounds > 1) | (rounds < 0))).all()
+        assert 1 <= len(by.curves[branch]) == len(by.lengths[branch]) <= s.bypass.max_rounds + 1
+        assert len(by.curves[branch][0]) == 1  # round 0: the straight path
+        for r, (curves, lengths) in enumerate(zip(by.curves[branch], by.lengths[branch])):
+            points = s.bypass.n_linear if r == 0 else s.bypass.per_segment
+            assert curves.shape == (len(lengths), points)  # (segments, points) of round r
+    assert by.shown["real_real"] == 0 and 0 <= by.shown["real_adversarial"] < s.bypass_pairs
+    secondary = np.flatnonzero(by.needs_more_than_one("real_adversarial"))
+    if len(secondary):  # Fig. 5 shows the first pair with a secondary barrier
+        assert by.shown["real_adversarial"] == secondary[0]
+
+    table = page.summary_table(study)  # pairs kept and Fig. 6's four statistics per branch
+    assert table.shape == (1 + len(BARRIER_STATS["real_real"]), 2 * len(page.BRANCHES))
+    this_book = [c for c in table.columns if c[1] == "this book"]
+    assert [table.loc["pairs kept", c] for c in this_book] == [s.classes * kept_per_class] * 2
+
+    glued = {}
+    monkeypatch.setattr(prose, "glue", glued.__setitem__)
+    monkeypatch.setattr(scorecard, "SESSION", [])
+    recs = page.report(study)
+    written = {r.id: r for r in scorecard.SESSION}
+    stat_ids = {f"vrabel2024.barriers.{b}.{key}" for b in page.BRANCHES for key in BARRIER_STATS[b]}
+    higher = {f"vrabel2024.barriers.adversarial_higher_{q}" for q in ("max", "gap")}
+    assert set(written) == stat_ids | higher | {
+        "vrabel2024.barriers.secondary_barriers",
+        "vrabel2024.barriers.attack_stopped",
+    }
+    assert all(r.verdict in scorecard.VERDICTS for r in written.values())
+    assert not page.comparable_scale(s)  # another network's cross-entropies: shown beside
+    assert len(recs.stats) == len(stat_ids)
+    assert all(r.verdict == "not comparable" for r in recs.stats.values())
+    assert all(recs.higher[q].verdict in TESTED for q in ("max", "gap"))
+    assert recs.secondary.verdict in TESTED  # bypass_pairs >= 2 per branch
+    assert set(glued) == {f"says.{i}" for i in higher} | {
+        "adv_model",
+        "adv_attack",
+        "adv_pairs",
+        "adv_compare",
+        "adv_scale",
+        "adv_fig5",
+        "adv_secondary",
+    }
+    assert all(isinstance(text, str) and text for text in glued.values())

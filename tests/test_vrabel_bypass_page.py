@@ -1,0 +1,136 @@
+"""The Vrabel et al. §4.1 page run at toy size (``smoke`` profile: the small CIFAR ResNet
+after one tiny epoch, four pairs, a few bypass iterations and NEB steps), and what its
+``BypassStudy`` holds is what the page relies on: pairs of one class each, classes taken
+in turn; the barrier heights of the straight, first-round and final paths; the bypassed
+pairs exactly those above the threshold; Fig. 3's one pattern; the three-lens table; every
+record written with a valid verdict and every sentence glued."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import needs_data
+
+import connectivity.caching as caching
+from connectivity import prose, scorecard
+from connectivity.data import load_dataset
+from connectivity.papers.vrabel2024 import bypass as page
+from connectivity.papers.vrabel2024.values_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
+
+TESTED = ("reproduced", "differs", "not significant", "failed")  # a test's verdicts
+
+
+@pytest.fixture(scope="module")
+def private_cache(tmp_path_factory):
+    """Cached results (the smoke classifier) in one folder for this module; decoded data
+    stay shared."""
+    root = tmp_path_factory.mktemp("cache")
+
+    def cache_dir(*parts):
+        path = root.joinpath(*parts)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(caching, "cache_dir", cache_dir)
+        yield root
+
+
+@needs_data
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_bypass_page_at_toy_size(private_cache, tmp_build, monkeypatch):
+    s = page.BypassSettings.resolve("smoke")
+    study = page.run(s)
+    n, thr = s.n_pairs, s.bypass.threshold
+    assert study.model_name.startswith("CIFAR-10 ResNet")
+    assert study.source == "CIFAR-10 test set"
+
+    test = load_dataset("cifar10", "test")  # every class is used: the images in order
+    assert study.class_names == list(test.classes)
+    pairs = study.pairs
+    assert len(pairs.first) == len(pairs.second) == n
+    assert pairs.label.tolist() == [k % s.classes for k in range(n)]  # classes in turn
+    assert (test.y[pairs.first] == pairs.label).all()
+    assert (test.y[pairs.second] == pairs.label).all()
+    assert (pairs.first != pairs.second).all()
+    assert pairs.loss.shape == (n, 2) and (pairs.loss >= 0).all()
+    if pairs.all_modes:
+        assert (pairs.loss <= s.mode_max_loss).all()
+    assert study.a.shape == study.c.shape == (n, 3, 32, 32)
+    assert torch.equal(study.a, test.x[pairs.first])
+    assert torch.equal(study.c, test.x[pairs.second])
+
+    res = study.result  # round 0 is the straight path; a bypassed path gains one vertex
+    assert 1 <= len(res.rounds) <= s.bypass.max_rounds + 1
+    straight = res.rounds[0].max_loss.numpy()
+    np.testing.assert_allclose(study.straight.max_loss, straight, rtol=1e-6)
+    np.testing.assert_allclose(study.final.max_loss, res.rounds[-1].max_loss.numpy(), rtol=1e-6)
+    assert (study.after_one is None) == (len(res.rounds) == 1)
+    for heights in (study.straight, study.final):
+        assert len(heights) == n
+        assert (heights.max_loss >= np.maximum(heights.start, heights.end)).all()
+        assert ((0 <= heights.position) & (heights.position <= 1)).all()
+    assert study.bypassed.tolist() == np.flatnonzero(straight > thr).tolist()
+    if len(res.rounds) > 1:
+        assert (res.rounds[1].segments.numpy()[study.bypassed] == 2).all()
+    rounds = res.rounds_to_threshold.numpy()
+    assert rounds.shape == (n,) and ((rounds >= -1) & (rounds <= s.bypass.max_rounds)).all()
+    assert ((rounds == 0) == (straight <= thr)).all()
+    shown = study.shown()
+    assert set(shown) <= set(range(n)) and len(shown) == min(4, len(study.bypassed) or n)
+
+    if len(study.bypassed):  # Fig. 3: the two paths differ by one pattern, B' - B, scaled
+        fig = page.fig3_pattern(study, int(study.bypassed[0]))
+        assert fig["straight"].shape == fig["bent"].shape == (7, 3, 32, 32)
+        p = fig["pair"]
+        torch.testing.assert_close(fig["bent"][0], study.a[p], check_dtype=False)
+        torch.testing.assert_close(fig["straight"][-1], study.c[p], check_dtype=False)
+        assert fig["min_cos"] > 1 - 1e-4
+        assert fig["deviation"] > 0 and fig["ab"] > 0
+
+    lens = study.lenses  # the first lens_pairs pairs: straight line, NEB, bypass
+    assert list(lens.table.index) == list(range(s.lens_pairs))
+    assert 0 <= lens.neb_success <= lens.neb_ran <= s.lens_pairs
+    assert set(lens.table["NEB"]) <= {"linear", "nonlinear", "none"}
+    straight_all = res.rounds[0].all_target[: s.lens_pairs].tolist()
+    assert lens.table["straight: all class"].tolist() == straight_all
+    assert (lens.table["bypass: length / straight"] >= 1 - 1e-4).all()  # never shorter
+
+    table = page.pairs_table(study)
+    assert table.shape == (n, 7) and table.index.name == "pair"
+    assert page.lens_table(study).shape == (s.lens_pairs, 7)
+
+    glued = {}
+    monkeypatch.setattr(prose, "glue", glued.__setitem__)
+    monkeypatch.setattr(scorecard, "SESSION", [])
+    recs = page.report(study)
+    written = {r.id: r for r in scorecard.SESSION}
+    within = "vrabel2024.bypass.connected_within_rounds"
+    assert set(written) == {
+        BYPASS_LOWERS,
+        BYPASS_ONE_ROUND,
+        "vrabel2024.bypass.orthogonality",
+        "vrabel2024.bypass.fig3_pattern",
+        within,
+    }
+    assert all(r.verdict in scorecard.VERDICTS for r in written.values())
+    assert recs.lowers.verdict in TESTED and recs.one_round.verdict in TESTED
+    if not pairs.all_modes or len(study.bypassed) < 2:
+        assert recs.lowers.verdict == recs.one_round.verdict == "failed"
+    assert recs.orthogonality.verdict == "check"  # the iterate is projected (the default)
+    assert recs.pattern.verdict == ("check" if len(study.bypassed) else "failed")
+    assert written[within].reproduced == pytest.approx(float((rounds >= 0).mean()), abs=1e-4)
+    assert set(glued) == {
+        "bypass_model",
+        "bypass_modes",
+        "bypass_straight",
+        f"says.{BYPASS_LOWERS}",
+        f"says.{BYPASS_ONE_ROUND}",
+        "bypass_rounds",
+        "bypass_fig3",
+        "says.vrabel2024.bypass.orthogonality",
+        "bypass_lenses",
+    }
+    assert all(isinstance(text, str) and text for text in glued.values())
