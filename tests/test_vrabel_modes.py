@@ -11,14 +11,15 @@ import torch
 from connectivity.papers.vrabel2024 import (
     bypass_chapter,
     dynamics_chapter,
-    modes_chapter,
     networks,
     percolation_chapter,
+    synthetic_untrained,
 )
+from connectivity.papers.vrabel2024.synthetic_untrained.report import records as modes_records
 
 SETTINGS = (
     bypass_chapter.BypassSettings,
-    modes_chapter.ModesSettings,
+    synthetic_untrained.ModesSettings,
     dynamics_chapter.DynamicsSettings,
     percolation_chapter.PercolationSettings,
 )
@@ -43,7 +44,7 @@ def test_paper_defaults_are_the_papers():
         500,
         "normalised",
     )
-    m = modes_chapter.ModesSettings()
+    m = synthetic_untrained.ModesSettings()
     s = m.untrained_synthesis
     assert (s.lr, s.weight_decay, s.threshold, s.init_scale) == (0.05, 1e-7, 5e-4, 0.01)
     assert m.untrained_tv == 2.5e-7 and m.untrained_arch == "resnet18"
@@ -104,7 +105,7 @@ def test_untrained_claim_fails_when_the_inputs_are_not_modes(tmp_build):
         [], [], torch.tensor([1, 1]), None, None, torch.zeros(0), 0.0, 1e-3, 2, "normalised"
     )
     heights = barrier_heights(np.ones((2, 3)))
-    unt = modes_chapter.UntrainedStudy(
+    unt = synthetic_untrained.UntrainedStudy(
         "toy",
         torch.tensor([0, 1]),
         _synthesis([1e-4, 0.2, 1e-4, 1e-4], [True, False, True, True]),
@@ -114,7 +115,7 @@ def test_untrained_claim_fails_when_the_inputs_are_not_modes(tmp_build):
         1e-3,
         5e-4,
     )
-    syn = modes_chapter.SyntheticStudy(
+    syn = synthetic_untrained.SyntheticStudy(
         "toy",
         [0, 1],
         ["a", "b"],
@@ -127,7 +128,7 @@ def test_untrained_claim_fails_when_the_inputs_are_not_modes(tmp_build):
         heights,
         0.1,
     )
-    recs = modes_chapter.record(syn, unt)
+    recs = modes_records(synthetic_untrained.ModesStudy(syn, unt))
     assert recs.untrained.verdict == "failed" and "not modes" in recs.untrained.note
     assert recs.synthetic.verdict == "not significant"  # 2 of 2: too few to tell
     assert recs.synthetic.reproduced == "2/2"
@@ -237,8 +238,8 @@ def test_synthetic_path_threshold_below_the_modes_is_refused():
     from connectivity.settings import ParameterError
 
     with pytest.raises(ParameterError, match="below the modes' threshold"):
-        modes_chapter.ModesSettings.resolve("ci", synthetic_bypass={"threshold": 1e-4})
+        synthetic_untrained.ModesSettings.resolve("ci", synthetic_bypass={"threshold": 1e-4})
     # the paper's "almost up to the numerical precision": ten times the modes' threshold
     for profile in ("ci", "paper"):
-        s = modes_chapter.ModesSettings.resolve(profile)
+        s = synthetic_untrained.ModesSettings.resolve(profile)
         assert s.synthetic_bypass.threshold == pytest.approx(10 * s.natural.threshold)

@@ -30,7 +30,7 @@ PAGES: dict[str, str] = {
     "gu2023/02_decoders_and_paths": "connectivity.papers.gu2023.settings:PathsSettings",
     "vrabel2024/01_bypass": "connectivity.papers.vrabel2024.bypass_chapter:BypassSettings",
     "vrabel2024/02_synthetic_untrained": (
-        "connectivity.papers.vrabel2024.modes_chapter:ModesSettings"
+        "connectivity.papers.vrabel2024.synthetic_untrained:ModesSettings"
     ),
     "vrabel2024/03_training_dynamics": (
         "connectivity.papers.vrabel2024.dynamics_chapter:DynamicsSettings"
