@@ -10,17 +10,18 @@ import torch
 
 from connectivity.papers.vrabel2024 import (
     bypass_chapter,
-    dynamics_chapter,
     networks,
     percolation_chapter,
     synthetic_untrained,
+    training_dynamics,
 )
 from connectivity.papers.vrabel2024.synthetic_untrained.report import records as modes_records
+from connectivity.papers.vrabel2024.training_dynamics.report import records as dynamics_records
 
 SETTINGS = (
     bypass_chapter.BypassSettings,
     synthetic_untrained.ModesSettings,
-    dynamics_chapter.DynamicsSettings,
+    training_dynamics.DynamicsSettings,
     percolation_chapter.PercolationSettings,
 )
 
@@ -49,7 +50,7 @@ def test_paper_defaults_are_the_papers():
     assert (s.lr, s.weight_decay, s.threshold, s.init_scale) == (0.05, 1e-7, 5e-4, 0.01)
     assert m.untrained_tv == 2.5e-7 and m.untrained_arch == "resnet18"
     assert m.untrained_bypass.max_rounds == 2 and m.untrained_bypass.n_linear == 200
-    d = dynamics_chapter.DynamicsSettings()
+    d = training_dynamics.DynamicsSettings()
     assert (d.model.arch, d.model.optimizer, d.model.lr, d.model.batch_size) == (
         "resnet18",
         "adam",
@@ -139,31 +140,31 @@ def _snapshot(kind, step, barrier, modes=None, n=20, seed=0):
     curves = np.full((n, 5), 1e-3)
     curves[:, 2] = barrier + 0.01 * rng.random(n)
     modes = np.ones(n, bool) if modes is None else modes
-    return dynamics_chapter.Snapshot(kind, step, curves, np.full((n, 2), 1e-3), modes)
+    return training_dynamics.Snapshot(kind, step, curves, np.full((n, 2), 1e-3), modes)
 
 
 def test_dynamics_verdicts_follow_the_barriers(tmp_build):
-    s = dynamics_chapter.DynamicsSettings.resolve("smoke")
+    s = training_dynamics.DynamicsSettings.resolve("smoke")
     falling = [_snapshot("batch", b, 2.0 - 0.3 * b) for b in range(5)]
     flat_epochs = [_snapshot("epoch", e, 0.5, seed=10) for e in (1, 2, 3)]
-    recs = dynamics_chapter.record(dynamics_chapter.DynamicsStudy(s, "toy", falling + flat_epochs))
+    recs = dynamics_records(training_dynamics.DynamicsStudy(s, "toy", falling + flat_epochs))
     assert recs.falls.verdict == "reproduced" and recs.falls.reproduced < 0
     assert recs.spread.verdict in ("not significant", "differs")
     rising = [_snapshot("batch", b, 0.5 + 0.3 * b) for b in range(5)]
-    recs = dynamics_chapter.record(dynamics_chapter.DynamicsStudy(s, "toy", rising + flat_epochs))
+    recs = dynamics_records(training_dynamics.DynamicsStudy(s, "toy", rising + flat_epochs))
     assert recs.falls.verdict == "differs"
 
 
 def test_dynamics_leaves_out_pairs_that_are_not_modes(tmp_build):
-    s = dynamics_chapter.DynamicsSettings.resolve("smoke")
+    s = training_dynamics.DynamicsSettings.resolve("smoke")
     none = np.zeros(20, bool)
     snaps = [_snapshot("batch", b, 1.0, modes=none) for b in range(5)]
     snaps += [_snapshot("epoch", e, 0.5) for e in (1, 2, 3)]
-    study = dynamics_chapter.DynamicsStudy(s, "toy", snaps)
-    recs = dynamics_chapter.record(study)
+    study = training_dynamics.DynamicsStudy(s, "toy", snaps)
+    recs = dynamics_records(study)
     assert recs.falls.verdict == "failed" and "only 0 of the 5 batch snapshots" in recs.falls.note
     assert len(snaps[0].barriers) == 0
-    assert study.table()["pairs that are modes"].iloc[0] == "0/20"
+    assert training_dynamics.snapshot_table(study)["pairs that are modes"].iloc[0] == "0/20"
 
 
 # ---------------------------------------------------------------- §5
@@ -226,7 +227,7 @@ def test_a_missing_imagenet_folder_is_a_clear_error(monkeypatch):
 
 
 def test_batch_snapshots_past_the_first_epoch_are_refused():
-    from connectivity.papers.vrabel2024.dynamics_chapter import DynamicsSettings
+    from connectivity.papers.vrabel2024.training_dynamics import DynamicsSettings
     from connectivity.settings import ParameterError
 
     with pytest.raises(ParameterError, match="inside the first epoch"):

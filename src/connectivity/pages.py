@@ -33,7 +33,7 @@ PAGES: dict[str, str] = {
         "connectivity.papers.vrabel2024.synthetic_untrained:ModesSettings"
     ),
     "vrabel2024/03_training_dynamics": (
-        "connectivity.papers.vrabel2024.dynamics_chapter:DynamicsSettings"
+        "connectivity.papers.vrabel2024.training_dynamics:DynamicsSettings"
     ),
     "vrabel2024/04_percolation": (
         "connectivity.papers.vrabel2024.percolation_chapter:PercolationSettings"
