@@ -11,10 +11,11 @@ import torch
 from connectivity.papers.vrabel2024 import (
     bypass_chapter,
     networks,
-    percolation_chapter,
+    percolation,
     synthetic_untrained,
     training_dynamics,
 )
+from connectivity.papers.vrabel2024.percolation.report import records as percolation_records
 from connectivity.papers.vrabel2024.synthetic_untrained.report import records as modes_records
 from connectivity.papers.vrabel2024.training_dynamics.report import records as dynamics_records
 
@@ -22,7 +23,7 @@ SETTINGS = (
     bypass_chapter.BypassSettings,
     synthetic_untrained.ModesSettings,
     training_dynamics.DynamicsSettings,
-    percolation_chapter.PercolationSettings,
+    percolation.PercolationSettings,
 )
 
 
@@ -171,19 +172,19 @@ def test_dynamics_leaves_out_pairs_that_are_not_modes(tmp_build):
 
 
 def test_conjecture_verdict_follows_the_fractions(tmp_build):
-    from connectivity.papers.vrabel2024.percolation_chapter import Conjecture, PercolationStudy
-
-    s = percolation_chapter.PercolationSettings.resolve("smoke")
+    s = percolation.PercolationSettings.resolve("smoke")
     dims = [2, 3, 8, 32]
     rng = np.random.default_rng(0)
     found = {n: rng.random(40) < p for n, p in zip(dims, (0.3, 0.5, 0.8, 0.95))}
-    conj = Conjecture(dims, [32] * 4, found, found, {}, {n: 0.0 for n in dims})
+    conj = percolation.Conjecture(dims, [32] * 4, found, found, {}, {n: 0.0 for n in dims})
     pc = {2: 0.6, 3: 0.36, 4: 0.22, 5: 0.15}  # a perfect trend over four dimensions
     mf = {n: np.zeros(3) for n in pc}
     lattice = {n: np.full(3, 0.4 - 0.1 * k) for k, n in enumerate(pc)}
     sizes = {n: 8 for n in pc}
-    study = PercolationStudy(s, {}, np.zeros(0), pc, sizes, np.zeros(3), lattice, mf, conj)
-    recs = percolation_chapter.record(study)
+    study = percolation.PercolationStudy(
+        s, {}, np.zeros(0), pc, sizes, np.zeros(3), lattice, mf, conj
+    )
+    recs = percolation_records(study)
     assert recs.conjecture.verdict == "reproduced"
     assert recs.conjecture.extra["above_trend"] == "reproduced"  # 0.5 -> 0.8 -> 0.95
     # textbook facts check the lattice code: shown apart, never counted as reproductions
@@ -195,11 +196,13 @@ def test_conjecture_verdict_follows_the_fractions(tmp_build):
     # a rising threshold and a mean field that worsens fail their checks (a bug);
     # growth only from n = 2 to 3, flat above, is said to be one step
     found = {n: rng.random(40) < p for n, p in zip(dims, (0.3, 0.95, 0.95, 0.95))}
-    conj = Conjecture(dims, [32] * 4, found, found, {}, {n: 0.0 for n in dims})
+    conj = percolation.Conjecture(dims, [32] * 4, found, found, {}, {n: 0.0 for n in dims})
     rising = {n: 0.2 + 0.1 * k for k, n in enumerate(pc)}
     worse = {n: np.full(3, 0.1 + 0.1 * k) for k, n in enumerate(pc)}
-    study = PercolationStudy(s, {}, np.zeros(0), rising, sizes, np.zeros(3), worse, mf, conj)
-    recs = percolation_chapter.record(study)
+    study = percolation.PercolationStudy(
+        s, {}, np.zeros(0), rising, sizes, np.zeros(3), worse, mf, conj
+    )
+    recs = percolation_records(study)
     assert recs.pc_falls.verdict == "failed" and recs.mean_field.verdict == "failed"
     assert recs.conjecture.verdict == "reproduced"
     assert recs.conjecture.extra["above_trend"] != "reproduced"

@@ -35,9 +35,7 @@ PAGES: dict[str, str] = {
     "vrabel2024/03_training_dynamics": (
         "connectivity.papers.vrabel2024.training_dynamics:DynamicsSettings"
     ),
-    "vrabel2024/04_percolation": (
-        "connectivity.papers.vrabel2024.percolation_chapter:PercolationSettings"
-    ),
+    "vrabel2024/04_percolation": "connectivity.papers.vrabel2024.percolation:PercolationSettings",
     "vrabel2024/05_adversarial_barriers": (
         "connectivity.papers.vrabel2024.adversarial_chapter:AdversarialSettings"
     ),
