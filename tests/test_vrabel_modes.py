@@ -10,17 +10,20 @@ import torch
 
 from connectivity.papers.vrabel2024 import (
     bypass,
-    dynamics_chapter,
-    modes_chapter,
     networks,
-    percolation_chapter,
+    percolation,
+    synthetic_untrained,
+    training_dynamics,
 )
+from connectivity.papers.vrabel2024.percolation.report import records as percolation_records
+from connectivity.papers.vrabel2024.synthetic_untrained.report import records as modes_records
+from connectivity.papers.vrabel2024.training_dynamics.report import records as dynamics_records
 
 SETTINGS = (
     bypass.BypassSettings,
-    modes_chapter.ModesSettings,
-    dynamics_chapter.DynamicsSettings,
-    percolation_chapter.PercolationSettings,
+    synthetic_untrained.ModesSettings,
+    training_dynamics.DynamicsSettings,
+    percolation.PercolationSettings,
 )
 
 
@@ -43,12 +46,12 @@ def test_paper_defaults_are_the_papers():
         500,
         "normalised",
     )
-    m = modes_chapter.ModesSettings()
+    m = synthetic_untrained.ModesSettings()
     s = m.untrained_synthesis
     assert (s.lr, s.weight_decay, s.threshold, s.init_scale) == (0.05, 1e-7, 5e-4, 0.01)
     assert m.untrained_tv == 2.5e-7 and m.untrained_arch == "resnet18"
     assert m.untrained_bypass.max_rounds == 2 and m.untrained_bypass.n_linear == 200
-    d = dynamics_chapter.DynamicsSettings()
+    d = training_dynamics.DynamicsSettings()
     assert (d.model.arch, d.model.optimizer, d.model.lr, d.model.batch_size) == (
         "resnet18",
         "adam",
@@ -104,7 +107,7 @@ def test_untrained_claim_fails_when_the_inputs_are_not_modes(tmp_build):
         [], [], torch.tensor([1, 1]), None, None, torch.zeros(0), 0.0, 1e-3, 2, "normalised"
     )
     heights = barrier_heights(np.ones((2, 3)))
-    unt = modes_chapter.UntrainedStudy(
+    unt = synthetic_untrained.UntrainedStudy(
         "toy",
         torch.tensor([0, 1]),
         _synthesis([1e-4, 0.2, 1e-4, 1e-4], [True, False, True, True]),
@@ -114,7 +117,7 @@ def test_untrained_claim_fails_when_the_inputs_are_not_modes(tmp_build):
         1e-3,
         5e-4,
     )
-    syn = modes_chapter.SyntheticStudy(
+    syn = synthetic_untrained.SyntheticStudy(
         "toy",
         [0, 1],
         ["a", "b"],
@@ -127,7 +130,7 @@ def test_untrained_claim_fails_when_the_inputs_are_not_modes(tmp_build):
         heights,
         0.1,
     )
-    recs = modes_chapter.record(syn, unt)
+    recs = modes_records(synthetic_untrained.ModesStudy(syn, unt))
     assert recs.untrained.verdict == "failed" and "not modes" in recs.untrained.note
     assert recs.synthetic.verdict == "not significant"  # 2 of 2: too few to tell
     assert recs.synthetic.reproduced == "2/2"
@@ -138,50 +141,50 @@ def _snapshot(kind, step, barrier, modes=None, n=20, seed=0):
     curves = np.full((n, 5), 1e-3)
     curves[:, 2] = barrier + 0.01 * rng.random(n)
     modes = np.ones(n, bool) if modes is None else modes
-    return dynamics_chapter.Snapshot(kind, step, curves, np.full((n, 2), 1e-3), modes)
+    return training_dynamics.Snapshot(kind, step, curves, np.full((n, 2), 1e-3), modes)
 
 
 def test_dynamics_verdicts_follow_the_barriers(tmp_build):
-    s = dynamics_chapter.DynamicsSettings.resolve("smoke")
+    s = training_dynamics.DynamicsSettings.resolve("smoke")
     falling = [_snapshot("batch", b, 2.0 - 0.3 * b) for b in range(5)]
     flat_epochs = [_snapshot("epoch", e, 0.5, seed=10) for e in (1, 2, 3)]
-    recs = dynamics_chapter.record(dynamics_chapter.DynamicsStudy(s, "toy", falling + flat_epochs))
+    recs = dynamics_records(training_dynamics.DynamicsStudy(s, "toy", falling + flat_epochs))
     assert recs.falls.verdict == "reproduced" and recs.falls.reproduced < 0
     assert recs.spread.verdict in ("not significant", "differs")
     rising = [_snapshot("batch", b, 0.5 + 0.3 * b) for b in range(5)]
-    recs = dynamics_chapter.record(dynamics_chapter.DynamicsStudy(s, "toy", rising + flat_epochs))
+    recs = dynamics_records(training_dynamics.DynamicsStudy(s, "toy", rising + flat_epochs))
     assert recs.falls.verdict == "differs"
 
 
 def test_dynamics_leaves_out_pairs_that_are_not_modes(tmp_build):
-    s = dynamics_chapter.DynamicsSettings.resolve("smoke")
+    s = training_dynamics.DynamicsSettings.resolve("smoke")
     none = np.zeros(20, bool)
     snaps = [_snapshot("batch", b, 1.0, modes=none) for b in range(5)]
     snaps += [_snapshot("epoch", e, 0.5) for e in (1, 2, 3)]
-    study = dynamics_chapter.DynamicsStudy(s, "toy", snaps)
-    recs = dynamics_chapter.record(study)
+    study = training_dynamics.DynamicsStudy(s, "toy", snaps)
+    recs = dynamics_records(study)
     assert recs.falls.verdict == "failed" and "only 0 of the 5 batch snapshots" in recs.falls.note
     assert len(snaps[0].barriers) == 0
-    assert study.table()["pairs that are modes"].iloc[0] == "0/20"
+    assert training_dynamics.snapshot_table(study)["pairs that are modes"].iloc[0] == "0/20"
 
 
 # ---------------------------------------------------------------- §5
 
 
 def test_conjecture_verdict_follows_the_fractions(tmp_build):
-    from connectivity.papers.vrabel2024.percolation_chapter import Conjecture, PercolationStudy
-
-    s = percolation_chapter.PercolationSettings.resolve("smoke")
+    s = percolation.PercolationSettings.resolve("smoke")
     dims = [2, 3, 8, 32]
     rng = np.random.default_rng(0)
     found = {n: rng.random(40) < p for n, p in zip(dims, (0.3, 0.5, 0.8, 0.95))}
-    conj = Conjecture(dims, [32] * 4, found, found, {}, {n: 0.0 for n in dims})
+    conj = percolation.Conjecture(dims, [32] * 4, found, found, {}, {n: 0.0 for n in dims})
     pc = {2: 0.6, 3: 0.36, 4: 0.22, 5: 0.15}  # a perfect trend over four dimensions
     mf = {n: np.zeros(3) for n in pc}
     lattice = {n: np.full(3, 0.4 - 0.1 * k) for k, n in enumerate(pc)}
     sizes = {n: 8 for n in pc}
-    study = PercolationStudy(s, {}, np.zeros(0), pc, sizes, np.zeros(3), lattice, mf, conj)
-    recs = percolation_chapter.record(study)
+    study = percolation.PercolationStudy(
+        s, {}, np.zeros(0), pc, sizes, np.zeros(3), lattice, mf, conj
+    )
+    recs = percolation_records(study)
     assert recs.conjecture.verdict == "reproduced"
     assert recs.conjecture.extra["above_trend"] == "reproduced"  # 0.5 -> 0.8 -> 0.95
     # textbook facts check the lattice code: shown apart, never counted as reproductions
@@ -193,11 +196,13 @@ def test_conjecture_verdict_follows_the_fractions(tmp_build):
     # a rising threshold and a mean field that worsens fail their checks (a bug);
     # growth only from n = 2 to 3, flat above, is said to be one step
     found = {n: rng.random(40) < p for n, p in zip(dims, (0.3, 0.95, 0.95, 0.95))}
-    conj = Conjecture(dims, [32] * 4, found, found, {}, {n: 0.0 for n in dims})
+    conj = percolation.Conjecture(dims, [32] * 4, found, found, {}, {n: 0.0 for n in dims})
     rising = {n: 0.2 + 0.1 * k for k, n in enumerate(pc)}
     worse = {n: np.full(3, 0.1 + 0.1 * k) for k, n in enumerate(pc)}
-    study = PercolationStudy(s, {}, np.zeros(0), rising, sizes, np.zeros(3), worse, mf, conj)
-    recs = percolation_chapter.record(study)
+    study = percolation.PercolationStudy(
+        s, {}, np.zeros(0), rising, sizes, np.zeros(3), worse, mf, conj
+    )
+    recs = percolation_records(study)
     assert recs.pc_falls.verdict == "failed" and recs.mean_field.verdict == "failed"
     assert recs.conjecture.verdict == "reproduced"
     assert recs.conjecture.extra["above_trend"] != "reproduced"
@@ -227,7 +232,7 @@ def test_a_missing_imagenet_folder_is_a_clear_error(monkeypatch):
 
 
 def test_batch_snapshots_past_the_first_epoch_are_refused():
-    from connectivity.papers.vrabel2024.dynamics_chapter import DynamicsSettings
+    from connectivity.papers.vrabel2024.training_dynamics import DynamicsSettings
     from connectivity.settings import ParameterError
 
     with pytest.raises(ParameterError, match="inside the first epoch"):
@@ -239,8 +244,8 @@ def test_synthetic_path_threshold_below_the_modes_is_refused():
     from connectivity.settings import ParameterError
 
     with pytest.raises(ParameterError, match="below the modes' threshold"):
-        modes_chapter.ModesSettings.resolve("ci", synthetic_bypass={"threshold": 1e-4})
+        synthetic_untrained.ModesSettings.resolve("ci", synthetic_bypass={"threshold": 1e-4})
     # the paper's "almost up to the numerical precision": ten times the modes' threshold
     for profile in ("ci", "paper"):
-        s = modes_chapter.ModesSettings.resolve(profile)
+        s = synthetic_untrained.ModesSettings.resolve(profile)
         assert s.synthetic_bypass.threshold == pytest.approx(10 * s.natural.threshold)

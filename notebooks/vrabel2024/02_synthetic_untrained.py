@@ -42,21 +42,19 @@ untrained_barrier = None  # free optimisation of a barrier point
 untrained_bypass = None  # points per path, path threshold, rounds
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.modes_chapter import ModesSettings
+from connectivity.papers.vrabel2024.synthetic_untrained import ModesSettings
 
 settings = ModesSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import modes_chapter as chapter
+from connectivity.papers.vrabel2024 import synthetic_untrained as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()
 
 # %% tags=["remove-cell"]
-synthetic = chapter.run_synthetic(settings)
-untrained = chapter.run_untrained(settings)
-records = chapter.record(synthetic, untrained)
-chapter.glue_page(synthetic, untrained, records)
+study = page.run(settings)
+records = page.report(study)
 
 # %% [markdown]
 # ## §4.3, Fig. 7: a natural-looking and a high-frequency mode of a class
@@ -72,10 +70,10 @@ chapter.glue_page(synthetic, untrained, records)
 # {glue:text}`says.vrabel2024.synthetic.one_round_suffices`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 7 of the paper (top), here: natural-looking modes (first row) and high-frequency modes (second row) of the same classes, with their cross-entropy.", "name": "fig-modes-synthetic"}}
-fig = chapter.plot_synthetic_modes(synthetic)
+fig = page.plot_synthetic_modes(study.synthetic)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 7 of the paper (bottom), here: cross-entropy along the straight path between the two modes of a class (grey) and after the bypass; dashed: the threshold.", "name": "fig-modes-synthetic-paths"}}
-fig = chapter.plot_synthetic_paths(synthetic)
+fig = page.plot_synthetic_paths(study.synthetic)
 
 # %% [markdown]
 # ## §4.4, Fig. 8: an untrained network
@@ -92,10 +90,10 @@ fig = chapter.plot_synthetic_paths(synthetic)
 # {glue:text}`says.vrabel2024.untrained.connected_after_two_rounds`
 
 # %% tags=["hide-input"]
-chapter.untrained_table(untrained).round(5)
+page.untrained_table(study.untrained).round(5)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 8 of the paper, here: cross-entropy along the straight path between two optimal inputs of the untrained network (grey) and after each round of free barrier optimisation; dashed: the path threshold.", "name": "fig-modes-untrained"}}
-fig = chapter.plot_untrained_paths(untrained)
+fig = page.plot_untrained_paths(study.untrained)
 
 # %% [markdown]
 # ## What reproduced here

@@ -33,12 +33,12 @@ synthesis = None  # synthesis of the optimal inputs (threshold 5e-3)
 tv = None  # TV weight on one input of each pair
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.dynamics_chapter import DynamicsSettings
+from connectivity.papers.vrabel2024.training_dynamics import DynamicsSettings
 
 settings = DynamicsSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import dynamics_chapter as chapter
+from connectivity.papers.vrabel2024 import training_dynamics as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()
@@ -60,12 +60,11 @@ plotting.setup()
 # (SD), or not measured (test accuracy at the batch snapshots).
 
 # %% tags=["remove-cell"]
-study = chapter.run(settings)
-records = chapter.record(study)
-chapter.glue_page(study, records)
+study = page.run(settings)
+records = page.report(study)
 
 # %% tags=["hide-input"]
-study.table().style.format(precision=4, na_rep="–")
+page.snapshot_table(study).style.format(precision=4, na_rep="–")
 
 # %% [markdown]
 # ## The first batches (Fig. 10)
@@ -82,7 +81,7 @@ study.table().style.format(precision=4, na_rep="–")
 # {numref}`fig-dynamics` shows both.
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Figs. 10–11 of the paper, here: averaged primary loss curves (mean ± SD over the pairs that are modes) after each batch snapshot (top left) and each epoch (top right), and the barrier height, mean ± SD, at every snapshot (bottom).", "name": "fig-dynamics"}}
-fig = chapter.plot(study)
+fig = page.plot_barrier_evolution(study)
 
 # %% [markdown]
 # ## What reproduced here

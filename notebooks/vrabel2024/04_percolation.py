@@ -44,20 +44,19 @@ conj_budget = None  # search budget per pair: rounds, iterations, points, lr
 conj_min_width = None  # smallest hidden width of the random network
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.percolation_chapter import PercolationSettings
+from connectivity.papers.vrabel2024.percolation import PercolationSettings
 
 settings = PercolationSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import percolation_chapter as chapter
+from connectivity.papers.vrabel2024 import percolation as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()
 
 # %% tags=["remove-cell"]
-study = chapter.run(settings)
-records = chapter.record(study)
-chapter.glue_page(study, records)
+study = page.run(settings)
+records = page.report(study)
 
 # %% [markdown]
 # ## Fig. 9: site percolation near the critical probability
@@ -67,7 +66,7 @@ chapter.glue_page(study, records)
 # first appears ({numref}`fig-perc-fig9`, the largest cluster in colour).
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 9 of the paper, here: site percolation on a square lattice below (left), at (middle) and above (right) the threshold; the largest open cluster in red.", "name": "fig-perc-fig9"}}
-fig = chapter.plot_fig9(study)
+fig = page.plot_fig9(study)
 
 # %% [markdown]
 # ## The threshold and the dimension (App. A)
@@ -85,10 +84,10 @@ fig = chapter.plot_fig9(study)
 # {glue:text}`says.vrabel2024.percolation.pc_falls_with_dimension`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Left: spanning probability of square lattices of growing size L against the occupation probability; dotted: the literature's threshold. Right: the estimated threshold per dimension (finite lattices), the literature's and the mean field's 1/(2n − 1).", "name": "fig-perc-thresholds"}}
-fig = chapter.plot_thresholds(study)
+fig = page.plot_thresholds(study)
 
 # %% tags=["remove-input"]
-study.pc_table().round(4)
+page.pc_table(study).round(4)
 
 # %% [markdown]
 # ## The mean-field argument (App. C.3)
@@ -106,7 +105,7 @@ study.pc_table().round(4)
 # {glue:text}`says.vrabel2024.percolation.mean_field_improves`
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Mean field against lattice: the Bethe lattice's infinite-cluster probability (line, z = 2n) and the largest-cluster fraction of a finite n-dimensional lattice (dots), per dimension.", "name": "fig-perc-mean-field"}}
-fig = chapter.plot_mean_field(study)
+fig = page.plot_mean_field(study)
 
 # %% [markdown]
 # ## Conjecture 5.1, empirically
@@ -129,10 +128,10 @@ fig = chapter.plot_mean_field(study)
 # percolation model, so this illustrates the mechanism and proves nothing.
 
 # %% tags=["remove-input"]
-study.conjecture.table().round(3)
+page.conjecture_table(study).round(3)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Conjecture 5.1 on random networks: fraction of ε-similar pairs connected against the input dimension, by the search (95 % exact intervals), by the straight line alone, and exactly (flood fill, n = 2, 3).", "name": "fig-perc-conjecture"}}
-fig = chapter.plot_conjecture(study)
+fig = page.plot_conjecture(study)
 
 # %% [markdown]
 # ## What reproduced here

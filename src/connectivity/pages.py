@@ -30,14 +30,12 @@ PAGES: dict[str, str] = {
     "gu2023/02_decoders_and_paths": "connectivity.papers.gu2023.decoders_and_paths:PathsSettings",
     "vrabel2024/01_bypass": "connectivity.papers.vrabel2024.bypass:BypassSettings",
     "vrabel2024/02_synthetic_untrained": (
-        "connectivity.papers.vrabel2024.modes_chapter:ModesSettings"
+        "connectivity.papers.vrabel2024.synthetic_untrained:ModesSettings"
     ),
     "vrabel2024/03_training_dynamics": (
-        "connectivity.papers.vrabel2024.dynamics_chapter:DynamicsSettings"
+        "connectivity.papers.vrabel2024.training_dynamics:DynamicsSettings"
     ),
-    "vrabel2024/04_percolation": (
-        "connectivity.papers.vrabel2024.percolation_chapter:PercolationSettings"
-    ),
+    "vrabel2024/04_percolation": "connectivity.papers.vrabel2024.percolation:PercolationSettings",
     "vrabel2024/05_adversarial_barriers": (
         "connectivity.papers.vrabel2024.adversarial_barriers:AdversarialSettings"
     ),

@@ -1,0 +1,85 @@
+"""The Vrabel et al. App. D.1 page runs at toy size (``smoke`` profile: a CIFAR ResNet of
+width 4 trained for two epochs of 512 images, four batch and two epoch snapshots, one
+pair per class, a few Adam iterations), and what its ``DynamicsStudy`` holds is what the
+page relies on: every snapshot in order, primary loss curves that start and end at the
+pairs' optimal inputs, modes exactly where both endpoints are below the threshold, two
+records with valid verdicts and every sentence glued."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from conftest import needs_data
+
+from connectivity import prose, scorecard
+from connectivity.papers.vrabel2024 import training_dynamics as page
+from connectivity.papers.vrabel2024.values_modes import EVOLUTION_FALLS, EVOLUTION_SPREAD
+
+NOTEBOOK = "vrabel2024/03_training_dynamics"
+
+
+@needs_data
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypatch):
+    monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", NOTEBOOK)
+    s = page.DynamicsSettings.resolve("smoke")
+    study = page.run(s)
+    assert study.settings is s and study.arch == s.model.arch and study.seconds > 0
+
+    labels = [f"batch {b}" for b in sorted(s.batches)] + [f"epoch {e}" for e in sorted(s.epochs)]
+    assert [snap.label for snap in study.snapshots] == labels
+    assert [snap.step for snap in study.of("batch")] == sorted(s.batches)
+    assert [snap.step for snap in study.of("epoch")] == sorted(s.epochs)
+    pairs = 10 * s.pairs_per_class
+    threshold = s.synthesis.threshold
+    for snap in study.snapshots:
+        assert snap.curves.shape == (pairs, s.points) and np.isfinite(snap.curves).all()
+        assert (snap.curves >= 0).all()
+        assert snap.endpoint_loss.shape == (pairs, 2) and (snap.endpoint_loss >= 0).all()
+        # the primary loss curve joins the pair's two optimal inputs
+        np.testing.assert_allclose(
+            snap.curves[:, [0, -1]], snap.endpoint_loss, rtol=1e-2, atol=1e-3
+        )
+        assert snap.modes.shape == (pairs,) and snap.modes.dtype == bool
+        assert snap.modes.tolist() == (snap.endpoint_loss < threshold).all(1).tolist()
+        barriers = snap.barriers  # only the pairs that are modes
+        assert len(barriers) == int(snap.modes.sum())
+        np.testing.assert_allclose(barriers, snap.curves[snap.modes].max(1))
+        if snap.kind == "batch":
+            assert snap.test_accuracy is None
+        else:
+            assert 0 <= snap.test_accuracy <= 1
+
+    table = page.snapshot_table(study)
+    assert table.index.tolist() == labels
+    assert table["pairs that are modes"].tolist() == [
+        f"{int(snap.modes.sum())}/{pairs}" for snap in study.snapshots
+    ]
+    fig = page.plot_barrier_evolution(study)
+    assert len(fig.axes) == 4
+    plt.close(fig)
+
+    glued = {}
+    monkeypatch.setattr(prose, "glue", glued.__setitem__)
+    recs = page.report(study)
+    assert (recs.falls.id, recs.spread.id) == (EVOLUTION_FALLS, EVOLUTION_SPREAD)
+    for rec, kind, need in ((recs.falls, "batch", 1), (recs.spread, "epoch", 2)):
+        assert rec.verdict in scorecard.VERDICTS
+        usable = [snap for snap in study.of(kind) if snap.modes.sum() >= need]
+        if len(usable) < 3:  # a trend needs three snapshots with pairs of modes
+            assert rec.verdict == "failed" and f"only {len(usable)} of the" in rec.note
+        else:
+            assert rec.kind == "qualitative" and -1 <= rec.reproduced <= 1  # Spearman ρ
+    written = {r.id: r for r in scorecard.load([NOTEBOOK])}
+    assert set(written) == {EVOLUTION_FALLS, EVOLUTION_SPREAD}
+    assert set(glued) == {
+        "dyn_setup",
+        "dyn_batch",
+        "dyn_epoch",
+        f"says.{EVOLUTION_FALLS}",
+        f"says.{EVOLUTION_SPREAD}",
+    }
+    assert f"a {study.arch} (" in glued["dyn_setup"]
+    assert all(isinstance(text, str) and text for text in glued.values())
