@@ -229,8 +229,13 @@ def _summed_loss_lbfgs(x, y, C=1.0, tol=1e-4, max_iter=100):
         g = -s / (1 + np.exp(m))
         return loss, np.r_[x.T @ g + w / C, g.sum()]
 
-    res = minimize(loss_grad, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B",
-                   options={"gtol": tol, "maxiter": max_iter})
+    res = minimize(
+        loss_grad,
+        np.zeros(x.shape[1] + 1),
+        jac=True,
+        method="L-BFGS-B",
+        options={"gtol": tol, "maxiter": max_iter},
+    )
     return res.x[:-1], res.x[-1]
 
 

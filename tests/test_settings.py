@@ -141,8 +141,15 @@ def test_table_lists_every_parameter():
 def test_table_shows_nested_settings_whole_and_long_lists_counted():
     from connectivity.settings import _short
 
-    nested = {"n_pivots": 12, "steps": 100, "lr": 0.05, "optimizer": "adam", "spring": 1.0,
-              "climb_after": 0, "note": "x" * 60}
+    nested = {
+        "n_pivots": 12,
+        "steps": 100,
+        "lr": 0.05,
+        "optimizer": "adam",
+        "spring": 1.0,
+        "climb_after": 0,
+        "note": "x" * 60,
+    }
     assert _short(nested) == json.dumps(nested)  # not cut, however long
     assert _short(list(range(5))) == "[0, 1, 2, 3, 4]"
     assert _short(list(range(100))) == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … ] (100 values)"

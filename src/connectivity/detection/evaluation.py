@@ -47,9 +47,10 @@ class ClassifierSpec:
     whose lbfgs minimised the *summed* loss; since 1.4 the loss is the mean (scikit-learn
     PR #26721), so the same gradient tolerance stops n times earlier, at w = 0 when the
     classes' feature means differ by less than ~1e-4 (a constant classifier). The
-    tolerance is therefore ``LBFGS_TOL / n_train`` (:meth:`build`). ``svm``: ``MinMaxScaler`` + RBF ``SVC(probability=True, C,
-    gamma)`` (the benchmark's CIFAR-100 LayerMFS/PFS case on DeepFool and C&W, where it uses
-    cuML's SVC); ``knn``: ``StandardScaler`` + ``KNeighborsClassifier(k, weights)`` (the
+    tolerance is therefore ``LBFGS_TOL / n_train`` (:meth:`build`).
+    ``svm``: ``MinMaxScaler`` + RBF ``SVC(probability=True, C, gamma)`` (the benchmark's
+    CIFAR-100 LayerMFS/PFS case on DeepFool and C&W, where it uses cuML's SVC);
+    ``knn``: ``StandardScaler`` + ``KNeighborsClassifier(k, weights)`` (the
     mode-connectivity detector)."""
 
     kind: str = "logistic"
