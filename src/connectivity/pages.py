@@ -43,7 +43,7 @@ PAGES: dict[str, str] = {
     ),
     "vrabel2024/06_detection": "connectivity.papers.vrabel2024.detection_chapter:DetectionSettings",
     "scorecard": "connectivity.book_pages:ScorecardPageSettings",
-    "performance": "connectivity.bench:PerformanceSettings",
+    "performance": "connectivity.performance:PerformanceSettings",
 }
 
 
