@@ -42,7 +42,7 @@ PAGES: dict[str, str] = {
         "connectivity.papers.vrabel2024.adversarial_chapter:AdversarialSettings"
     ),
     "vrabel2024/06_detection": "connectivity.papers.vrabel2024.detection_chapter:DetectionSettings",
-    "scorecard": "connectivity.book_pages:ScorecardPageSettings",
+    "scorecard": "connectivity.scorecard_page:ScorecardPageSettings",
     "performance": "connectivity.performance:PerformanceSettings",
 }
 
