@@ -47,14 +47,16 @@ from connectivity.classifiers import ClassifierSettings
 settings = ClassifierSettings.from_notebook(globals())
 
 import matplotlib.pyplot as plt
-import torch
 
-from connectivity import classifiers, plotting
-from connectivity.data import load_dataset
-from connectivity.prose import glue, what_reproduced
-from connectivity.training import evaluation_split, predict
+from connectivity import classifiers as page
+from connectivity import plotting
+from connectivity.prose import what_reproduced
 
 plotting.setup()
+
+# %% tags=["remove-cell"]
+study = page.run(settings)
+records = page.report(study)
 
 # %% [markdown]
 # ## The data
@@ -65,12 +67,10 @@ plotting.setup()
 # their checksums and cached decoded ({numref}`fig-cifar-examples`).
 
 # %% tags=["remove-input"]
-classifiers.data_table()
+page.data_table()
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Random CIFAR-10 test images with their labels.", "name": "fig-cifar-examples"}}
-test10 = load_dataset("cifar10", "test")
-idx = torch.randperm(len(test10), generator=torch.Generator().manual_seed(0))[: settings.n_examples]
-fig = plotting.image_grid(test10.x[idx], [test10.classes[i] for i in test10.y[idx]])
+fig = page.plot_examples(study)
 
 # %% [markdown]
 # ## Training
@@ -91,15 +91,10 @@ fig = plotting.image_grid(test10.x[idx], [test10.classes[i] for i in test10.y[id
 # evaluated in float32, as every later chapter uses them.
 
 # %% tags=["remove-input"]
-classifiers.config_table(settings)
-
-# %% tags=["remove-cell"]
-trained = classifiers.train_all(settings)
-for name, sentence in classifiers.record_accuracies(trained, settings.profile).items():
-    glue(name, sentence)
+page.config_table(study)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Test accuracy after each epoch (in the training precision, on curve_subset test images drawn at random, see the configuration table) against cumulative training time, as stored when the models were trained; dotted: the targets.", "name": "fig-accuracy-time"}}
-fig = classifiers.plot_accuracy_vs_time(trained)
+fig = page.plot_accuracy_vs_time(study)
 
 # %% [markdown]
 # Where the weights of this build come from, and where they were trained (wall time
@@ -107,7 +102,7 @@ fig = classifiers.plot_accuracy_vs_time(trained)
 # build, in float32, and stored in the manifest when the model was written):
 
 # %% tags=["remove-input"]
-classifiers.provenance_table(trained)
+page.provenance_table(study)
 
 # %% [markdown]
 # {numref}`fig-accuracy-time` shows what each second of training bought. The table
@@ -120,7 +115,7 @@ classifiers.provenance_table(trained)
 # below 0.01: the "modes" Vrabel et al. connect.
 
 # %% tags=["remove-input"]
-classifiers.summary_table(trained)
+page.summary_table(study)
 
 # %% [markdown]
 # Against the book's own targets (what the later chapters need
@@ -137,7 +132,7 @@ classifiers.summary_table(trained)
 # where the difference in model matters.
 
 # %% tags=["remove-input"]
-classifiers.reference_table(trained)
+page.reference_table(study)
 
 # %% [markdown]
 # ## Where the ResNet errs
@@ -148,15 +143,10 @@ classifiers.reference_table(trained)
 # *true → predicted*.
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Confusion matrix of the CIFAR-10 ResNet on the test set (rows: true class, normalised).", "name": "fig-confusion"}}
-test10 = evaluation_split(trained["cifar10_resnet"].config, test10)  # smoke: a subset
-pred10 = predict(trained["cifar10_resnet"].model, test10.x).argmax(1)
-fig = plotting.confusion_matrix_plot(test10.y, pred10, test10.classes)
+fig = page.plot_confusion(study)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Misclassified CIFAR-10 test images, true → predicted class.", "name": "fig-misclassified"}}
-wrong = torch.nonzero(pred10 != test10.y).flatten()
-wrong = wrong[torch.randperm(len(wrong), generator=torch.Generator().manual_seed(0))]
-labels = [f"{test10.classes[test10.y[i]]}→{test10.classes[pred10[i]]}" for i in wrong]
-fig = plotting.image_grid(test10.x[wrong[: settings.n_examples]], labels[: settings.n_examples])
+fig = page.plot_misclassified(study)
 plt.show()
 
 # %% [markdown]

@@ -44,26 +44,18 @@ classifier = None  # changes to the shared CIFAR-10 ResNet's training settings
 vgg_classifier = None  # changes to the shared CIFAR-10 VGG's training settings
 
 # %% tags=["remove-cell"]
-from connectivity.bench import PerformanceSettings
+from connectivity.performance import PerformanceSettings
 
 settings = PerformanceSettings.from_notebook(globals())
 
-import pandas as pd
-
-from connectivity import bench
-from connectivity.prose import glue
+from connectivity import performance as page
 
 # %% tags=["remove-cell"]
-result = bench.run(settings)
-for key, text in bench.summary(result).items():
-    glue(f"perf_{key}", text)
+study = page.run(settings)
+texts = page.report(study)
 
 # %% tags=["remove-input"]
-table = pd.DataFrame(result["rows"])[
-    ["name", "measured", "unit", "target", "holds", "gap", "detail"]
-]
-table["holds"] = table["holds"].map({True: "yes", False: "no"})
-table.style.format({"measured": "{:.2f}", "target": "{:.1f}"}, na_rep="–").hide(axis="index")
+page.rows_table(study)
 
 # %% [markdown]
 # Measured on {glue:text}`perf_machine`.

@@ -42,23 +42,14 @@
 profile = "ci"  # the profile this build ran with
 
 # %% tags=["remove-cell"]
-from connectivity.book_pages import ScorecardPageSettings
+from connectivity.scorecard_page import ScorecardPageSettings
 
 settings = ScorecardPageSettings.from_notebook(globals())
 
-from connectivity import scorecard
-from connectivity.prose import glue, records_table
-from connectivity.runner import load_timings, timing_frame
+from connectivity import scorecard_page as page
 
-records = scorecard.collect()
-chapters = scorecard.by_chapter(records)
-counts = scorecard.verdict_counts(records)
-glue("n_records", len(records))
-glue("n_reproduced", int(counts.loc["all chapters", "reproduced"]))
-glue(
-    "n_compared",
-    int(counts.loc["all chapters", ["reproduced", "differs", "not significant"]].sum()),
-)
+study = page.run(settings)
+headline = page.report(study)
 
 # %% [markdown]
 # ## Headline
@@ -68,31 +59,31 @@ glue(
 # pass their test.
 
 # %% tags=["remove-input"]
-counts
+page.counts_table(study)
 
 # %% [markdown]
 # ## The classifiers
 
 # %% tags=["remove-input"]
-records_table(chapters["The classifiers"], link=True)
+page.chapter_table(study, "The classifiers")
 
 # %% [markdown]
 # ## Lancione
 
 # %% tags=["remove-input"]
-records_table(chapters["Lancione"], link=True)
+page.chapter_table(study, "Lancione")
 
 # %% [markdown]
 # ## Gu & Borovykh 2023
 
 # %% tags=["remove-input"]
-records_table(chapters["Gu & Borovykh 2023"], link=True)
+page.chapter_table(study, "Gu & Borovykh 2023")
 
 # %% [markdown]
 # ## Vrabel et al. 2024
 
 # %% tags=["remove-input"]
-records_table(chapters["Vrabel et al. 2024"], link=True)
+page.chapter_table(study, "Vrabel et al. 2024")
 
 # %% [markdown]
 # ## Time per notebook in this build
@@ -102,4 +93,4 @@ records_table(chapters["Vrabel et al. 2024"], link=True)
 # with warm caches) is listed apart.
 
 # %% tags=["remove-input"]
-timing_frame(load_timings())
+page.timing_table(study)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from connectivity import classifiers, scorecard
+from connectivity import classifiers, prose, scorecard
 from connectivity.classifiers import (
     ACCURACY_TARGETS,
     CONFIDENT_TARGETS,
     MODEL_KEYS,
     REFERENCE_MODELS,
     STRETCH_TARGETS,
+    ClassifierSettings,
+    ClassifiersStudy,
     classifier_config,
 )
 from connectivity.papers import ReferenceModel
@@ -30,6 +32,13 @@ def _trained(key: str, accuracy: float, confident: float) -> TrainedModel:
     )
 
 
+def _study(trained: dict[str, TrainedModel]) -> ClassifiersStudy:
+    """A stand-in for the page's study: the records and the tables read only the models'
+    numbers."""
+    settings = ClassifierSettings.resolve("ci")
+    return ClassifiersStudy(settings, trained, {k: 0.0 for k in trained}, None, None, None)
+
+
 def _verdicts(records) -> dict[str, str]:
     return {r.id: r.verdict for r in records}
 
@@ -46,8 +55,11 @@ def test_each_target_is_a_check_that_fails_when_missed(tmp_build, monkeypatch, m
         "cifar10_vgg": _trained("cifar10_vgg", ACCURACY_TARGETS["cifar10_vgg"] + margin, 0.0),
         "cifar100_vgg": _trained("cifar100_vgg", STRETCH_TARGETS["cifar100_vgg"] + margin, 0.0),
     }
-    sentences = classifiers.record_accuracies(trained, "ci")
+    sentences = {}
+    monkeypatch.setattr(prose, "glue", sentences.__setitem__)
+    records = classifiers.report(_study(trained))
     got = _verdicts(scorecard.collect(["classifiers"]))
+    assert got == {f"models.{name}": r.verdict for name, r in records.items()}
     assert got == {
         "models.cifar10_resnet.accuracy": verdict,
         "models.cifar10_resnet.confident_share": verdict,
@@ -63,7 +75,7 @@ def test_each_target_is_a_check_that_fails_when_missed(tmp_build, monkeypatch, m
 
 def test_every_model_stands_beside_a_paper_model():
     trained = {k: _trained(k, 0.5, 0.1) for k in MODEL_KEYS}
-    table = classifiers.reference_table(trained).data
+    table = classifiers.reference_table(_study(trained)).data
     assert set(REFERENCE_MODELS) == set(MODEL_KEYS)
     assert len(table) == sum(len(v) for v in REFERENCE_MODELS.values())
     assert set(table["book model"]) == {f"{classifiers.LABELS[k]}: 50.00 %" for k in MODEL_KEYS}

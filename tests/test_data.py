@@ -22,6 +22,7 @@ from conftest import (
 from PIL import Image
 
 from connectivity import data
+from connectivity.data import loading, sprites
 
 
 def make_sprite_folder(
@@ -102,7 +103,9 @@ def test_truncated_file_and_wrong_labels_give_clear_errors(tmp_path):
 
 def test_missing_data_lists_every_place_looked(tmp_path, monkeypatch):
     monkeypatch.delenv("CONNECTIVITY_DATA", raising=False)
-    monkeypatch.setattr(data, "shared_candidates", lambda: [tmp_path / "nowhere", tmp_path / "b"])
+    monkeypatch.setattr(
+        loading, "shared_candidates", lambda: [tmp_path / "nowhere", tmp_path / "b"]
+    )
     with pytest.raises(data.DataNotFoundError) as err:
         data.load_dataset("mnist", "test", download=False)
     msg = str(err.value)
@@ -114,13 +117,13 @@ def test_failed_download_message_is_shortened_at_a_word(tmp_path, monkeypatch):
     """A long download error is shortened between words, never mid-word."""
     monkeypatch.delenv("CONNECTIVITY_DATA", raising=False)
     monkeypatch.setenv("CONNECTIVITY_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(data, "shared_candidates", lambda: [tmp_path / "nowhere"])
+    monkeypatch.setattr(loading, "shared_candidates", lambda: [tmp_path / "nowhere"])
     words = [f"mirror{i}-unreachable" for i in range(60)]
 
     def no_internet(*args, **kwargs):
         raise RuntimeError("Error downloading:\n" + "\n".join(words))
 
-    monkeypatch.setattr(data, "_from_torchvision", no_internet)
+    monkeypatch.setattr(loading, "_from_torchvision", no_internet)
     with pytest.raises(data.DataNotFoundError) as err:
         data.load_dataset("cifar10", "test", download=True)
     failed = str(err.value).split("(failed: ", 1)[1].split(")\n", 1)[0]
@@ -238,7 +241,7 @@ def toy_cache(tmp_path, monkeypatch):
     arrays = make_sprite_folder(tmp_path / "user" / "toyset")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the first build warns about nothing
-        x, y, classes = data._from_sprites(tmp_path / "user" / "toyset", "train")
+        x, y, classes = sprites._from_sprites(tmp_path / "user" / "toyset", "train")
     np.testing.assert_array_equal(x, arrays["train"][0])
     return arrays, cache, tmp_path / "user" / "toyset"
 
@@ -265,13 +268,13 @@ def test_flipped_byte_in_the_cache_is_detected_and_repaired(toy_cache, which, of
     good = target.read_bytes()
     _flip(target, offset)
     with pytest.warns(data.DataCacheWarning, match="rebuilding it from the source"):
-        x, y, _ = data._from_sprites(folder, "train")
+        x, y, _ = sprites._from_sprites(folder, "train")
     np.testing.assert_array_equal(x, arrays["train"][0])  # never the damaged copy
     np.testing.assert_array_equal(y, arrays["train"][1])
     assert target.read_bytes() == good  # repaired on disk
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        data._from_sprites(folder, "train")  # and quiet again
+        sprites._from_sprites(folder, "train")  # and quiet again
 
 
 def test_cache_with_a_wrong_checksum_file_is_rebuilt(toy_cache):
@@ -280,11 +283,11 @@ def test_cache_with_a_wrong_checksum_file_is_rebuilt(toy_cache):
     sums = json.loads(fsum.read_text())
     fsum.write_text(json.dumps({**sums, "images_sha256": "0" * 64}))
     with pytest.warns(data.DataCacheWarning, match="does not match its sha256"):
-        x, _, _ = data._from_sprites(folder, "train")
+        x, _, _ = sprites._from_sprites(folder, "train")
     np.testing.assert_array_equal(x, arrays["train"][0])
     fsum.write_text("{not json")
     with pytest.warns(data.DataCacheWarning, match="unreadable"):
-        data._from_sprites(folder, "train")
+        sprites._from_sprites(folder, "train")
 
 
 def test_entry_without_checksum_is_decoded_again_quietly(toy_cache):
@@ -296,7 +299,7 @@ def test_entry_without_checksum_is_decoded_again_quietly(toy_cache):
     fx.write_bytes(b"garbage")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        data._from_sprites(folder, "train")
+        sprites._from_sprites(folder, "train")
     assert fsum.exists()
 
 
@@ -304,14 +307,14 @@ def test_entry_without_checksum_is_decoded_again_quietly(toy_cache):
 def test_real_cache_is_served_by_one_read_and_one_checksum_pass(monkeypatch):
     """The largest split (CIFAR-10 train, 153.6 MB): a load from the verified cache reads
     each cached array once and hashes each once, decodes no sprite sheet and writes
-    nothing. Its cost is thus one read and one sha256 pass over the data (what data.py
-    calls "well under a second"), proved by what was done rather than by seconds, which
-    depend on the processor."""
+    nothing. Its cost is thus one read and one sha256 pass over the data (what
+    connectivity.data calls "well under a second"), proved by what was done rather than
+    by seconds, which depend on the processor."""
     monkeypatch.delenv("CONNECTIVITY_DATA", raising=False)
     data.load_dataset("cifar10", "train", download=False)  # make sure it is cached
     folder = shared_data() / "cifar10"
     loaded, hashed, written = [], [], []
-    real_load, real_sha256 = np.load, data._sha256
+    real_load, real_sha256 = np.load, sprites._sha256
 
     def load(file, *args, **kwargs):
         loaded.append(Path(file).name)
@@ -325,12 +328,12 @@ def test_real_cache_is_served_by_one_read_and_one_checksum_pass(monkeypatch):
         raise AssertionError("the sprite sheets were decoded again")
 
     monkeypatch.setattr(np, "load", load)
-    monkeypatch.setattr(data, "_sha256", sha256)
-    monkeypatch.setattr(data, "decode_sprites", decode)
-    monkeypatch.setattr(data, "_atomic_write", lambda path, write: written.append(path.name))
+    monkeypatch.setattr(sprites, "_sha256", sha256)
+    monkeypatch.setattr(sprites, "decode_sprites", decode)
+    monkeypatch.setattr(sprites, "_atomic_write", lambda path, write: written.append(path.name))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a DataCacheWarning would mean the entry was rejected
-        x, y, _ = data._from_sprites(folder, "train")
+        x, y, _ = sprites._from_sprites(folder, "train")
     assert x.nbytes == 50_000 * 32 * 32 * 3
     assert len(loaded) == 2 and all(name.endswith(".npy") for name in loaded), loaded
     assert sorted(hashed) == sorted([x.nbytes, y.nbytes]), "each array hashed exactly once"

@@ -267,6 +267,7 @@ def build_store(
     """Train into the store the shared classifiers of ``profile`` whose config has no
     committed model (or all of ``keys`` with ``force``); returns {name: "kept" |
     "trained"}. A model whose recipe changed is retrained, the others are kept."""
+    # both import training, which imports this module
     from .classifiers import MODEL_KEYS, classifier_config
     from .training import train_classifier
 

@@ -27,15 +27,18 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 
+from .caching import cached
 from .input_paths import (
     band_times,
     evaluate_band,
     evaluate_linear,
     linear_path,
+    same_class_pairs,
     segment_departure,
 )
-from .models import fold_batchnorm, model_device
+from .models import fold_batchnorm, model_device, split_model
 from .progress import progress
+from .training import predict
 
 
 @dataclass(frozen=True)
@@ -422,9 +425,6 @@ _LOGITS: dict[tuple, torch.Tensor] = {}
 def dataset_logits(model: torch.nn.Module, model_key: str, ds) -> torch.Tensor:
     """The model's logits (N, classes) on every image of ``ds`` (CPU), computed once per
     model and data set (kept in memory and in the cache)."""
-    from .caching import cached
-    from .training import predict
-
     key = (model_key, ds.name, ds.split, len(ds))
     if key not in _LOGITS:
         params = {"model": model_key, "data": list(key[1:])}
@@ -461,9 +461,6 @@ def connect_in_layer(
     """:func:`connect_pairs` for ``n_pairs`` same-class pairs of ``ds`` (drawn with
     ``pair_seed``, both images classified correctly) in the latent space after
     ``layer`` of ``model`` (on the model's device); cached by every setting."""
-    from .caching import cached
-    from .input_paths import same_class_pairs
-    from .models import split_model
 
     def compute():
         logits = dataset_logits(model, model_key, ds)

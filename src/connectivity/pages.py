@@ -40,8 +40,8 @@ PAGES: dict[str, str] = {
         "connectivity.papers.vrabel2024.adversarial_barriers:AdversarialSettings"
     ),
     "vrabel2024/06_detection": "connectivity.papers.vrabel2024.detection:DetectionSettings",
-    "scorecard": "connectivity.book_pages:ScorecardPageSettings",
-    "performance": "connectivity.bench:PerformanceSettings",
+    "scorecard": "connectivity.scorecard_page:ScorecardPageSettings",
+    "performance": "connectivity.performance:PerformanceSettings",
 }
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from scipy import ndimage
 
+from .bypass import BypassConfig, optimise_barriers
 from .input_paths import linear_path
 
 PC_SQUARE_SITE = 0.592746  # 2-D square lattice, site percolation (Newman & Ziff 2000)
@@ -256,8 +257,6 @@ def search_connected(
     segment at finitely many points, so the fraction found estimates the connected
     fraction without bounding it (it can exceed the exact flood fill's).
     """
-    from .bypass import BypassConfig, optimise_barriers
-
     with torch.no_grad():
         fx = f(x)
     verts = [torch.stack([a, b]) for a, b in zip(x, y)]

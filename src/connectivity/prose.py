@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .scorecard import SESSION, VERDICTS, Record, plain
-from .stats import ALPHA, TestResult
+from .stats import ALPHA, TestResult, spearman_increasing
 
 # the verdicts a record of each kind can get: say() needs wording for each
 POSSIBLE = {
@@ -111,8 +111,6 @@ def trend(
     x, y, *, up: str = "grows", down: str = "shrinks", flat: str = "shows no significant trend"
 ) -> str:
     """How ``y`` moves with ``x`` by a one-sided Spearman test (see :func:`direction`)."""
-    from .stats import spearman_increasing
-
     return direction(spearman_increasing(x, y), yes=up, no=down, unclear=flat)
 
 

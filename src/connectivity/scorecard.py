@@ -44,6 +44,7 @@ from numbers import Number
 from pathlib import Path
 from typing import Any
 
+from . import papers
 from .locations import build_dir, repo_root
 from .pages import toc_notebooks
 from .stats import ALPHA, TestResult, Tolerance
@@ -133,9 +134,7 @@ def _check_id(id: str) -> None:
 
 
 def _paper(id: str, kind: str):
-    from .papers import paper_value
-
-    pv = paper_value(id)
+    pv = papers.paper_value(id)
     if pv.kind != kind:
         raise ValueError(f"{id}: the paper value is {pv.kind}, recorded as {kind}")
     return pv
@@ -321,9 +320,7 @@ def beside(
 def fail(id: str, reason: str, *, description: str = "", section: str = "", **extra: Any) -> Record:
     """The procedure behind ``id`` did not reach its goal: verdict ``failed``, no value."""
     _check_id(id)
-    from .papers import all_values
-
-    pv = all_values().get(id)
+    pv = papers.all_values().get(id)
     kind = pv.kind if pv else "measurement"
     return _write(
         Record(

@@ -1,10 +1,11 @@
-"""Settings of the book's own pages (scorecard), which compute nothing of a paper."""
+"""Settings of the scorecard page (notebook ``scorecard``), which computes nothing of a
+paper."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .settings import Settings
+from connectivity.settings import Settings
 
 
 @dataclass(frozen=True)

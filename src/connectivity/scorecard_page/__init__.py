@@ -1,0 +1,30 @@
+"""The reproduction scorecard page (``notebooks/scorecard.py``): every record the book's
+notebooks wrote in this build, counted per chapter and verdict and listed per chapter,
+and the time each notebook took. The records themselves are written and read through
+:mod:`connectivity.scorecard`; this page only gathers them.
+
+* :mod:`.settings`: :class:`ScorecardPageSettings` (no parameters);
+* :mod:`.study`: :func:`run` (settings -> :class:`ScorecardStudy`: the records, by
+  chapter and counted, and the timings);
+* :mod:`.report`: :func:`report` (study -> the headline numbers, glued);
+* :mod:`.figures`: the page's tables (``*_table``).
+
+>>> from connectivity import scorecard_page as page                  # doctest: +SKIP
+>>> study = page.run(page.ScorecardPageSettings.resolve("smoke"))    # doctest: +SKIP
+>>> headline = page.report(study)                                    # doctest: +SKIP
+"""
+
+from .figures import chapter_table, counts_table, timing_table
+from .report import report
+from .settings import ScorecardPageSettings
+from .study import ScorecardStudy, run
+
+__all__ = [
+    "ScorecardPageSettings",
+    "ScorecardStudy",
+    "chapter_table",
+    "counts_table",
+    "report",
+    "run",
+    "timing_table",
+]

@@ -1,0 +1,166 @@
+"""The book's own pages run at toy size (``smoke`` profile): the classifiers page (three
+small networks after one epoch on 256 images), the Performance page (every row timed on
+those networks) and the scorecard page (the records of a build gathered); what each
+``Study`` holds is what its page relies on: one trained model per key with accuracies
+in [0, 1], predictions of the ResNet's test split, every benchmark row in its order
+with the targets it states, every record counted once."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import matplotlib.pyplot as plt
+import pytest
+from conftest import needs_data
+
+import connectivity.caching as caching
+from connectivity import classifiers, performance, prose, scorecard, scorecard_page
+from connectivity.performance.__main__ import main as bench_main
+
+RESNET_RECORDS = {"cifar10_resnet.accuracy", "cifar10_resnet.confident_share"}
+VGG_RECORDS = {"cifar10_vgg.accuracy", "cifar100_vgg.accuracy", "cifar100_vgg.accuracy_stretch"}
+PAIR_ROWS = [
+    "barrier bypass: batched vs per-pair loop",
+    "NEB iteration vs forward+backward of its batch",
+    "loss curves vs raw inference",
+]
+DETECTORS = ["lid", "mahalanobis", "inputmfs", "layermfs"]
+
+
+@pytest.fixture(scope="module")
+def private_cache(tmp_path_factory):
+    """Cached results (the three smoke classifiers, the ResNet's test logits) in one
+    folder for this module: the networks are trained once, the Performance page reuses
+    the classifiers page's; decoded data stay shared."""
+    root = tmp_path_factory.mktemp("cache")
+
+    def cache_dir(*parts):
+        path = root.joinpath(*parts)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(caching, "cache_dir", cache_dir)
+        yield root
+
+
+@needs_data
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_classifiers_page_at_toy_size(private_cache, tmp_build, monkeypatch):
+    s = classifiers.ClassifierSettings.resolve("smoke")
+    study = classifiers.run(s)
+    assert list(study.trained) == list(classifiers.MODEL_KEYS)
+    for key, t in study.trained.items():
+        assert t.config == getattr(s, key)  # the page's recipe, unchanged
+        for share in (t.test_accuracy, t.tta_accuracy, t.confident_fraction):
+            assert 0 <= share <= 1
+        assert t.confident_fraction <= t.test_accuracy  # confident modes are correct ones
+        assert len(t.history.seconds) == t.config.epochs
+        assert study.gradient_ms[key] > 0
+    assert len(study.cifar10_test) == 10_000
+    n = s.cifar10_resnet.test_subset
+    assert len(study.resnet_test) == n and study.resnet_predicted.shape == (n,)
+    assert 0 <= study.resnet_predicted.min() and study.resnet_predicted.max() < 10
+    correct = (study.resnet_predicted == study.resnet_test.y).float().mean().item()
+    assert correct == pytest.approx(study.trained["cifar10_resnet"].test_accuracy, abs=1 / n)
+
+    labels = list(classifiers.LABELS.values())
+    config = classifiers.config_table(study)
+    assert list(config.index) == labels and (config["epochs"] == 1).all()
+    summary = classifiers.summary_table(study)
+    assert list(summary.index) == labels
+    assert list(summary["target"]) == [classifiers.ACCURACY_TARGETS[k] for k in study.trained]
+    assert list(classifiers.provenance_table(study).index) == labels
+    references = classifiers.reference_table(study).data
+    assert len(references) == sum(len(v) for v in classifiers.REFERENCE_MODELS.values())
+    data = classifiers.data_table()
+    assert list(data.index) == ["cifar10", "cifar100"] and list(data["test"]) == [10_000] * 2
+    for plot in (
+        classifiers.plot_examples,
+        classifiers.plot_accuracy_vs_time,
+        classifiers.plot_confusion,
+        classifiers.plot_misclassified,
+    ):
+        plt.close(plot(study))
+
+    glued = {}
+    monkeypatch.setattr(prose, "glue", glued.__setitem__)
+    records = classifiers.report(study)
+    assert set(records) == RESNET_RECORDS | VGG_RECORDS
+    for name, record in records.items():
+        assert record.id == f"models.{name}" and record.verdict in ("check", "failed")
+        assert record.kind == "check"
+    assert set(glued) == {f"{k}_says" for k in classifiers.MODEL_KEYS}
+    assert all(isinstance(v, str) and v for v in glued.values())
+
+
+@needs_data
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_performance_page_at_toy_size(private_cache, tmp_build, monkeypatch):
+    s = performance.PerformanceSettings.resolve("smoke")
+    study = performance.run(s)
+    names = [r.name for r in study.rows]
+    # no timing table in a fresh build folder: no "book" rows
+    assert len(names) == len(PAIR_ROWS) + 2 + len(DETECTORS)
+    assert names[:3] == PAIR_ROWS
+    assert all(n.startswith("training step (cifar10 ") for n in names[3:5])
+    assert names[5:] == [f"detector cost: mode connectivity / {k}" for k in DETECTORS]
+    for row in study.rows:
+        assert math.isfinite(row.measured)
+        assert row.holds in (True, False, None) and (row.holds is None) == (row.target is None)
+        assert (row.target is None) == row.name.startswith("detector cost")
+    assert study.rows[0].measured > 0 and study.rows[0].extra["batched_s"] > 0
+    for row in study.rows[3:5]:
+        assert 0 < row.measured and row.extra["matmul_flops"] > 0
+
+    result = study.as_dict()
+    assert list(result) == ["machine", "when", "profile", "gpu_rows", "rows"]
+    assert result["profile"] == "smoke" and result["rows"] == [r.as_dict() for r in study.rows]
+    json.dumps(result)  # what make bench writes to _build/bench.json
+    table = performance.rows_table(study).data
+    assert table.shape == (len(names), 7)
+    assert set(table["holds"].dropna()) <= {"yes", "no"}
+    assert len(performance.text_table(result).splitlines()) == 1 + len(names)
+
+    glued = {}
+    monkeypatch.setattr(prose, "glue", glued.__setitem__)
+    texts = performance.report(study)
+    assert list(texts) == ["machine", "bypass", "neb", "curves", "training", "missed"]
+    assert glued == {f"perf_{k}": v for k, v in texts.items()}
+    assert texts["bypass"] != "not measured" and texts["training"] != "none"
+
+
+def test_the_benchmark_command_refuses_zero_repeats(capsys):
+    with pytest.raises(SystemExit) as stop:
+        bench_main(["--repeats", "0"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--repeats must be at least 1" in err and "python -m connectivity.performance" in err
+
+
+def test_scorecard_page_counts_every_record_once(tmp_build, monkeypatch):
+    monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", "classifiers")
+    scorecard.measure("models.t.a", "a measurement", 1.0)
+    scorecard.check("models.t.b", "a check", 2.0, holds=True, reason="by construction")
+    monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", "not_in_the_book")
+    scorecard.measure("models.t.c", "a record of no page of the book", 3.0)
+
+    study = scorecard_page.run(scorecard_page.ScorecardPageSettings.resolve("smoke"))
+    assert [r.id for r in study.records] == ["models.t.a", "models.t.b"]
+    assert list(study.chapters) == list(scorecard.CHAPTERS.values())
+    assert [r.id for r in study.chapters["The classifiers"]] == ["models.t.a", "models.t.b"]
+    counts = scorecard_page.counts_table(study)
+    assert counts.loc["all chapters"].sum() == 2
+    assert counts.loc["The classifiers", "no paper value"] == 1
+    assert counts.loc["The classifiers", "check"] == 1
+    assert (tmp_build / "scorecard.json").exists()  # collect() writes the build's records
+
+    glued = {}
+    monkeypatch.setattr(prose, "glue", glued.__setitem__)
+    headline = scorecard_page.report(study)
+    assert headline == glued == {"n_records": 2, "n_reproduced": 0, "n_compared": 0}
+    assert len(scorecard_page.chapter_table(study, "The classifiers").data) == 2
+    assert scorecard_page.timing_table(study).empty  # no timing table in a fresh build
