@@ -249,3 +249,12 @@ def test_synthetic_path_threshold_below_the_modes_is_refused():
     for profile in ("ci", "paper"):
         s = synthetic_untrained.ModesSettings.resolve(profile)
         assert s.synthetic_bypass.threshold == pytest.approx(10 * s.natural.threshold)
+
+
+def test_empty_snapshot_or_class_lists_are_parameter_errors():
+    from connectivity.settings import ParameterError
+
+    with pytest.raises(ParameterError, match="at least one class"):
+        synthetic_untrained.ModesSettings.resolve("ci", synthetic_classes=[])
+    with pytest.raises(ParameterError, match="at least one snapshot"):
+        training_dynamics.DynamicsSettings.resolve("ci", batches=[])

@@ -166,7 +166,7 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
         "the paper.",
         not_significant="The change of the barrier after one round is not significant "
         "({value}; {test}: p = {p:.2g}).",
-        failed="Not tested: {note}.",
+        failed="Failed, so the claim is not tested: {note}.",
     )
     prose.glue_say(
         recs.one_round,
@@ -177,7 +177,7 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
         "p = {p_opposite:.2g}).",
         not_significant="After one round {value} of these paths are below the threshold; "
         "whether most are cannot be told at this number of pairs ({test}: p = {p:.2g}).",
-        failed="Not tested: {note}.",
+        failed="Failed, so the claim is not tested: {note}.",
     )
     within = int((res.rounds_to_threshold >= 0).sum())
     prose.glue(

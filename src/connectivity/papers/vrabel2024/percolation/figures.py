@@ -90,7 +90,8 @@ def plot_thresholds(study: PercolationStudy):
     left.legend(fontsize=7)
     dims = np.array(list(study.pc))
     right.plot(dims, [study.pc[n] for n in dims], "o-", label="estimate (finite L)")
-    right.plot(dims, [perc.PC_HYPERCUBIC_SITE[n] for n in dims], "s--", label="literature")
+    known = [n for n in dims if n in perc.PC_HYPERCUBIC_SITE]  # tabulated up to n = 7
+    right.plot(known, [perc.PC_HYPERCUBIC_SITE[n] for n in known], "s--", label="literature")
     right.plot(dims, 1 / (2 * dims - 1), "k:", label="mean field 1/(2n−1)")
     right.set_xlabel("dimension n")
     right.set_ylabel("threshold p_c")

@@ -195,7 +195,7 @@ def glue_sentences(study: PercolationStudy, recs: PercolationRecords) -> None:
         "search budget for every n, an estimate that may weaken as n grows.",
         not_significant="The fraction connected shows no significant trend with the dimension "
         "({test} over pairs: p = {p:.2g}).",
-        failed="Not tested: {note}.",
+        failed="Failed, so the claim is not tested: {note}.",
     )
 
 

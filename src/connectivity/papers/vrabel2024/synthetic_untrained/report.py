@@ -42,12 +42,18 @@ def records(study: ModesStudy) -> ModesRecords:
     the inputs are not modes."""
     synthetic, untrained = study.synthetic, study.untrained
     if not synthetic.modes:
-        reached = int(synthetic.natural.reached.sum() + synthetic.high_frequency.reached.sum())
+        n = len(synthetic.classes)
+        each = "; ".join(
+            f"{int(m.reached.sum())} of {n} {name} inputs reached cross-entropy "
+            f"{m.threshold:g} within {int(m.iterations.max()):,} iterations"
+            for name, m in (
+                ("natural", synthetic.natural),
+                ("high-frequency", synthetic.high_frequency),
+            )
+        )
         syn = scorecard.fail(
             SYNTHETIC_ONE_ROUND,
-            f"the synthetic inputs are not modes: {reached} of {2 * len(synthetic.classes)} "
-            f"reached cross-entropy {synthetic.natural.threshold:g} within "
-            f"{int(synthetic.natural.iterations.max()):,} iterations",
+            f"the synthetic inputs are not modes: {each}",
             section=SECTION_SYNTHETIC,
         )
     else:
@@ -123,7 +129,7 @@ def glue_sentences(study: ModesStudy, recs: ModesRecords) -> None:
         "round: {value} connected ({test}: p = {p_opposite:.2g}).",
         not_significant="{value} pairs are connected after one round; too few to tell "
         "whether most are ({test}: p = {p:.2g}).",
-        failed="Not tested: {note}.",
+        failed="Failed, so the claim is not tested: {note}.",
     )
     unt = study.untrained
     modes = unt.pair_modes
@@ -153,5 +159,5 @@ def glue_sentences(study: ModesStudy, recs: ModesRecords) -> None:
         "rounds: {value} connected ({test}: p = {p_opposite:.2g}).",
         not_significant="{value} pairs are connected within two rounds; too few to tell "
         "whether most are ({test}: p = {p:.2g}).",
-        failed="Not tested: {note}.",
+        failed="Failed, so the claim is not tested: {note}.",
     )

@@ -103,10 +103,10 @@ class ModesSettings(Settings):
     }
 
     def validate(self) -> None:
-        if self.model == "cifar10_resnet" and max(self.synthetic_classes) > 9:
-            raise ParameterError("CIFAR-10 has 10 classes (synthetic_classes 0-9)")
         if not self.synthetic_classes:
             raise ParameterError("synthetic_classes needs at least one class")
+        if self.model == "cifar10_resnet" and max(self.synthetic_classes) > 9:
+            raise ParameterError("CIFAR-10 has 10 classes (synthetic_classes 0-9)")
         modes = max(self.natural.threshold, self.high_frequency.threshold)
         if self.synthetic_bypass.threshold < modes:
             raise ParameterError(

@@ -53,7 +53,8 @@ def plot_barrier_evolution(study: DynamicsStudy):
         snaps = [s for s in study.of(kind) if s.modes.any()]
         steps = [s.step for s in snaps]
         means = [s.barriers.mean() for s in snaps]
-        sds = [s.barriers.std() for s in snaps]
+        # the sample SD, as the table's (one pair: no spread to show)
+        sds = [s.barriers.std(ddof=1) if len(s.barriers) > 1 else 0.0 for s in snaps]
         ax.errorbar(steps, means, yerr=sds, fmt="o-", capsize=3, ms=3)
         ax.set_xlabel(f"{kind}es trained" if kind == "batch" else "epochs trained")
         ax.set_title(f"barrier height after each {kind}")

@@ -137,7 +137,7 @@ def glue_sentences(study: DynamicsStudy, recs: DynamicsRecords) -> None:
         "ρ = {value:+.2f}; p = {p_opposite:.2g}).",
         not_significant="Over the first batches the barrier shows no significant trend "
         "(Spearman ρ = {value:+.2f}; p = {p:.2g}).",
-        failed="Not tested: {note}.",
+        failed="Failed, so the claim is not tested: {note}.",
     )
     prose.glue_say(
         recs.spread,
@@ -147,5 +147,5 @@ def glue_sentences(study: DynamicsStudy, recs: DynamicsRecords) -> None:
         "the paper (Spearman ρ = {value:+.2f}; p = {p_opposite:.2g}).",
         not_significant="Over the epochs the spread of the barrier over pairs shows no "
         "significant trend (Spearman ρ = {value:+.2f}; p = {p:.2g}).",
-        failed="Not tested: {note}.",
+        failed="Failed, so the claim is not tested: {note}.",
     )

@@ -85,6 +85,8 @@ class DynamicsSettings(Settings):
         return self.model.train_subset or CIFAR10_TRAIN_IMAGES
 
     def validate(self) -> None:
+        if not self.batches or not self.epochs:
+            raise ParameterError("batches and epochs need at least one snapshot each")
         if any(e > self.model.epochs for e in self.epochs):
             raise ParameterError("epoch snapshots beyond the training's epochs")
         if len(set(self.batches)) != len(self.batches) or len(set(self.epochs)) != len(self.epochs):
