@@ -53,8 +53,9 @@ def report(study: BarrierStudy) -> BarrierRecords:
 
 def comparable_scale(settings: AdversarialSettings) -> bool:
     """Whether the barrier statistics are on the paper's scale: cross-entropies of the
-    paper's network (GoogLeNet on ImageNet), not of another model."""
-    return settings.model == "imagenet_googlenet"
+    paper's network (GoogLeNet with its ImageNet weights), not of another model, nor of
+    GoogLeNet at random weights (the smoke-paper profile)."""
+    return settings.model == "imagenet_googlenet" and settings.pretrained
 
 
 def records(study: BarrierStudy) -> BarrierRecords:

@@ -40,7 +40,7 @@ from torch import nn
 from connectivity.attacks import TargetedAttackResult, targeted_attack
 from connectivity.barriers import barrier_heights
 from connectivity.bypass import connect_modes
-from connectivity.caching import cached
+from connectivity.caching import cached, tensor_fingerprint
 from connectivity.input_paths import evaluate_linear
 from connectivity.models import model_device
 
@@ -261,6 +261,9 @@ def targeted_adversarials(
         "model": model_name,
         "state": _state_hash(model),
         "pairs": [pairs.first.tolist(), pairs.source.tolist(), label.tolist()],
+        # the images themselves: indices alone would reuse an attack made from another
+        # ImageNet folder (or data set version) with the same settings
+        "images": tensor_fingerprint([a, k]),
         "attack": settings.attack,
         "algorithm": 1,
     }
