@@ -350,3 +350,27 @@ def test_cell_tolerances_count_both_sides():
     large = cell_tolerances(_score(80.0, 75.0, 2000), 75.0, 80.0, "cifar10")[1].value
     paper_only = 2 * 100 * hanley_mcneil_se(0.8, 1600, 1600) + 0.05
     assert large < small and large > paper_only
+
+
+def test_benchmark_row_shuffle_permutes_each_column_on_its_own():
+    """The benchmark's Mahalanobis rows: every column in its own image order, clean and
+    adversarial separately; the values of each column are kept."""
+    rng = np.random.default_rng(0)
+    clean, adv = rng.normal(size=(50, 13)), rng.normal(size=(50, 13))
+    c, a = detection.benchmark_row_shuffle(clean, adv, seed=1)
+    for got, was in ((c, clean), (a, adv)):
+        np.testing.assert_array_equal(np.sort(got, 0), np.sort(was, 0))  # same column values
+    moved = [(c[:, j] != clean[:, j]).mean() for j in range(13)]
+    assert min(moved) > 0.8  # each column re-ordered
+    orders = {tuple(np.argsort(np.argsort(c[:, j]))) for j in range(13)}
+    assert len(orders) == 13  # and each in its own order
+    c2, _ = detection.benchmark_row_shuffle(clean, adv, seed=1)
+    np.testing.assert_array_equal(c, c2)  # seeded
+
+
+def test_mahalanobis_rows_setting_is_checked():
+    from connectivity.papers.vrabel2024.detection import DetectionSettings
+    from connectivity.settings import ParameterError
+
+    with pytest.raises(ParameterError, match="mahalanobis_rows is one of aligned, shuffled"):
+        DetectionSettings.resolve("ci", mahalanobis_rows="shufled")

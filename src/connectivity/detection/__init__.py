@@ -45,7 +45,12 @@ from .evaluation import (
 from .layers import flat_layers, relu_outputs, relu_positions
 from .lid import _mle_lid as _mle_lid  # used by the tests
 from .lid import lid_features
-from .mahalanobis import ClassGaussians, fit_class_gaussians, mahalanobis_features
+from .mahalanobis import (
+    ClassGaussians,
+    benchmark_row_shuffle,
+    fit_class_gaussians,
+    mahalanobis_features,
+)
 from .mahalanobis import _gaussian_scores as _gaussian_scores  # used by the tests
 from .mode_connectivity import (
     FEATURE_PARTS,
@@ -79,6 +84,7 @@ __all__ = [
     "ClassifierSpec",
     "DetectionScore",
     "beats_all_test",
+    "benchmark_row_shuffle",
     "benchmark_splits",
     "describe_specs",
     "detection_splits",

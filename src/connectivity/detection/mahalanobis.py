@@ -105,3 +105,24 @@ def mahalanobis_features(
                 best = _gaussian_scores(f2, g.means[j], g.precisions[j]).max(1).values
                 out[s:e, j] = best.cpu().numpy()
     return out
+
+
+def benchmark_row_shuffle(
+    clean: np.ndarray, adv: np.ndarray, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The benchmark's Mahalanobis rows (Harder et al. 2021, ``get_mah``): its clean and
+    adversarial loaders shuffle (``shuffle=True``) and are run through once per layer, so
+    each feature column comes in its own image order, for clean and adversarial images
+    separately. Here: every column of ``clean`` and of ``adv`` (n, L) permuted
+    independently (seeded). A row then mixes images, and twins are unpaired.
+
+    >>> c, a = benchmark_row_shuffle(np.arange(6.).reshape(3, 2), np.zeros((3, 2)))
+    >>> sorted(c[:, 0]), sorted(c[:, 1])
+    ([0.0, 2.0, 4.0], [1.0, 3.0, 5.0])
+    """
+    rng = np.random.default_rng(seed)
+
+    def shuffle(f: np.ndarray) -> np.ndarray:
+        return np.stack([col[rng.permutation(len(col))] for col in f.T], axis=1)
+
+    return shuffle(clean), shuffle(adv)

@@ -13,6 +13,7 @@ from connectivity import plotting
 from connectivity.attacks import UNTARGETED
 
 from ..values_adversarial import ATTACK_NAMES, DATASET_NAMES, DETECTOR_NAMES, DETECTORS, TABLE1
+from .settings import MAHALANOBIS_ROWS
 from .study import DetectionStudy
 
 # ---------------------------------------------------------------- tables
@@ -183,3 +184,27 @@ def plot_roc(study: DetectionStudy, dataset: str):
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def mahalanobis_rows_table(study: DetectionStudy) -> pd.DataFrame:
+    """Per data set and attack: the Mahalanobis AUC (%) with aligned rows, with the
+    benchmark's shuffled rows, and the paper's."""
+    used = study.settings.mahalanobis_rows
+    other = next(r for r in MAHALANOBIS_ROWS if r != used)
+    rows = []
+    for ds, run in study.runs.items():
+        for j, a in enumerate(UNTARGETED):
+            both = {
+                used: run.scores["mahalanobis"][a],
+                other: run.mahalanobis_other.get(a, det.DetectionScore.empty()),
+            }
+            rows.append(
+                {
+                    "data set": DATASET_NAMES[ds],
+                    "attack": ATTACK_NAMES[a],
+                    "AUC, aligned rows": both["aligned"].auc,
+                    "AUC, shuffled rows (benchmark)": both["shuffled"].auc,
+                    "AUC, paper": TABLE1[ds]["mahalanobis"][j][1],
+                }
+            )
+    return pd.DataFrame(rows).set_index(["data set", "attack"]).round(1)

@@ -11,6 +11,8 @@ from connectivity.settings import ParameterError, Settings, param
 
 from ..values_adversarial import DATASET_NAMES
 
+MAHALANOBIS_ROWS = ("aligned", "shuffled")
+
 # The benchmark's Mahalanobis noise magnitudes (extract_characteristics.py), added to the
 # *normalised* input; "default" stands for the attacks not named.
 BENCHMARK_MAGNITUDES = {
@@ -59,6 +61,12 @@ class DetectionSettings(Settings):
     lid_batch: int = param(100, lo=3, hi=10_000, doc="LID reference batch (benchmark)")
     mahalanobis_magnitude: dict[str, dict[str, float]] = param(
         BENCHMARK_MAGNITUDES, doc="Mahalanobis noise per data set and attack, normalised units"
+    )
+    mahalanobis_rows: str = param(
+        "aligned",
+        doc="Mahalanobis rows in Table 1: 'aligned' (one image and its twin per row) or "
+        "'shuffled' (the benchmark's loaders: every column in its own order); the other is "
+        "shown beside",
     )
     spectral_svm: bool = param(
         True, doc="CIFAR-100 LayerMFS/PFS on DeepFool and C&W: the benchmark's SVM case"
@@ -133,6 +141,11 @@ class DetectionSettings(Settings):
                 raise ParameterError(f"the benchmark runs on cifar10 and cifar100, not {ds!r}")
             if ds not in self.lid_k or ds not in self.mahalanobis_magnitude:
                 raise ParameterError(f"lid_k and mahalanobis_magnitude need an entry for {ds}")
+        if self.mahalanobis_rows not in MAHALANOBIS_ROWS:
+            raise ParameterError(
+                f"mahalanobis_rows is one of {', '.join(MAHALANOBIS_ROWS)}, "
+                f"not {self.mahalanobis_rows!r}"
+            )
         if any(w not in ("uniform", "distance") for w in self.knn_weights):
             raise ParameterError("knn_weights are 'uniform' or 'distance'")
 
