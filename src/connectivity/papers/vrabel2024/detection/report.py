@@ -15,7 +15,7 @@ tests:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,12 +31,15 @@ from connectivity.stats import (
 )
 
 from ..values_adversarial import (
+    ABLATION_MARGIN,
     ATTACK_NAMES,
     BENCHMARK_TEST_PER_CLASS,
     DATASET_NAMES,
     DETECTORS,
+    LOGITS_ABLATABLE,
     TABLE1,
     TABLE1_ROUNDING,
+    ablation_id,
     cell_id,
     claim_id,
 )
@@ -60,6 +63,8 @@ class DetectionRecords:
     compared: int
     failed: int
     max_auc_se: float
+    # (data set, attack) -> "the logits can be fully ablated" (DeepFool and C&W)
+    ablation: dict[tuple[str, str], object] = field(default_factory=dict)
 
 
 def report(study: DetectionStudy) -> DetectionRecords:
@@ -129,6 +134,28 @@ def ablation_test(run: DatasetRun, attack: str, n_boot: int, seed: int):
     )
 
 
+def logits_ablatable_test(
+    run: DatasetRun, attack: str, n_boot: int, seed: int
+) -> TestResult | None:
+    """The paper's "the logits can be fully ablated": AUC(curve and logits) − AUC(curve
+    only) below ``ABLATION_MARGIN`` points, by a paired bootstrap (p: the share of
+    resamples at or above the margin; p_opposite: at or below it). Effect: the margin
+    minus the observed loss (positive = as the paper says). None where not scored."""
+    both, curve = run.ablation["both"][attack], run.ablation["curve"][attack]
+    if curve.n_test == 0 or both.n_test == 0:
+        return None
+    diff = det.paired_bootstrap_auc(both, curve, n_boot, seed)
+    return TestResult(
+        f"paired bootstrap of the AUC lost without the logits, against {ABLATION_MARGIN:g} "
+        f"point ({n_boot} resamples)",
+        float((np.sum(diff >= ABLATION_MARGIN) + 1) / (n_boot + 1)),
+        float((np.sum(diff <= ABLATION_MARGIN) + 1) / (n_boot + 1)),
+        ABLATION_MARGIN - (both.auc - curve.auc),
+        "margin minus the AUC lost (points)",
+        f"{curve.n_test} test examples",
+    )
+
+
 # ---------------------------------------------------------------- records
 
 
@@ -137,11 +164,12 @@ def records(study: DetectionStudy) -> DetectionRecords:
     (:func:`cell_tolerances`), the per-column claim that the mode-connectivity detector
     beats every baseline (paired bootstrap), attack success rates and the ablation
     (measurements)."""
-    cells, claims = [], {}
+    cells, claims, ablation = [], {}, {}
     for ds, run in study.runs.items():
         cells += _table1_records(ds, run)
         claims.update(_claim_records(ds, run))
         _ablation_records(ds, run)
+        ablation.update(_ablation_claims(ds, run, study.settings))
         _mahalanobis_rows_records(ds, run, study.settings.mahalanobis_rows)
     compared = [c for c in cells if c.kind == "quantitative" and c.verdict != "failed"]
     se = [c.extra.get("auc_se", 0.0) for c in compared if c.id.endswith(".auc")]
@@ -152,6 +180,7 @@ def records(study: DetectionStudy) -> DetectionRecords:
         compared=len(compared),
         failed=sum(c.verdict == "failed" for c in cells),
         max_auc_se=float(max(se)) if se else float("nan"),
+        ablation=ablation,
     )
 
 
@@ -267,6 +296,29 @@ def _ablation_records(ds: str, run: DatasetRun) -> None:
         )
 
 
+def _ablation_claims(ds: str, run: DatasetRun, settings) -> dict[tuple, scorecard.Record]:
+    """The paper's "the logits can be fully ablated" on DeepFool and C&W, tested."""
+    out = {}
+    for a in LOGITS_ABLATABLE:
+        result = logits_ablatable_test(run, a, settings.n_boot, settings.split_seed)
+        rid = ablation_id(ds, a)
+        if result is None:
+            out[(ds, a)] = scorecard.fail(
+                rid, "too few adversarials to score the ablation", section=SECTION_ABLATION
+            )
+            continue
+        both, curve = run.ablation["both"][a].auc, run.ablation["curve"][a].auc
+        out[(ds, a)] = scorecard.test(
+            rid,
+            result,
+            reproduced=round(both - curve, 2),
+            section=SECTION_ABLATION,
+            note=f"AUC with both {both:.1f}, loss curve only {curve:.1f}, logits only "
+            f"{run.ablation['logits'][a].auc:.1f}",
+        )
+    return out
+
+
 def _mahalanobis_rows_records(ds: str, run: DatasetRun, table_rows: str) -> None:
     """Mahalanobis scored with the rows Table 1 does not use (measurements)."""
     other = next(r for r in MAHALANOBIS_ROWS if r != table_rows)
@@ -304,6 +356,7 @@ def glue_sentences(study: DetectionStudy, recs: DetectionRecords) -> None:
     prose.glue("det_within", _within_sentence(recs))
     prose.glue("det_claims", _claims_sentence(recs))
     prose.glue("det_ablation", _ablation_sentence(study))
+    prose.glue("det_ablatable", _ablatable_sentence(recs))
     prose.glue("det_why", _why_sentence(study))
     prose.glue("det_mahalanobis_rows", _mahalanobis_rows_sentence(study))
 
@@ -437,6 +490,30 @@ def _ablation_sentence(study: DetectionStudy) -> str:
                 )
             )
     return " ".join(abl) if abl else "No attack gave enough adversarials."
+
+
+def _ablatable_sentence(recs: DetectionRecords) -> str:
+    """The paper's "the logits can be fully ablated", per data set and attack (each also
+    glued as ``says.<record id>``)."""
+    out = []
+    for (ds, a), rec in recs.ablation.items():
+        where = f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}"
+        out.append(
+            prose.glue_say(
+                rec,
+                reproduced=f"{where}: without the logits the detector loses {{value:.1f}} "
+                f"AUC points, less than {ABLATION_MARGIN:g} (p = {{p:.2g}}): they can be "
+                "ablated, as the paper says.",
+                differs=f"{where}: without the logits the detector loses {{value:.1f}} AUC "
+                f"points, more than {ABLATION_MARGIN:g} (p = {{p_opposite:.2g}}): here they "
+                "cannot be ablated.",
+                not_significant=f"{where}: without the logits the detector loses {{value:.1f}} "
+                f"AUC points; whether that is below {ABLATION_MARGIN:g} is not decided "
+                "(p = {p:.2g} and {p_opposite:.2g}).",
+                failed=f"{where}: failed, so not tested ({{note}}).",
+            )
+        )
+    return " ".join(out)
 
 
 def _why_sentence(study: DetectionStudy) -> str:
