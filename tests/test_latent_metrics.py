@@ -229,3 +229,17 @@ def test_faithful_subset_keeps_the_digits_among_the_first_images():
         digit_pair(tr, te, (1, 1))
     with pytest.raises(ValueError):
         digit_pair(tr, te, (1, 2), "most")
+
+
+def test_edge_sharpness_is_one_for_a_copy_and_falls_with_blur():
+    from connectivity.latent.metrics import edge_sharpness
+
+    torch.manual_seed(0)
+    x = (torch.rand(50, 1, 28, 28) > 0.7).float()  # sharp strokes
+    assert edge_sharpness(x, x) == pytest.approx(1.0)
+    blurred = torch.nn.functional.avg_pool2d(x, 3, stride=1, padding=1)
+    more = torch.nn.functional.avg_pool2d(blurred, 3, stride=1, padding=1)
+    s1, s2 = edge_sharpness(blurred, x), edge_sharpness(more, x)
+    assert s2 < s1 < 0.8  # blurring twice keeps fewer edges than once
+    assert edge_sharpness(2 * x, x) == pytest.approx(2.0)  # contrast counts: not clipped
+    assert edge_sharpness(blurred.flatten(1), x.flatten(1)) == pytest.approx(s1)  # flat input

@@ -68,6 +68,10 @@ future_work.wrong_table(study)
 # %% [markdown]
 # {glue:text}`says.lancione.pairs.hard_pairs_dae_wrong`
 # {glue:text}`says.lancione.pairs.pca_reconstructs_worse`
+# The report also calls PCA's reconstructions "more blurred": the share of the originals'
+# edges a reconstruction keeps (summed differences between neighbouring pixels,
+# reconstruction over original) measures that directly.
+# {glue:text}`says.lancione.pairs.pca_blurrier`
 # The {glue:text}`n_collapsed` collapsed trainings of the survey have a mean
 # wrong-reconstruction rate of {glue:text}`collapsed_wrong`: an average digit is read as
 # either digit of the pair, which is why they are left out. This metric separates what

@@ -20,7 +20,7 @@ from connectivity.data import Dataset, load_dataset
 from connectivity.latent.collapse import CollapseCheck, check_collapse
 from connectivity.latent.digit_pairs import ALL_PAIRS, DigitPair, digit_pair
 from connectivity.latent.judge import wrong_reconstruction_rate
-from connectivity.latent.metrics import silhouette_score
+from connectivity.latent.metrics import edge_sharpness, silhouette_score
 from connectivity.latent.pca import fit_pca
 from connectivity.latent.stacked import (
     AESpec,
@@ -146,6 +146,7 @@ class SurveyRun:
     val_loss: float
     check: CollapseCheck
     wrong: float | None = None  # wrong-reconstruction rate (with a judge)
+    sharpness: float | None = None  # edges kept by the reconstructions (edge_sharpness)
 
     @property
     def collapsed(self) -> bool:
@@ -162,6 +163,7 @@ class Survey:
     runs: list[SurveyRun]
     pca_silhouette: dict[tuple[int, int], float]
     pca_wrong: dict[tuple[int, int], float] = field(default_factory=dict)
+    pca_sharpness: dict[tuple[int, int], float] = field(default_factory=dict)
 
     @property
     def accepted(self) -> list[SurveyRun]:
@@ -233,6 +235,7 @@ def _evaluate(
                 float(stack.final_val_loss[k]),
                 check_collapse(pair.x_val, recons[k], codes[k]),
                 wrong,
+                edge_sharpness(recons[k], pair.x_val),
             )
         )
     return out
@@ -262,11 +265,12 @@ def run_survey(mnist: Mnist, training: StudyTraining, config: SurveyConfig, judg
             new = _evaluate(model, stack, chosen, jobs, attempt, judge)
             runs += new
             jobs = [(r.pair, r.slot, r.seed + 1000) for r in new if r.collapsed]
-    pca_sil, pca_wrong = {}, {}
+    pca_sil, pca_wrong, pca_sharp = {}, {}, {}
     for p, pair in data.items():
         fit = fit_pca(pair.x_train, 2)
         pca_sil[p] = silhouette_score(fit.transform(pair.x_val), pair.y_val)
+        recon = fit.reconstruct(pair.x_val).float()
+        pca_sharp[p] = edge_sharpness(recon, pair.x_val)
         if judge is not None:
-            recon = fit.reconstruct(pair.x_val).float()
             pca_wrong[p] = wrong_reconstruction_rate(judge, recon, pair.y_val, p)
-    return Survey(config, pairs, runs, pca_sil, pca_wrong)
+    return Survey(config, pairs, runs, pca_sil, pca_wrong, pca_sharp)
