@@ -80,7 +80,8 @@ VALUES: dict[str, PaperValue] = index(
         ),
         PaperValue(
             id="lancione.layouts.vary_more_than_silhouettes",
-            claim="Two trainings give very different layouts but similar silhouettes",
+            claim="Between trainings the silhouette varies less than the latent layout "
+            "(the report: layouts 'widely different', silhouettes 'not as different')",
             value=True,
             metric="per pair of trainings: Procrustes disparity of their validation codes "
             "divided by that of unrelated layouts (one layout's points shuffled), minus "

@@ -33,9 +33,16 @@ def report(study: QuestionStudy) -> dict[str, scorecard.Record]:
         differs="In this build no digit is split stably: most half-subsamples of the codes "
         "show no split digit ({test}: p = {p_opposite:.2g}; split in the full codes: "
         "{split_digits}), unlike the report's Fig. 1.",
-        not_significant="In this build the evidence is weak either way: split in the full "
-        "codes: {split_digits} (at most {most} regions); {test}: p = {p:.2f} for a stable "
-        "split, {p_opposite:.2f} for none.",
+        not_significant=(
+            "In this build the evidence is weak either way: split in the full codes: "
+            "{split_digits} (at most {most} regions); {test}: p = {p:.2f} for a stable "
+            "split, {p_opposite:.2f} for none."
+            if split_digits
+            # p is 1 by rule here: a stable split needs one in the full codes
+            else "In this build the full codes show no split digit, which a stable split "
+            "needs; yet the subsamples do not show its absence either ({test}: p = "
+            "{p_opposite:.2f} that fewer than half split). Undecided."
+        ),
         failed="The region count failed.",
     )
     nowhere = [str(d) for d, r in study.regions.items() if r == 0]
