@@ -105,6 +105,7 @@ def edge_sharpness(recon, x, side: int = 28) -> float:
     >>> edge_sharpness(x, x)
     1.0
     """
+
     def edges(img):
         img = torch.as_tensor(img, dtype=torch.float64).reshape(-1, side, side)
         dh = (img[:, :, 1:] - img[:, :, :-1]).abs().sum((1, 2))
