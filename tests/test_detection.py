@@ -260,6 +260,16 @@ def test_logistic_regression_stops_as_the_benchmarks_scikit_learn():
     assert roc_auc_score(y, ours_p) == pytest.approx(roc_auc_score(y, reference), abs=0.01)
 
 
+def test_classifier_needs_the_training_size():
+    """The tolerance is per training example, so the size is required, not defaulted."""
+    spec = detection.ClassifierSpec("logistic")
+    with pytest.raises(TypeError):
+        spec.build()
+    with pytest.raises(ValueError, match="positive"):
+        spec.build(0)
+    assert spec.build(600).tol == pytest.approx(1e-4 / 600)
+
+
 def test_cross_validated_score_pools_every_pair_and_keeps_the_benchmark_split():
     rng = np.random.default_rng(1)
     clean = rng.normal(size=(150, 5))

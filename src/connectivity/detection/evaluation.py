@@ -64,9 +64,11 @@ class ClassifierSpec:
         if self.kind not in ("logistic", "svm", "knn"):
             raise ValueError(f"unknown classifier kind {self.kind!r} (logistic, svm or knn)")
 
-    def build(self, n_train: int = 1):
+    def build(self, n_train: int):
         """The unfitted classifier for ``n_train`` training examples (the logistic
         regression's tolerance depends on it, see the class docstring)."""
+        if n_train < 1:
+            raise ValueError(f"n_train must be a positive count, got {n_train}")
         if self.kind == "logistic":
             clf = LogisticRegression(tol=LBFGS_TOL / n_train)
             return make_pipeline(StandardScaler(), clf) if self.standardise else clf
