@@ -143,3 +143,29 @@ def test_mean_of_trainings_is_the_standard_error_of_a_difference_of_two_means():
     assert "paper's 2 trainings" in two.basis and "0.005 printed rounding" in one.basis
     with pytest.raises(ValueError):
         Tolerance.mean_of_trainings([0.5], 1)
+
+
+@pytest.mark.timeout(30)
+def test_shares_agree_by_hand():
+    """TOST with the Agresti–Caffo SE, computed by hand; Fisher's p from scipy."""
+    from scipy.stats import fisher_exact, norm
+
+    r = stats.shares_agree(59, 75, 19, 25, 0.2)
+    p1, p2 = 60 / 77, 20 / 27
+    se = math.sqrt(p1 * (1 - p1) / 77 + p2 * (1 - p2) / 27)
+    d = p1 - p2
+    assert r.p_value == pytest.approx(max(norm.sf((d + 0.2) / se), norm.sf((0.2 - d) / se)))
+    assert r.p_opposite == pytest.approx(fisher_exact([[59, 16], [19, 6]]).pvalue)
+    assert r.effect == pytest.approx(0.2 - abs(59 / 75 - 19 / 25))
+
+
+@pytest.mark.timeout(30)
+def test_shares_agree_decides_each_way():
+    assert stats.shares_agree(600, 1000, 300, 500, 0.05).verdict() == "reproduced"
+    assert stats.shares_agree(15, 75, 19, 25, 0.2).verdict() == "differs"
+    assert stats.shares_agree(7, 10, 6, 10, 0.2).verdict() == "not significant"  # too few
+    # all-or-nothing shares keep a finite SE: 25/25 against 25/25 agrees
+    assert stats.shares_agree(75, 75, 25, 25, 0.2).verdict() == "reproduced"
+    for bad in ((5, 4, 1, 2, 0.1), (1, 2, 1, 2, 0.0), (1, 2, 3, 2, 0.1)):
+        with pytest.raises(ValueError):
+            stats.shares_agree(*bad)

@@ -79,12 +79,16 @@ settings.table()
 # %% [markdown]
 # ## Table 1
 #
-# The paper draws one set of 25 pairs. This book draws `pair_seeds` sets and compares
-# the mean count with the paper's; the tolerance is two standard errors of the
-# difference between one draw and that mean, from the spread of the draws measured in
-# this build or the binomial spread of a count, whichever is larger (the table below
-# shows mean ± SD per space; {numref}`fig-gu-linear-loss` shows how far each straight
-# path leaves the class).
+# The paper draws one set of 25 pairs. This book draws `pair_seeds` sets. A column's
+# three counts add up to the pairs and the paper's "neither" is 0, so one number per
+# space is scored: the share of linearly connected pairs, the pairs of every draw pooled
+# against the paper's 25. Both sides are samples, so the share *agrees* when two
+# one-sided tests place the difference within the paper's own gap between the original
+# space and the first hidden layer (the difference the paper reads as a finding), and
+# *differs* when Fisher's exact test rejects equal shares; neither means consistent with
+# the paper but too few pairs to tell. The counts themselves are shown (the table below:
+# mean ± SD per space; {numref}`fig-gu-linear-loss` shows how far each straight path
+# leaves the class).
 #
 # {glue:text}`table1_counts`
 #

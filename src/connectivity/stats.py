@@ -337,3 +337,42 @@ def bootstrap_mean_greater(x, y=None, n_boot: int = 10_000, seed: int = 0) -> Te
         "difference of means",
         n,
     )
+
+
+def shares_agree(x: int, n: int, x_ref: int, n_ref: int, margin: float) -> TestResult:
+    """Claim: the share ``x/n`` agrees with a reference share ``x_ref/n_ref`` (a paper's)
+    within ±``margin``. Both shares carry their sampling error.
+
+    ``p_value``: two one-sided tests (TOST) of the difference against ±margin, with the
+    Agresti–Caffo standard error (one success and one failure added to each sample, which
+    keeps it finite at 0/n and n/n); ``p_opposite``: Fisher's exact two-sided test of equal
+    shares. Neither below alpha: the data are consistent with the reference, but the
+    comparison is too coarse to show agreement within the margin. Effect: margin − |x/n −
+    x_ref/n_ref| (positive = within the margin).
+
+    >>> r = shares_agree(59, 75, 19, 25, 0.2)
+    >>> round(r.effect, 3), r.verdict()
+    (0.173, 'reproduced')
+    >>> shares_agree(50, 75, 14, 25, 0.2).verdict()   # consistent, but the band is too wide
+    'not significant'
+    """
+    from scipy.stats import fisher_exact, norm
+
+    if not (0 <= x <= n and 0 <= x_ref <= n_ref and n >= 1 and n_ref >= 1):
+        raise ValueError(f"shares need 0 <= successes <= n >= 1, got {x}/{n} and {x_ref}/{n_ref}")
+    if not 0 < margin < 1:
+        raise ValueError(f"the margin is a share in (0, 1), got {margin}")
+    diff = x / n - x_ref / n_ref
+    p1, p2 = (x + 1) / (n + 2), (x_ref + 1) / (n_ref + 2)
+    se = math.sqrt(p1 * (1 - p1) / (n + 2) + p2 * (1 - p2) / (n_ref + 2))
+    d_adj = p1 - p2
+    p_tost = max(norm.sf((d_adj + margin) / se), norm.sf((margin - d_adj) / se))
+    p_equal = fisher_exact([[x, n - x], [x_ref, n_ref - x_ref]]).pvalue
+    return TestResult(
+        f"TOST within ±{margin:.2g} (Agresti–Caffo SE {se:.3f}) vs Fisher's exact test",
+        float(p_tost),
+        float(p_equal),
+        margin - abs(diff),
+        "margin − |difference of shares|",
+        f"{x}/{n} vs {x_ref}/{n_ref}",
+    )

@@ -29,7 +29,7 @@ from .figures import (
     plot_neb,
     shape_table,
 )
-from .report import count_tolerance, report, sign_test
+from .report import report, sign_test
 from .settings import Table1Settings
 from .study import Table1Study, run
 
@@ -37,7 +37,6 @@ __all__ = [
     "Table1Settings",
     "Table1Study",
     "count_table",
-    "count_tolerance",
     "depth_table",
     "neb_summary_table",
     "plot_depth",

@@ -3,10 +3,11 @@
 :func:`report` writes the records of a :class:`~.study.Table1Study` (:func:`records`)
 and glues the sentences (:func:`sentences`). Tolerances and tests:
 
-* counts (quantitative): the paper's one draw of 25 pairs against the mean of this
-  book's draws, ±2 standard errors of that difference, sigma·sqrt(1 + 1/k) for k draws,
-  sigma = the larger of the draws' SD measured in the build and the binomial SD of a
-  count at the measured rate (:func:`count_tolerance`);
+* the share of linear pairs per compared space (the one free number of a column: the
+  three counts sum to the pairs, and "neither" is 0 in the paper): the pairs of every
+  draw pooled against the paper's 25, agreement within the paper's own gap between
+  spaces by two one-sided tests, a difference by Fisher's exact test
+  (:func:`connectivity.stats.shares_agree`); the three counts are shown, not scored;
 * the last layer (check): the network after the pooled features is one affine map,
   so each class region there is convex and every correctly classified pair is
   linearly connected, trained or not;
@@ -17,7 +18,6 @@ and glues the sentences (:func:`sentences`). Tolerances and tests:
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 import pandas as pd
@@ -26,13 +26,12 @@ from connectivity import prose, scorecard
 from connectivity.papers import paper_value
 from connectivity.stats import (
     TestResult,
-    Tolerance,
-    Uncertainty,
     binomial_greater,
+    shares_agree,
     spearman_increasing,
 )
 
-from ..values import PAPER_PAIRS
+from ..values import PAPER_PAIRS, SHARE_MARGIN
 from .settings import Table1Settings
 from .study import KIND_LABELS, KINDS, SPACE_LABELS, Table1Study
 
@@ -44,45 +43,6 @@ BUDGET_BINDS = 0.25
 
 
 # ------------------------------------------------------------------ tolerances and tests
-
-
-def count_tolerance(per_draw, n_pairs: int, per: int = PAPER_PAIRS, k: float = 2.0) -> Tolerance:
-    """±k standard errors of (the paper's count of ``per`` pairs − the mean of this book's
-    draws of ``n_pairs`` pairs scaled to ``per``), as :meth:`Tolerance.combined`.
-
-    Binomial at the measured rate p (clipped to [1/n, 1 - 1/n]), widened by
-    r = max(1, SD of the draws / binomial SD of a draw) when the draws in this build
-    spread more than a binomial: SE = r·sqrt(p(1 - p))·sqrt(per + per²/(n_pairs·draws)).
-    With n_pairs = per this is max(SD, binomial SD)·sqrt(1 + 1/draws).
-
-    >>> round(count_tolerance([19, 19, 19], 25).value, 2)   # 2·sqrt(25·.76·.24)·sqrt(4/3)
-    4.93
-    """
-    a = np.asarray(per_draw, dtype=float)
-    if a.size < 2:
-        raise ValueError("a count tolerance needs at least two pair draws")
-    sd = float(a.std(ddof=1))
-    rate = min(max(a.mean() / n_pairs, 1 / n_pairs), 1 - 1 / n_pairs)
-    binom = math.sqrt(n_pairs * rate * (1 - rate))
-    widen = max(1.0, sd / binom)
-    spread = (
-        f", widened ×{widen:.2g} to the draws' SD in this build"
-        if widen > 1
-        else f"; the draws' SD in this build, {sd:.2g}, is within it"
-    )
-    pq = rate * (1 - rate)
-    return Tolerance.combined(
-        Uncertainty(
-            widen * per * math.sqrt(pq / (n_pairs * a.size)),
-            f"mean of {a.size} draws of {n_pairs} pairs, scaled to {per}: binomial at the "
-            f"measured rate {rate:.2f}{spread}",
-        ),
-        Uncertainty(
-            widen * math.sqrt(pq * per), f"the paper's one draw of {per} pairs, at that rate"
-        ),
-        Uncertainty(None, "trainings: one network per profile"),
-        k=k,
-    )
 
 
 def sign_test(more: np.ndarray, fewer: np.ndarray, what: str = "pairs") -> TestResult:
@@ -137,13 +97,25 @@ def _table_records(study: Table1Study) -> dict[str, scorecard.Record]:
     recs: dict[str, scorecard.Record] = {}
     for space in COMPARED:
         counts = study.counts(space)
+        linear, pooled = int(counts[:, 0].sum()), n * k
+        own = paper_value(f"gu2023.table1.{space}.linear").value
+        recs[f"{space}.linear_share"] = scorecard.test(
+            f"gu2023.table1.{space}.linear_share",
+            shares_agree(linear, pooled, int(own), PAPER_PAIRS, SHARE_MARGIN),
+            reproduced=f"{linear}/{pooled} ({linear / pooled:.0%})",
+            note=f"linear per draw (of {n}): {', '.join(map(str, counts[:, 0]))}",
+            section=SECTION_TABLE,
+        )
         for j, kind in enumerate(KINDS):
-            recs[f"{space}.{kind}"] = scorecard.compare(
-                f"gu2023.table1.{space}.{kind}",
+            paper = paper_value(f"gu2023.table1.{space}.{kind}").value
+            recs[f"{space}.{kind}"] = scorecard.measure(
+                f"gu2023.table1.{space}.{kind}.count",
+                f"Table 1, {SPACE_LABELS[space]}: {KIND_LABELS[kind]} (shown, not scored)",
                 float(counts[:, j].mean()) * PAPER_PAIRS / n,
-                count_tolerance(counts[:, j], n),
-                n=f"{k} draws of {n} pairs",
-                note=f"per draw (of {n}): {', '.join(map(str, counts[:, j]))}",
+                unit=f"pairs of {PAPER_PAIRS}",
+                note=f"paper {paper}; mean of {k} draws scaled to {PAPER_PAIRS}, per draw (of "
+                f"{n}): {', '.join(map(str, counts[:, j]))}; the three counts sum to the "
+                "pairs, so the linear share is the scored number",
                 section=SECTION_TABLE,
                 per_draw=counts[:, j].tolist(),
             )
@@ -232,28 +204,33 @@ def _majority(study: Table1Study, space: str) -> scorecard.Record:
 
 
 def _counts_sentence(recs) -> str:
+    """The linear share per compared space against the paper's, worded by its verdict."""
+    gap = f"±{SHARE_MARGIN:.0%}, the paper's own gap between the two spaces"
     parts = []
     for space in COMPARED:
-        bits = []
-        for kind in KINDS:
-            r = recs[f"{space}.{kind}"]
-            bits.append(
-                prose.say(
-                    r,
-                    reproduced=f"{KIND_LABELS[kind]} {{value:.1f}} (paper {{paper}}, "
-                    f"consistent within ±{{tolerance:.1f}})",
-                    differs=f"{KIND_LABELS[kind]} {{value:.1f}} (paper {{paper}}, outside "
-                    f"±{{tolerance:.1f}})",
-                    failed=f"{KIND_LABELS[kind]}: no number (the runs failed)",
-                )
+        r = recs[f"{space}.linear_share"]
+        own = paper_value(f"gu2023.table1.{space}.linear").value
+        where = (
+            f"{SPACE_LABELS[space].capitalize()}: {{value}} of the pairs are linear "
+            f"(paper {own}/{PAPER_PAIRS})"
+        )
+        parts.append(
+            prose.say(
+                r,
+                reproduced=f"{where}, which agrees with the paper's share within {gap} "
+                "(two one-sided tests, p = {p:.2g}).",
+                differs=f"{where}, which differs from the paper's share (Fisher's exact "
+                "test, p = {p_opposite:.2g}).",
+                not_significant=f"{where}: consistent with the paper's share (Fisher's exact "
+                f"test, p = {{p_opposite:.2g}}), but too few pairs to show agreement within "
+                f"{gap} (p = {{p:.2g}}).",
+                failed=f"{SPACE_LABELS[space].capitalize()}: no share (the runs failed).",
             )
-        n_ok = sum(recs[f"{space}.{kind}"].verdict == "reproduced" for kind in KINDS)
-        verdict = {
-            3: "all three counts are consistent with the paper's",
-            0: "no count is consistent with the paper's",
-        }.get(n_ok, f"{n_ok} of the 3 counts {'is' if n_ok == 1 else 'are'} consistent")
-        parts.append(f"{SPACE_LABELS[space].capitalize()}: {'; '.join(bits)}: {verdict}.")
-    return f"Mean counts per {PAPER_PAIRS} pairs. " + " ".join(parts)
+        )
+    return (
+        " ".join(parts) + " The NEB-only and 'neither' counts are shown, not scored: with the "
+        "linear count they add up to the pairs."
+    )
 
 
 def _claims_sentence(recs) -> str:
