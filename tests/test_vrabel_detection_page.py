@@ -19,6 +19,7 @@ from connectivity import detection, prose, scorecard
 from connectivity.attacks import UNTARGETED
 from connectivity.papers.vrabel2024 import detection as page
 from connectivity.papers.vrabel2024.values_adversarial import (
+    ATTACK_NAMES,
     DATASET_NAMES,
     DETECTOR_NAMES,
     DETECTORS,
@@ -37,7 +38,10 @@ GLUED = (  # the page's sentences, in the order the page glues them
     "det_within",
     "det_claims",
     "det_ablation",
+    "det_ablatable",
     "det_why",
+    "det_misses",
+    "det_mahalanobis_rows",
 )
 
 
@@ -195,6 +199,13 @@ def test_detection_records_and_sentences_at_toy_size(study, tmp_build, monkeypat
     assert glued["det_within"].startswith(f"{recs.within} of the {recs.compared} ")
     assert glued["det_claims"] == " ".join(glued[k] for k in says)
     assert glued["det_why"].startswith("Where numbers differ")
+    misses = [
+        f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]} is a miss"
+        for (ds, a), rec in recs.claims.items()
+        if rec.paper and rec.verdict == "differs"
+    ]
+    assert all(m in glued["det_misses"] for m in misses)
+    assert glued["det_misses"].count("is a miss") == len(misses)
     for ds in study.runs:
         assert (
             DATASET_NAMES[ds] in glued["det_models"] and DATASET_NAMES[ds] in glued["det_success"]
