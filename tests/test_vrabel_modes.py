@@ -136,6 +136,44 @@ def test_untrained_claim_fails_when_the_inputs_are_not_modes(tmp_build):
     assert recs.synthetic.reproduced == "2/2"
 
 
+def _untrained(reached_pairs, rounds):
+    from connectivity.barriers import barrier_heights
+    from connectivity.bypass import BypassResult
+
+    n = len(rounds)
+    res = BypassResult(
+        [], [], torch.tensor(rounds), None, None, torch.zeros(0), 0.0, 1e-3, 2, "normalised"
+    )
+    heights = barrier_heights(np.ones((n, 3)))
+    reached = list(reached_pairs) * 2  # both inputs of a pair alike
+    inputs = _synthesis([1e-4 if r else 0.2 for r in reached], reached)
+    return synthetic_untrained.UntrainedStudy(
+        "toy", torch.arange(n) % 10, inputs, res, heights, heights, 1e-3, 5e-4
+    )
+
+
+def test_untrained_claim_is_tested_on_the_pairs_that_are_modes(tmp_build):
+    modes = [True] * 6 + [False] * 2
+    unt = _untrained(modes, [0, 1, 2, 2, 2, -1, 0, 0])  # the last two would count if kept
+    syn = synthetic_untrained.SyntheticStudy(
+        "toy",
+        [0],
+        ["a"],
+        _synthesis([1e-4], [True]),
+        _synthesis([1e-4], [True]),
+        unt.result,
+        unt.straight,
+        unt.final,
+        0.1,
+    )
+    recs = modes_records(synthetic_untrained.ModesStudy(syn, unt))
+    assert recs.untrained.reproduced == "5/6" and "2 pair(s) left out" in recs.untrained.note
+    assert recs.untrained.verdict == "not significant"  # P(X >= 5 | 6, 1/2) = 7/64
+    four = _untrained([True] * 4 + [False] * 4, [0] * 8)
+    recs = modes_records(synthetic_untrained.ModesStudy(syn, four))
+    assert recs.untrained.verdict == "failed" and "needs 5" in recs.untrained.note
+
+
 def _snapshot(kind, step, barrier, modes=None, n=20, seed=0):
     rng = np.random.default_rng(seed + step)
     curves = np.full((n, 5), 1e-3)

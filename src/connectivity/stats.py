@@ -15,6 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 ALPHA = 0.05
+# the fewest trials in which a one-sided exact binomial test against 1/2 can reach p < ALPHA
+# (all in the claimed direction: 0.5**5 = 0.031; four give 0.0625)
+MIN_ONE_SIDED_N = 5
 
 
 @dataclass(frozen=True)

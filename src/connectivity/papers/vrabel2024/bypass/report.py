@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from connectivity import prose, scorecard
-from connectivity.stats import binomial_greater, wilcoxon_greater
+from connectivity.stats import MIN_ONE_SIDED_N, binomial_greater, wilcoxon_greater
 
 from ..values_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
 from .study import BypassStudy, fig3_pattern
@@ -26,7 +26,7 @@ SECTION_FIG3 = "What the bypass changes in the image (Fig. 3)"
 SECTION_LENSES = "Beyond the paper: one model, three lenses"
 
 # the exact binomial and Wilcoxon signed-rank tests reach p < 0.05 from 5 pairs on (1/32)
-MIN_TESTABLE = 5
+MIN_TESTABLE = MIN_ONE_SIDED_N
 
 
 @dataclass

@@ -74,8 +74,7 @@ class ModesSettings(Settings):
                 "per_segment": 125,
                 "threshold": 1e-2,
             },
-            "untrained_synthesis": {"iterations": 1500},
-            "untrained_barrier": {"iterations": 1000},
+            # untrained_synthesis and untrained_barrier: the paper's 4,096 iterations
         },
         "smoke": {
             "synthetic_classes": [0, 1],
