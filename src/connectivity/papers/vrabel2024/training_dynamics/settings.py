@@ -55,7 +55,7 @@ class DynamicsSettings(Settings):
             "batches": [0, 1, 2, 3, 5, 10, 15],
             "epochs": [1, 2, 3],
             "pairs_per_class": 1,
-            "synthesis": {"iterations": 1000},
+            # synthesis: the paper's 4,096 iterations (threshold 5e-3)
         },
         "smoke": {
             "model": {
