@@ -182,7 +182,9 @@ def test_detection_records_and_sentences_at_toy_size(study, tmp_build, monkeypat
             assert rec.verdict == "failed" and rec.note == "too few adversarials"
     for ds in study.runs:
         for part in ("curve", "logits"):
-            assert session[f"vrabel2024.detection.{ds}.ablation.{part}"].unit == "%"
+            abl = session[f"vrabel2024.detection.{ds}.ablation.{part}"]
+            # no number where DeepFool or C&W gave too few adversarials to score
+            assert abl.unit == "%" if abl.verdict != "failed" else "too few" in abl.note
 
     # the sentences, in the page's order; each claim's just before det_claims
     says = [f"{prose.SAYS_PREFIX}{rec.id}" for rec in recs.claims.values()]
