@@ -5,6 +5,7 @@ Vrabel et al. §4.2 against a straight reimplementation of the official loop."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 import torch
@@ -184,20 +185,11 @@ def test_targeted_attack_gets_below_the_mode_loss_on_a_tiny_net():
     assert (res.x >= 0).all() and (res.x <= 1).all()
 
 
-def test_deepfool_and_carlini_wagner_equal_foolbox():
-    """Where foolbox 3 is installed (it is not a dependency): the batched attacks equal
-    foolbox's on a small CNN, image by image, except that foolbox returns an all-black
-    image where C&W found no adversarial (this book keeps the clean image: a failure).
+FOOLBOX_REFERENCES = Path(__file__).parent / "fixtures" / "foolbox_attacks.pt"
 
-    DeepFool runs in float64 on both sides: they agree to 1.1e-16, a one-ulp change of
-    the images moves the result by at most 4.4e-16, and an overshoot of 0.0201
-    instead of 0.02 moves it by 5e-6, so 1e-10 separates rounding from a changed step.
-    C&W stays in float32 (``carlini_wagner_l2`` keeps float32 running losses and norms):
-    the two agree to 1.2e-7 here and under the AVX2 cap; a one-ulp change of the images
-    moves the result by at most 3.6e-7 (its 9 x 20 Adam steps amplify rounding little: no
-    kink at the start, unlike the TV term of the targeted attack); 2e-5 is 50 times that,
-    and still fails a step size 0.1 % off (9e-5) or an initial constant 1 % off (4e-2)."""
-    fb = pytest.importorskip("foolbox")
+
+def foolbox_case() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    """The small CNN (seeded), its images (8, 3, 8, 8) and their predicted labels (8,)."""
     torch.manual_seed(0)
     body = nn.Sequential(
         nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 8 * 8, 4)
@@ -206,23 +198,63 @@ def test_deepfool_and_carlini_wagner_equal_foolbox():
     for p in model.parameters():
         p.requires_grad_(False)
     x = torch.rand(8, 3, 8, 8, generator=torch.Generator().manual_seed(1))
-    y = model(x).argmax(1)
+    return model, x, model(x).argmax(1)
+
+
+def foolbox_references(fb) -> dict[str, torch.Tensor]:
+    """foolbox's DeepFool (float64, (8, 3, 8, 8)) and C&W (float32, one image at a time,
+    (8, 3, 8, 8)) on :func:`foolbox_case`; ``fb`` is the foolbox module."""
+    model, x, y = foolbox_case()
     model64, x64 = copy.deepcopy(model).double(), x.double()
-    assert torch.equal(model64(x64).argmax(1), y)
     fmodel64 = fb.PyTorchModel(model64, bounds=(0, 1))
-    _, ref, _ = fb.attacks.L2DeepFoolAttack()(
+    _, deepfool, _ = fb.attacks.L2DeepFoolAttack()(
         fmodel64, x64, fb.criteria.Misclassification(y), epsilons=None
     )
-    assert ref.dtype == torch.float64
-    torch.testing.assert_close(attacks.deepfool(model64, x64, y), ref, atol=1e-10, rtol=0)
     fmodel = fb.PyTorchModel(model, bounds=(0, 1))
-    mine, found, _ = attacks.carlini_wagner_l2(model, x, y, steps=20)
     cw = fb.attacks.L2CarliniWagnerAttack(steps=20)
+    refs = [
+        cw(fmodel, x[i : i + 1], fb.criteria.Misclassification(y[i : i + 1]), epsilons=None)[1][0]
+        for i in range(len(x))
+    ]
+    return {"deepfool": deepfool, "cw": torch.stack(refs)}
+
+
+def test_deepfool_and_carlini_wagner_equal_foolbox():
+    """The batched attacks equal foolbox 3's on a small CNN, image by image, except that
+    foolbox returns an all-black image where C&W found no adversarial (this book keeps
+    the clean image: a failure).
+
+    DeepFool runs in float64 on both sides: they agree to 1.1e-16, a one-ulp change of
+    the images moves the result by at most 4.4e-16, and an overshoot of 0.0201
+    instead of 0.02 moves it by 5e-6, so 1e-10 separates rounding from a changed step.
+    C&W stays in float32 (``carlini_wagner_l2`` keeps float32 running losses and norms):
+    the two agree to 1.2e-7 here and under the AVX2 cap; a one-ulp change of the images
+    moves the result by at most 3.6e-7 (its 9 x 20 Adam steps amplify rounding little: no
+    kink at the start, unlike the TV term of the targeted attack); 2e-5 is 50 times that,
+    and still fails a step size 0.1 % off (9e-5) or an initial constant 1 % off (4e-2).
+
+    foolbox is not a dependency: its outputs are committed
+    (``tests/fixtures/foolbox_attacks.pt``, made by ``make_foolbox_references.py`` beside
+    it), and where foolbox is installed they are computed again and must equal the file."""
+    model, x, y = foolbox_case()
+    stored = torch.load(FOOLBOX_REFERENCES)
+    try:
+        import foolbox as fb  # optional: checks the committed references against foolbox
+    except ImportError:
+        refs = stored
+    else:
+        refs = foolbox_references(fb)
+        torch.testing.assert_close(refs["deepfool"], stored["deepfool"], atol=1e-10, rtol=0)
+        torch.testing.assert_close(refs["cw"], stored["cw"], atol=2e-5, rtol=0)
+    model64, x64 = copy.deepcopy(model).double(), x.double()
+    assert torch.equal(model64(x64).argmax(1), y)
+    assert refs["deepfool"].dtype == torch.float64
+    torch.testing.assert_close(
+        attacks.deepfool(model64, x64, y), refs["deepfool"], atol=1e-10, rtol=0
+    )
+    mine, found, _ = attacks.carlini_wagner_l2(model, x, y, steps=20)
     for i in range(len(x)):
-        _, ref, _ = cw(
-            fmodel, x[i : i + 1], fb.criteria.Misclassification(y[i : i + 1]), epsilons=None
-        )
         if bool(found[i]):
-            torch.testing.assert_close(mine[i], ref[0], atol=2e-5, rtol=0)
+            torch.testing.assert_close(mine[i], refs["cw"][i], atol=2e-5, rtol=0)
         else:
-            assert float(ref.abs().max()) == 0.0  # foolbox's black-image fallback
+            assert float(refs["cw"][i].abs().max()) == 0.0  # foolbox's black-image fallback
