@@ -1,4 +1,5 @@
-"""Shared fixtures: a private cache/build folder per test, the real data location, and a
+"""Shared fixtures: a private cache/build folder per test (or per module), the real data
+location, and a
 tiny fake ImageNet validation folder that every test session points
 ``CONNECTIVITY_IMAGENET`` at (the ``smoke-paper`` runs of the Vrabel chapters read it)."""
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
+import connectivity.caching as caching
 
 # under pytest-xdist (make test runs 2 workers) the cores are shared between the workers
 _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
@@ -29,20 +32,34 @@ def tmp_build(tmp_path, monkeypatch):
     return tmp_path / "_build"
 
 
+def _cache_below(root: Path):
+    """A ``caching.cache_dir`` that puts cached results below ``root``."""
+
+    def cache_dir(*parts):
+        path = root.joinpath(*parts)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    return cache_dir
+
+
 @pytest.fixture
 def tmp_model_cache(tmp_path, monkeypatch):
     """Cached results (checkpoints) go to a temporary folder; decoded data stay shared."""
-    import connectivity.caching as caching
-
     root = tmp_path / "cache"
-
-    def fake_cache_dir(*parts):
-        p = root.joinpath(*parts)
-        p.mkdir(parents=True, exist_ok=True)
-        return p
-
-    monkeypatch.setattr(caching, "cache_dir", fake_cache_dir)
+    monkeypatch.setattr(caching, "cache_dir", _cache_below(root))
     return root
+
+
+@pytest.fixture(scope="module")
+def private_cache(tmp_path_factory):
+    """Cached results in one folder per test module: what a page's first test trains or
+    computes (a smoke classifier, attacks, pair runs) its next tests reuse, and no other
+    module sees it; decoded data stay shared."""
+    root = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(caching, "cache_dir", _cache_below(root))
+        yield root
 
 
 def shared_data() -> Path | None:

@@ -14,7 +14,6 @@ import matplotlib.pyplot as plt
 import pytest
 from conftest import needs_data
 
-import connectivity.caching as caching
 from connectivity import classifiers, performance, prose, scorecard, scorecard_page
 from connectivity.performance.__main__ import main as bench_main
 
@@ -26,23 +25,6 @@ PAIR_ROWS = [
     "loss curves vs raw inference",
 ]
 DETECTORS = ["lid", "mahalanobis", "inputmfs", "layermfs"]
-
-
-@pytest.fixture(scope="module")
-def private_cache(tmp_path_factory):
-    """Cached results (the three smoke classifiers, the ResNet's test logits) in one
-    folder for this module: the networks are trained once, the Performance page reuses
-    the classifiers page's; decoded data stay shared."""
-    root = tmp_path_factory.mktemp("cache")
-
-    def cache_dir(*parts):
-        path = root.joinpath(*parts)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(caching, "cache_dir", cache_dir)
-        yield root
 
 
 @needs_data

@@ -11,7 +11,6 @@ import pytest
 import torch
 from conftest import needs_data
 
-import connectivity.caching as caching
 from connectivity import prose
 from connectivity.data import load_dataset
 from connectivity.papers.gu2023 import decoders_and_paths, table1
@@ -19,23 +18,6 @@ from connectivity.papers.gu2023.table1.report import sentences
 from connectivity.papers.gu2023.table1.study import KINDS
 
 IMAGE = (3, 32, 32)  # CIFAR-10
-
-
-@pytest.fixture(scope="module")
-def private_cache(tmp_path_factory):
-    """Cached results (the smoke classifier, the pair runs, the decoders) in one folder
-    for this module: the classifier is trained once, the second page reuses the first
-    page's runs; decoded data stay shared."""
-    root = tmp_path_factory.mktemp("cache")
-
-    def cache_dir(*parts):
-        path = root.joinpath(*parts)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(caching, "cache_dir", cache_dir)
-        yield root
 
 
 @needs_data

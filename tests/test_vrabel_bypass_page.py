@@ -12,7 +12,6 @@ import pytest
 import torch
 from conftest import needs_data
 
-import connectivity.caching as caching
 from connectivity import prose, scorecard
 from connectivity.data import load_dataset
 from connectivity.papers.vrabel2024 import bypass as page
@@ -20,22 +19,6 @@ from connectivity.papers.vrabel2024.bypass.report import MIN_TESTABLE
 from connectivity.papers.vrabel2024.values_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
 
 TESTED = ("reproduced", "differs", "not significant", "failed")  # a test's verdicts
-
-
-@pytest.fixture(scope="module")
-def private_cache(tmp_path_factory):
-    """Cached results (the smoke classifier) in one folder for this module; decoded data
-    stay shared."""
-    root = tmp_path_factory.mktemp("cache")
-
-    def cache_dir(*parts):
-        path = root.joinpath(*parts)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(caching, "cache_dir", cache_dir)
-        yield root
 
 
 @needs_data

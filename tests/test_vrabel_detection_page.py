@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from conftest import needs_data
 
-import connectivity.caching as caching
 from connectivity import detection, prose, scorecard
 from connectivity.attacks import UNTARGETED
 from connectivity.papers.vrabel2024 import detection as page
@@ -46,20 +45,10 @@ GLUED = (  # the page's sentences, in the order the page glues them
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
+def study(private_cache):
     """The page's study at the ``smoke`` profile, its cached results (the smoke
-    classifiers unless committed with the book, the attacks) in a folder of this
-    module's own; decoded data stay shared."""
-    root = tmp_path_factory.mktemp("cache")
-
-    def cache_dir(*parts):
-        path = root.joinpath(*parts)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(caching, "cache_dir", cache_dir)
-        yield page.run(page.DetectionSettings.resolve("smoke"))
+    classifiers unless committed with the book, the attacks) in this module's folder."""
+    return page.run(page.DetectionSettings.resolve("smoke"))
 
 
 def _scored(run) -> list[str]:
