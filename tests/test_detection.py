@@ -13,7 +13,7 @@ from torch import nn
 
 from connectivity import detection
 from connectivity.models import cifar_vgg16_bn
-from connectivity.papers.vrabel2024.detection.report import cell_tolerances
+from connectivity.papers.vrabel2024.detection.tolerances import cell_tolerances
 from connectivity.stats import hanley_mcneil_se
 
 # ---------------------------------------------------------------- detectors

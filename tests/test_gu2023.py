@@ -207,7 +207,8 @@ def test_the_papers_table_is_reproduced_by_the_papers_counts(tmp_build):
     # cannot come out the other way (the last layer is linear by construction): not scored
     assert out.records["fewer.last"].kind == "measurement"
     assert "not scored" in out.sentences["table1_claims"]
-    assert "agrees with the paper's share within ±20%" in out.sentences["table1_counts"]
+    within = "agrees with the paper's share within ±20 percentage points"
+    assert within in out.sentences["table1_counts"]
     # the paper's own 14 of 25 (x3 draws: 42 of 75) is no significant majority
     assert out.records["majority.intermediate"].verdict == "not significant"
     assert "would give p = 0.35" in out.sentences["table1_why"]

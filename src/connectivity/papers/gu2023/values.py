@@ -68,10 +68,10 @@ def _linear_share(space: str) -> PaperValue:
         f"paper's ({own}/{PAPER_PAIRS})",
         value=True,
         metric="pairs of every draw pooled against the paper's 25: agreement within "
-        f"±{SHARE_MARGIN:.0%} (the paper's own gap between the original space and the first "
-        "hidden layer) by two one-sided tests (reproduced), a difference by Fisher's exact "
-        "test (differs); neither: consistent with the paper, but too few pairs to show "
-        "agreement within that gap (not significant)",
+        f"±{100 * SHARE_MARGIN:.0f} percentage points (the paper's own gap between the "
+        "original space and the first hidden layer) by two one-sided tests (reproduced), "
+        "a difference by Fisher's exact test (differs); neither: consistent with the "
+        "paper, but too few pairs to show agreement within that gap (not significant)",
         where=_TABLE1,
         kind="qualitative",
     )

@@ -205,7 +205,7 @@ def _majority(study: Table1Study, space: str) -> scorecard.Record:
 
 def _counts_sentence(recs) -> str:
     """The linear share per compared space against the paper's, worded by its verdict."""
-    gap = f"±{SHARE_MARGIN:.0%}, the paper's own gap between the two spaces"
+    gap = f"±{100 * SHARE_MARGIN:.0f} percentage points, the paper's own gap between the two spaces"
     parts = []
     for space in COMPARED:
         r = recs[f"{space}.linear_share"]

@@ -16,7 +16,9 @@ and laid beside the paper's Table 1:
 * :mod:`.report`: :func:`report` (study -> :class:`~.report.DetectionRecords`, the
   scorecard records, with the page's sentences glued);
   here ``report`` is that function: import the module's others by its full name
-  (``from connectivity.papers.vrabel2024.detection.report import records, cell_tolerances``);
+  (``from connectivity.papers.vrabel2024.detection.report import records``); its
+  tolerances and tests are in :mod:`.tolerances`, its generated sentences in
+  :mod:`.sentences`;
 * :mod:`.figures`: the page's figures (``plot_*``) and tables (``*_table``).
 
 The detectors themselves are the top-level package :mod:`connectivity.detection`.

@@ -1,0 +1,295 @@
+"""The detection page's generated sentences (:func:`glue_sentences`, glue names
+``det_*``): every sentence that states an outcome is worded from the computed values and
+the records' verdicts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from connectivity import prose
+from connectivity.attacks import UNTARGETED
+
+from ..values_adversarial import (
+    ABLATION_MARGIN,
+    ATTACK_NAMES,
+    BASELINES,
+    DATASET_NAMES,
+    DETECTOR_NAMES,
+    TABLE1,
+)
+from .settings import MAHALANOBIS_ROWS
+from .study import DetectionStudy
+from .tolerances import ablation_test
+
+if TYPE_CHECKING:
+    from .report import DetectionRecords
+
+
+SE_TARGET = 3.0  # points: the largest AUC standard error the page aims for
+
+
+def glue_sentences(study: DetectionStudy, recs: DetectionRecords) -> None:
+    """Glue every outcome sentence of the detection page (names ``det_*``; the claims
+    also as ``says.<record id>``, each just before ``det_claims``)."""
+    s = study.settings
+    prose.glue("det_models", _models_sentence(study))
+    prose.glue("det_success", _success_sentence(study))
+    prose.glue(
+        "det_cw_setting",
+        f"{s.attacks.cw_binary_search_steps} binary-search steps of at most "
+        f"{s.attacks.cw_steps} Adam steps each",
+    )
+    prose.glue("det_pgd_steps", s.attacks.pgd_steps)
+    prose.glue("det_split", split_sentence(study))
+    prose.glue("det_se", _se_sentence(recs))
+    prose.glue("det_within", _within_sentence(recs))
+    prose.glue("det_claims", _claims_sentence(recs))
+    prose.glue("det_ablation", _ablation_sentence(study))
+    prose.glue("det_ablatable", _ablatable_sentence(recs))
+    prose.glue("det_why", _why_sentence(study))
+    prose.glue("det_misses", _misses_sentence(study, recs))
+    prose.glue("det_mahalanobis_rows", _mahalanobis_rows_sentence(study))
+
+
+def _attacked(study: DetectionStudy) -> dict[str, int]:
+    """Data set -> images attacked (the same for every attack)."""
+    return {ds: next(iter(r.attacks.values())).attacked for ds, r in study.runs.items()}
+
+
+def _models_sentence(study: DetectionStudy) -> str:
+    models = [
+        f"the {DATASET_NAMES[ds]} network (width {r.model_width:g}) classifies "
+        f"{100 * r.model_accuracy:.1f} % of the test images correctly"
+        for ds, r in study.runs.items()
+    ]
+    models_sentence = "; ".join(models)
+    return models_sentence[:1].upper() + models_sentence[1:] + "."
+
+
+def _success_sentence(study: DetectionStudy) -> str:
+    attacked = _attacked(study)
+    rates = []
+    for ds, r in study.runs.items():
+        parts = ", ".join(
+            f"{ATTACK_NAMES[a]} {100 * sm.success_rate:.0f} %" for a, sm in r.attacks.items()
+        )
+        rates.append(f"on {DATASET_NAMES[ds]} ({attacked[ds]} images): {parts}")
+    return "Attack success rates " + "; ".join(rates) + "."
+
+
+def split_sentence(study: DetectionStudy) -> str:
+    """How the detectors were scored: the benchmark's single split, or five folds (and
+    then how far the benchmark's own split lands from the pooled five)."""
+    if not study.settings.cross_validate:
+        return "Every detector is scored on the benchmark's single split."
+    scores = [
+        s
+        for run in study.runs.values()
+        for by_attack in run.scores.values()
+        for s in by_attack.values()
+        if s.n_test
+    ]
+    if not scores:
+        return "No detector could be scored in this build."
+    diffs = np.abs([s.benchmark_split.auc - s.auc for s in scores])
+    one_se = max(s.benchmark_split.auc_se for s in scores)
+    pairs = min(s.n_test for s in scores) // 2, max(s.n_test for s in scores) // 2
+    return (
+        "The benchmark's one split would test only a fifth of the pairs (its largest AUC "
+        f"standard error in this build: {one_se:.1f} points), so this build scores every "
+        "detector on five folds: fold 1 is the benchmark's split, and four more cut the "
+        "benchmark's training part into test parts of the same size; each fold is fitted "
+        "as the benchmark fits (64 % train, 16 % validation, the KNN chosen again on its "
+        "own validation part) and every pair is tested exactly once, so the AUCs below "
+        f"are over {pairs[0]}–{pairs[1]} clean/adversarial pairs per cell. On the benchmark's "
+        f"split alone the AUCs differ from these by {np.median(diffs):.1f} points (median; "
+        f"at most {diffs.max():.1f}); the scorecard keeps them in each record's note."
+    )
+
+
+def _se_sentence(recs: DetectionRecords) -> str:
+    target = SE_TARGET
+    meets = recs.max_auc_se <= target
+    if np.isnan(recs.max_auc_se):
+        return "No AUC could be computed in this build."
+    return (
+        f"The largest Hanley–McNeil standard error of an AUC in this build is "
+        f"{recs.max_auc_se:.1f} points, "
+        + (
+            f"within the {target:g}-point target."
+            if meets
+            else f"above the {target:g}-point target: too few test examples in that cell "
+            "(attack more images, or the attack succeeded too rarely)."
+        )
+    )
+
+
+def _within_sentence(recs: DetectionRecords) -> str:
+    return (
+        f"{recs.within} of the {recs.compared} accuracy and AUC numbers compared lie within "
+        f"their tolerance of the paper's"
+        + (f"; {recs.failed} could not be scored (too few adversarials)" if recs.failed else "")
+        + "."
+    )
+
+
+def _claims_sentence(recs: DetectionRecords) -> str:
+    """One sentence per claim, each also glued as ``says.<record id>``."""
+    claim_sentences = []
+    for (ds, a), rec in recs.claims.items():
+        where = f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}"
+        paper_says = "beats" if rec.paper else "does not beat"
+        # the test is one-sided for "beats every baseline": its p supports "beats", the
+        # opposite p "does not beat"; quote the one that supports the sentence
+        beats, beaten = "{p:.2g}", "{p_opposite:.2g}"
+        agree, disagree = (beats, beaten) if rec.paper else (beaten, beats)
+        claim_sentences.append(
+            prose.glue_say(
+                rec,
+                reproduced=f"{where}: as in the paper, the detector {paper_says} every "
+                f"baseline (smallest margin {{value:+.1f}} points, p = {agree}).",
+                differs=f"{where}: unlike the paper (where it {paper_says} every "
+                "baseline), the opposite holds here (smallest margin {value:+.1f} points, "
+                f"p = {disagree}).",
+                not_significant=f"{where}: the paper says it {paper_says} every baseline; "
+                "here the test decides neither way (smallest margin {value:+.1f} points, "
+                "p = {p:.2g} and {p_opposite:.2g}).",
+                failed=f"{where}: failed, so not tested ({{note}}).",
+            )
+        )
+    return " ".join(claim_sentences)
+
+
+def _ablation_sentence(study: DetectionStudy) -> str:
+    s = study.settings
+    abl = []
+    for ds, r in study.runs.items():
+        for a in ("deepfool", "cw"):
+            res = ablation_test(r, a, s.n_boot, s.split_seed)
+            if res is None:
+                continue
+            curve, logits = r.ablation["curve"][a].auc, r.ablation["logits"][a].auc
+            abl.append(
+                f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}: loss curve alone {curve:.1f}, "
+                f"logits alone {logits:.1f}, "
+                + prose.direction(
+                    res,
+                    yes="the curve carries more of the signal (p = {p:.2g}).",
+                    no="the logits alone carry more of the signal (p = {p_opposite:.2g}).",
+                    unclear="no significant difference (p = {p:.2g}).",
+                )
+            )
+    return " ".join(abl) if abl else "No attack gave enough adversarials."
+
+
+def _misses_sentence(study: DetectionStudy, recs: DetectionRecords) -> str:
+    """Each cell where the paper says the detector beats every baseline and this build
+    finds the opposite, said plainly, with the ablation of that attack where it was run:
+    which part of the features (loss curve, logits) falls short of the paper's AUC."""
+    out = []
+    for (ds, a), rec in recs.claims.items():
+        if not (rec.paper and rec.verdict == "differs"):
+            continue
+        run = study.runs[ds]
+        ours = run.scores["mode_connectivity"][a].auc
+        best = max(BASELINES, key=lambda b: run.scores[b][a].auc)
+        paper = TABLE1[ds]["mode_connectivity"][UNTARGETED.index(a)][1]
+        text = (
+            f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]} is a miss: the detector reaches AUC "
+            f"{ours:.1f} against the paper's {paper:.1f}, and {DETECTOR_NAMES[best]} "
+            f"({run.scores[best][a].auc:.1f}) beats it."
+        )
+        if a in run.ablation["curve"] and run.ablation["curve"][a].n_test:
+            curve, logits = run.ablation["curve"][a].auc, run.ablation["logits"][a].auc
+            short = [n for n, v in (("loss curve", curve), ("logits", logits)) if v < paper]
+            text += (
+                f" Ablated, the loss curve alone gives {curve:.1f} and the logits alone "
+                f"{logits:.1f}: "
+                + (
+                    "both fall short of the paper's AUC, so neither block of the features "
+                    "alone explains the miss."
+                    if len(short) == 2
+                    else f"only the {short[0]} falls short of the paper's AUC."
+                    if short
+                    else "each alone reaches the paper's AUC, so the miss is in combining them."
+                )
+            )
+        out.append(text)
+    return " ".join(out) if out else "No cell misses the paper's claim that the detector wins."
+
+
+def _ablatable_sentence(recs: DetectionRecords) -> str:
+    """The paper's "the logits can be fully ablated", per data set and attack (each also
+    glued as ``says.<record id>``)."""
+    out = []
+    for (ds, a), rec in recs.ablation.items():
+        where = f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}"
+        out.append(
+            prose.glue_say(
+                rec,
+                reproduced=f"{where}: without the logits the detector loses {{value:.1f}} "
+                f"AUC points, less than {ABLATION_MARGIN:g} (p = {{p:.2g}}): they can be "
+                "ablated, as the paper says.",
+                differs=f"{where}: without the logits the detector loses {{value:.1f}} AUC "
+                f"points, more than {ABLATION_MARGIN:g} (p = {{p_opposite:.2g}}): here they "
+                "cannot be ablated.",
+                not_significant=f"{where}: without the logits the detector loses {{value:.1f}} "
+                f"AUC points; whether that is below {ABLATION_MARGIN:g} is not decided "
+                "(p = {p:.2g} and {p_opposite:.2g}).",
+                failed=f"{where}: failed, so not tested ({{note}}).",
+            )
+        )
+    return " ".join(out)
+
+
+def _why_sentence(study: DetectionStudy) -> str:
+    s = study.settings
+    runs = study.runs
+    attacked = _attacked(study)
+    widths = ", ".join(f"{w:g}" for w in sorted({r.model_width for r in runs.values()}))
+    epochs = ", ".join(f"{r.model_epochs} ({DATASET_NAMES[ds]})" for ds, r in runs.items())
+    smoothing = sorted({r.label_smoothing for r in runs.values()})
+    return (
+        "Where numbers differ, this build differs from the benchmark in: VGG-16-BN at width "
+        f"{widths} trained for {epochs} epochs (the benchmark: full width, 50)"
+        + (
+            f", with label smoothing {', '.join(f'{x:g}' for x in smoothing)}, which caps the "
+            "logits' margin that the logit-based features read"
+            if any(smoothing)
+            else ""
+        )
+        + f"; {min(attacked.values())} instead of all correctly classified test images; C&W "
+        f"with {s.attacks.cw_steps} instead of 1,000 Adam steps per search step; and "
+        + (
+            "Mahalanobis rows kept aligned (the benchmark shuffles them, see Deviations). "
+            if s.mahalanobis_rows == "aligned"
+            else "Mahalanobis rows shuffled as the benchmark's. "
+        )
+        + "Which "
+        "of these moves which cell is not tested here, beyond the ablation below."
+        if s.profile != "paper"
+        else "This is the paper profile: the benchmark's models and scale."
+    )
+
+
+def _mahalanobis_rows_sentence(study: DetectionStudy) -> str:
+    """How much the benchmark's shuffled Mahalanobis rows move the AUCs (generated)."""
+    table_rows = study.settings.mahalanobis_rows
+    other = next(r for r in MAHALANOBIS_ROWS if r != table_rows)
+    diffs = [
+        (s.auc - run.scores["mahalanobis"][a].auc, ds, a)
+        for ds, run in study.runs.items()
+        for a, s in run.mahalanobis_other.items()
+        if s.n_test and not s.constant and run.scores["mahalanobis"][a].n_test
+    ]
+    if not diffs:
+        return "No Mahalanobis cell could be scored both ways."
+    big = max(diffs, key=lambda d: abs(d[0]))
+    return (
+        f"With {other} rows the Mahalanobis AUC moves by {np.mean([d[0] for d in diffs]):+.1f} "
+        f"points on average over the {len(diffs)} cells scored both ways (Table 1 uses "
+        f"{table_rows} rows); the largest change is {big[0]:+.1f} points, on "
+        f"{DATASET_NAMES[big[1]]} {ATTACK_NAMES[big[2]]}."
+    )
