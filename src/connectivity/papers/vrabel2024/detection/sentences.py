@@ -229,14 +229,14 @@ def _ablatable_sentence(recs: DetectionRecords) -> str:
         out.append(
             prose.glue_say(
                 rec,
-                reproduced=f"{where}: without the logits the detector loses {{value:.1f}} "
-                f"AUC points, less than {ABLATION_MARGIN:g} (p = {{p:.2g}}): they can be "
-                "ablated, as the paper says.",
-                differs=f"{where}: without the logits the detector loses {{value:.1f}} AUC "
-                f"points, more than {ABLATION_MARGIN:g} (p = {{p_opposite:.2g}}): here they "
-                "cannot be ablated.",
-                not_significant=f"{where}: without the logits the detector loses {{value:.1f}} "
-                f"AUC points; whether that is below {ABLATION_MARGIN:g} is not decided "
+                reproduced=f"{where}: the AUC lost without the logits is {{value:+.1f}} points, "
+                f"below {ABLATION_MARGIN:g} (p = {{p:.2g}}): they can be ablated, as the paper "
+                "says.",
+                differs=f"{where}: the AUC lost without the logits is {{value:+.1f}} points, "
+                f"above {ABLATION_MARGIN:g} (p = {{p_opposite:.2g}}): here they cannot be "
+                "ablated.",
+                not_significant=f"{where}: the AUC lost without the logits is {{value:+.1f}} "
+                f"points; whether that is below {ABLATION_MARGIN:g} is not decided "
                 "(p = {p:.2g} and {p_opposite:.2g}).",
                 failed=f"{where}: failed, so not tested ({{note}}).",
             )
