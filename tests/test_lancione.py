@@ -327,4 +327,4 @@ def test_future_work_study_judges_every_survey_training_and_sweeps_every_dimensi
     assert len(frame) == len(s.sweep_dims) * s.sweep_seeds
     records = future_work.report(study)
     dims = {f"d{d}" for d in s.sweep_dims}
-    assert {"hard", "pca", "pca_mean", "ae_mean", "dae_mean"} | dims == set(records)
+    assert {"hard", "pca", "blur", "pca_mean", "ae_mean", "dae_mean"} | dims == set(records)
