@@ -100,9 +100,18 @@ def test_bypass_page_at_toy_size(private_cache, tmp_build, monkeypatch):
         within,
     }
     assert all(r.verdict in scorecard.VERDICTS for r in written.values())
-    assert recs.lowers.verdict in TESTED and recs.one_round.verdict in TESTED
+    assert recs.one_round.verdict in TESTED
     if not pairs.all_modes or len(study.bypassed) < MIN_TESTABLE:  # no test could reach 5 %
-        assert recs.lowers.verdict == recs.one_round.verdict == "failed"
+        assert recs.one_round.verdict == "failed"
+    # lowering the barrier is the optimisation's goal: a check on every bypassed pair
+    if not pairs.all_modes or not len(study.bypassed):
+        assert recs.lowers.verdict == "failed" and recs.lowers.reproduced is None
+    else:
+        before = study.straight.max_loss[study.bypassed]
+        after = study.after_one.max_loss[study.bypassed]
+        lowered = int((after < before).sum())
+        assert recs.lowers.reproduced == f"{lowered}/{len(study.bypassed)}"
+        assert recs.lowers.verdict == ("check" if lowered == len(before) else "failed")
     assert recs.orthogonality.verdict == "check"  # the iterate is projected (the default)
     assert recs.pattern.verdict == ("check" if len(study.bypassed) else "failed")
     assert written[within].reproduced == pytest.approx(float((rounds >= 0).mean()), abs=1e-4)

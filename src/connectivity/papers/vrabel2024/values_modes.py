@@ -45,17 +45,6 @@ CONJECTURE = "vrabel2024.conjecture.grows_with_dimension"
 VALUES = index(
     [
         PaperValue(
-            BYPASS_LOWERS,
-            "Optimising the barrier point B in the hyperplane orthogonal to AC lowers the "
-            "path's barrier: A → B' → C has lower loss than the straight path",
-            True,
-            "one-sided Wilcoxon signed-rank test of (barrier height of the straight path − "
-            "barrier height of A → B' → C) > 0 over the pairs whose straight path exceeds the "
-            "threshold; barrier height = largest cross-entropy of the class along the path",
-            "§4.1, Figs. 1–2",
-            kind="qualitative",
-        ),
-        PaperValue(
             BYPASS_ONE_ROUND,
             "Between real modes one bypass round suffices: the secondary barriers of A → B' → C "
             "are below the threshold",

@@ -2,10 +2,10 @@
 
 :func:`report` writes the records of a :class:`~.study.BypassStudy` (:func:`records`)
 and glues the page's sentences (:func:`glue_sentences`, names ``bypass_*``): one round
-lowers the barrier (Wilcoxon signed-rank over the bypassed pairs), one round suffices for
-most pairs (binomial against one half), B' − B orthogonal to C − A (a check when the
-iterate is projected, else a measurement), Fig. 3's one pattern (a check), and the share
-of pairs below the threshold within the rounds (a measurement).
+lowers the barrier of every bypassed pair (a check: it is the optimisation's goal), one
+round suffices for most pairs (binomial against one half), B' − B orthogonal to C − A
+(a check when the iterate is projected, else a measurement), Fig. 3's one pattern (a
+check), and the share of pairs below the threshold within the rounds (a measurement).
 """
 
 from __future__ import annotations
@@ -15,12 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from connectivity import prose, scorecard
-from connectivity.stats import MIN_ONE_SIDED_N, binomial_greater, wilcoxon_greater
+from connectivity.stats import MIN_ONE_SIDED_N, binomial_greater
 
 from ..values_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
 from .study import BypassStudy, fig3_pattern
 
 SECTION_MODES = "Modes"
+LOWERS_CLAIM = (
+    "One bypass round lowers the barrier of every bypassed pair: A → B' → C has a lower "
+    "largest cross-entropy than the straight path (the optimisation's goal)"
+)
 SECTION_PATHS = "Loss along the paths (Figs. 1–2)"
 SECTION_FIG3 = "What the bypass changes in the image (Fig. 3)"
 SECTION_LENSES = "Beyond the paper: one model, three lenses"
@@ -67,20 +71,38 @@ def records(study: BypassStudy) -> BypassRecords:
             f"a one-sided test at 5 % needs {MIN_TESTABLE} (all {MIN_TESTABLE - 1} in the "
             f"paper's direction give p = {0.5 ** (MIN_TESTABLE - 1):.4g})"
         )
-    if why:
-        lowers = scorecard.fail(BYPASS_LOWERS, why, section=SECTION_PATHS)
-        one_round = scorecard.fail(BYPASS_ONE_ROUND, why, section=SECTION_PATHS)
+    evaluable = study.pairs.all_modes and study.after_one is not None and len(bypassed) > 0
+    if not evaluable:
+        lowers = scorecard.check(
+            BYPASS_LOWERS,
+            LOWERS_CLAIM,
+            None,
+            holds=False,
+            reason=why or "no straight path exceeds the threshold, so none was bypassed",
+            section=SECTION_PATHS,
+        )
     else:
         before = study.straight.max_loss[bypassed]
         after = study.after_one.max_loss[bypassed]
-        result = wilcoxon_greater(before - after)
-        lowers = scorecard.test(
+        lowered = int((after < before).sum())
+        # B' minimises the loss at the straight path's barrier point: the barrier of
+        # A → B' → C stays as high only where a secondary barrier rises above the first.
+        # Not lowering it is the optimisation missing its goal, so this is a check; the
+        # paper's claim proper (one round suffices) is the test below.
+        lowers = scorecard.check(
             BYPASS_LOWERS,
-            result,
-            reproduced=f"median {np.median(before):.3g} → {np.median(after):.3g}",
-            note=note,
+            LOWERS_CLAIM,
+            f"{lowered}/{len(bypassed)}",
+            holds=lowered == len(bypassed),
+            reason="B' minimises the loss at the barrier point of the straight path",
+            note=f"median barrier {np.median(before):.3g} → {np.median(after):.3g}; {note}",
             section=SECTION_PATHS,
+            median_before=float(np.median(before)),
+            median_after=float(np.median(after)),
         )
+    if why:
+        one_round = scorecard.fail(BYPASS_ONE_ROUND, why, section=SECTION_PATHS)
+    else:
         below = int((after <= s.bypass.threshold).sum())
         one_round = scorecard.test(
             BYPASS_ONE_ROUND,
@@ -165,15 +187,17 @@ def glue_sentences(study: BypassStudy, recs: BypassRecords) -> None:
         + ("." if k == n else "; the others are below it on the straight line already.")
     )
     prose.glue("bypass_straight", straight)
+    medians = "median barrier {median_before:.3g} → {median_after:.3g}"
     prose.glue_say(
         recs.lowers,
-        reproduced="One round lowers the barrier of the bypassed pairs ({value}; {test}: "
-        "p = {p:.2g}), as in the paper.",
-        differs="The bypass *raises* the barrier here ({value}; p = {p_opposite:.2g}), unlike "
-        "the paper.",
-        not_significant="The change of the barrier after one round is not significant "
-        "({value}; {test}: p = {p:.2g}).",
-        failed="Failed, so the claim is not tested: {note}.",
+        check="One round lowers the barrier of every bypassed pair ({value}; " + medians + ").",
+        failed=(
+            "One round lowers the barrier of only {value} bypassed pairs (" + medians + "): "
+            "on the others a secondary barrier rises above the first, so the optimisation "
+            "missed its goal there."
+            if recs.lowers.reproduced is not None
+            else "Failed, so the claim is not tested: {note}."
+        ),
     )
     prose.glue_say(
         recs.one_round,
