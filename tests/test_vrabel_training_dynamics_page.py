@@ -14,6 +14,7 @@ from conftest import needs_data
 
 from connectivity import prose, scorecard
 from connectivity.papers.vrabel2024 import training_dynamics as page
+from connectivity.papers.vrabel2024.training_dynamics.study import noise_seed
 from connectivity.papers.vrabel2024.values_modes import EVOLUTION_FALLS, EVOLUTION_SPREAD
 
 NOTEBOOK = "vrabel2024/03_training_dynamics"
@@ -32,7 +33,7 @@ def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypa
     assert [snap.label for snap in study.snapshots] == labels
     assert [snap.step for snap in study.of("batch")] == sorted(s.batches)
     assert [snap.step for snap in study.of("epoch")] == sorted(s.epochs)
-    pairs = 10 * s.pairs_per_class
+    pairs = s.classes * s.pairs_per_class
     threshold = s.synthesis.threshold
     for snap in study.snapshots:
         assert snap.curves.shape == (pairs, s.points) and np.isfinite(snap.curves).all()
@@ -83,3 +84,13 @@ def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypa
     }
     assert f"a {study.arch} (" in glued["dyn_setup"]
     assert all(isinstance(text, str) and text for text in glued.values())
+
+
+@pytest.mark.timeout(10)
+def test_a_snapshots_noise_seed_is_its_own():
+    """The synthesis seed depends on the snapshot alone (not on its place in the list),
+    and no two snapshots of the paper's lists share one."""
+    seeds = [noise_seed("batch", b) for b in range(31)] + [
+        noise_seed("epoch", e) for e in range(1, 31)
+    ]
+    assert len(set(seeds)) == len(seeds)

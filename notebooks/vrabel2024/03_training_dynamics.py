@@ -27,6 +27,7 @@ profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
 model = None  # training settings of the network that is followed (TrainConfig fields)
 batches = None  # snapshots after these numbers of batches (0: at initialisation)
 epochs = None  # and after these epochs
+classes = None  # classes whose optimal inputs are made (the first ones)
 pairs_per_class = None  # pairs of optimal inputs per class and snapshot
 points = None  # points on each straight path
 synthesis = None  # synthesis of the optimal inputs (threshold 5e-3)
@@ -48,7 +49,8 @@ plotting.setup()
 #
 # The network is trained once (cached) and its weights kept after the listed batches
 # and epochs; batch 0 is the network at initialisation. At each snapshot,
-# `pairs_per_class` pairs of optimal inputs per class are optimised from noise as in
+# `pairs_per_class` pairs of optimal inputs for each of the first `classes` classes (the
+# paper: all ten) are optimised from noise as in
 # §4.4 (Adam, learning rate 0.05, weight decay $10^{-7}$, one input of each pair with the
 # TV penalty), in the network's normalised input coordinates, until their cross-entropy
 # is below $5\cdot10^{-3}$ — the threshold of the official script — or the iterations run

@@ -107,7 +107,8 @@ def glue_sentences(study: DynamicsStudy, recs: DynamicsRecords) -> None:
         f"trained for {s.model.epochs} epoch(s) of {s.training_images:,} CIFAR-10 training "
         "images, with "
         f"snapshots after batches {', '.join(map(str, s.batches))} and epochs "
-        f"{', '.join(map(str, s.epochs))}, and {s.pairs_per_class} pair(s) per class; the "
+        f"{', '.join(map(str, s.epochs))}, and {s.pairs_per_class} pair(s) for each of "
+        f"{s.classes} classes; the "
         f"whole study took {study.seconds:.0f} s.",
     )
     for kind in ("batch", "epoch"):

@@ -110,21 +110,28 @@ def primary_curves(model, a: torch.Tensor, c: torch.Tensor, target: torch.Tensor
     return loss.cpu().numpy()
 
 
+def noise_seed(kind: str, step: int) -> int:
+    """The synthesis's noise seed for the snapshot after ``step`` batches or epochs: a
+    function of the snapshot alone, so its inputs do not change with the other
+    snapshots chosen (``batches`` 0, 1, … → 1, 2, …; ``epochs`` 1, 2, … → 1001, 1002, …)."""
+    return step + 1 if kind == "batch" else 1000 + step
+
+
 def measure_snapshot(
     settings: DynamicsSettings,
     model: torch.nn.Module,
-    k: int,
     kind: str,
     step: int,
     state: dict,
     acc: float | None,
 ) -> Snapshot:
-    """The ``k``-th snapshot: ``model`` with the weights ``state`` (eval mode), its
-    ``pairs_per_class`` pairs of optimal inputs per class (noise seed k + 1; the first
-    input of each pair with the TV penalty) and the primary loss curves between them."""
+    """The snapshot after ``step`` batches or epochs (``kind``): ``model`` with the
+    weights ``state`` (eval mode), its ``pairs_per_class`` pairs of optimal inputs for
+    each of the first ``classes`` classes (noise seed :func:`noise_seed`; the first input
+    of each pair with the TV penalty) and the primary loss curves between them."""
     s = settings
-    n = 10 * s.pairs_per_class
-    target = torch.arange(10).repeat_interleave(s.pairs_per_class)
+    n = s.classes * s.pairs_per_class
+    target = torch.arange(s.classes).repeat_interleave(s.pairs_per_class)
     tv = torch.cat([torch.full((n,), s.tv), torch.zeros(n)])
     model.load_state_dict(state)
     model.eval()
@@ -134,7 +141,7 @@ def measure_snapshot(
         (3, 32, 32),
         s.synthesis,
         tv,
-        seed=k + 1,
+        seed=noise_seed(kind, step),
         desc=f"optimal inputs after {kind} {step}",
     )
     curves = primary_curves(model, inputs.x[:n], inputs.x[n:], target, s.points)
@@ -156,5 +163,5 @@ def run(settings: DynamicsSettings) -> DynamicsStudy:
     cfg = s.model
     model = build_classifier(cfg).to(default_device())
     states = snapshots(cfg, s.batches, s.epochs)
-    out = [measure_snapshot(s, model, k, *state) for k, state in enumerate(states)]
+    out = [measure_snapshot(s, model, *state) for state in states]
     return DynamicsStudy(s, cfg.arch, out, time.perf_counter() - t0)
