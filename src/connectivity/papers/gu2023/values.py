@@ -40,6 +40,7 @@ _COUNTS = {
 # the difference of linear shares Table 1 itself reads as a finding (original 19/25 against
 # the first hidden layer's 14/25): a share agrees with the paper's when it is within this
 SHARE_MARGIN = (_COUNTS["original"]["linear"] - _COUNTS["intermediate"]["linear"]) / PAPER_PAIRS
+SHARE_MARGIN_WORDS = f"±{100 * SHARE_MARGIN:.0f} percentage points"  # as the pages say it
 _KIND_WORDS = {
     "linear": "pairs whose straight path is all classified as their class",
     "nonlinear": "pairs whose straight path is not, but a NEB path is, all their class",
@@ -68,7 +69,7 @@ def _linear_share(space: str) -> PaperValue:
         f"paper's ({own}/{PAPER_PAIRS})",
         value=True,
         metric="pairs of every draw pooled against the paper's 25: agreement within "
-        f"±{100 * SHARE_MARGIN:.0f} percentage points (the paper's own gap between the "
+        f"{SHARE_MARGIN_WORDS} (the paper's own gap between the "
         "original space and the first hidden layer) by two one-sided tests (reproduced), "
         "a difference by Fisher's exact test (differs); neither: consistent with the "
         "paper, but too few pairs to show agreement within that gap (not significant)",

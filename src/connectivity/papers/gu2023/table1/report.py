@@ -31,7 +31,7 @@ from connectivity.stats import (
     spearman_increasing,
 )
 
-from ..values import PAPER_PAIRS, SHARE_MARGIN
+from ..values import PAPER_PAIRS, SHARE_MARGIN, SHARE_MARGIN_WORDS
 from .settings import Table1Settings
 from .study import KIND_LABELS, KINDS, SPACE_LABELS, Table1Study
 
@@ -205,7 +205,7 @@ def _majority(study: Table1Study, space: str) -> scorecard.Record:
 
 def _counts_sentence(recs) -> str:
     """The linear share per compared space against the paper's, worded by its verdict."""
-    gap = f"±{100 * SHARE_MARGIN:.0f} percentage points, the paper's own gap between the two spaces"
+    gap = f"{SHARE_MARGIN_WORDS}, the paper's own gap between the two spaces"
     parts = []
     for space in COMPARED:
         r = recs[f"{space}.linear_share"]

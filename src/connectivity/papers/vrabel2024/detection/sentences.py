@@ -226,18 +226,16 @@ def _ablatable_sentence(recs: DetectionRecords) -> str:
     out = []
     for (ds, a), rec in recs.ablation.items():
         where = f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}"
+        lost = f"{where}: the AUC lost without the logits is {{value:+.1f}} points"
         out.append(
             prose.glue_say(
                 rec,
-                reproduced=f"{where}: the AUC lost without the logits is {{value:+.1f}} points, "
-                f"below {ABLATION_MARGIN:g} (p = {{p:.2g}}): they can be ablated, as the paper "
-                "says.",
-                differs=f"{where}: the AUC lost without the logits is {{value:+.1f}} points, "
-                f"above {ABLATION_MARGIN:g} (p = {{p_opposite:.2g}}): here they cannot be "
-                "ablated.",
-                not_significant=f"{where}: the AUC lost without the logits is {{value:+.1f}} "
-                f"points; whether that is below {ABLATION_MARGIN:g} is not decided "
-                "(p = {p:.2g} and {p_opposite:.2g}).",
+                reproduced=f"{lost}, below {ABLATION_MARGIN:g} (p = {{p:.2g}}): they can be "
+                "ablated, as the paper says.",
+                differs=f"{lost}, above {ABLATION_MARGIN:g} (p = {{p_opposite:.2g}}): here they "
+                "cannot be ablated.",
+                not_significant=f"{lost}; whether that is below {ABLATION_MARGIN:g} is not "
+                "decided (p = {p:.2g} and {p_opposite:.2g}).",
                 failed=f"{where}: failed, so not tested ({{note}}).",
             )
         )
