@@ -21,13 +21,14 @@ from ..values_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
 from .study import BypassStudy, fig3_pattern
 
 SECTION_MODES = "Modes"
+SECTION_PATHS = "Loss along the paths (Figs. 1–2)"
+SECTION_FIG3 = "What the bypass changes in the image (Fig. 3)"
+SECTION_LENSES = "Beyond the paper: one model, three lenses"
+
 LOWERS_CLAIM = (
     "One bypass round lowers the barrier of every bypassed pair: A → B' → C has a lower "
     "largest cross-entropy than the straight path (the optimisation's goal)"
 )
-SECTION_PATHS = "Loss along the paths (Figs. 1–2)"
-SECTION_FIG3 = "What the bypass changes in the image (Fig. 3)"
-SECTION_LENSES = "Beyond the paper: one model, three lenses"
 
 # the exact binomial and Wilcoxon signed-rank tests reach p < 0.05 from 5 pairs on (1/32)
 MIN_TESTABLE = MIN_ONE_SIDED_N
@@ -58,6 +59,7 @@ def records(study: BypassStudy) -> BypassRecords:
     res = study.result
     note = f"{study.model_name} on {study.source}; the paper: GoogLeNet on ImageNet"
     bypassed = study.bypassed
+    none_bypassed = study.after_one is None or not len(bypassed)
     why = None
     if not study.pairs.all_modes:
         why = (
@@ -65,20 +67,22 @@ def records(study: BypassStudy) -> BypassRecords:
             f"cross-entropy ≤ {s.mode_max_loss:g}; the endpoints reach "
             f"{float(study.pairs.loss.max()):.3g}"
         )
-    elif len(bypassed) < MIN_TESTABLE or study.after_one is None:
+    elif none_bypassed or len(bypassed) < MIN_TESTABLE:
         why = (
             f"{len(bypassed)} straight path(s) exceed the threshold {s.bypass.threshold:g}: "
             f"a one-sided test at 5 % needs {MIN_TESTABLE} (all {MIN_TESTABLE - 1} in the "
             f"paper's direction give p = {0.5 ** (MIN_TESTABLE - 1):.4g})"
         )
-    evaluable = study.pairs.all_modes and study.after_one is not None and len(bypassed) > 0
-    if not evaluable:
+    if not study.pairs.all_modes or none_bypassed:  # the check needs one bypassed pair
         lowers = scorecard.check(
             BYPASS_LOWERS,
             LOWERS_CLAIM,
             None,
             holds=False,
-            reason=why or "no straight path exceeds the threshold, so none was bypassed",
+            reason=why
+            if not study.pairs.all_modes
+            else f"no straight path exceeds the threshold {s.bypass.threshold:g}, so none "
+            "was bypassed",
             section=SECTION_PATHS,
         )
     else:
