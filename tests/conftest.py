@@ -1,6 +1,5 @@
 """Shared fixtures: a private cache/build folder per test (or per module), the real data
-location, and a
-tiny fake ImageNet validation folder that every test session points
+location, and a tiny fake ImageNet validation folder that every test session points
 ``CONNECTIVITY_IMAGENET`` at (the ``smoke-paper`` runs of the Vrabel chapters read it)."""
 
 from __future__ import annotations

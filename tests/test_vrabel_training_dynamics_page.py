@@ -14,6 +14,7 @@ from conftest import needs_data
 
 from connectivity import prose, scorecard
 from connectivity.papers.vrabel2024 import training_dynamics as page
+from connectivity.papers.vrabel2024.training_dynamics.settings import CIFAR10_TRAIN_IMAGES
 from connectivity.papers.vrabel2024.training_dynamics.study import noise_seed
 from connectivity.papers.vrabel2024.values_modes import EVOLUTION_FALLS, EVOLUTION_SPREAD
 
@@ -89,8 +90,10 @@ def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypa
 @pytest.mark.timeout(10)
 def test_a_snapshots_noise_seed_is_its_own():
     """The synthesis seed depends on the snapshot alone (not on its place in the list),
-    and no two snapshots of the paper's lists share one."""
+    and no two snapshots of the paper's lists share one — nor of any lists the settings
+    accept: a batch snapshot falls inside the first epoch (< 50,000 batches)."""
     seeds = [noise_seed("batch", b) for b in range(31)] + [
         noise_seed("epoch", e) for e in range(1, 31)
     ]
     assert len(set(seeds)) == len(seeds)
+    assert noise_seed("batch", CIFAR10_TRAIN_IMAGES - 1) < noise_seed("epoch", 1)

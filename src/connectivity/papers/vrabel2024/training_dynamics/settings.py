@@ -54,11 +54,11 @@ class DynamicsSettings(Settings):
             # 10,240 images in batches of 512: 20 batches an epoch, so the batch
             # snapshots stop at 15 (the paper's 0-30 all fall inside its first epoch).
             # Three, the fewest a trend needs: each costs the synthesis's full 4,096
-            # iterations (some input never reaches the threshold), ~2 min on 2 cores
+            # iterations (some input never reaches the threshold), ~75 s on 2 EPYC cores
             "batches": [0, 10, 15],
             "epochs": [1, 2, 3],
-            # fewer pairs, not fewer iterations: one pair for each of five classes, at
-            # the synthesis's 4,096 iterations (threshold 5e-3), as the paper's budget
+            # fewer pairs, not fewer iterations: one pair for each of five classes, with
+            # the paper's 4,096 synthesis iterations (threshold 5e-3)
             "classes": 5,
             "pairs_per_class": 1,
         },

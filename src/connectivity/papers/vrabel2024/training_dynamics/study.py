@@ -44,7 +44,7 @@ from connectivity.training import (
     train_with_snapshots,
 )
 
-from .settings import DynamicsSettings
+from .settings import CIFAR10_TRAIN_IMAGES, DynamicsSettings
 
 
 @dataclass
@@ -113,8 +113,10 @@ def primary_curves(model, a: torch.Tensor, c: torch.Tensor, target: torch.Tensor
 def noise_seed(kind: str, step: int) -> int:
     """The synthesis's noise seed for the snapshot after ``step`` batches or epochs: a
     function of the snapshot alone, so its inputs do not change with the other
-    snapshots chosen (``batches`` 0, 1, … → 1, 2, …; ``epochs`` 1, 2, … → 1001, 1002, …)."""
-    return step + 1 if kind == "batch" else 1000 + step
+    snapshots chosen (batches 0, 1, … → 1, 2, …; epochs 1, 2, … → 50,001, 50,002, …).
+    Batch snapshots fall inside the first epoch (``DynamicsSettings.validate``), so
+    there are fewer than 50,000 of them and the two ranges never meet."""
+    return step + 1 if kind == "batch" else CIFAR10_TRAIN_IMAGES + step
 
 
 def measure_snapshot(
