@@ -56,9 +56,10 @@ def test_synthetic_untrained_page_at_toy_size(tmp_model_cache, tmp_build, monkey
     s = page.ModesSettings.resolve("smoke")
     study = page.run(s)
 
-    syn = study.synthetic  # §4.3: one natural and one high-frequency mode per class
-    k = len(s.synthetic_classes)
-    assert syn.classes == s.synthetic_classes and len(syn.class_names) == 10
+    syn = study.synthetic  # §4.3: natural/high-frequency pairs, every class in turn
+    assert syn.classes == s.synthetic_classes * s.synthetic_pairs_per_class
+    k = len(syn.classes)
+    assert len(syn.class_names) == 10
     assert syn.model_name.startswith("CIFAR-10 ResNet (smoke profile")
     for synthesis, cfg in ((syn.natural, s.natural), (syn.high_frequency, s.high_frequency)):
         _check_modes(synthesis, k)
@@ -66,6 +67,8 @@ def test_synthetic_untrained_page_at_toy_size(tmp_model_cache, tmp_build, monkey
         assert ((synthesis.iterations >= 0) & (synthesis.iterations <= cfg.iterations)).all()
     assert syn.natural.x.min() >= -1e-5 and syn.natural.x.max() <= 1 + 1e-5  # pixels kept
     assert syn.modes == bool(syn.natural.reached.all() and syn.high_frequency.reached.all())
+    both = syn.natural.reached & syn.high_frequency.reached
+    assert syn.pair_modes.tolist() == both.tolist()
     b = s.synthetic_bypass
     _check_rounds(syn.result, k, b.n_linear, b.per_segment, b.max_rounds)
     assert syn.threshold == b.threshold
@@ -106,16 +109,10 @@ def test_synthetic_untrained_page_at_toy_size(tmp_model_cache, tmp_build, monkey
     monkeypatch.setattr(prose, "glue", glued.__setitem__)
     recs = page.report(study)
     assert (recs.synthetic.id, recs.untrained.id) == (SYNTHETIC_ONE_ROUND, UNTRAINED_TWO_ROUNDS)
-    # two pairs are too few for an exact binomial test at 5 %: never a reproduction here
-    assert recs.synthetic.verdict == ("not significant" if syn.modes else "failed")
-    # fewer than 5 pairs are modes (there are 2): never tested here
+    # fewer than 5 pairs are modes (there are 2 of each): never tested here
+    assert k < MIN_ONE_SIDED_N and recs.synthetic.verdict == "failed"
     assert n < MIN_ONE_SIDED_N and recs.untrained.verdict == "failed"
-    if syn.modes:
-        connected = syn.result.rounds_to_threshold
-        ok = int(((connected >= 0) & (connected <= 1)).sum())
-        assert recs.synthetic.reproduced == f"{ok}/{k}"
-    else:
-        assert "not modes" in recs.synthetic.note
+    assert "not modes" in recs.synthetic.note and f"needs {MIN_ONE_SIDED_N}" in recs.synthetic.note
     written = {r.id: r for r in scorecard.load([NOTEBOOK])}
     assert set(written) == {
         SYNTHETIC_ONE_ROUND,
@@ -135,4 +132,5 @@ def test_synthetic_untrained_page_at_toy_size(tmp_model_cache, tmp_build, monkey
     }
     assert glued["modes_model"] == syn.model_name and glued["modes_untrained_arch"] == unt.arch
     assert f"of the {n} pairs" in glued["modes_untrained"]
+    assert f"{int(syn.pair_modes.sum())} of the {k} pairs" in glued["modes_synthetic"]
     assert all(isinstance(text, str) and text for text in glued.values())

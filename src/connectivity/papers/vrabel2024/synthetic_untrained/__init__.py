@@ -2,11 +2,12 @@
 (Fig. 8: modes of an untrained network); the page
 ``notebooks/vrabel2024/02_synthetic_untrained.py``.
 
-§4.3: per class, a natural-looking and a high-frequency class-optimal input of the
-trained network, optimised from noise and joined by the bypass of §4.1; the paper finds
-them connected after one round. §4.4: pairs of optimal inputs of a randomly initialised
-network, joined by rounds of free barrier optimisation; the paper finds them connected
-after two rounds. A pair whose inputs are not modes fails its claim:
+§4.3: per class, pairs of a natural-looking and a high-frequency class-optimal input of
+the trained network, optimised from noise and joined by the bypass of §4.1; the paper
+finds them connected after one round. §4.4: pairs of optimal inputs of a randomly
+initialised network, joined by rounds of free barrier optimisation; the paper finds them
+connected after two rounds. Each claim is tested on the pairs whose inputs are modes,
+and fails when fewer are than the test needs:
 
 * :mod:`.settings`: :class:`ModesSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`ModesStudy`, which holds the two
