@@ -61,6 +61,12 @@ def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypa
     ]
     fig = page.plot_barrier_evolution(study)
     assert len(fig.axes) == 4
+    for ax, kind in zip(fig.axes[:2], ("batch", "epoch")):  # a legend, or why there is none
+        shown = any(snap.modes.any() for snap in study.of(kind))
+        assert (ax.get_legend() is not None) == shown
+        assert shown or [t.get_text() for t in ax.texts] == [
+            f"no {kind} snapshot has a pair of modes"
+        ]
     plt.close(fig)
 
     glued = {}

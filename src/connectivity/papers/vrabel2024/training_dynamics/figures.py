@@ -47,7 +47,18 @@ def plot_barrier_evolution(study: DynamicsStudy):
             ax.fill_between(t, np.maximum(mean - sd, 0), mean + sd, color=colour, alpha=0.1)
         ax.set_title(f"primary loss curves after each {kind}")
         ax.set_xlabel("position along the straight path")
-        ax.legend(fontsize=6, ncol=2)
+        if snaps:
+            ax.legend(fontsize=6, ncol=2)
+        else:  # say why the panel is empty
+            ax.text(
+                0.5,
+                0.5,
+                f"no {kind} snapshot has a pair of modes",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                fontsize=8,
+            )
     axes[0, 0].set_ylabel("cross-entropy (mean ± SD)")
     for ax, kind in zip(axes[1], ("batch", "epoch")):
         snaps = [s for s in study.of(kind) if s.modes.any()]
