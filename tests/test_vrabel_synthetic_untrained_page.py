@@ -104,6 +104,13 @@ def test_synthetic_untrained_page_at_toy_size(tmp_model_cache, tmp_build, monkey
     ):
         assert fig.axes
         plt.close(fig)
+    for fig, modes in (
+        (page.plot_synthetic_paths(syn), syn.pair_modes),
+        (page.plot_untrained_paths(unt), unt.pair_modes),
+    ):  # a pair left out of the test says so in its panel's title
+        titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+        assert [t.endswith("not modes, left out") for t in titles] == [not m for m in modes]
+        plt.close(fig)
 
     glued = {}
     monkeypatch.setattr(prose, "glue", glued.__setitem__)
