@@ -137,14 +137,14 @@ def glue_sentences(study: ModesStudy, recs: ModesRecords) -> None:
     syn = study.synthetic
     prose.glue("modes_model", syn.model_name)
     modes = syn.pair_modes
-    natural_its = syn.natural.iterations.float().median()
     prose.glue(
         "modes_synthetic",
         f"{int(modes.sum())} of the {len(modes)} pairs ({len(set(syn.classes))} classes) have "
         f"both inputs below cross-entropy {syn.natural.threshold:g} within "
         f"{int(syn.natural.iterations.max()):,} iterations: "
         f"{int(syn.natural.reached.sum())} natural and {int(syn.high_frequency.reached.sum())} "
-        f"high-frequency inputs reached it (median {float(natural_its):.0f} and "
+        f"high-frequency inputs reached it (median "
+        f"{float(syn.natural.iterations.float().median()):.0f} and "
         f"{float(syn.high_frequency.iterations.float().median()):.0f} iterations; largest "
         f"cross-entropy {float(torch.cat([syn.natural.loss, syn.high_frequency.loss]).max()):.2g})"
         + _left_out(modes)
