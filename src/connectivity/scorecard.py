@@ -44,7 +44,7 @@ from numbers import Number
 from pathlib import Path
 from typing import Any
 
-from . import papers
+from . import papers, provenance
 from .locations import build_dir, repo_root
 from .pages import toc_notebooks
 from .stats import ALPHA, TestResult, Tolerance
@@ -111,6 +111,8 @@ class Record:
     notebook: str = "interactive"
     chapter: str = ""
     extra: dict = field(default_factory=dict)
+    # profile, commit, device, kernels and data sources of the run (connectivity.provenance)
+    provenance: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -358,7 +360,12 @@ def records_dir(notebook: str | None = None) -> Path:
 
 def _write(rec: Record) -> Record:
     nb = current_notebook()
-    rec = dataclasses.replace(rec, notebook=nb, chapter=CHAPTERS[rec.id.split(".")[0]])
+    rec = dataclasses.replace(
+        rec,
+        notebook=nb,
+        chapter=CHAPTERS[rec.id.split(".")[0]],
+        provenance=provenance.current(),
+    )
     path = records_dir(nb) / f"{rec.id}.json"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(rec.as_dict(), indent=1, default=str))

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import torch
 
+from connectivity.errors import ReaderError
+
 DATASETS = ("mnist", "cifar10", "cifar100")
 SPLITS = ("train", "test")
 
@@ -25,11 +27,11 @@ STD = {
 }
 
 
-class DataNotFoundError(FileNotFoundError):
+class DataNotFoundError(ReaderError, FileNotFoundError):
     """No copy of a data set could be found or downloaded."""
 
 
-class DataIntegrityError(RuntimeError):
+class DataIntegrityError(ReaderError, RuntimeError):
     """A data file is corrupted: its content does not match the manifest."""
 
 

@@ -10,11 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torchvision
 
+from connectivity import provenance
 from connectivity.locations import cache_dir, repo_root
 
+from . import torchvision_files
 from .datasets import DataNotFoundError, Dataset, _short, check_name
-from .sprites import _from_sprites
+from .order import DataOrderError, reference, to_reference_order
+from .sprites import _from_sprites, _sha256
 
 
 def shared_candidates() -> list[Path]:
@@ -28,18 +32,33 @@ def shared_candidates() -> list[Path]:
 
 
 def _from_torchvision(name: str, split: str, root: Path, download: bool):
-    """Arrays from a torchvision-format folder (optionally downloading into it)."""
-    import torchvision
+    """Arrays from torchvision's files below ``root`` (downloading them there first when
+    ``download``), put in the reference order (:mod:`.order`), with the reference's class
+    names."""
+    if download and not torchvision_files.has_files(name, split, root):
+        cls = {
+            "mnist": torchvision.datasets.MNIST,
+            "cifar10": torchvision.datasets.CIFAR10,
+            "cifar100": torchvision.datasets.CIFAR100,
+        }[name]
+        cls(str(root), train=(split == "train"), download=True)  # checks the files' MD5
+    if not torchvision_files.has_files(name, split, root):
+        wanted = ", ".join(str(p) for p in torchvision_files.expected_files(name, split, root))
+        raise OSError(f"torchvision's files are not there ({wanted})")
+    x, y = torchvision_files.read(name, split, root)
+    x, y = to_reference_order(name, split, x, y, source=f"torchvision files in {root}")
+    return x, y, reference(name, split)[1]["classes"]
 
-    cls = {
-        "mnist": torchvision.datasets.MNIST,
-        "cifar10": torchvision.datasets.CIFAR10,
-        "cifar100": torchvision.datasets.CIFAR100,
-    }[name]
-    ds = cls(str(root), train=(split == "train"), download=download)
-    x = ds.data.numpy() if torch.is_tensor(ds.data) else np.asarray(ds.data)
-    y = ds.targets.numpy() if torch.is_tensor(ds.targets) else np.asarray(ds.targets)
-    return x.astype(np.uint8), y.astype(np.uint8), list(ds.classes)
+
+def _sprites_in_reference_order(name: str, split: str, folder: Path):
+    """A sprite folder's arrays: the reference itself (``../shared/data``), or a copy in
+    another order or of other images, which is reordered or refused (:mod:`.order`)."""
+    x, y, classes = _from_sprites(folder, split)
+    entry = reference(name, split)[1]
+    if _sha256(x) == entry["images_sha256"] and _sha256(y) == entry["labels_sha256"]:
+        return x, y, classes
+    x, y = to_reference_order(name, split, x, y, source=f"sprite sheets in {folder}")
+    return x, y, entry["classes"]
 
 
 def _to_tensors(x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -65,14 +84,14 @@ def _from_user_folder(name: str, split: str, base: Path, named_by: str) -> Datas
     """``name`` from the folder the user named: sprite sheets or torchvision's format."""
     folder = base / name
     if (folder / "manifest.json").is_file():
-        x, y, classes = _from_sprites(folder, split)
+        x, y, classes = _sprites_in_reference_order(name, split, folder)
         return Dataset(name, split, *_to_tensors(x, y), classes, source=str(folder))
     tried = [f"{folder}/manifest.json (sprite sheets, the format of ../shared/data)"]
     if base.is_dir():
         try:
             x, y, classes = _from_torchvision(name, split, base, download=False)
             return Dataset(name, split, *_to_tensors(x, y), classes, source=str(base))
-        except (RuntimeError, OSError) as e:
+        except (OSError, ValueError, KeyError) as e:  # a wrong copy raises DataOrderError
             tried.append(f"{base} (torchvision format: {_short(str(e), 120)})")
     raise DataNotFoundError(
         f"dataset {name!r} ({split}) is not in {base}, the folder that {named_by} names "
@@ -100,6 +119,12 @@ def load_dataset(
     (torch.Size([10000, 1, 28, 28]), [7, 2, 1])
     """
     check_name(name, split)
+    ds = _load(name, split, root, download)
+    provenance.note_data(name, split, ds.source)
+    return ds
+
+
+def _load(name: str, split: str, root: str | os.PathLike | None, download: bool) -> Dataset:
     env = os.environ.get("CONNECTIVITY_DATA")
     if root is not None or env:
         named_by = "root=" if root is not None else "CONNECTIVITY_DATA"
@@ -109,7 +134,7 @@ def load_dataset(
     for base in shared_candidates():
         folder = base / name
         if (folder / "manifest.json").is_file():
-            x, y, classes = _from_sprites(folder, split)
+            x, y, classes = _sprites_in_reference_order(name, split, folder)
             return Dataset(name, split, *_to_tensors(x, y), classes, source=str(folder))
         tried.append(f"{folder}/manifest.json (sprite sheets)")
     if download:
@@ -118,6 +143,8 @@ def load_dataset(
             x, y, classes = _from_torchvision(name, split, target, download=True)
             source = f"torchvision download into {target}"
             return Dataset(name, split, *_to_tensors(x, y), classes, source=source)
+        except DataOrderError:
+            raise  # the download is not the reference data set: never served
         except Exception as e:  # no internet shows up as many different exceptions
             why = _short(f"{type(e).__name__}: {e}")
             tried.append(f"torchvision download into {target} (failed: {why})")
