@@ -5,11 +5,11 @@ of its parameters (``<cache>/<kind>/<hash>.pt``), so a changed parameter can nev
 reuse a stale result, and a rerun after an interruption finds everything already
 finished. A result computed on other kernels than the book's portable ones
 (:mod:`connectivity.kernels`: ``CONNECTIVITY_KERNELS=native``, a notebook opened in
-Jupyter) is keyed by those kernels too: its last bits differ, a chaotic training
-amplifies them, and the book's build must not reuse it. Entries are written through
-a temporary file (an interrupted write leaves nothing that looks finished) with the
-sha256 of the file beside them
-(``<hash>.pt.sha256``); reading recomputes it. ``torch.load`` itself serves a file with
+Jupyter without them) or on another device than the CPU (:mod:`connectivity.devices`)
+is keyed by those too: its last bits differ, a chaotic training amplifies them, and
+the book's build must not reuse it. Entries are written through a temporary file (an
+interrupted write leaves nothing that looks finished) with the sha256 of the file
+beside them (``<hash>.pt.sha256``); reading recomputes it. ``torch.load`` itself serves a file with
 a flipped byte in a tensor without complaint, so an entry that does not match its
 checksum, or cannot be read at all, is computed again with a :class:`CacheWarning`:
 a damaged cache costs time, never a wrong number. Entries written before checksums
@@ -30,6 +30,7 @@ from typing import Any
 
 import torch
 
+from . import devices
 from .kernels import PORTABLE, on_portable_kernels
 from .locations import cache_dir
 
@@ -75,21 +76,27 @@ def cache_path(kind: str, params: Any, suffix: str = ".pt") -> Path:
 
 def kernels_key(params: Any, environ: dict[str, str] | None = None) -> Any:
     """``params`` as they are on the portable kernels (every variable of
-    :data:`~connectivity.kernels.PORTABLE` set, as the book runner sets them); elsewhere
-    with the kernels they run on (torch's CPU capability and those variables), so a
-    result of other last bits gets another key.
+    :data:`~connectivity.kernels.PORTABLE` set, as the book runner sets them) and the CPU;
+    elsewhere with the kernels they run on (torch's CPU capability and those variables)
+    and the device (:mod:`connectivity.devices`), so a result of other last bits gets
+    another key.
 
     >>> kernels_key({"n": 1}, environ=PORTABLE)
     {'n': 1}
+    >>> kernels_key({"n": 1}, environ={**PORTABLE, "CONNECTIVITY_DEVICE": "cuda"})["device"]
+    'cuda'
     """
     environ = os.environ if environ is None else environ
-    if on_portable_kernels(environ):
+    device = devices.key_name(environ)
+    if on_portable_kernels(environ) and device == "cpu":
         return params
-    kernels = {name: environ.get(name) for name in PORTABLE}
-    return {
-        "params": params,
-        "kernels": {"cpu": torch.backends.cpu.get_cpu_capability(), **kernels},
-    }
+    key: dict[str, Any] = {"params": params}
+    if not on_portable_kernels(environ):
+        kernels = {name: environ.get(name) for name in PORTABLE}
+        key["kernels"] = {"cpu": torch.backends.cpu.get_cpu_capability(), **kernels}
+    if device != "cpu":
+        key["device"] = device
+    return key
 
 
 def result_path(kind: str, params: Any, suffix: str = ".pt") -> Path:

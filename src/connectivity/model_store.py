@@ -44,7 +44,9 @@ from typing import Any
 
 import torch
 
+from . import devices
 from .caching import _file_sha256, _jsonable, _write_atomic, param_hash
+from .errors import ReaderError, run_command
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -54,7 +56,7 @@ HALF_MIN_NUMEL = 1024
 _FP16_MAX = 65504.0
 
 
-class ModelIntegrityError(RuntimeError):
+class ModelIntegrityError(ReaderError, RuntimeError):
     """A committed model's file does not match the sha256 in its manifest."""
 
 
@@ -302,7 +304,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="retrain even if committed")
     parser.add_argument("--verify", action="store_true", help="only check the sha256s")
     parser.add_argument("--machine", action="store_true", help="only say what this machine is")
+    parser.add_argument(
+        "--device",
+        help="where to train: cpu, cuda, cuda:N or auto (default: $CONNECTIVITY_DEVICE, else"
+        " auto: a model is trained once, where it is fastest)",
+    )
     args = parser.parse_args(argv)
+    devices.select(args.device, "paper")  # "paper": auto unless named
     print(f"[models] {machine_summary()}", flush=True)
     if args.machine:
         return 0
@@ -323,4 +331,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command(main))

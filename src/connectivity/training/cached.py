@@ -11,7 +11,7 @@ import dataclasses
 import torch
 
 from .. import model_store
-from ..caching import atomic_save, cache_path, cached, load_entry
+from ..caching import atomic_save, cached, load_entry, result_path
 from ..data import load_dataset
 from .config import TrainConfig, evaluation_split
 from .evaluation import accuracy, evaluate
@@ -44,7 +44,7 @@ def train_classifier(
             state = model_store.load_state_dict(entry)
             path = str(model_store.store_dir() / entry["file"])
             return _trained_from(cfg, state, entry, path, device)
-    path = cache_path("models", cfg.cache_key())
+    path = result_path("models", cfg.cache_key())  # the device and kernels in the key
     if use_cache and path.exists():  # a hit needs neither the data nor a second model
         ckpt = load_entry(path, map_location="cpu")
         if ckpt is not None:

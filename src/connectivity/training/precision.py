@@ -13,10 +13,13 @@ from contextlib import nullcontext
 
 import torch
 
+from .. import devices
+
 
 def default_device() -> torch.device:
-    """The device the book computes on: the first CUDA GPU when there is one, else the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """The device the book computes on: the one chosen (:mod:`connectivity.devices`:
+    ``$CONNECTIVITY_DEVICE`` or a notebook's ``device`` parameter), else the CPU."""
+    return devices.current()
 
 
 # CONNECTIVITY_PRECISION: "fp32" trains in float32 everywhere; unset or "auto" lets
