@@ -29,11 +29,10 @@ from scipy import ndimage
 from .bypass import BypassConfig, optimise_barriers
 from .input_paths import linear_path
 
-PC_SQUARE_SITE = 0.592746  # 2-D square lattice, site percolation (Newman & Ziff 2000)
-PC_CUBIC_SITE = 0.3116  # 3-D simple cubic lattice, site percolation
 # site percolation thresholds of the hypercubic lattices Z^n (Newman & Ziff 2000; Lorenz &
 # Ziff 1998; Grassberger 2003)
 PC_HYPERCUBIC_SITE = {2: 0.592746, 3: 0.311608, 4: 0.196889, 5: 0.140797, 6: 0.109017, 7: 0.0889511}
+PC_SQUARE_SITE = PC_HYPERCUBIC_SITE[2]  # the 2-D square lattice (Newman & Ziff 2000)
 
 
 def _spans(open_sites: np.ndarray) -> bool:

@@ -61,24 +61,6 @@ def image_grid(
     return fig
 
 
-def training_curves(histories: dict[str, dict], ax=None):
-    """Train and test accuracy per epoch for several models; returns the figure."""
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-    fig = ax.figure
-    for k, (name, h) in enumerate(histories.items()):
-        ep = np.arange(1, len(h["test_acc"]) + 1)
-        color = f"C{k}"
-        ax.plot(ep, h["train_acc"], "--", color=color, label=f"{name} (train, augmented)")
-        ax.plot(ep, h["test_acc"], "-o", color=color, label=f"{name} (test)")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("accuracy")
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 def confusion_matrix_plot(y_true, y_pred, classes: list[str], ax=None, normalize: bool = True):
     """Row-normalised confusion matrix as a heat map; returns the figure."""
     from sklearn.metrics import confusion_matrix

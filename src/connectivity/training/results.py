@@ -47,9 +47,6 @@ class History:
             / max(self.train_seconds, 1e-9)
         )
 
-    def __getitem__(self, key: str):  # the older dict interface (plotting.training_curves)
-        return getattr(self, key)
-
 
 @dataclass
 class TrainedModel:

@@ -20,10 +20,8 @@ from connectivity.stats import MIN_ONE_SIDED_N, binomial_greater
 from ..values_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
 from .study import BypassStudy, fig3_pattern
 
-SECTION_MODES = "Modes"
 SECTION_PATHS = "Loss along the paths (Figs. 1–2)"
 SECTION_FIG3 = "What the bypass changes in the image (Fig. 3)"
-SECTION_LENSES = "Beyond the paper: one model, three lenses"
 
 LOWERS_CLAIM = (
     "One bypass round lowers the barrier of every bypassed pair: A → B' → C has a lower "
