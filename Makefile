@@ -22,6 +22,10 @@ TEST_WORKERS ?= 2
 LINT_PATHS := src tests notebooks .ci/check_pages.py .ci/book_pdf.py
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo chromium)
+# MathJax: the local copy from npm where Node.js is (pages render offline); without Node.js
+# the runner says so and the pages take MathJax from its CDN (connectivity.site)
+NPM := $(shell command -v npm)
+MATHJAX_IF_NODE := $(if $(NPM),$(MATHJAX))
 
 .PHONY: book test bench lint pdf hooks install clean models
 
@@ -46,12 +50,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/actionlint $(WORKFLOWS)
 
-book: $(STAMP) $(MATHJAX)
+book: $(STAMP) $(MATHJAX_IF_NODE)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m connectivity.runner --profile $(PROFILE) $(BOOK_ARGS)
 
 # One HTML page holding every chapter (sphinx's singlehtml builder on the executed
 # notebooks of the last `make book`), printed by headless Chromium.
-pdf: $(STAMP) $(MATHJAX)
+pdf: $(STAMP) $(MATHJAX_IF_NODE)
 	@test -d book/executed || { echo "run make book first (book/executed is missing)"; exit 1; }
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) .ci/book_pdf.py --chromium "$(CHROMIUM)"
 

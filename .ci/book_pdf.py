@@ -24,12 +24,14 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 
 def build_singlehtml(root: Path) -> Path:
     """Render the book into one page; returns its path."""
-    if (root / "node_modules" / "mathjax").exists():
-        from connectivity.runner import stage_mathjax
+    from connectivity import site
+    from connectivity.runner import stage_mathjax
 
-        stage_mathjax(root)  # MathJax and custom.css into _build/static, as `make book` does
+    # MathJax (local, or its CDN without Node.js) and custom.css, as `make book` does
+    config = site.write_book_config(root, local_mathjax=stage_mathjax(root))
     exe = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(exe), "build", str(root), "--builder", "singlehtml", "--keep-going"]
+    cmd += ["--config", str(config)]
     log = root / "_build" / "singlehtml.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as f:

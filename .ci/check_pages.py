@@ -11,7 +11,11 @@
 * a figure without a caption: every ``<img>`` of a page's main content must sit inside
   a ``<figure>`` with a ``<figcaption>``;
 * table cells whose text touches: in a table of the page's main content, the text of two
-  side-by-side cells closer than ``MIN_CELL_GAP`` px (numbers that read as one).
+  side-by-side cells closer than ``MIN_CELL_GAP`` px (numbers that read as one);
+* missing links (``connectivity.site.link_problems``): a download link on every page; when
+  the build named a repository (``_build/book_config.yml``), repository and issues links,
+  and on every notebook page Colab and Binder links to that page's notebook in the
+  published layout (``book/executed/<name>.ipynb`` on the launch branch).
 
 ``python .ci/check_pages.py [--root DIR] [--pages NAME ...]``; exit status 1 when a
 page fails, with every problem listed; ``_build/screenshots/report.json`` holds the
@@ -166,7 +170,10 @@ def page_path(html: Path, name: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from playwright.sync_api import TimeoutError as BrowserTimeout
     from playwright.sync_api import sync_playwright
+
+    from connectivity import site
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--root", type=Path, default=ROOT, help="project root (holds _build/html)")
@@ -179,6 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     pages = [p for p in toc_pages(args.root) if not args.pages or any(s in p for s in args.pages)]
     problems: list[str] = []
     report = {}
+    site_config = site.read_book_config(args.root)
+    repo = ((site_config or {}).get("repository") or {}).get("url")
+    if site_config is None:
+        print(f"links: not checked ({site.CONFIG_NAME} missing: the runner did not build)")
+    elif repo:
+        print(f"links: repository {repo}, launch links checked")
+    else:
+        print("links: no repository configured (BOOK_REPOSITORY): download links checked")
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
         browser = p.chromium.launch_persistent_context(
             profile,
@@ -197,15 +212,26 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             failed_requests.clear()
             page.goto(path.as_uri(), wait_until="load")
+            no_math = None
             if page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
-                page.wait_for_function("() => window.MathJax && MathJax.startup", timeout=30_000)
-                page.evaluate("() => MathJax.startup.promise")  # typesetting finished
+                try:
+                    page.wait_for_function(
+                        "() => window.MathJax && MathJax.startup", timeout=30_000
+                    )
+                    page.evaluate("() => MathJax.startup.promise")  # typesetting finished
+                except BrowserTimeout:  # from its CDN (no Node.js) on a machine offline
+                    src = page.evaluate(
+                        "() => document.querySelector('script[src*=\"mathjax\"]').src"
+                    )
+                    no_math = f"MathJax did not load in 30 s from {src}"
             page.wait_for_timeout(300)
             shot = shots / f"{name.replace('/', '__')}.png"
             page.screenshot(path=str(shot), full_page=True)  # as a reader sees it
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             measured = page.evaluate(MEASURE_JS, [MAX_CODE_LINE, MIN_CELL_GAP])
             status = problems_of(measured)
+            status += site.link_problems(path.read_text(), name, args.root, site_config)
+            status += [no_math] if no_math else []
             local_failures = [u for u in failed_requests if u.startswith("file:")]
             if local_failures:
                 status.append(f"failed to load {local_failures[:3]}")

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import prose, scorecard
+from . import prose, scorecard, site
 from .kernels import describe as describe_kernels
 from .kernels import portable_environment
 from .locations import build_dir, repo_root
@@ -204,26 +204,33 @@ def check_prose(root: Path, notebooks: list[str]) -> list[str]:
     return problems
 
 
-def stage_mathjax(root: Path) -> None:
-    """Copy MathJax 3 (npm ``mathjax``) into the static folder that ``_config.yml`` serves."""
+def stage_mathjax(root: Path) -> bool:
+    """Copy MathJax 3 (npm ``mathjax``) into the static folder that the book serves; without
+    it (no Node.js), say that the pages take MathJax from its CDN. True when local."""
     import shutil
 
+    shutil.copy(root / "book" / "custom.css", build_dir("static") / "custom.css")
     src = root / "node_modules" / "mathjax" / "es5"
     if not (src / "tex-chtml.js").exists():
-        raise SystemExit(
-            f"MathJax not found at {src}: run `npm ci` (make book does) before building"
+        print(
+            f"[mathjax] no local copy ({src}; `npm ci` makes it, with Node.js): the pages "
+            f"take MathJax from its CDN, {site.MATHJAX_CDN}, and need internet for math",
+            flush=True,
         )
+        return False
     dest = build_dir("static") / "mathjax"
     if not (dest / "tex-chtml.js").exists():
         shutil.copytree(src, dest, dirs_exist_ok=True)
-    shutil.copy(root / "book" / "custom.css", build_dir("static") / "custom.css")
+    return True
 
 
 def build(root: Path) -> int:
-    """``jupyter-book build`` with warnings as errors; returns its exit status."""
-    stage_mathjax(root)
+    """``jupyter-book build`` with warnings as errors, with the configuration of this build
+    (``connectivity.site``: repository and launch links, MathJax); returns its exit status."""
+    config = site.write_book_config(root, local_mathjax=stage_mathjax(root))
     exe = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(root), "-W", "--keep-going"]
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(root)]
+    cmd += ["--config", str(config), "-W", "--keep-going"]
     print("$", " ".join(cmd), flush=True)
     log = build_dir() / "build.log"
     with open(log, "w") as f:
