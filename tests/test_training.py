@@ -33,7 +33,7 @@ def _equal_weights(a, b):
 def test_cache_hit_then_miss_when_a_parameter_changes(tmp_model_cache, monkeypatch):
     first = train_classifier(TINY, progress=False)
     assert first.path.startswith(str(tmp_model_cache))
-    assert 0.0 <= first.test_accuracy <= 1.0 and len(first.history["test_acc"]) == 1
+    assert 0.0 <= first.test_accuracy <= 1.0 and len(first.history.test_acc) == 1
 
     def no_training(*args, **kwargs):
         raise AssertionError("trained although the checkpoint exists")
