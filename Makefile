@@ -13,6 +13,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# the Jupyter kernel `connectivity`: the venv's Python on the book's portable kernels
+KERNEL := $(VENV)/share/jupyter/kernels/connectivity/kernel.json
 MATHJAX := node_modules/mathjax/es5/tex-chtml.js
 PROFILE ?= ci
 BOOK_ARGS ?=
@@ -29,7 +31,7 @@ MATHJAX_IF_NODE := $(if $(NPM),$(MATHJAX))
 
 .PHONY: book test bench lint pdf hooks install clean models
 
-install: $(STAMP)
+install: $(STAMP) $(KERNEL)
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "== creating $(VENV) and installing requirements.txt (log: $(VENV)/install.log)"
@@ -38,11 +40,15 @@ $(STAMP): requirements.txt pyproject.toml
 	@$(PY) -m pip install -q --no-build-isolation --no-deps -e . >> $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 
+# a notebook opened in Jupyter with this kernel computes as the runner's notebooks do
+$(KERNEL): $(STAMP) src/connectivity/kernels.py
+	@$(PY) -m connectivity.kernels --install-kernel
+
 $(MATHJAX): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(MATHJAX)
 
-test: $(STAMP)
+test: $(STAMP) $(KERNEL)
 	$(PY) -m pytest $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup) $(TEST_ARGS)
 
 lint: $(STAMP)
@@ -50,7 +56,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/actionlint $(WORKFLOWS)
 
-book: $(STAMP) $(MATHJAX_IF_NODE)
+book: $(STAMP) $(KERNEL) $(MATHJAX_IF_NODE)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m connectivity.runner --profile $(PROFILE) $(BOOK_ARGS)
 
 # One HTML page holding every chapter (sphinx's singlehtml builder on the executed

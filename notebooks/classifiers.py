@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -35,11 +35,11 @@
 # pictures share one space.
 
 # %% tags=["parameters"]
-profile = "ci"  # "ci" (2 CPU cores), "paper" (the papers' models, for a GPU), "smoke"
-cifar10_resnet = None  # dict of TrainConfig fields overriding the CIFAR-10 ResNet's
-cifar10_vgg = None  # dict of TrainConfig fields overriding the CIFAR-10 VGG's
-cifar100_vgg = None  # dict of TrainConfig fields overriding the CIFAR-100 VGG's
-n_examples = None  # sample images shown per data set
+profile: str = "ci"  # "ci" (2 CPU cores), "paper" (the papers' models, GPU), "smoke"
+cifar10_resnet: dict = None  # TrainConfig fields overriding the CIFAR-10 ResNet's
+cifar10_vgg: dict = None  # TrainConfig fields overriding the CIFAR-10 VGG's
+cifar100_vgg: dict = None  # TrainConfig fields overriding the CIFAR-100 VGG's
+n_examples: int = None  # sample images shown per data set
 
 # %% tags=["remove-cell"]
 from connectivity.classifiers import ClassifierSettings

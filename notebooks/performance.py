@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -29,19 +29,19 @@
 # | detectors | feature cost per image of the mode-connectivity detector vs each baseline | reported |
 
 # %% tags=["parameters"]
-profile = "ci"  # "ci" or "paper" (which classifiers are measured); "smoke" for tests
-repeats = None  # timings per measurement (the median is used)
-pairs = None  # same-class test pairs in the bypass, NEB and curve rows
-iterations = None  # bypass iterations per timing
-points = None  # points per straight loss curve
-n_pivots = None  # NEB pivots per pair
-neb_steps = None  # NEB iterations of the shorter timed run (the longer: twice)
-train_batch = None  # images per measured training step
-detector_images = None  # images whose detector features are timed
-detector_pool = None  # training images for the detectors' references and Gaussians
-pair_candidates = None  # test images the pairs are drawn from (None: all)
-classifier = None  # changes to the shared CIFAR-10 ResNet's training settings
-vgg_classifier = None  # changes to the shared CIFAR-10 VGG's training settings
+profile: str = "ci"  # "ci" or "paper" (the classifiers measured); "smoke" for tests
+repeats: int = None  # timings per measurement (the median is used)
+pairs: int = None  # same-class test pairs in the bypass, NEB and curve rows
+iterations: int = None  # bypass iterations per timing
+points: int = None  # points per straight loss curve
+n_pivots: int = None  # NEB pivots per pair
+neb_steps: int = None  # NEB iterations of the shorter timed run (the longer: twice)
+train_batch: int = None  # images per measured training step
+detector_images: int = None  # images whose detector features are timed
+detector_pool: int = None  # training images for the detectors' references and Gaussians
+pair_candidates: int = None  # test images the pairs are drawn from (None: all)
+classifier: dict = None  # changes to the shared CIFAR-10 ResNet's training settings
+vgg_classifier: dict = None  # changes to the shared CIFAR-10 VGG's training settings
 
 # %% tags=["remove-cell"]
 from connectivity.performance import PerformanceSettings

@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -39,7 +39,7 @@
 # pinned in `book/expected_verdicts.yml`: a change fails the build until it is reviewed.
 
 # %% tags=["parameters"]
-profile = "ci"  # the profile this build ran with
+profile: str = "ci"  # the profile this build ran with
 
 # %% tags=["remove-cell"]
 from connectivity.scorecard_page import ScorecardPageSettings

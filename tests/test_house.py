@@ -3,7 +3,8 @@
 * every notebook source is in ``_toc.yml`` and every book notebook has a source;
 * every book notebook is smoke-tested at both toy profiles, and (checked by the hook in
   conftest.py) writes scorecard records unless it is a page about the book itself;
-* papermill reads every parameters cell completely (no "Unable to parse" line);
+* papermill reads every parameters cell completely (no "Unable to parse" line), with
+  each parameter's type and meaning;
 * shown code lines fit the page (<= 100 characters); notebooks are thin (<= 50
   non-trivial code lines);
 * dependencies: every third-party import of the library is declared in pyproject.toml
@@ -83,13 +84,18 @@ def test_papermill_reads_the_whole_parameters_cell(name, caplog):
     with caplog.at_level(logging.WARNING, logger="papermill"):
         parsed = PythonTranslator.inspect(cell)
     assert not [r.getMessage() for r in caplog.records], "papermill cannot parse a line"
+    body = ast.parse(cell.source).body
     assigned = [
-        t.id
-        for node in ast.parse(cell.source).body
-        if isinstance(node, ast.Assign)
-        for t in node.targets
+        ast.unparse(t)
+        for node in body
+        if isinstance(node, (ast.Assign, ast.AnnAssign))
+        for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
     ]
     assert [p.name for p in parsed] == assigned
+    # every parameter typed (papermill --help-notebook shows the type) and explained
+    types = {n.target.id: ast.unparse(n.annotation) for n in body if isinstance(n, ast.AnnAssign)}
+    assert {p.name: p.inferred_type_name for p in parsed} == {n: types.get(n) for n in assigned}
+    assert all(p.help for p in parsed), "a parameter without its meaning (# comment)"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -11,22 +11,24 @@ import shutil
 import pytest
 from conftest import REPO, needs_data, shared_data
 
-from connectivity import pages, runner
+from connectivity import pages, parameters, runner
 
 NOTEBOOKS = runner.toc_notebooks(REPO)
 
 
-def parameters_cell(name: str) -> dict[str, object]:
-    """Names and values assigned in the notebook's ``parameters`` cell."""
+def parameters_cell(name: str) -> dict[str, tuple[str | None, object]]:
+    """Names, types (None: untyped) and values assigned in the notebook's ``parameters``
+    cell."""
     text = (REPO / "notebooks" / f"{name}.py").read_text()
     cell = text.split('# %% tags=["parameters"]', 1)[1].split("\n# %%", 1)[0]
-    return {
-        t.id: ast.literal_eval(node.value)
-        for node in ast.parse(cell).body
-        if isinstance(node, ast.Assign)
-        for t in node.targets
-        if isinstance(t, ast.Name)
-    }
+    out: dict[str, tuple[str | None, object]] = {}
+    for node in ast.parse(cell).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            out[node.target.id] = (ast.unparse(node.annotation), ast.literal_eval(node.value))
+        elif isinstance(node, ast.Assign):
+            for t in node.targets:
+                out[ast.unparse(t)] = (None, ast.literal_eval(node.value))
+    return out
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -37,8 +39,11 @@ def test_parameters_cell_declares_exactly_the_settings(name):
     assert list(cell) == cls.parameter_names(), (
         "parameters cell and settings fields differ (names or order)"
     )
-    assert cell["profile"] == "ci"
-    assert all(v is None for k, v in cell.items() if k != "profile"), (
+    assert {k: t for k, (t, _) in cell.items()} == parameters.annotations(cls), (
+        "each parameter is typed as connectivity.parameters.annotation writes its field's type"
+    )
+    assert cell["profile"][1] == "ci"
+    assert all(v is None for k, (_, v) in cell.items() if k != "profile"), (
         "parameters other than profile are None"
     )
     for profile in ("paper", "ci", "smoke", "smoke-paper"):

@@ -153,3 +153,40 @@ def test_table_shows_nested_settings_whole_and_long_lists_counted():
     assert _short(nested) == json.dumps(nested)  # not cut, however long
     assert _short(list(range(5))) == "[0, 1, 2, 3, 4]"
     assert _short(list(range(100))) == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … ] (100 values)"
+
+
+def test_from_notebook_reruns_in_a_live_kernel_ignore_later_globals():
+    """Run all, then the settings cell again: the notebook's own later globals (study,
+    fig, records, ...) are not parameters; the first call still refuses a misspelling."""
+    namespace = {"In": ["", 'profile = "ci"\nn_pairs = None', "s = Toy.from_notebook(...)"]}
+    namespace |= {"profile": "ci", "n_pairs": None, "noise": None}
+    assert Toy.from_notebook(namespace).n_pairs == 20
+    namespace["In"] += ["study = run(settings)", "records = {'a': 1}\nfig = 3"]
+    namespace |= {"study": object(), "records": {"a": 1}, "fig": 3, "settings": Toy()}
+    namespace["In"].append("s = Toy.from_notebook(...)")
+    assert Toy.from_notebook(namespace).n_pairs == 20  # no 'unknown parameter'
+    # the parameters cell edited and run again: its values count, a misspelling is refused
+    namespace["In"] += ['profile = "ci"\nn_pairs = 7', "s = Toy.from_notebook(...)"]
+    namespace["n_pairs"] = 7
+    assert Toy.from_notebook(namespace).n_pairs == 7
+    namespace["In"] += ['profile = "ci"\nn_pairs = 5\nnosie: float = 0.1', "s = ..."]
+    namespace |= {"n_pairs": 5, "nosie": 0.1}
+    with pytest.raises(
+        ParameterError, match="unknown parameter 'nosie'.*correct the parameters cell"
+    ):
+        Toy.from_notebook(namespace)
+    # fixed and run again: the name is still defined, but no parameters cell sets it
+    namespace["In"] += ['profile = "ci"\nn_pairs = 5', "s = ..."]
+    assert Toy.from_notebook(namespace).n_pairs == 5
+    # a scratch cell of literals that sets no setting is not a parameters cell
+    namespace["In"] += ["x = 3", "s = ..."]
+    namespace["x"] = 3
+    assert Toy.from_notebook(namespace).n_pairs == 5
+
+
+def test_from_notebook_first_call_checks_every_name_even_after_reruns_elsewhere():
+    namespace = {"profile": "ci", "n_pairs": None}
+    Toy.from_notebook(namespace)
+    # a copy is another notebook (papermill's fresh kernel): everything is checked again
+    with pytest.raises(ParameterError, match="unknown parameter 'study'"):
+        Toy.from_notebook({**namespace, "study": 1})

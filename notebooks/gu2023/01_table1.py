@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -25,15 +25,15 @@
 # original space, the first hidden layer and the last layer.
 
 # %% tags=["parameters"]
-profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
-classifier_changes = None  # changes to the shared CIFAR-10 ResNet's training settings
-n_pairs = None  # same-class test pairs per draw
-n_linear = None  # points checked on the straight path (and at least as many on a band)
-spaces = None  # the model's stages: original, intermediate, last, last_stage
-neb = None  # NEB: n_pivots, steps, lr, spring, optimizer, climbing, climb_after
-check_every = None  # NEB iterations between checks of the band's class
-pair_seeds = None  # seeds of the pair draws
-depth_layers = None  # every stage of the depth sweep
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
+classifier_changes: dict = None  # changes to the shared CIFAR-10 ResNet's TrainConfig
+n_pairs: int = None  # same-class test pairs per draw
+n_linear: int = None  # points checked on the straight path (and at least on a band)
+spaces: dict = None  # the model's stages: original, intermediate, last, last_stage
+neb: dict = None  # NEB: n_pivots, steps, lr, spring, optimizer, climbing, climb_after
+check_every: int = None  # NEB iterations between checks of the band's class
+pair_seeds: list[int] = None  # seeds of the pair draws
+depth_layers: list[str] = None  # every stage of the depth sweep
 
 # %% tags=["remove-cell"]
 from connectivity.papers.gu2023.table1 import Table1Settings

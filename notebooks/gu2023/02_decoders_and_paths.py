@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -21,20 +21,20 @@
 # [Table 1 page](01_table1.ipynb), with the same settings and cached runs.
 
 # %% tags=["parameters"]
-profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
-classifier_changes = None  # changes to the shared CIFAR-10 ResNet's training settings
-n_pairs = None  # same-class test pairs per draw
-n_linear = None  # points checked on the straight path (and at least as many on a band)
-spaces = None  # the model's stages: original, intermediate, last, last_stage
-neb = None  # NEB: n_pivots, steps, lr, spring, optimizer, climbing, climb_after
-check_every = None  # NEB iterations between checks of the band's class
-pair_seed = None  # the pair draw shown
-decoder_train_images = None  # training images of the decoders
-decoder_test_images = None  # test images of their MSE
-intermediate_decoder = None  # Table 2: width, groups, blocks, image_size, training
-last_decoder = None  # Table 3 decoder: widths, blocks, training
-strip_points = None  # images shown per path
-n_examples = None  # test images shown decoded
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
+classifier_changes: dict = None  # changes to the shared CIFAR-10 ResNet's TrainConfig
+n_pairs: int = None  # same-class test pairs per draw
+n_linear: int = None  # points checked on the straight path (and at least on a band)
+spaces: dict = None  # the model's stages: original, intermediate, last, last_stage
+neb: dict = None  # NEB: n_pivots, steps, lr, spring, optimizer, climbing, climb_after
+check_every: int = None  # NEB iterations between checks of the band's class
+pair_seed: int = None  # the pair draw shown
+decoder_train_images: int = None  # training images of the decoders
+decoder_test_images: int = None  # test images of their MSE
+intermediate_decoder: dict = None  # Table 2: width, groups, blocks, image_size, ...
+last_decoder: dict = None  # Table 3 decoder: widths, blocks, training
+strip_points: int = None  # images shown per path
+n_examples: int = None  # test images shown decoded
 
 # %% tags=["remove-cell"]
 from connectivity.papers.gu2023.decoders_and_paths import PathsSettings

@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -25,10 +25,10 @@
 # figure and, instead of eyeballing it, *counts* the regions each digit occupies.
 
 # %% tags=["parameters"]
-profile = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
-vae = None  # dict of VAEConfig fields: the VAE of vae.ipynb and its training
-regions = None  # dict of RegionGrid fields: the grid that counts a digit's regions
-n_subsamples = None  # half-subsamples of the codes (split test)
+profile: str = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
+vae: dict = None  # dict of VAEConfig fields: the VAE of vae.ipynb and its training
+regions: dict = None  # RegionGrid fields: the grid that counts a digit's regions
+n_subsamples: int = None  # half-subsamples of the codes (split test)
 
 # %% tags=["remove-cell"]
 from connectivity.papers.lancione.question import QuestionSettings

@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -20,17 +20,17 @@
 # beats ReLU — and shows the denoising autoencoder's reconstructions (Fig. 2).
 
 # %% tags=["parameters"]
-profile = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
-digits = None  # the study's pair of digits
-training = None  # dict of StudyTraining fields: the study's training (Tab. 1)
-n_seeds = None  # trainings per model
-converge_steps = None  # full-batch Adam steps per learning rate for the linear AE
-converge_lr = None  # their learning rates, in turn
-max_angle = None  # largest principal angle (degrees) at which a plane is PCA's
-hard_pair = None  # the hard pair of §2.2
-activation_seeds = None  # trainings per activation in tanh vs ReLU
-n_boot = None  # bootstrap resamples of the validation images
-shown_images = None  # images in Fig. 2
+profile: str = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
+digits: list[int] = None  # the study's pair of digits
+training: dict = None  # dict of StudyTraining fields: the study's training (Tab. 1)
+n_seeds: int = None  # trainings per model
+converge_steps: int = None  # full-batch Adam steps per learning rate for the linear AE
+converge_lr: list[float] = None  # their learning rates, in turn
+max_angle: float = None  # largest principal angle (degrees) at which a plane is PCA's
+hard_pair: list[int] = None  # the hard pair of §2.2
+activation_seeds: int = None  # trainings per activation in tanh vs ReLU
+n_boot: int = None  # bootstrap resamples of the validation images
+shown_images: int = None  # images in Fig. 2
 
 # %% tags=["remove-cell"]
 from connectivity.papers.lancione.methods import MethodsSettings

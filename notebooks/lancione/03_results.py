@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -26,12 +26,12 @@
 # difference is measured (Procrustes disparity), and all 45 digit pairs are surveyed.
 
 # %% tags=["parameters"]
-profile = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
-digits = None  # the study's pair of digits
-training = None  # dict of StudyTraining fields: the study's training (Tab. 1)
-n_seeds = None  # trainings per model
-survey = None  # dict of SurveyConfig fields: the all-pairs survey
-shown = None  # the two trainings shown in Figs. 3-4
+profile: str = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
+digits: list[int] = None  # the study's pair of digits
+training: dict = None  # dict of StudyTraining fields: the study's training (Tab. 1)
+n_seeds: int = None  # trainings per model
+survey: dict = None  # dict of SurveyConfig fields: the all-pairs survey
+shown: list[int] = None  # the two trainings shown in Figs. 3-4
 
 # %% tags=["remove-cell"]
 from connectivity.papers.lancione.results import ResultsSettings

@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -23,14 +23,14 @@
 # autoencoders.
 
 # %% tags=["parameters"]
-profile = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
-digits = None  # the study's pair of digits
-training = None  # dict of StudyTraining fields: the study's training (Tab. 1)
-survey = None  # SurveyConfig fields: the all-pairs survey (as on the results page)
-judge_epochs = None  # epochs of the digit classifier that judges reconstructions
-sweep_dims = None  # latent dimensions of the sweep
-sweep_seeds = None  # trainings per latent dimension
-sweep_epochs = None  # autoencoder epochs in the sweep
+profile: str = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
+digits: list[int] = None  # the study's pair of digits
+training: dict = None  # dict of StudyTraining fields: the study's training (Tab. 1)
+survey: dict = None  # SurveyConfig fields: the all-pairs survey (as on the results)
+judge_epochs: int = None  # epochs of the digit classifier that judges reconstructions
+sweep_dims: list[int] = None  # latent dimensions of the sweep
+sweep_seeds: int = None  # trainings per latent dimension
+sweep_epochs: int = None  # autoencoder epochs in the sweep
 
 # %% tags=["remove-cell"]
 from connectivity.papers.lancione.future_work import FutureWorkSettings

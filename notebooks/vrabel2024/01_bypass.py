@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -28,17 +28,17 @@
 # folder); the `ci` profile uses the CIFAR-10 ResNet of this book, on many pairs at once.
 
 # %% tags=["parameters"]
-profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
-model = None  # "imagenet_googlenet" (the paper's) or "cifar10_resnet"
-pretrained = None  # ImageNet weights for GoogLeNet
-classes = None  # classes the pairs come from
-images_per_class = None  # ImageNet validation images read per class
-n_pairs = None  # pairs of modes
-mode_max_loss = None  # a mode's largest cross-entropy
-seed = None  # seed of the pair draw
-bypass = None  # bypass: lr, iterations, lambda_mse, lambda_hf, n_linear, threshold, ...
-lens_pairs = None  # pairs compared by the three lenses
-neb = None  # NEB settings of the three-lens comparison
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
+model: str = None  # "imagenet_googlenet" (the paper's) or "cifar10_resnet"
+pretrained: bool = None  # ImageNet weights for GoogLeNet
+classes: int = None  # classes the pairs come from
+images_per_class: int = None  # ImageNet validation images read per class
+n_pairs: int = None  # pairs of modes
+mode_max_loss: float = None  # a mode's largest cross-entropy
+seed: int = None  # seed of the pair draw
+bypass: dict = None  # lr, iterations, lambda_mse, lambda_hf, n_linear, threshold, ...
+lens_pairs: int = None  # pairs compared by the three lenses
+neb: dict = None  # NEB settings of the three-lens comparison
 
 # %% tags=["remove-cell"]
 from connectivity.papers.vrabel2024.bypass import BypassSettings

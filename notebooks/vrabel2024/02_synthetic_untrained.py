@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -24,23 +24,23 @@
 # of training.
 
 # %% tags=["parameters"]
-profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
-model = None  # the trained network of §4.3: "imagenet_googlenet" or "cifar10_resnet"
-pretrained = None  # ImageNet weights for GoogLeNet
-synthetic_classes = None  # classes given a natural and a high-frequency mode
-synthetic_pairs_per_class = None  # pairs per class, each from its own noise
-natural = None  # synthesis of the natural-looking mode
-natural_tv = None  # its TV weight
-high_frequency = None  # synthesis of the high-frequency mode
-synthetic_bypass = None  # bypass between the two synthetic modes
-untrained_arch = None  # "resnet18" (the paper's) or "cifar_resnet"
-untrained_width = None  # width of the cifar_resnet alternative
-untrained_pairs = None  # pairs of optimal inputs
-untrained_seed = None  # seed of the untrained network and the noise
-untrained_synthesis = None  # optimal inputs: lr, weight decay, iterations, threshold
-untrained_tv = None  # TV weight on one input of each pair
-untrained_barrier = None  # free optimisation of a barrier point
-untrained_bypass = None  # points per path, path threshold, rounds
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
+model: str = None  # trained network of §4.3: "imagenet_googlenet" or "cifar10_resnet"
+pretrained: bool = None  # ImageNet weights for GoogLeNet
+synthetic_classes: list[int] = None  # classes given a natural and a high-frequency mode
+synthetic_pairs_per_class: int = None  # pairs per class, each from its own noise
+natural: dict = None  # synthesis of the natural-looking mode
+natural_tv: float = None  # its TV weight
+high_frequency: dict = None  # synthesis of the high-frequency mode
+synthetic_bypass: dict = None  # bypass between the two synthetic modes
+untrained_arch: str = None  # "resnet18" (the paper's) or "cifar_resnet"
+untrained_width: int = None  # width of the cifar_resnet alternative
+untrained_pairs: int = None  # pairs of optimal inputs
+untrained_seed: int = None  # seed of the untrained network and the noise
+untrained_synthesis: dict = None  # optimal inputs: lr, weight decay, iterations, ...
+untrained_tv: float = None  # TV weight on one input of each pair
+untrained_barrier: dict = None  # free optimisation of a barrier point
+untrained_bypass: dict = None  # points per path, path threshold, rounds
 
 # %% tags=["remove-cell"]
 from connectivity.papers.vrabel2024.synthetic_untrained import ModesSettings

@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -23,15 +23,15 @@
 # grows.
 
 # %% tags=["parameters"]
-profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
-model = None  # training settings of the network that is followed (TrainConfig fields)
-batches = None  # snapshots after these numbers of batches (0: at initialisation)
-epochs = None  # and after these epochs
-classes = None  # classes whose optimal inputs are made (the first ones)
-pairs_per_class = None  # pairs of optimal inputs per class and snapshot
-points = None  # points on each straight path
-synthesis = None  # synthesis of the optimal inputs (threshold 5e-3)
-tv = None  # TV weight on one input of each pair
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
+model: dict = None  # TrainConfig fields of the network that is followed
+batches: list[int] = None  # snapshots after these numbers of batches (0: at init)
+epochs: list[int] = None  # and after these epochs
+classes: int = None  # classes whose optimal inputs are made (the first ones)
+pairs_per_class: int = None  # pairs of optimal inputs per class and snapshot
+points: int = None  # points on each straight path
+synthesis: dict = None  # synthesis of the optimal inputs (threshold 5e-3)
+tv: float = None  # TV weight on one input of each pair
 
 # %% tags=["remove-cell"]
 from connectivity.papers.vrabel2024.training_dynamics import DynamicsSettings

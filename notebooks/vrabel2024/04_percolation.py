@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -26,22 +26,22 @@
 # and tests the conjecture on random networks.
 
 # %% tags=["parameters"]
-profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
-figure_size = None  # lattice size of Fig. 9
-spanning_sizes = None  # lattice sizes L of the spanning curves
-spanning_samples = None  # lattices per point of the spanning curves
-pc_dims = None  # dimensions whose threshold is measured
-pc_sites = None  # sites per lattice of the threshold estimates
-pc_samples = None  # lattices per threshold estimate
-mf_dims = None  # dimensions compared with the mean field
-mf_sites = None  # sites per lattice of the mean-field comparison
-conj_dims = None  # input dimensions of the conjecture experiment
-conj_pairs = None  # pairs per dimension
-conj_eps = None  # output tolerance epsilon
-conj_grid_2d = None  # flood-fill cells per axis in two dimensions
-conj_grid_3d = None  # flood-fill cells per axis in three dimensions
-conj_budget = None  # search budget per pair: rounds, iterations, points, lr
-conj_min_width = None  # smallest hidden width of the random network
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
+figure_size: int = None  # lattice size of Fig. 9
+spanning_sizes: list[int] = None  # lattice sizes L of the spanning curves
+spanning_samples: int = None  # lattices per point of the spanning curves
+pc_dims: list[int] = None  # dimensions whose threshold is measured
+pc_sites: int = None  # sites per lattice of the threshold estimates
+pc_samples: int = None  # lattices per threshold estimate
+mf_dims: list[int] = None  # dimensions compared with the mean field
+mf_sites: int = None  # sites per lattice of the mean-field comparison
+conj_dims: list[int] = None  # input dimensions of the conjecture experiment
+conj_pairs: int = None  # pairs per dimension
+conj_eps: float = None  # output tolerance epsilon
+conj_grid_2d: int = None  # flood-fill cells per axis in two dimensions
+conj_grid_3d: int = None  # flood-fill cells per axis in three dimensions
+conj_budget: dict = None  # search budget per pair: rounds, iterations, points, lr
+conj_min_width: int = None  # smallest hidden width of the random network
 
 # %% tags=["remove-cell"]
 from connectivity.papers.vrabel2024.percolation import PercolationSettings

@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -22,18 +22,18 @@
 # difference is what their detector (next page) uses.
 
 # %% tags=["parameters"]
-profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
-model = None  # "imagenet_googlenet" (the paper's) or "cifar10_resnet"
-pretrained = None  # ImageNet weights for GoogLeNet
-classes = None  # classes used
-pairs_per_class = None  # pairs per class and branch
-drop_per_class = None  # pairs per class dropped (largest endpoint-loss difference)
-path_steps = None  # points on each straight path
-seed = None  # seed of the image shuffle and the source classes
-attack = None  # targeted attack: lr, iterations, lambda_mse, lambda_hf, min_iterations
-bypass = None  # bypass settings of the Fig. 5 rounds (threshold, max_rounds, ...)
-bypass_pairs = None  # pairs per branch taken through bypass rounds
-n_boot = None  # bootstrap resamples
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
+model: str = None  # "imagenet_googlenet" (the paper's) or "cifar10_resnet"
+pretrained: bool = None  # ImageNet weights for GoogLeNet
+classes: int = None  # classes used
+pairs_per_class: int = None  # pairs per class and branch
+drop_per_class: int = None  # pairs per class dropped (largest endpoint-loss difference)
+path_steps: int = None  # points on each straight path
+seed: int = None  # seed of the image shuffle and the source classes
+attack: dict = None  # targeted attack: lr, iterations, lambda_mse, lambda_hf, ...
+bypass: dict = None  # bypass settings of the Fig. 5 rounds (threshold, max_rounds, ...)
+bypass_pairs: int = None  # pairs per branch taken through bypass rounds
+n_boot: int = None  # bootstrap resamples
 
 # %% tags=["remove-cell"]
 from connectivity.papers.vrabel2024.adversarial_barriers import AdversarialSettings

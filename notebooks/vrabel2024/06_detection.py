@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: connectivity (portable kernels)
 #     language: python
-#     name: python3
+#     name: connectivity
 # ---
 
 # %% [markdown]
@@ -28,26 +28,26 @@
 # below.
 
 # %% tags=["parameters"]
-profile = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
-datasets = None  # cifar10 and/or cifar100, each with the classifiers chapter's VGG
-n_images = None  # correctly classified test images attacked per data set (at most)
-image_seed = None  # which correctly classified test images
-candidate_images = None  # test images searched for correct ones (None: all)
-attacks = None  # eps, bim/pgd/deepfool steps, cw_steps, cw_binary_search_steps
-path_points = None  # points on each loss curve of the mode-connectivity detector
-reference_pool = None  # training images searched for each class's reference
-gaussian_train = None  # training images for the Mahalanobis class Gaussians
-lid_k = None  # LID neighbours per data set
-lid_batch = None  # LID reference batch size
-mahalanobis_magnitude = None  # noise per data set and attack (normalised units)
-mahalanobis_rows = None  # Mahalanobis rows: "aligned" or "shuffled" (the benchmark's)
-spectral_svm = None  # CIFAR-100 SVM case for LayerMFS/PFS on DeepFool and C&W
-standardise_baselines = None  # standardise baseline features (the benchmark does not)
-knn_k = None  # KNN grid of the mode-connectivity detector: k
-knn_weights = None  # KNN grid: weights
-split_seed = None  # the benchmark's random_state
-cross_validate = None  # five folds (every pair tested once) or one split
-n_boot = None  # bootstrap resamples of the paired tests
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
+datasets: list[str] = None  # cifar10 and/or cifar100, each with its classifiers' VGG
+n_images: int = None  # correctly classified test images attacked per data set (at most)
+image_seed: int = None  # which correctly classified test images
+candidate_images: int = None  # test images searched for correct ones (None: all)
+attacks: dict = None  # eps, bim/pgd/deepfool steps, cw_steps, cw_binary_search_steps
+path_points: int = None  # points on each loss curve of the mode-connectivity detector
+reference_pool: int = None  # training images searched for each class's reference
+gaussian_train: int = None  # training images for the Mahalanobis class Gaussians
+lid_k: dict[str, int] = None  # LID neighbours per data set
+lid_batch: int = None  # LID reference batch size
+mahalanobis_magnitude: dict[str, dict[str, float]] = None  # noise per data set, attack
+mahalanobis_rows: str = None  # Mahalanobis rows: "aligned" or "shuffled" (benchmark's)
+spectral_svm: bool = None  # CIFAR-100 SVM case for LayerMFS/PFS on DeepFool and C&W
+standardise_baselines: bool = None  # standardise baseline features (benchmark: no)
+knn_k: list[int] = None  # KNN grid of the mode-connectivity detector: k
+knn_weights: list[str] = None  # KNN grid: weights
+split_seed: int = None  # the benchmark's random_state
+cross_validate: bool = None  # five folds (every pair tested once) or one split
+n_boot: int = None  # bootstrap resamples of the paired tests
 
 # %% tags=["remove-cell"]
 from connectivity.papers.vrabel2024.detection import DetectionSettings

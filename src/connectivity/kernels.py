@@ -53,6 +53,61 @@ PORTABLE = {
 WAITING = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
+# The Jupyter kernel that ``make install`` registers (in the virtual environment): the
+# venv's Python with the portable kernels' variables in its kernel.json, so a notebook
+# opened in Jupyter computes on the book's kernels and finds the book's cached results.
+KERNEL_NAME = "connectivity"
+KERNEL_DISPLAY_NAME = "connectivity (portable kernels)"
+
+
+def kernel_environment() -> dict[str, str]:
+    """The variables the registered kernel sets: :data:`PORTABLE` and :data:`WAITING`.
+
+    >>> kernel_environment()["OPENBLAS_CORETYPE"], kernel_environment()["OMP_WAIT_POLICY"]
+    ('Haswell', 'PASSIVE')
+    """
+    return {**PORTABLE, **WAITING}
+
+
+def install_kernel(*, user: bool = False, prefix: str | None = None) -> str:
+    """Register this interpreter as the Jupyter kernel :data:`KERNEL_NAME` with
+    :func:`kernel_environment`: in ``prefix`` (``<prefix>/share/jupyter/kernels``), the
+    user's Jupyter folder with ``user``, else this virtual environment (``sys.prefix``).
+    Returns the kernelspec's folder."""
+    import sys
+
+    from ipykernel.kernelspec import install
+
+    return install(
+        user=user,
+        prefix=None if user else (prefix or sys.prefix),
+        kernel_name=KERNEL_NAME,
+        display_name=KERNEL_DISPLAY_NAME,
+        env=kernel_environment(),
+    )
+
+
+def registered_kernel() -> str | None:
+    """:data:`KERNEL_NAME` when Jupyter finds it registered for this interpreter's
+    environment with :func:`kernel_environment` (as :func:`install_kernel` writes it),
+    else None (not registered, another environment's, or out of date)."""
+    import sys
+    from pathlib import Path
+
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        return None
+    # the same bin folder (not the resolved file: every venv links the same python)
+    here = Path(os.path.abspath(sys.executable)).parent
+    there = Path(os.path.abspath(spec.argv[0])).parent if spec.argv else None
+    if there != here or dict(spec.env or {}) != kernel_environment():
+        return None
+    return KERNEL_NAME
+
+
 def kernels_mode(environ: Mapping[str, str] | None = None) -> str:
     """``portable`` or ``native`` from ``CONNECTIVITY_KERNELS`` (unset: portable)."""
     environ = os.environ if environ is None else environ
@@ -95,3 +150,32 @@ def describe(environ: Mapping[str, str] | None = None) -> str:
         f"portable kernels: AVX2 for oneDNN, torch, MKL (CNR) and OpenBLAS (Haswell), "
         f"{THREADS} threads ({KERNELS_ENV}=native for the machine's own)"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m connectivity.kernels --install-kernel [--user | --prefix DIR]``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(
+        prog="python -m connectivity.kernels",
+        description="Register the Jupyter kernel that computes on the book's kernels.",
+    )
+    ap.add_argument(
+        "--install-kernel",
+        action="store_true",
+        help=f"register the kernel {KERNEL_NAME!r} (default: in this virtual environment)",
+    )
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true", help="in the user's Jupyter folder")
+    where.add_argument("--prefix", help="in PREFIX/share/jupyter/kernels")
+    args = ap.parse_args(argv)
+    if not args.install_kernel:
+        print(f"[kernels] notebooks run on {describe()}")
+        return 0
+    path = install_kernel(user=args.user, prefix=args.prefix)
+    print(f"[kernels] Jupyter kernel {KERNEL_NAME!r} ({KERNEL_DISPLAY_NAME}) registered in {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -24,11 +24,13 @@ import time
 from pathlib import Path
 
 from . import prose, scorecard, site
+from .kernels import KERNEL_DISPLAY_NAME, kernels_mode, portable_environment, registered_kernel
 from .kernels import describe as describe_kernels
-from .kernels import portable_environment
 from .locations import build_dir, repo_root
-from .pages import EXECUTED, toc_notebooks
-from .settings import PROFILES
+from .pages import EXECUTED, PAGES, settings_class, toc_notebooks
+from .parameters import parse_pairs, write_page
+from .parameters import show as show_parameters
+from .settings import PROFILES, ParameterError
 
 EXPECTED_VERDICTS = "book/expected_verdicts.yml"
 
@@ -63,9 +65,12 @@ def execute(
             "error": f"missing source {src}",
         }
     nb = jupytext.read(src)
+    # the kernel `make install` registers (what the notebooks name, with the variables set
+    # below) where it is registered for this Python; else this Python's own
+    kernel = registered_kernel() if kernels_mode() == "portable" else None
     nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
+        "name": kernel or "python3",
+        "display_name": KERNEL_DISPLAY_NAME if kernel else "Python 3",
         "language": "python",
     }
     staged = build_dir("papermill-input") / f"{name}.ipynb"
@@ -89,7 +94,7 @@ def execute(
             str(staged),
             str(out),
             parameters={"profile": profile, **(extra or {})},
-            kernel_name="python3",
+            kernel_name=kernel or "python3",
             execution_timeout=cell_timeout,
             progress_bar=False,
             cwd=str(src.parent),
@@ -273,6 +278,23 @@ def main(argv: list[str] | None = None) -> int:
         help=f"write the verdicts of this run into {EXPECTED_VERDICTS} instead of comparing"
         " (with --build-only: those of the last full ci run)",
     )
+    ap.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        dest="parameters",
+        metavar=("NAME", "VALUE"),
+        help="set a parameter of the notebooks run (repeatable; VALUE is read as JSON, a YAML"
+        " list or dict, True/False/None, else text), checked by their settings before any"
+        " runs; a dict changes only the keys it names",
+    )
+    ap.add_argument(
+        "--show-params",
+        metavar="PAGE",
+        help="print every parameter of the notebooks whose name contains PAGE, with its type,"
+        " its value in --profile and its meaning, and exit",
+    )
     args = ap.parse_args(argv)
     if args.profile not in PROFILES:
         ap.error(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)}")
@@ -281,7 +303,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print("\n".join(names))
         return 0
+    if args.show_params:
+        pages = [n for n in select(names, [args.show_params]) if n in PAGES]
+        print("\n\n".join(show_parameters(n, args.profile) for n in pages))
+        return 0 if pages else 2
     chosen = select(names, args.only)
+    page = ""
+    try:  # a refused parameter stops the run before any notebook, in one line
+        extra = parse_pairs(args.parameters)
+        for page in [n for n in chosen if n in PAGES] if extra else []:
+            settings_class(page).resolve(args.profile, **extra)
+    except ParameterError as e:
+        print(f"parameter refused{f' by {page}' if page else ''}: {e}", file=sys.stderr)
+        return 2
     rows: list[dict] = []
     full = not args.only
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -291,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
             scorecard.clear()  # a full run starts from an empty scorecard
         for i, name in enumerate(chosen, 1):
             print(f"[{i}/{len(chosen)}] {name} (profile {args.profile}) ...", flush=True)
-            row = execute(name, root, args.profile, args.cell_timeout)
+            row = execute(name, root, args.profile, args.cell_timeout, extra)
             rows.append(row)
             save_timings([row], full=full, started=started, profile=args.profile)
             print(f"    {row['status']} in {row['seconds']:.1f} s {row['error']}", flush=True)
@@ -347,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 1
         t0 = time.perf_counter()
+        write_page(root, names)  # the Parameters page, from the settings classes
         rc = build(root)
         print(f"jupyter-book build: exit {rc} in {time.perf_counter() - t0:.1f} s", flush=True)
         if rc != 0:

@@ -321,17 +321,35 @@ class Settings:
     @classmethod
     def from_notebook(cls, namespace: dict[str, Any]):
         """The settings from a notebook's ``globals()`` after its parameters cell (and
-        papermill's injected cell): unknown names, types and ranges checked."""
+        papermill's injected cell): unknown names, types and ranges checked.
+
+        The first call in a namespace checks every variable that looks like a parameter:
+        at that point only the parameters cell and papermill's injected cell have run, so
+        a misspelled ``-p`` name stops the notebook. It leaves a marker
+        (:data:`NOTEBOOK_MARKER`) in the namespace; a later call there (the settings cell
+        run again in a live kernel, after the notebook's own cells made ``study``,
+        ``fig``, ``records``, ...) checks only the settings' names and those assigned by
+        the last parameters cell run since the previous call (a cell of literal
+        assignments only, one of them to a setting), so a misspelling in an edited
+        parameters cell is still refused."""
         names = cls.parameter_names()
         given = {k: v for k, v in namespace.items() if _looks_like_parameter(k, v)}
+        marker = namespace.get(NOTEBOOK_MARKER)
+        rerun = isinstance(marker, _Marker) and marker.namespace == id(namespace)
+        if rerun:
+            edited = _last_parameters_cell(namespace.get("In"), marker.inputs, names)
+            given = {k: v for k, v in given.items() if k in names or k in edited}
         unknown = sorted(set(given) - set(names))
         if unknown:
+            live = ": correct the parameters cell, run it, then this cell" if rerun else ""
             raise ParameterError(
                 "; ".join(_unknown_message(k, k, names) for k in unknown)
-                + f" ({cls.__name__}: the notebook's parameters cell lists them)"
+                + f" ({cls.__name__}: the notebook's parameters cell lists them{live})"
             )
         profile = given.pop("profile", "paper")
-        return cls.resolve(profile, **given)
+        settings = cls.resolve(profile, **given)
+        namespace[NOTEBOOK_MARKER] = _Marker(id(namespace), _input_count(namespace.get("In")))
+        return settings
 
     def as_dict(self) -> dict[str, Any]:
         """Plain nested dict (for cache keys and tables)."""
@@ -362,6 +380,56 @@ def _short(value: Any) -> str:
         head = json.dumps(value[:10], default=str)[:-1]
         return f"{head}, … ] ({len(value)} values)"
     return json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
+
+
+# set by the first Settings.from_notebook in a notebook's namespace (see there)
+NOTEBOOK_MARKER = "_connectivity_settings_called"
+
+
+@dataclass(frozen=True)
+class _Marker:
+    namespace: int  # id() of the namespace: a copy of it is a new notebook
+    inputs: int  # cells in IPython's input history (``In``) at that call
+
+
+def _input_count(history: Any) -> int:
+    return len(history) if isinstance(history, list) else 0
+
+
+def _last_parameters_cell(history: Any, start: int, names: list[str]) -> set[str]:
+    """Names assigned by the last cell of IPython's input history ``In`` after ``start``
+    that holds only assignments of literals, one of them to one of ``names`` (a
+    parameters cell); empty when none."""
+    import ast
+
+    if not isinstance(history, list):
+        return set()
+    for source in reversed(history[start:]):
+        try:
+            body = ast.parse(source).body if isinstance(source, str) else []
+        except SyntaxError:
+            continue
+        targets = [_literal_target(node) for node in body]
+        if body and all(targets) and set(targets) & set(names):
+            return set(targets)
+    return set()
+
+
+def _literal_target(node: Any) -> str | None:
+    """``name`` for ``name = <literal>`` or ``name: <type> = <literal>``, else None."""
+    import ast
+
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        target = node.target
+    else:
+        return None
+    try:
+        ast.literal_eval(node.value)
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return None
+    return target.id if isinstance(target, ast.Name) else None
 
 
 def _looks_like_parameter(name: str, value: Any) -> bool:
