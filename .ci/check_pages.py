@@ -12,6 +12,11 @@
   a ``<figure>`` with a ``<figcaption>``;
 * table cells whose text touches: in a table of the page's main content, the text of two
   side-by-side cells closer than ``MIN_CELL_GAP`` px (numbers that read as one);
+* a table wider than its container (cut at the page's right edge, or behind a scroll bar),
+  measured on every page with every collapsed detail opened: a failure on the pages of
+  ``MAX_HEIGHT``, a warning (listed, in the report too) on the others until they are fixed;
+* a wall: a page taller than its limit in ``MAX_HEIGHT`` (px at 1280 px, as a reader first
+  sees it, collapsed details closed), for the pages a reader opens first;
 * missing links (``connectivity.site.link_problems``): a download link on every page; when
   the build named a repository (``_build/book_config.yml``), repository and issues links,
   and on every notebook page Colab and Binder links to that page's notebook in the
@@ -37,6 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 WIDTH = 1280
 MAX_CODE_LINE = 100
 MIN_CELL_GAP = 6  # px between the texts of adjacent table cells (about a space and a half)
+# Page heights (px at WIDTH, details closed) not to exceed, by the end of the page's name:
+# the pages a reader opens first, whose record tables once made them walls of 75,000 px.
+MAX_HEIGHT = {"scorecard": 15_000, "vrabel2024/06_detection": 20_000}
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -106,10 +114,17 @@ MEASURE_JS = """
           .slice(0, 20)) + ' and ' + JSON.stringify(cells[i + 1].innerText.trim().slice(0, 20)));
     }
   });
+  const wideTables = [];
+  main.querySelectorAll('table').forEach(t => {
+    const box = t.parentElement;
+    if (t.offsetWidth > box.clientWidth + 2 && wideTables.length < 5)
+      wideTables.push('table ' + t.offsetWidth + ' px in a ' + box.clientWidth + ' px box: '
+        + JSON.stringify(t.innerText.trim().slice(0, 40)));
+  });
   const broken = Array.from(document.images)
     .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
   return {
-    texts, codeLines, overflow, uncaptioned, broken, touching,
+    texts, codeLines, overflow, uncaptioned, broken, touching, wideTables,
     images: main.querySelectorAll('img').length,
     figures: main.querySelectorAll('figure figcaption').length,
     errors: document.querySelectorAll('.output.traceback, .output.error').length,
@@ -165,8 +180,21 @@ def problems_of(m: dict) -> list[str]:
     return status
 
 
+def wide_tables(m: dict) -> list[str]:
+    """A page's tables wider than their box, from the browser's measurements."""
+    return [f"cut at the right edge: {t}" for t in m["wideTables"]]
+
+
 def page_path(html: Path, name: str) -> Path:
     return html / f"{name.removesuffix('.ipynb').removesuffix('.md')}.html"
+
+
+def height_problem(name: str, height: int) -> list[str]:
+    """A page taller than its limit in ``MAX_HEIGHT`` (matched by the end of its name)."""
+    limit = next((v for k, v in MAX_HEIGHT.items() if name.endswith(k)), None)
+    if limit is None or height <= limit:
+        return []
+    return [f"a wall: {height:,} px tall at {WIDTH} px, over its limit of {limit:,}"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     shots.mkdir(parents=True, exist_ok=True)
     pages = [p for p in toc_pages(args.root) if not args.pages or any(s in p for s in args.pages)]
     problems: list[str] = []
+    warnings: list[str] = []
     report = {}
     site_config = site.read_book_config(args.root)
     repo = ((site_config or {}).get("repository") or {}).get("url")
@@ -227,9 +256,14 @@ def main(argv: list[str] | None = None) -> int:
             page.wait_for_timeout(300)
             shot = shots / f"{name.replace('/', '__')}.png"
             page.screenshot(path=str(shot), full_page=True)  # as a reader sees it
+            height = page.evaluate("() => document.documentElement.scrollHeight")
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             measured = page.evaluate(MEASURE_JS, [MAX_CODE_LINE, MIN_CELL_GAP])
-            status = problems_of(measured)
+            status = problems_of(measured) + height_problem(name, height)
+            wide = wide_tables(measured)
+            if any(name.endswith(k) for k in MAX_HEIGHT):
+                status, wide = status + wide, []
+            warnings += [f"{name}: {w}" for w in wide]
             status += site.link_problems(path.read_text(), name, args.root, site_config)
             status += [no_math] if no_math else []
             local_failures = [u for u in failed_requests if u.startswith("file:")]
@@ -237,18 +271,22 @@ def main(argv: list[str] | None = None) -> int:
                 status.append(f"failed to load {local_failures[:3]}")
             report[name] = {
                 "screenshot": str(shot.relative_to(args.root)),
+                "height": height,
                 "images": measured["images"],
                 "captioned_figures": measured["figures"],
                 "mathjax": measured["mathjax"],
                 "problems": status,
+                "warnings": wide,
             }
             print(
                 f"{name:<45} images {measured['images']:>3}  captions {measured['figures']:>3}"
-                f"  {'ok' if not status else f'{len(status)} problem(s)'}"
+                f"  {height:>7,} px  {'ok' if not status else f'{len(status)} problem(s)'}"
             )
             problems += [f"{name}: {s}" for s in status]
         browser.close()
     (shots / "report.json").write_text(json.dumps(report, indent=1))
+    if warnings:
+        print("\nwarnings (not failing yet):\n  " + "\n  ".join(warnings))
     if problems:
         print("\nPAGE CHECK FAILED:\n  " + "\n  ".join(problems))
         return 1

@@ -56,34 +56,70 @@ headline = page.report(study)
 #
 # {glue:text}`n_records` records in this build; {glue:text}`n_reproduced` of the
 # {glue:text}`n_compared` comparisons with a paper value fall within their tolerance or
-# pass their test.
+# pass their test. Below, one table per chapter lists its claims and numbers compared
+# with the paper, each with its verdict (a section with many numbers, such as a table of
+# the paper, counts their verdicts in one row); every record follows, with the basis of
+# each tolerance and the quotes from the papers a click away (▸).
 
 # %% tags=["remove-input"]
 page.counts_table(study)
 
 # %% [markdown]
-# ## The classifiers
-
-# %% tags=["remove-input"]
-page.chapter_table(study, "The classifiers")
-
-# %% [markdown]
 # ## Lancione
 
 # %% tags=["remove-input"]
-page.chapter_table(study, "Lancione")
+page.paper_summary(study, "Lancione")
 
 # %% [markdown]
 # ## Gu & Borovykh 2023
 
 # %% tags=["remove-input"]
-page.chapter_table(study, "Gu & Borovykh 2023")
+page.paper_summary(study, "Gu & Borovykh 2023")
 
 # %% [markdown]
 # ## Vrabel et al. 2024
 
 # %% tags=["remove-input"]
+page.paper_summary(study, "Vrabel et al. 2024")
+
+# %% [markdown]
+# ## The classifiers
+
+# %% tags=["remove-input"]
+page.paper_summary(study, "The classifiers")
+
+# %% [markdown]
+# ## Every record
+#
+# Untick a verdict to hide its rows; open ▸ for a tolerance's basis, a test's name or
+# the paper's words.
+
+# %% tags=["remove-input"]
+page.verdict_filter(study)
+
+# %% [markdown]
+# ### Lancione: every record
+
+# %% tags=["remove-input"]
+page.chapter_table(study, "Lancione")
+
+# %% [markdown]
+# ### Gu & Borovykh 2023: every record
+
+# %% tags=["remove-input"]
+page.chapter_table(study, "Gu & Borovykh 2023")
+
+# %% [markdown]
+# ### Vrabel et al. 2024: every record
+
+# %% tags=["remove-input"]
 page.chapter_table(study, "Vrabel et al. 2024")
+
+# %% [markdown]
+# ### The classifiers: every record
+
+# %% tags=["remove-input"]
+page.chapter_table(study, "The classifiers")
 
 # %% [markdown]
 # ## Time per notebook in this build

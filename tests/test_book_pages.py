@@ -14,8 +14,10 @@ import matplotlib.pyplot as plt
 import pytest
 from conftest import needs_data
 
-from connectivity import classifiers, performance, prose, scorecard, scorecard_page
+from connectivity import classifiers, papers, performance, prose, scorecard, scorecard_page
+from connectivity.papers import PaperValue, index
 from connectivity.performance.__main__ import main as bench_main
+from connectivity.stats import Tolerance
 
 RESNET_RECORDS = {"cifar10_resnet.accuracy", "cifar10_resnet.confident_share"}
 VGG_RECORDS = {"cifar10_vgg.accuracy", "cifar100_vgg.accuracy", "cifar100_vgg.accuracy_stretch"}
@@ -134,10 +136,10 @@ def test_scorecard_page_counts_every_record_once(tmp_build, monkeypatch):
     assert [r.id for r in study.records] == ["models.t.a", "models.t.b"]
     assert list(study.chapters) == list(scorecard.CHAPTERS.values())
     assert [r.id for r in study.chapters["The classifiers"]] == ["models.t.a", "models.t.b"]
-    counts = scorecard_page.counts_table(study)
-    assert counts.loc["all chapters"].sum() == 2
-    assert counts.loc["The classifiers", "no paper value"] == 1
-    assert counts.loc["The classifiers", "check"] == 1
+    counts = scorecard_page.counts_table(study).data  # verdicts by row, chapters by column
+    assert counts["all chapters"].sum() == 2
+    assert counts.loc["no paper value", "The classifiers"] == 1
+    assert counts.loc["check", "The classifiers"] == 1
     assert (tmp_build / "scorecard.json").exists()  # collect() writes the build's records
 
     glued = {}
@@ -145,4 +147,32 @@ def test_scorecard_page_counts_every_record_once(tmp_build, monkeypatch):
     headline = scorecard_page.report(study)
     assert headline == glued == {"n_records": 2, "n_reproduced": 0, "n_compared": 0}
     assert len(scorecard_page.chapter_table(study, "The classifiers").data) == 2
-    assert scorecard_page.timing_table(study).empty  # no timing table in a fresh build
+    assert scorecard_page.timing_table(study).data.empty  # no timing table in a fresh build
+
+
+def test_scorecard_page_summarises_each_chapter_in_one_screen(tmp_build, monkeypatch):
+    """A chapter's summary lists a few claims one by one, counts a section's many numbers
+    in one row, and the records not compared with a paper in a last row; the filter
+    has a tick box per verdict of the build."""
+    values = [
+        PaperValue(f"lancione.t.n{i}", f"number {i}", 0.5, "a number", "§3") for i in range(7)
+    ]
+    values.append(PaperValue("lancione.t.pca", "PCA silhouette", 0.47, "silhouette", "§3"))
+    monkeypatch.setattr(papers, "all_values", lambda: dict(index(values)))
+    monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", "lancione/03_results")
+    for i in range(7):  # a table of the paper: more than MAX_LISTED numbers in a section
+        tolerance = Tolerance.stated(0.015, "seed spread")
+        scorecard.compare(f"lancione.t.n{i}", 0.47 + i / 100, tolerance, section="Silhouettes")
+    scorecard.compare("lancione.t.pca", 0.30, Tolerance.stated(0.05, "seed spread"))
+    scorecard.measure("lancione.t.m", "a measurement", 1.0)
+    study = scorecard_page.run(scorecard_page.ScorecardPageSettings.resolve("smoke"))
+    rows = scorecard_page.paper_summary(study, "Lancione").data
+    assert len(rows) == 3 and "Silhouettes" in rows.claim[0] and "7 numbers" in rows.claim[0]
+    assert "3 reproduced" in rows.verdict[0] and "4 differs" in rows.verdict[0]
+    assert "PCA silhouette" in rows.claim[1] and rows.verdict[1] == "differs"
+    assert rows.claim[2].startswith("not compared") and "1 no paper value" in rows.verdict[2]
+    html = scorecard_page.verdict_filter(study)._repr_html_()
+    assert html.count('type="checkbox"') == 3  # reproduced, differs, no paper value
+    assert "tr:has(td.verdict-no-paper-value)" in html
+    table = scorecard_page.chapter_table(study, "Lancione").to_html()
+    assert 'verdict-differs" >differs</td>' in table  # the class the filter hides

@@ -12,8 +12,9 @@
 * lint plumbing: ``make lint`` runs ruff (format and check) and actionlint, ``.ci/run``
   calls it, the pre-commit hooks use the venv's tools, the Pages workflow is valid and
   its cache is keyed on the sources;
-* ``.ci/check_pages.py`` fails on printed reprs, cut code, uncaptioned figures and table
-  cells whose numbers touch.
+* ``.ci/check_pages.py`` fails on printed reprs, cut code, uncaptioned figures, table
+  cells whose numbers touch, tables wider than their box (a warning on most pages) and
+  pages over their height.
 """
 
 from __future__ import annotations
@@ -314,6 +315,12 @@ pre {{ overflow-x: auto; }}</style></head><body><main><article class="bd-article
 # two numbers side by side, right- then left-aligned (they touch without padding)
 TABLE = """<table><tr><td style="padding: {pad}; text-align: right">0.007</td>
 <td style="padding: {pad}; text-align: left">0.463</td></tr></table>"""
+# a table wider than a 1000-px page, in a box that scrolls (as myst-nb's outputs)
+WIDE = (
+    '<div style="overflow-x: auto"><table><tr><td style="white-space: nowrap">'
+    + "wide " * 300
+    + "</td></tr></table></div>"
+)
 # a 1x1 PNG
 PNG = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQ"
@@ -344,6 +351,7 @@ def test_page_checker_fails_on_reprs_cut_code_and_uncaptioned_figures(tmp_path, 
             ),
             _cell("y = 2  # " + "c" * 88, hidden=True),  # exactly 100 characters
             _cell("t", TABLE.format(pad="0.25em 0.65em")),
+            _cell("w", WIDE),  # a warning only: the page has no height limit
         ]
     )
     bad = "".join(
@@ -353,6 +361,7 @@ def test_page_checker_fails_on_reprs_cut_code_and_uncaptioned_figures(tmp_path, 
             _cell("fig = plot()", f'<img src="{PNG}" alt="b">'),
             _cell("z = 3  # " + "c" * 92, hidden=True),  # 101 characters, collapsed
             _cell("t", TABLE.format(pad="0")),  # a Styler without padding
+            _cell("w", WIDE),  # a failure: the page has a height limit
         ]
     )
     html = tmp_path / "_build" / "html"
@@ -361,7 +370,10 @@ def test_page_checker_fails_on_reprs_cut_code_and_uncaptioned_figures(tmp_path, 
     (html / "bad.html").write_text(PAGE.format(title="Bad", body=bad, width=500))
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: good\nchapters:\n  - file: bad\n")
     check = _check_pages()
+    check.MAX_HEIGHT = {"bad": 300}  # px: the bad page is a wall
     assert check.main(["--root", str(tmp_path), "--pages", "good"]) == 0
+    warned = capsys.readouterr().out.split("warnings (not failing yet):")[1]
+    assert "good: cut at the right edge: table" in warned
     assert check.main(["--root", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     problems = [line.strip() for line in out.split("PAGE CHECK FAILED:")[1].splitlines() if line]
@@ -372,6 +384,8 @@ def test_page_checker_fails_on_reprs_cut_code_and_uncaptioned_figures(tmp_path, 
     assert "figure without a caption" in text
     assert "code line over 100 characters (101: z = 3" in text
     assert "cut at the right edge: code block" in text
+    assert re.search(r'cut at the right edge: table \d+ px in a 500 px box: "wide wide', text)
+    assert re.search(r"bad: a wall: [\d,]+ px tall at 1280 px, over its limit of 300", text)
     touching = re.search(r'text touches: ([\d.]+) px between "0.007" and "0.463"', text)
     assert touching and float(touching[1]) < check.MIN_CELL_GAP  # only the unpadded table
     shots = sorted(p.name for p in (tmp_path / "_build" / "screenshots").glob("*.png"))

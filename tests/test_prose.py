@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -123,6 +124,23 @@ def test_what_reproduced_lists_this_sessions_records_by_verdict():
         and "seed spread" in html
         and "accuracy" in html
     )
+
+
+def test_records_table_collapses_long_texts_and_keeps_its_columns_wide():
+    """A tolerance's basis and a long quote from the paper sit behind a collapsed
+    <details> with a short summary (± width, the section), so no column is squeezed to a
+    word a line; the table is laid out at the page's width in fixed proportions."""
+    scorecard.SESSION.clear()
+    basis = "2 × √(ours² + paper²) = 0.05 & more, " + "a long explanation " * 10
+    rec = scorecard.compare("lancione.t.pca", 0.30, Tolerance.stated(0.05, basis))
+    long_where = dataclasses.replace(rec, where="§3 ('" + "a quote from the paper " * 4 + "')")
+    html = prose.records_table([long_where]).to_html()
+    assert '<details class="record-more"><summary>± 0.05</summary>stated: 2 × √' in html
+    assert "&amp; more" in html  # the basis escaped
+    assert "<summary>§3 …</summary>§3 ('a quote" in html
+    assert "table-layout: fixed" in html and "width: 44%" in html  # the claim's share
+    short = prose.records_table([rec]).to_html()
+    assert ">§3</td>" in short  # a short text is shown as it is
 
 
 def test_glued_text_loses_emphasis_marks_that_glue_text_would_show(monkeypatch):

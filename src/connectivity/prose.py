@@ -13,6 +13,7 @@ Markdown (outside glue), and the book runner fails on them.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -137,57 +138,110 @@ def format_value(value: Any, unit: str = "") -> str:
     return f"{text} {unit}".strip() if unit and unit != "fraction" else text
 
 
-def records_table(records: list[Record], link: bool = False):
-    """The records as a styled table: claim, where, paper, this book, tolerance and its
-    basis (or the test and p), verdict. ``link`` adds a link to the computing section."""
+# Columns of a records table, with their share of its width: the table is laid out at a
+# fixed width (the page's), so a long text wraps in its own column instead of squeezing
+# another into one word a line; long texts (a quote from the paper, a tolerance's basis)
+# sit in a collapsed <details> whose summary is short.
+RECORD_COLUMNS = {
+    "claim": 44,
+    "in the paper": 11,
+    "paper": 9,
+    "this book": 10,
+    "tolerance or test": 13,
+    "verdict": 13,
+}
+SHORT = 16  # characters shown before a long text collapses
+
+
+def collapsed(text: str, summary: str | None = None, limit: int = SHORT) -> str:
+    """``text`` as HTML: as it is when at most ``limit`` characters and no ``summary``
+    is given, else a collapsed ``<details>`` showing ``summary`` (default: the text up
+    to its first parenthesis or semicolon, cut at a word within ``limit``, and "…").
+
+    >>> collapsed("Table 1")
+    'Table 1'
+    >>> collapsed("§4.2.1 ('it can be fully ablated for attacks like deepfool')")[:56]
+    '<details class="record-more"><summary>§4.2.1 …</summary>'
+    """
+    body = html.escape(text, quote=False)
+    if summary is None:
+        if len(text) <= limit:
+            return body
+        head = re.split(r"\s[(;]|;", text, maxsplit=1)[0]
+        if len(head) > limit:
+            head = head[:limit].rsplit(" ", 1)[0]
+        summary = html.escape(head.rstrip(" ,:"), quote=False) + " …"
+    return f'<details class="record-more"><summary>{summary}</summary>{body}</details>'
+
+
+def _tolerance_cell(r: Record) -> str:
+    if r.kind == "qualitative":
+        if r.p_value is None:
+            return html.escape(r.test, quote=False)
+        return collapsed(r.test, summary=f"p = {r.p_value:.2g}")
+    if r.kind == "quantitative":
+        if r.tolerance is None:
+            return ""
+        return collapsed(r.tolerance_basis, summary=f"± {format_value(r.tolerance)}")
+    return collapsed(r.note, summary=None if len(r.note) <= SHORT else "note")
+
+
+def records_frame(records: list[Record], link: bool = False):
+    """The rows of :func:`records_table` as a DataFrame of HTML cells (one per record)."""
     import pandas as pd
 
     rows = []
     for r in records:
-        if r.kind == "qualitative":
-            basis = f"{r.test}: p = {r.p_value:.2g}" if r.p_value is not None else ""
-        elif r.kind == "quantitative":
-            basis = (
-                f"± {format_value(r.tolerance)} ({r.tolerance_basis})"
-                if r.tolerance is not None
-                else ""
-            )
-        else:
-            basis = r.note
         claim = r.description
         if link:
-            claim = f'<a href="{_href(r)}" title="{r.id}">{r.description}</a>'
+            claim = f'<a href="{record_href(r)}" title="{r.id}">{r.description}</a>'
         rows.append(
             {
                 "claim": claim,
-                "in the paper": r.where,
+                "in the paper": collapsed(r.where),
                 "paper": format_value(r.paper, r.unit),
                 "this book": format_value(r.reproduced, r.unit),
-                "tolerance or test": basis,
+                "tolerance or test": _tolerance_cell(r),
                 "verdict": r.verdict,
             }
         )
-    df = pd.DataFrame(
-        rows,
-        columns=["claim", "in the paper", "paper", "this book", "tolerance or test", "verdict"],
-    )
+    return pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+
+
+def records_table(records: list[Record], link: bool = False):
+    """The records as a styled table: claim, where, paper, this book, tolerance (its
+    basis collapsed) or test (its name collapsed, p shown), verdict. ``link`` links each
+    claim to the computing section. Laid out at the page's width, columns in the
+    proportions of :data:`RECORD_COLUMNS` (``book/custom.css`` styles
+    ``table.scorecard-table``); each verdict cell has the class ``verdict-<verdict>``."""
+    df = records_frame(records, link)
     styler = df.style.hide(axis="index").map(
         lambda v: f"background-color:{VERDICT_COLOURS.get(v, '')}", subset=["verdict"]
     )
-    styler = styler.set_table_styles(
-        [
-            {
-                "selector": "td, th",
-                "props": "white-space: normal; font-size: 0.85em; vertical-align: top",
-            },
-            {"selector": "td:nth-child(1)", "props": "min-width: 14em"},
-            {"selector": "td:nth-child(5)", "props": "max-width: 18em; font-size: 0.78em"},
-        ]
-    )
-    return styler.set_table_attributes('class="scorecard-table"')
+    classes = df.copy().astype(str)
+    classes.loc[:, :] = ""
+    classes["verdict"] = ["verdict-" + v.replace(" ", "-") for v in df["verdict"]]
+    styler = styler.set_td_classes(classes)
+    widths = [
+        {"selector": f"th:nth-child({i})", "props": f"width: {w}%"}
+        for i, w in enumerate(RECORD_COLUMNS.values(), start=1)
+    ]
+    whole = {
+        "selector": "",
+        "props": "table-layout: fixed; width: 100%; font-size: 0.8em; line-height: 1.3",
+    }
+    cells = {
+        "selector": "td, th",
+        "props": "white-space: normal; vertical-align: top; overflow-wrap: break-word;"
+        " padding: 0.2em 0.45em",
+    }
+    text = {"selector": "td.col0, td.col1, td.col4", "props": "text-align: left"}
+    styler = styler.set_table_styles([whole, cells, text, *widths])
+    return styler.set_table_attributes('class="scorecard-table records-table"')
 
 
-def _href(r: Record) -> str:
+def record_href(r: Record) -> str:
+    """The link to the section of the book that computes ``r`` (its notebook's page)."""
     anchor = ""
     if r.section:
         from docutils.nodes import make_id

@@ -7,14 +7,21 @@ and the time each notebook took. The records themselves are written and read thr
 * :mod:`.study`: :func:`run` (settings -> :class:`ScorecardStudy`: the records, by
   chapter and counted, and the timings);
 * :mod:`.report`: :func:`report` (study -> the headline numbers, glued);
-* :mod:`.figures`: the page's tables (``*_table``).
+* :mod:`.figures`: the page's tables (``*_table``; :func:`paper_summary`, one screen per
+  chapter) and :func:`verdict_filter` (tick boxes that filter the record tables).
 
 >>> from connectivity import scorecard_page as page                  # doctest: +SKIP
 >>> study = page.run(page.ScorecardPageSettings.resolve("smoke"))    # doctest: +SKIP
 >>> headline = page.report(study)                                    # doctest: +SKIP
 """
 
-from .figures import chapter_table, counts_table, timing_table
+from .figures import (
+    chapter_table,
+    counts_table,
+    paper_summary,
+    timing_table,
+    verdict_filter,
+)
 from .report import report
 from .settings import ScorecardPageSettings
 from .study import ScorecardStudy, run
@@ -24,7 +31,9 @@ __all__ = [
     "ScorecardStudy",
     "chapter_table",
     "counts_table",
+    "paper_summary",
     "report",
     "run",
     "timing_table",
+    "verdict_filter",
 ]

@@ -1,24 +1,169 @@
-"""The scorecard page's tables, drawn from a :class:`~.study.ScorecardStudy`."""
+"""The scorecard page's tables, drawn from a :class:`~.study.ScorecardStudy`.
+
+The page opens with one compact table per chapter (:func:`paper_summary`: the paper's
+claims and headline numbers with their verdicts, a section's many numbers counted in
+one row), then every record (:func:`chapter_table`, long texts collapsed), which
+:func:`verdict_filter` filters by verdict (pure HTML and CSS: no script, no library).
+"""
 
 from __future__ import annotations
 
-from connectivity.prose import records_table
+import html
+from collections import Counter
+
+from connectivity.prose import VERDICT_COLOURS, format_value, record_href, records_table
 from connectivity.runner import timing_frame
+from connectivity.scorecard import VERDICTS, Record
 
 from .study import ScorecardStudy
 
+# a section with more comparisons of one kind than this is one row of the summary
+MAX_LISTED = 5
+COMPARED = ("quantitative", "qualitative")
+SUMMARY_COLUMNS = {"claim": 52, "paper": 14, "this book": 14, "verdict": 20}
+
+
+def _slug(verdict: str) -> str:
+    return verdict.replace(" ", "-")
+
+
+def _chips(counts: Counter) -> str:
+    """Verdict counts as coloured chips, in the order of :data:`VERDICTS`."""
+    return " ".join(
+        f'<span class="verdict-chip" style="background-color:{VERDICT_COLOURS[v]};'
+        f' padding: 0 0.3em; white-space: nowrap">{counts[v]} {v}</span>'
+        for v in VERDICTS
+        if counts[v]
+    )
+
 
 def counts_table(study: ScorecardStudy):
-    """Records per chapter and verdict, with a row for all chapters."""
-    return study.counts
+    """Records per verdict (rows, coloured as in the record tables) and chapter
+    (columns, then all chapters): narrow enough for the page at 1280 px."""
+    frame = study.counts.T
+    frame.index.name = "verdict"
+    return (
+        frame.style.map_index(
+            lambda v: f"background-color:{VERDICT_COLOURS.get(v, '')}", axis="index"
+        )
+        .set_table_styles(
+            [
+                {"selector": "", "props": "font-size: 0.85em"},
+                {"selector": "th", "props": "white-space: normal"},
+            ]
+        )
+        .set_table_attributes('class="scorecard-counts"')
+    )
+
+
+def _summary_rows(records: list[Record]) -> list[dict]:
+    groups: dict[tuple, list[Record]] = {}
+    for r in sorted(records, key=lambda r: r.notebook):
+        key = (r.notebook, r.section, r.kind) if r.kind in COMPARED else ("", "", "other")
+        groups.setdefault(key, []).append(r)
+    rows = []
+    for (_, section, kind), group in groups.items():
+        if kind == "other" or len(group) > MAX_LISTED:
+            what = (
+                "not compared with a paper (checks, measurements, context)"
+                if kind == "other"
+                else f'<a href="{record_href(group[0])}">{html.escape(section)}</a>: '
+                f"{len(group)} {'numbers' if kind == 'quantitative' else 'claims'} compared"
+            )
+            counts = Counter(r.verdict for r in group)
+            rows.append({"claim": what, "paper": "", "this book": "", "verdict": _chips(counts)})
+            continue
+        rows += [
+            {
+                "claim": f'<a href="{record_href(r)}" title="{r.id}">{r.description}</a>',
+                "paper": format_value(r.paper, r.unit),
+                "this book": format_value(r.reproduced, r.unit),
+                "verdict": r.verdict,
+            }
+            for r in group
+        ]
+    others = [row for row in rows if row["claim"].startswith("not compared")]
+    return [row for row in rows if row not in others] + others
+
+
+def paper_summary(study: ScorecardStudy, chapter: str):
+    """One screen for ``chapter``: each claim compared with the paper and its numbers
+    (paper, this book, verdict), linked to the section that computes it; a section with
+    more than :data:`MAX_LISTED` comparisons of one kind is one row counting their
+    verdicts, and so are the records not compared with a paper (last row)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(_summary_rows(study.chapters[chapter]), columns=list(SUMMARY_COLUMNS))
+    styler = frame.style.hide(axis="index").map(
+        lambda v: f"background-color:{VERDICT_COLOURS.get(v, '')}", subset=["verdict"]
+    )
+    widths = [
+        {"selector": f"th:nth-child({i})", "props": f"width: {w}%"}
+        for i, w in enumerate(SUMMARY_COLUMNS.values(), start=1)
+    ]
+    whole = {
+        "selector": "",
+        "props": "table-layout: fixed; width: 100%; font-size: 0.85em; line-height: 1.35",
+    }
+    cells = {"selector": "td, th", "props": "white-space: normal; vertical-align: top"}
+    text = {"selector": "td.col0, td.col3", "props": "text-align: left"}
+    styler = styler.set_table_styles([whole, cells, text, *widths])
+    return styler.set_table_attributes('class="scorecard-table scorecard-summary"')
+
+
+class VerdictFilter:
+    """Tick boxes, one per verdict of the build, that show or hide the rows of every
+    record table on the page (``table.records-table``) by their verdict cell's class:
+    a ``<style>`` of ``:has()`` rules, no script. Shown in HTML only."""
+
+    def __init__(self, counts: Counter):
+        self.counts = counts
+
+    def __repr__(self) -> str:
+        return "Show: " + ", ".join(f"{v} ({n})" for v, n in self.counts.items())
+
+    def _repr_html_(self) -> str:
+        boxes, rules = [], []
+        for v in VERDICTS:
+            if not self.counts[v]:
+                continue
+            box = f"show-verdict-{_slug(v)}"
+            boxes.append(
+                f'<label style="background-color:{VERDICT_COLOURS[v]}; padding: 0.1em 0.4em;'
+                f' margin-right: 0.4em; white-space: nowrap"><input type="checkbox" id="{box}"'
+                f" checked> {v} ({self.counts[v]})</label>"
+            )
+            rules.append(
+                f"article:has(#{box}:not(:checked)) table.records-table"
+                f" tr:has(td.verdict-{_slug(v)}) {{ display: none; }}"
+            )
+        return (
+            f"<style>{' '.join(rules)}</style>"
+            f'<div class="verdict-filter"><b>Show:</b> {" ".join(boxes)}</div>'
+        )
+
+
+def verdict_filter(study: ScorecardStudy) -> VerdictFilter:
+    """The page's filter of the record tables by verdict (see :class:`VerdictFilter`)."""
+    return VerdictFilter(Counter(r.verdict for r in study.records))
 
 
 def chapter_table(study: ScorecardStudy, chapter: str):
     """The records of ``chapter`` (as :data:`connectivity.scorecard.CHAPTERS` names it),
-    each claim linked to the section that computes it."""
+    each claim linked to the section that computes it, long texts collapsed."""
     return records_table(study.chapters[chapter], link=True)
 
 
 def timing_table(study: ScorecardStudy):
-    """Wall time of each notebook in the last full run, then ``--only`` reruns apart."""
-    return timing_frame(study.timings)
+    """Wall time of each notebook in the last full run, then ``--only`` reruns apart: a
+    styled table whose labels wrap (the run's start time is long), so it fits the page."""
+    return (
+        timing_frame(study.timings)
+        .style.format(precision=1)
+        .set_table_styles(
+            [
+                {"selector": "", "props": "font-size: 0.85em"},
+                {"selector": "th", "props": "white-space: normal"},
+            ]
+        )
+    )

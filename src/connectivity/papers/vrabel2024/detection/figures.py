@@ -61,8 +61,14 @@ def table1_table(study: DetectionStudy, dataset: str):
         }
     )
     frame.index.name = "detector"
-    return frame.style.set_caption(f"Table 1 on {DATASET_NAMES[dataset]}").set_properties(
-        **{"white-space": "pre-wrap", "font-size": "0.85em"}
+    # laid out at the page's width (equal columns), so a wide cell wraps instead of
+    # pushing the table past the page's right edge
+    return (
+        frame.style.set_caption(f"Table 1 on {DATASET_NAMES[dataset]}")
+        .set_properties(**{"white-space": "pre-wrap"})
+        .set_table_styles(
+            [{"selector": "", "props": "table-layout: fixed; width: 100%; font-size: 0.8em"}]
+        )
     )
 
 
@@ -83,8 +89,12 @@ def ablation_table(study: DetectionStudy):
                 }
             )
     frame = pd.DataFrame(rows).set_index(["data set", "features"])
-    return frame.style.format(precision=1).set_properties(
-        subset=["KNN"], **{"font-size": "0.85em", "min-width": "16em"}
+    # at the page's width, the KNN column wrapping: the table never reaches past the
+    # page's right edge
+    return (
+        frame.style.format(precision=1)
+        .set_properties(subset=["KNN"], **{"font-size": "0.85em"})
+        .set_table_styles([{"selector": "", "props": "width: 100%; font-size: 0.85em"}])
     )
 
 
