@@ -63,6 +63,8 @@ def print_pdf(page: Path, out: Path, chromium: str) -> int:
         if tab.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
             tab.wait_for_function("() => window.MathJax && MathJax.startup", timeout=60_000)
             tab.evaluate("() => MathJax.startup.promise")  # typesetting finished
+        # paper has no clicks: the record tables' collapsed texts (bases, quotes) open
+        tab.evaluate("document.querySelectorAll('details.record-more').forEach(d => d.open = true)")
         tab.emulate_media(media="print")
         tab.pdf(
             path=str(out),
