@@ -229,7 +229,7 @@ REFUSED = [
         ["-p", "n_exampels", "3"],
         [
             "unknown parameter 'n_exampels'. Did you mean 'n_examples'?",
-            "Valid: cifar100_vgg, cifar10_resnet, cifar10_vgg, n_examples, profile.",
+            "Valid: cifar100_vgg, cifar10_resnet, cifar10_vgg, device, n_examples, profile.",
         ],
     ),
     # a float for an int (papermill's -p turns "2.5" into a float)

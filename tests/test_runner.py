@@ -104,17 +104,48 @@ def test_verdict_guard_fails_on_a_flipped_verdict(tmp_path):
     (root / "book/expected_verdicts.yml").write_text(
         "good:\n  models.t.acc: reproduced\n"
     )  # perturb
-    proc = _run(root, "--no-build")
+    proc = _run(root, "--no-build", "--strict")
     assert proc.returncode == 1
     assert "VERDICTS CHANGED" in proc.stdout
     assert "verdict of models.t.acc changed from reproduced to no paper value" in proc.stdout
+    # a reader's build (no --strict): said, not failed
+    proc = _run(root, "--no-build")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 verdict(s) differ from the reference build" in proc.stdout
+
+
+def test_a_misspelled_or_absent_device_stops_before_any_notebook(tmp_path):
+    root = _project(tmp_path)
+    proc = _run(root, "--no-build", "--device", "gpu")
+    assert proc.returncode == 2 and proc.stderr.startswith("error: unknown device 'gpu'")
+    assert "Traceback" not in proc.stderr and not (root / "book/executed").exists()
+
+
+def test_the_device_and_profile_reach_the_records(tmp_path):
+    root = _project(tmp_path)
+    (root / "_toc.yml").write_text(TOC.replace("      - file: book/executed/sub/bad\n", ""))
+    proc = _run(root, "--no-build", "--device", "cpu", "--profile", "smoke")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (record,) = json.loads((root / "_build/scorecard.json").read_text())
+    assert record["provenance"]["device"] == "cpu"
+    assert record["provenance"]["profile"] == "smoke"
+
+
+def test_a_book_of_two_profiles_is_refused_naming_the_pages(tmp_path):
+    root = _project(tmp_path)
+    (root / "notebooks" / "sub" / "bad.py").write_text(CELL + "# %%\nx = 1\n")
+    assert _run(root, "--no-build", "--profile", "smoke").returncode == 0
+    assert _run(root, "--no-build", "--only", "good").returncode == 0  # ci
+    proc = _run(root, "--build-only")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "2 profiles (ci: good; smoke: sub/bad)" in proc.stderr
 
 
 def test_verdicts_of_the_last_full_run_accepted_without_rerunning(tmp_path):
     root = _project(tmp_path)
     (root / "_toc.yml").write_text(TOC.replace("      - file: book/executed/sub/bad\n", ""))
     (root / "book/expected_verdicts.yml").unlink()
-    first = _run(root, "--no-build")  # no expected verdicts yet: every record is new
+    first = _run(root, "--no-build", "--strict")  # no expected verdicts: every record is new
     assert first.returncode == 1 and "new record models.t.acc" in first.stdout
     accept = _run(root, "--build-only", "--no-build", "--accept-verdicts")
     assert accept.returncode == 0, accept.stdout + accept.stderr
@@ -169,3 +200,71 @@ def test_interactive_runs_and_partial_reruns_leave_no_foreign_records(tmp_path):
     timings = json.loads((root / "_build/timings.json").read_text())
     assert [r["notebook"] for r in timings["partial"]] == ["good"]
     assert [r["notebook"] for r in timings["full"]["rows"]] == ["good"]
+
+
+COUNTING = CELL + (
+    "# %%\nfrom pathlib import Path\n"
+    "with open(Path.cwd().parent / 'executions.txt', 'a') as f:\n    f.write('x')\n"
+    "from connectivity import scorecard\n"
+    "scorecard.measure('models.t.acc', 'a test', 1.0)\n"
+)
+
+
+def _executions(root):
+    path = root / "executions.txt"
+    return len(path.read_text()) if path.exists() else 0
+
+
+def test_an_unchanged_page_is_reused_and_every_change_executes_it(tmp_path):
+    """Issue 38: count the executions, not the seconds."""
+    root = _project(tmp_path)
+    (root / "_toc.yml").write_text(TOC.replace("      - file: book/executed/sub/bad\n", ""))
+    (root / "notebooks" / "good.py").write_text(COUNTING)
+    assert _run(root, "--no-build").returncode == 0 and _executions(root) == 1
+    first = (root / "book/executed/good.ipynb").read_text()
+    proc = _run(root, "--no-build")  # nothing changed
+    assert proc.returncode == 0 and _executions(root) == 1 and "reused" in proc.stdout
+    assert (root / "book/executed/good.ipynb").read_text() == first
+    records = json.loads((root / "_build/scorecard.json").read_text())
+    assert [r["id"] for r in records] == ["models.t.acc"]  # the records come back too
+    assert _run(root, "--no-build", "--force").returncode == 0 and _executions(root) == 2
+    assert _run(root, "--no-build", "--profile", "smoke").returncode == 0  # a profile
+    assert _executions(root) == 3
+    nb = root / "notebooks" / "good.py"
+    nb.write_text(nb.read_text() + "# %% [markdown]\n# One more sentence.\n")  # the source
+    assert _run(root, "--no-build").returncode == 0 and _executions(root) == 4
+    assert _run(root, "--no-build").returncode == 0 and _executions(root) == 4
+    assert _run(root, "--no-build", "--device", "cpu").returncode == 0  # cpu: the default
+    assert _executions(root) == 4
+    env_native = {"CONNECTIVITY_KERNELS": "native"}  # other kernels
+    assert _run_env(root, env_native, "--no-build").returncode == 0 and _executions(root) == 5
+    # a damaged entry is executed again, never served
+    for path in (root / ".cache/notebooks/good").glob("*/executed.ipynb"):
+        path.write_text(path.read_text().replace("a test", "a tost"))
+    assert _run(root, "--no-build").returncode == 0 and _executions(root) == 6
+
+
+def test_the_scorecard_page_is_reused_only_while_the_pages_before_it_are(tmp_path):
+    root = _project(tmp_path)
+    (root / "_toc.yml").write_text(TOC.replace("sub/bad", "scorecard"))
+    (root / "notebooks" / "good.py").write_text(COUNTING)
+    (root / "notebooks" / "scorecard.py").write_text(
+        COUNTING.replace("models.t.acc", "models.t.score")
+    )
+    assert _run(root, "--no-build").returncode == 0 and _executions(root) == 2
+    assert _run(root, "--no-build").returncode == 0 and _executions(root) == 2
+    assert _run(root, "--no-build", "--only", "good", "--force").returncode == 0
+    assert _executions(root) == 3  # good ran again: new timing row, so the scorecard too
+    assert _run(root, "--no-build").returncode == 0 and _executions(root) == 4
+
+
+def _run_env(root, extra, *args):
+    env = {**os.environ, "CONNECTIVITY_ROOT": str(root), **extra}
+    return subprocess.run(
+        [sys.executable, "-m", "connectivity.runner", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=300,
+    )

@@ -24,6 +24,7 @@ import typing
 from pathlib import Path
 from typing import Any, Literal, Union
 
+from . import devices
 from .settings import BASE_PROFILE, PROFILES, ParameterError, Settings, _short
 
 # the generated page, beside the book's static pages (git-ignored)
@@ -94,6 +95,13 @@ def _value(value: Any) -> str:
     return json.dumps(value)
 
 
+DEVICE_MEANING = (
+    "where the page computes: cpu, cuda, cuda:N, mps (untested) or auto; default "
+    "$CONNECTIVITY_DEVICE, else cpu for ci and smoke, auto (CUDA when present) for paper "
+    "and smoke-paper; a device other than the CPU is part of every cached result's key"
+)
+
+
 def show(page: str, profile: str) -> str:
     """The parameters of ``page`` (a key of :data:`connectivity.pages.PAGES`), each with
     its type, its value in ``profile`` and its meaning (what ``--show-params`` prints)."""
@@ -110,6 +118,8 @@ def show(page: str, profile: str) -> str:
     for name, value in settings.as_dict().items():
         lines.append(f"  {name}: {types_[name]} = {_value(value)}")
         lines.append(f"      {docs.get(name) or '(no description)'}")
+    lines.append(f'  device: str = "{devices.default_name(profile)}"')
+    lines.append(f"      {DEVICE_MEANING}")
     return "\n".join(lines)
 
 
@@ -147,6 +157,9 @@ def page_markdown(pages: list[str]) -> str:
         "a value a profile keeps is written *as* its base profile, and a dict shows only "
         "the keys that a profile changes, as `-p` takes them (a dict given with `-p` "
         "changes only the keys it names).",
+        "",
+        f"Every page also takes `device` (`-p device cuda`, or the runner's `--device`): "
+        f"{DEVICE_MEANING}",
     ]
     for page in pages:
         cls = settings_class(page)

@@ -39,19 +39,25 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import os
 import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union
 
+from . import devices, provenance
+from .errors import ReaderError
+
 PROFILES = ("paper", "ci", "smoke", "smoke-paper")
+# a parameter of every notebook beside its settings (papermill -p device cuda): see devices
+DEVICE_PARAMETER = "device"
 # a profile's overrides are applied on top of its base profile's
 BASE_PROFILE = {"ci": "paper", "smoke": "ci", "smoke-paper": "paper"}
 # names IPython and papermill put into a notebook's namespace: never parameters
 _KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 
-class ParameterError(ValueError):
+class ParameterError(ReaderError, ValueError):
     """A notebook parameter that is unknown, of the wrong type or out of range."""
 
 
@@ -332,7 +338,7 @@ class Settings:
         the last parameters cell run since the previous call (a cell of literal
         assignments only, one of them to a setting), so a misspelling in an edited
         parameters cell is still refused."""
-        names = cls.parameter_names()
+        names = [*cls.parameter_names(), DEVICE_PARAMETER]
         given = {k: v for k, v in namespace.items() if _looks_like_parameter(k, v)}
         marker = namespace.get(NOTEBOOK_MARKER)
         rerun = isinstance(marker, _Marker) and marker.namespace == id(namespace)
@@ -346,8 +352,12 @@ class Settings:
                 "; ".join(_unknown_message(k, k, names) for k in unknown)
                 + f" ({cls.__name__}: the notebook's parameters cell lists them{live})"
             )
+        device = given.pop(DEVICE_PARAMETER, None)
         profile = given.pop("profile", "paper")
         settings = cls.resolve(profile, **given)
+        # chosen before any work: the CPU for ci and smoke unless named (connectivity.devices)
+        devices.select(device, profile)
+        os.environ[provenance.PROFILE_ENV] = profile  # every record says which profile
         namespace[NOTEBOOK_MARKER] = _Marker(id(namespace), _input_count(namespace.get("In")))
         return settings
 
