@@ -122,6 +122,18 @@ page.chapter_table(study, "Vrabel et al. 2024")
 page.chapter_table(study, "The classifiers")
 
 # %% [markdown]
+# ## What computed this build
+#
+# {glue:text}`reference_sentence` Every record carries the profile, the commit, the
+# device, the kernels and the data sources of the run that wrote it; per notebook:
+
+# %% tags=["remove-input"]
+page.provenance_table(study)
+
+# %% tags=["remove-input"]
+page.changes_table(study)
+
+# %% [markdown]
 # ## Time per notebook in this build
 #
 # Wall time of each notebook in the last full run of the runner (this page excluded),

@@ -145,9 +145,42 @@ def test_scorecard_page_counts_every_record_once(tmp_build, monkeypatch):
     glued = {}
     monkeypatch.setattr(prose, "glue", glued.__setitem__)
     headline = scorecard_page.report(study)
-    assert headline == glued == {"n_records": 2, "n_reproduced": 0, "n_compared": 0}
+    assert headline == {"n_records": 2, "n_reproduced": 0, "n_compared": 0}
+    assert glued.pop("reference_sentence").startswith("This build is of the smoke profile")
+    assert glued == headline
     assert len(scorecard_page.chapter_table(study, "The classifiers").data) == 2
     assert scorecard_page.timing_table(study).data.empty  # no timing table in a fresh build
+
+
+def test_scorecard_page_lists_the_verdicts_that_differ_from_the_reference(
+    tmp_build, tmp_path, monkeypatch
+):
+    """A reader's ci build on another device: each verdict that differs from the pinned
+    ones is listed with the device and kernels that computed it; CI's --strict fails."""
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "expected_verdicts.yml").write_text(
+        "classifiers:\n  models.t.a: no paper value\n  models.t.b: check\n  models.t.gone: check\n"
+    )
+    monkeypatch.setenv("CONNECTIVITY_ROOT", str(tmp_path))
+    monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", "classifiers")
+    monkeypatch.setenv("CONNECTIVITY_DEVICE", "cuda")  # as a GPU build would record it
+    scorecard.measure("models.t.a", "a measurement", 1.0)
+    scorecard.check("models.t.b", "a check", 2.0, holds=False, reason="by construction")
+    study = scorecard_page.run(scorecard_page.ScorecardPageSettings.resolve("ci"))
+    changes = study.changes.set_index("record")
+    assert list(changes.index) == ["models.t.b", "models.t.gone"]
+    assert changes.loc["models.t.b", "reference build"] == "check"
+    assert changes.loc["models.t.b", "this build"] == "failed"
+    assert changes.loc["models.t.b", "device"] == "cuda"
+    assert changes.loc["models.t.gone", "this build"] == "(not written)"
+    assert study.provenance.loc["classifiers", "device"] == "cuda"
+    sentence = scorecard_page.reference_sentence(study)
+    assert sentence.startswith("2 verdict(s) of this build (computed on cuda with")
+    monkeypatch.setenv("CONNECTIVITY_DEVICE", "cpu")
+    scorecard.check("models.t.b", "a check", 2.0, holds=True, reason="by construction")
+    study = scorecard_page.run(scorecard_page.ScorecardPageSettings.resolve("ci"))
+    assert list(study.changes.record) == ["models.t.gone"]
+    assert scorecard_page.changes_table(study) is not None
 
 
 def test_scorecard_page_summarises_each_chapter_in_one_screen(tmp_build, monkeypatch):

@@ -16,22 +16,27 @@ and the time each notebook took. The records themselves are written and read thr
 """
 
 from .figures import (
+    changes_table,
     chapter_table,
     counts_table,
     paper_summary,
+    provenance_table,
     timing_table,
     verdict_filter,
 )
-from .report import report
+from .report import reference_sentence, report
 from .settings import ScorecardPageSettings
 from .study import ScorecardStudy, run
 
 __all__ = [
     "ScorecardPageSettings",
     "ScorecardStudy",
+    "changes_table",
     "chapter_table",
     "counts_table",
     "paper_summary",
+    "provenance_table",
+    "reference_sentence",
     "report",
     "run",
     "timing_table",

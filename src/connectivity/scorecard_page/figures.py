@@ -154,6 +154,24 @@ def chapter_table(study: ScorecardStudy, chapter: str):
     return records_table(study.chapters[chapter], link=True)
 
 
+def provenance_table(study: ScorecardStudy):
+    """What computed each notebook's records: profile, commit, device, kernels, data."""
+    return study.provenance.style.set_table_styles(
+        [
+            {"selector": "", "props": "font-size: 0.8em"},
+            {"selector": "td", "props": "white-space: normal; word-break: break-word"},
+        ]
+    )
+
+
+def changes_table(study: ScorecardStudy):
+    """The verdicts that differ from the reference build's (``None`` when there are none
+    or this build is not of the ci profile: the sentence above says which)."""
+    if study.changes is None or study.changes.empty:
+        return None
+    return study.changes.style.hide(axis="index")
+
+
 def timing_table(study: ScorecardStudy):
     """Wall time of each notebook in the last full run, then ``--only`` reruns apart: a
     styled table whose labels wrap (the run's start time is long), so it fits the page."""

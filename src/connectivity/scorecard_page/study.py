@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from connectivity import scorecard
-from connectivity.runner import load_timings
+from connectivity.locations import repo_root
+from connectivity.runner import EXPECTED_VERDICTS, load_timings
 from connectivity.scorecard import Record
 
 from .settings import ScorecardPageSettings
@@ -30,11 +31,78 @@ class ScorecardStudy:
     chapters: dict[str, list[Record]]
     counts: pd.DataFrame
     timings: dict
+    # per notebook: the profile, commit, device, kernels and data its records carry
+    provenance: pd.DataFrame
+    # each verdict that differs from the reference ci build's (book/expected_verdicts.yml),
+    # with what computed it; None when this build is not of the ci profile
+    changes: pd.DataFrame | None
+
+
+PROVENANCE_FIELDS = ("profile", "commit", "device", "kernels", "data")
+CHANGE_COLUMNS = ["record", "notebook", "reference build", "this build", "device", "kernels"]
+
+
+def provenance_frame(records: list[Record], order: list[str] | None = None) -> pd.DataFrame:
+    """One row per notebook (in ``order``, the book's): each provenance field's values
+    over its records."""
+    rows = {}
+    for rec in records:
+        row = rows.setdefault(rec.notebook, {f: set() for f in PROVENANCE_FIELDS})
+        for f in PROVENANCE_FIELDS:
+            value = rec.provenance.get(f, "not recorded")
+            if f == "data":
+                value = "; ".join(f"{k}: {v}" for k, v in value.items()) if value else "none"
+            row[f].add(str(value))
+    frame = pd.DataFrame(
+        [
+            {"notebook": nb, **{f: ", ".join(sorted(v)) for f, v in r.items()}}
+            for nb, r in rows.items()
+        ],
+        columns=["notebook", *PROVENANCE_FIELDS],
+    )
+    rank = {nb: i for i, nb in enumerate(order or [])}
+    frame = frame.sort_values("notebook", key=lambda s: s.map(lambda nb: rank.get(nb, len(rank))))
+    return frame.set_index("notebook")
+
+
+def verdict_changes(records: list[Record], expected: dict) -> pd.DataFrame:
+    """The records whose verdict differs from the reference build's (new and missing
+    records included), with the device and kernels that computed them."""
+    rows = []
+    by_id = {(r.notebook, r.id): r for r in records}
+    for nb in sorted({r.notebook for r in records}):
+        want = expected.get(nb, {})
+        for (n, id), rec in sorted(by_id.items()):
+            if n == nb and want.get(id) != rec.verdict:
+                device = rec.provenance.get("device", "not recorded")
+                kernels = rec.provenance.get("kernels", "not recorded")
+                rows.append(
+                    [id, nb, want.get(id, "(no such record)"), rec.verdict, device, kernels]
+                )
+        rows += [
+            [id, nb, v, "(not written)", "", ""]
+            for id, v in sorted(want.items())
+            if (nb, id) not in by_id
+        ]
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
 def run(settings: ScorecardPageSettings) -> ScorecardStudy:
-    """Every record of this build, grouped and counted, and the notebooks' times."""
+    """Every record of this build, grouped and counted, the notebooks' times, what
+    computed the records, and how their verdicts compare with the reference build's."""
     records = scorecard.collect()
     chapters = scorecard.by_chapter(records)
     counts = scorecard.verdict_counts(records)
-    return ScorecardStudy(settings, records, chapters, counts, load_timings())
+    changes = None
+    if settings.profile == "ci":  # the reference verdicts are the ci profile's
+        expected = scorecard.load_expected(repo_root() / EXPECTED_VERDICTS)
+        changes = verdict_changes(records, expected)
+    return ScorecardStudy(
+        settings,
+        records,
+        chapters,
+        counts,
+        load_timings(),
+        provenance_frame(records, scorecard.book_notebooks()),
+        changes,
+    )
