@@ -143,12 +143,12 @@ def format_value(value: Any, unit: str = "") -> str:
 # another into one word a line; long texts (a quote from the paper, a tolerance's basis)
 # sit in a collapsed <details> whose summary is short.
 RECORD_COLUMNS = {
-    "claim": 44,
+    "claim": 48,
     "in the paper": 11,
-    "paper": 9,
-    "this book": 10,
-    "tolerance or test": 13,
-    "verdict": 13,
+    "paper": 8,
+    "this book": 9,
+    "tolerance or test": 12,
+    "verdict": 12,
 }
 SHORT = 16  # characters shown before a long text collapses
 
@@ -233,9 +233,9 @@ def records_table(records: list[Record], link: bool = False):
     cells = {
         "selector": "td, th",
         "props": "white-space: normal; vertical-align: top; overflow-wrap: break-word;"
-        " padding: 0.2em 0.45em",
+        " padding: 0.15em 0.4em",
     }
-    text = {"selector": "td.col0, td.col1, td.col4", "props": "text-align: left"}
+    text = {"selector": "td.col0, td.col1, td.col4, td.col5", "props": "text-align: left"}
     styler = styler.set_table_styles([whole, cells, text, *widths])
     return styler.set_table_attributes('class="scorecard-table records-table"')
 

@@ -9,9 +9,16 @@ one row), then every record (:func:`chapter_table`, long texts collapsed), which
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
 
-from connectivity.prose import VERDICT_COLOURS, format_value, record_href, records_table
+from connectivity.prose import (
+    VERDICT_COLOURS,
+    collapsed,
+    format_value,
+    record_href,
+    records_table,
+)
 from connectivity.runner import timing_frame
 from connectivity.scorecard import VERDICTS, Record
 
@@ -154,12 +161,38 @@ def chapter_table(study: ScorecardStudy, chapter: str):
     return records_table(study.chapters[chapter], link=True)
 
 
+def _short_commit(commits: str) -> str:
+    """Each commit of a cell as its first 10 hex digits (``+dirty`` kept), the full
+    hashes in the cell's tooltip."""
+    short = ", ".join(
+        re.sub(r"\b([0-9a-f]{10})[0-9a-f]{30}\b", r"\1", c) for c in commits.split(", ")
+    )
+    return f'<span title="{html.escape(commits)}">{html.escape(short)}</span>'
+
+
+def _data_cell(data: str) -> str:
+    """The data sources collapsed behind the names of the splits' data sets."""
+    names = sorted({part.split("/")[0].strip() for part in data.split(";") if ":" in part})
+    return collapsed(data, summary=", ".join(names)) if names else html.escape(data)
+
+
 def provenance_table(study: ScorecardStudy):
-    """What computed each notebook's records: profile, commit, device, kernels, data."""
-    return study.provenance.style.set_table_styles(
+    """What computed each notebook's records: profile, commit, device, kernels, data; at
+    the page's width, each commit shortened (the full hash in its tooltip) and the data
+    folders collapsed behind the data sets' names, so no column is a word a line."""
+    frame = study.provenance.copy()
+    frame["commit"] = frame["commit"].map(_short_commit)
+    frame["data"] = frame["data"].map(_data_cell)
+    shares = [27, 10, 17, 9, 13, 24]  # notebook, profile, commit, device, kernels, data
+    return frame.style.set_table_styles(
         [
-            {"selector": "", "props": "font-size: 0.8em"},
-            {"selector": "td", "props": "white-space: normal; word-break: break-word"},
+            {"selector": "", "props": "table-layout: fixed; width: 100%; font-size: 0.8em"},
+            {"selector": "th", "props": "white-space: normal"},
+            {"selector": "td", "props": "white-space: normal; overflow-wrap: anywhere"},
+            *[
+                {"selector": f"thead tr:first-child th:nth-child({i})", "props": f"width: {w}%"}
+                for i, w in enumerate(shares, start=1)
+            ],
         ]
     )
 
