@@ -45,6 +45,8 @@ from . import devices
 from .kernels import PORTABLE, kernels_mode
 from .locations import build_dir, cache_dir
 
+# the library whose every file is in the key
+LIBRARY = Path(__file__).resolve().parent
 # pages that read the build (records, timings, expected verdicts): their key holds those
 READS_THE_BUILD = ("scorecard", "performance")
 # pages that time this machine: their key holds the machine (a reused page says when it ran)
@@ -134,7 +136,7 @@ def notebook_key(
         "source": _sha256_file(root / "notebooks" / f"{name}.py"),
         "profile": profile,
         "parameters": json.dumps(parameters or {}, sort_keys=True, default=str),
-        "library": tree_digest(Path(__file__).resolve().parent),
+        "library": tree_digest(LIBRARY),
         "requirements": _sha256_file(root / "requirements.txt")
         if (root / "requirements.txt").exists()
         else None,
