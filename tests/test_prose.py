@@ -138,7 +138,7 @@ def test_records_table_collapses_long_texts_and_keeps_its_columns_wide():
     assert '<details class="record-more"><summary>± 0.05</summary>stated: 2 × √' in html
     assert "&amp; more" in html  # the basis escaped
     assert "<summary>§3 …</summary>§3 ('a quote" in html
-    assert "table-layout: fixed" in html and "width: 48%" in html  # the claim's share
+    assert "table-layout: fixed" in html and "width: 47%" in html  # the claim's share
     short = prose.records_table([rec]).to_html()
     assert ">§3</td>" in short  # a short text is shown as it is
 

@@ -143,12 +143,12 @@ def format_value(value: Any, unit: str = "") -> str:
 # another into one word a line; long texts (a quote from the paper, a tolerance's basis)
 # sit in a collapsed <details> whose summary is short.
 RECORD_COLUMNS = {
-    "claim": 48,
+    "claim": 47,
     "in the paper": 11,
     "paper": 8,
     "this book": 9,
     "tolerance or test": 12,
-    "verdict": 12,
+    "verdict": 13,
 }
 SHORT = 16  # characters shown before a long text collapses
 
@@ -236,7 +236,8 @@ def records_table(records: list[Record], link: bool = False):
         " padding: 0.15em 0.4em",
     }
     text = {"selector": "td.col0, td.col1, td.col4, td.col5", "props": "text-align: left"}
-    styler = styler.set_table_styles([whole, cells, text, *widths])
+    verdict = {"selector": "td.col5", "props": "overflow-wrap: normal"}  # never "reproduce d"
+    styler = styler.set_table_styles([whole, cells, text, verdict, *widths])
     return styler.set_table_attributes('class="scorecard-table records-table"')
 
 
