@@ -35,7 +35,7 @@
 # pictures share one space.
 
 # %% tags=["parameters"]
-profile: str = "ci"  # "ci" (2 CPU cores), "paper" (the papers' models, GPU), "smoke"
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
 cifar10_resnet: dict = None  # TrainConfig fields overriding the CIFAR-10 ResNet's
 cifar10_vgg: dict = None  # TrainConfig fields overriding the CIFAR-10 VGG's
 cifar100_vgg: dict = None  # TrainConfig fields overriding the CIFAR-100 VGG's

@@ -29,7 +29,7 @@
 # | detectors | feature cost per image of the mode-connectivity detector vs each baseline | reported |
 
 # %% tags=["parameters"]
-profile: str = "ci"  # "ci" or "paper" (the classifiers measured); "smoke" for tests
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
 repeats: int = None  # timings per measurement (the median is used)
 pairs: int = None  # same-class test pairs in the bypass, NEB and curve rows
 iterations: int = None  # bypass iterations per timing

@@ -268,3 +268,18 @@ def _run_env(root, extra, *args):
         cwd=root,
         timeout=300,
     )
+
+
+def test_missing_data_ends_the_run_in_one_line_naming_the_folder(tmp_path):
+    root = _project(tmp_path)
+    (root / "_toc.yml").write_text(TOC.replace("      - file: book/executed/sub/bad\n", ""))
+    (root / "notebooks" / "good.py").write_text(
+        CELL + "# %%\nfrom connectivity.data import load_dataset\n"
+        f"load_dataset('mnist', 'test', root={str(tmp_path / 'nowhere')!r})\n"
+    )
+    proc = _run(root, "--no-build")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    (line,) = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
+    assert "DataNotFoundError" in line and str(tmp_path / "nowhere") in line
+    proc = _run(root, "--no-build", "--only", "nothing-like-this")
+    assert proc.returncode == 2 and proc.stderr.startswith("error: no notebook in _toc.yml")

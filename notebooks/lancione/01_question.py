@@ -25,7 +25,7 @@
 # figure and, instead of eyeballing it, *counts* the regions each digit occupies.
 
 # %% tags=["parameters"]
-profile: str = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
 vae: dict = None  # dict of VAEConfig fields: the VAE of vae.ipynb and its training
 regions: dict = None  # RegionGrid fields: the grid that counts a digit's regions
 n_subsamples: int = None  # half-subsamples of the codes (split test)

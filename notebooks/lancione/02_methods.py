@@ -20,7 +20,7 @@
 # beats ReLU — and shows the denoising autoencoder's reconstructions (Fig. 2).
 
 # %% tags=["parameters"]
-profile: str = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
 digits: list[int] = None  # the study's pair of digits
 training: dict = None  # dict of StudyTraining fields: the study's training (Tab. 1)
 n_seeds: int = None  # trainings per model

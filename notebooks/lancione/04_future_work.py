@@ -23,7 +23,7 @@
 # autoencoders.
 
 # %% tags=["parameters"]
-profile: str = "ci"  # "ci", "paper", "smoke" or "smoke-paper"
+profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
 digits: list[int] = None  # the study's pair of digits
 training: dict = None  # dict of StudyTraining fields: the study's training (Tab. 1)
 survey: dict = None  # SurveyConfig fields: the all-pairs survey (as on the results)

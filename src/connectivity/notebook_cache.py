@@ -18,7 +18,9 @@ everything its numbers depend on (:func:`notebook_key`):
 
 The data are not in the key as files: every source is put into one reference order and
 checked against its sha256 (:mod:`connectivity.data.order`), so what a page reads is
-the same arrays wherever they came from, and that reference is part of the library.
+the same arrays wherever they came from, and that reference is part of the library. The
+folder named by ``CONNECTIVITY_DATA`` is in the key, so a page runs (and checks it) when
+a reader names another.
 
 The runner (:mod:`connectivity.runner`) looks a page up before executing it; on a hit it
 restores the executed notebook and the records and says so; ``--force`` executes every
@@ -143,6 +145,8 @@ def notebook_key(
         "kernels": kernels,
         "kernel_variables": {k: environ.get(k) for k in sorted(PORTABLE)},
         "device": devices.key_name(dict(environ)),
+        # where the data are looked for: a named folder is checked when the page runs
+        "data_folder": environ.get("CONNECTIVITY_DATA", ""),
         "python": platform.python_version(),
         "torch": torch.__version__,
     }

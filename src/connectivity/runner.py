@@ -24,11 +24,13 @@ import time
 from pathlib import Path
 
 from . import devices, notebook_cache, prose, scorecard, site
+from .data import DataIntegrityError, DataNotFoundError
 from .devices import DEVICE_ENV
 from .errors import ReaderError, run_command
 from .kernels import KERNEL_DISPLAY_NAME, kernels_mode, portable_environment, registered_kernel
 from .kernels import describe as describe_kernels
 from .locations import build_dir, repo_root
+from .model_store import ModelIntegrityError
 from .pages import EXECUTED, PAGES, settings_class, toc_notebooks
 from .parameters import parse_pairs, write_page
 from .parameters import show as show_parameters
@@ -45,10 +47,26 @@ def select(names: list[str], only: list[str] | None) -> list[str]:
     chosen = [n for n in names if any(o in n for o in only)]
     unknown = [o for o in only if not any(o in n for n in names)]
     if unknown:
-        raise SystemExit(
+        raise UnknownPageError(
             f"no notebook in _toc.yml matches {unknown}; notebooks: {', '.join(names)}"
         )
     return chosen
+
+
+class UnknownPageError(ReaderError, LookupError):
+    """A page name (``--only``, ``--show-params``) that matches no page of the book."""
+
+
+def reader_error_names() -> set[str]:
+    """The class names of the errors a reader can mend (:class:`ReaderError` and every
+    subclass): a notebook that stops on one of them ends the runner in one line."""
+    # the modules that define them, imported here: a subclass exists once its module ran
+    found, todo = set(), [ReaderError, DataNotFoundError, DataIntegrityError, ModelIntegrityError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return found
 
 
 def execute(
@@ -113,9 +131,14 @@ def execute(
         tidy_for_readers(out)
     except Exception as e:  # PapermillExecutionError, timeouts, kernel deaths
         row["status"] = "failed"
-        row["error"] = (
-            f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"[:500]
-        )
+        # papermill's error carries the kernel's exception: its class and whole message
+        ename, evalue = getattr(e, "ename", None), getattr(e, "evalue", None)
+        if ename:
+            row["error"] = f"{ename}: {' '.join(str(evalue).split())}"[:800]
+            row["reader_error"] = ename in reader_error_names()
+        else:
+            last = str(e).strip().splitlines()[-1] if str(e).strip() else ""
+            row["error"] = f"{type(e).__name__}: {last}"[:500]
     finally:
         for k, v in saved.items():
             if v is None:
@@ -190,7 +213,11 @@ def tidy_for_readers(path: Path) -> None:
 
 def timing_table(rows: list[dict]) -> str:
     lines = [f"{'notebook':<40} {'status':<7} {'seconds':>8}", "-" * 57]
-    lines += [f"{r['notebook']:<40} {r['status']:<7} {r['seconds']:>8.1f}" for r in rows]
+    lines += [
+        f"{r['notebook']:<40} {'reused' if r.get('reused') else r['status']:<7} "
+        f"{r['seconds']:>8.1f}"
+        for r in rows
+    ]
     lines.append(f"{'total':<40} {'':<7} {sum(r['seconds'] for r in rows):>8.1f}")
     return "\n".join(lines)
 
@@ -422,6 +449,10 @@ def main(argv: list[str] | None = None) -> int:
             f"\nFAILED notebooks: {', '.join(failed)} (see book/executed/<name>.ipynb)", flush=True
         )
         status = 1
+        mendable = [r for r in rows if r.get("reader_error")]
+        if len(mendable) == len(failed):  # missing data, a damaged checkpoint, ...: one line
+            print(f"error: {mendable[0]['error']}", file=sys.stderr, flush=True)
+            status = 2
     ran = [r["notebook"] for r in rows if r["status"] == "ok"]
     if args.build_only and args.accept_verdicts:
         # accept the verdicts of the last full run without executing it again
@@ -467,7 +498,8 @@ def main(argv: list[str] | None = None) -> int:
         missing = [n for n in names if not (root / EXECUTED / f"{n}.ipynb").exists()]
         if missing:
             print(
-                f"\nBUILD FAILED: not executed yet: {', '.join(missing)} (run without --only)",
+                f"\nBUILD FAILED: not executed yet: {', '.join(missing)} (run them: python -m"
+                " connectivity.runner, or --only NAME with the book's profile)",
                 flush=True,
             )
             return 1
