@@ -41,8 +41,8 @@ def _project(tmp_path):
     return tmp_path
 
 
-def _run(root, *args):
-    env = {**os.environ, "CONNECTIVITY_ROOT": str(root)}
+def _run(root, *args, extra_env=None):
+    env = {**os.environ, "CONNECTIVITY_ROOT": str(root), **(extra_env or {})}
     return subprocess.run(
         [sys.executable, "-m", "connectivity.runner", *args],
         capture_output=True,
@@ -237,7 +237,8 @@ def test_an_unchanged_page_is_reused_and_every_change_executes_it(tmp_path):
     assert _run(root, "--no-build", "--device", "cpu").returncode == 0  # cpu: the default
     assert _executions(root) == 4
     env_native = {"CONNECTIVITY_KERNELS": "native"}  # other kernels
-    assert _run_env(root, env_native, "--no-build").returncode == 0 and _executions(root) == 5
+    assert _run(root, "--no-build", extra_env=env_native).returncode == 0
+    assert _executions(root) == 5
     # a damaged entry is executed again, never served
     for path in (root / ".cache/notebooks/good").glob("*/executed.ipynb"):
         path.write_text(path.read_text().replace("a test", "a tost"))
@@ -256,18 +257,6 @@ def test_the_scorecard_page_is_reused_only_while_the_pages_before_it_are(tmp_pat
     assert _run(root, "--no-build", "--only", "good", "--force").returncode == 0
     assert _executions(root) == 3  # good ran again: new timing row, so the scorecard too
     assert _run(root, "--no-build").returncode == 0 and _executions(root) == 4
-
-
-def _run_env(root, extra, *args):
-    env = {**os.environ, "CONNECTIVITY_ROOT": str(root), **extra}
-    return subprocess.run(
-        [sys.executable, "-m", "connectivity.runner", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=root,
-        timeout=300,
-    )
 
 
 def test_missing_data_ends_the_run_in_one_line_naming_the_folder(tmp_path):

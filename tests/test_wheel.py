@@ -57,33 +57,30 @@ def wheel_env(tmp_path_factory):
     return python, tmp
 
 
-def _env(tmp):
+def _in_the_wheel_env(wheel_env, code_or_module, **extra_env):
+    """Run ``python -c CODE`` (or ``-m MODULE`` for a list) in the wheel's environment,
+    from a folder outside the repository, with a private cache and build folder."""
+    python, tmp = wheel_env
+    work = tmp / "elsewhere"
+    work.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONNECTIVITY_")}
-    return env | {"CONNECTIVITY_CACHE": str(tmp / "cache"), "CONNECTIVITY_BUILD": str(tmp / "b")}
+    env |= {"CONNECTIVITY_CACHE": str(tmp / "cache"), "CONNECTIVITY_BUILD": str(tmp / "b")}
+    args = ["-m", *code_or_module] if isinstance(code_or_module, list) else ["-c", code_or_module]
+    return _run([str(python), *args], cwd=work, env=env | extra_env).stdout
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_the_wheel_carries_the_models_and_the_data_order(wheel_env):
-    python, tmp = wheel_env
-    work = tmp / "elsewhere"
-    work.mkdir(exist_ok=True)
-    proc = _run(
-        [str(python), "-m", "connectivity.model_store", "--verify"], cwd=work, env=_env(tmp)
-    )
-    assert "committed models verified" in proc.stdout and f"{tmp}/venv/" in proc.stdout
+    out = _in_the_wheel_env(wheel_env, ["connectivity.model_store", "--verify"])
+    assert "committed models verified" in out and f"{wheel_env[1]}/venv/" in out
     probe = "from connectivity.data import order; print(order.reference('cifar10', 'test')[1])"
-    proc = _run([str(python), "-c", probe], cwd=work, env=_env(tmp))
-    assert "52a9dc125982c044" in proc.stdout  # the test split's sha256, from the wheel
+    assert "52a9dc125982c044" in _in_the_wheel_env(wheel_env, probe)  # from the wheel
 
 
 @needs_data
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_page_runs_from_the_wheel_with_data_from_a_named_folder(wheel_env):
-    python, tmp = wheel_env
-    work = tmp / "elsewhere"
-    work.mkdir(exist_ok=True)
-    env = _env(tmp) | {"CONNECTIVITY_DATA": str(shared_data())}
-    verdicts = json.loads(_run([str(python), "-c", PAGE], cwd=work, env=env).stdout)
-    assert verdicts["last"] == "check"  # the last layer: linear by construction, held
+    out = _in_the_wheel_env(wheel_env, PAGE, CONNECTIVITY_DATA=str(shared_data()))
+    assert json.loads(out)["last"] == "check"  # the last layer: linear by construction, held

@@ -208,6 +208,27 @@ def records_frame(records: list[Record], link: bool = False):
     return pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
 
 
+def verdict_styler(frame):
+    """``frame`` styled without its index, each verdict cell coloured by its verdict."""
+    return frame.style.hide(axis="index").map(
+        lambda v: f"background-color:{VERDICT_COLOURS.get(v, '')}", subset=["verdict"]
+    )
+
+
+def full_width(columns: dict[str, float], font: str, line: float) -> list[dict]:
+    """Table styles: the page's width, fixed column widths in the percentages of
+    ``columns``, the font size ``font`` and line height ``line``."""
+    widths = [
+        {"selector": f"th:nth-child({i})", "props": f"width: {w}%"}
+        for i, w in enumerate(columns.values(), start=1)
+    ]
+    whole = {
+        "selector": "",
+        "props": f"table-layout: fixed; width: 100%; font-size: {font}; line-height: {line}",
+    }
+    return [whole, *widths]
+
+
 def records_table(records: list[Record], link: bool = False):
     """The records as a styled table: claim, where, paper, this book, tolerance (its
     basis collapsed) or test (its name collapsed, p shown), verdict. ``link`` links each
@@ -215,21 +236,11 @@ def records_table(records: list[Record], link: bool = False):
     proportions of :data:`RECORD_COLUMNS` (``book/custom.css`` styles
     ``table.scorecard-table``); each verdict cell has the class ``verdict-<verdict>``."""
     df = records_frame(records, link)
-    styler = df.style.hide(axis="index").map(
-        lambda v: f"background-color:{VERDICT_COLOURS.get(v, '')}", subset=["verdict"]
-    )
+    styler = verdict_styler(df)
     classes = df.copy().astype(str)
     classes.loc[:, :] = ""
     classes["verdict"] = ["verdict-" + v.replace(" ", "-") for v in df["verdict"]]
     styler = styler.set_td_classes(classes)
-    widths = [
-        {"selector": f"th:nth-child({i})", "props": f"width: {w}%"}
-        for i, w in enumerate(RECORD_COLUMNS.values(), start=1)
-    ]
-    whole = {
-        "selector": "",
-        "props": "table-layout: fixed; width: 100%; font-size: 0.8em; line-height: 1.3",
-    }
     cells = {
         "selector": "td, th",
         "props": "white-space: normal; vertical-align: top; overflow-wrap: break-word;"
@@ -237,7 +248,9 @@ def records_table(records: list[Record], link: bool = False):
     }
     text = {"selector": "td.col0, td.col1, td.col4, td.col5", "props": "text-align: left"}
     verdict = {"selector": "td.col5", "props": "overflow-wrap: normal"}  # never "reproduce d"
-    styler = styler.set_table_styles([whole, cells, text, verdict, *widths])
+    styler = styler.set_table_styles(
+        [*full_width(RECORD_COLUMNS, "0.8em", 1.3), cells, text, verdict]
+    )
     return styler.set_table_attributes('class="scorecard-table records-table"')
 
 

@@ -16,8 +16,10 @@ from connectivity.prose import (
     VERDICT_COLOURS,
     collapsed,
     format_value,
+    full_width,
     record_href,
     records_table,
+    verdict_styler,
 )
 from connectivity.runner import timing_frame
 from connectivity.scorecard import VERDICTS, Record
@@ -101,20 +103,10 @@ def paper_summary(study: ScorecardStudy, chapter: str):
     import pandas as pd
 
     frame = pd.DataFrame(_summary_rows(study.chapters[chapter]), columns=list(SUMMARY_COLUMNS))
-    styler = frame.style.hide(axis="index").map(
-        lambda v: f"background-color:{VERDICT_COLOURS.get(v, '')}", subset=["verdict"]
-    )
-    widths = [
-        {"selector": f"th:nth-child({i})", "props": f"width: {w}%"}
-        for i, w in enumerate(SUMMARY_COLUMNS.values(), start=1)
-    ]
-    whole = {
-        "selector": "",
-        "props": "table-layout: fixed; width: 100%; font-size: 0.85em; line-height: 1.35",
-    }
+    styler = verdict_styler(frame)
     cells = {"selector": "td, th", "props": "white-space: normal; vertical-align: top"}
     text = {"selector": "td.col0, td.col3", "props": "text-align: left"}
-    styler = styler.set_table_styles([whole, cells, text, *widths])
+    styler = styler.set_table_styles([*full_width(SUMMARY_COLUMNS, "0.85em", 1.35), cells, text])
     return styler.set_table_attributes('class="scorecard-table scorecard-summary"')
 
 
