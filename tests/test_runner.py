@@ -272,3 +272,31 @@ def test_missing_data_ends_the_run_in_one_line_naming_the_folder(tmp_path):
     assert "DataNotFoundError" in line and str(tmp_path / "nowhere") in line
     proc = _run(root, "--no-build", "--only", "nothing-like-this")
     assert proc.returncode == 2 and proc.stderr.startswith("error: no notebook in _toc.yml")
+
+
+def test_pages_run_side_by_side_keep_their_own_records(tmp_path):
+    """--jobs 2: two pages at a time, each in its own process and kernel; every record is
+    its own page's, and the page that reads the build runs after them."""
+    root = _project(tmp_path)
+    (root / "_toc.yml").write_text(TOC.replace("sub/bad", "sub/other") + SCORECARD_ENTRY)
+    for name, rid in (("good", "models.t.a"), ("sub/other", "models.t.b")):
+        (root / "notebooks" / f"{name}.py").write_text(
+            CELL
+            + f"# %%\nfrom connectivity import scorecard\nscorecard.measure('{rid}', 'x', 1.0)\n"
+        )
+    (root / "notebooks" / "scorecard.py").write_text(
+        CELL + "# %%\nfrom connectivity import scorecard\n"
+        "assert len(scorecard.load(['good', 'sub/other'])) == 2\n"
+    )
+    proc = _run(root, "--no-build", "--jobs", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    records = json.loads((root / "_build/scorecard.json").read_text())
+    assert {(r["id"], r["notebook"]) for r in records} == {
+        ("models.t.a", "good"),
+        ("models.t.b", "sub/other"),
+    }
+    assert proc.stdout.index("scorecard (profile ci)") > proc.stdout.index("good ok in")
+    assert _run(root, "--jobs", "0").returncode == 2
+
+
+SCORECARD_ENTRY = "      - file: book/executed/scorecard\n"

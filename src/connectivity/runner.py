@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from . import devices, notebook_cache, prose, scorecard, site
@@ -194,6 +197,64 @@ def execute_or_reuse(
     if row["status"] == "ok":
         notebook_cache.store(root, name, key, row, executed, records)
     return row
+
+
+# The pages that take longest (measured on a 2-core EPYC, ci): with --jobs, started first
+# when no earlier run's times are at hand, so that no long page starts last.
+LONGEST_FIRST = (
+    "vrabel2024/06_detection",
+    "vrabel2024/02_synthetic_untrained",
+    "vrabel2024/03_training_dynamics",
+    "lancione/03_results",
+    "lancione/02_methods",
+)
+
+
+def page_order(pages: list[str]) -> list[str]:
+    """``pages`` longest first: by the last run's times (``_build/timings.json``), else by
+    :data:`LONGEST_FIRST`, then in book order."""
+    last = {r["notebook"]: r["seconds"] for r in load_timings()["full"]["rows"]}
+    if all(p in last for p in pages):
+        return sorted(pages, key=lambda p: -last[p])
+    hinted = [p for p in LONGEST_FIRST if p in pages]
+    return hinted + [p for p in pages if p not in hinted]
+
+
+def run_pages(
+    chosen: list[str],
+    names: list[str],
+    root: Path,
+    args: argparse.Namespace,
+    extra: dict,
+    done: Callable[[dict], None],
+) -> None:
+    """Execute (or reuse) the chosen pages, calling ``done(row)`` as each ends. With
+    ``--jobs N`` (N > 1) the pages that read no other page's output run N at a time, each
+    in its own process and kernel (longest first); many pages keep one core busy, and a
+    page's numbers do not depend on what runs beside it (each kernel has its own fixed
+    thread count; cached results are written atomically). The pages that read the build
+    (:data:`~connectivity.notebook_cache.READS_THE_BUILD`: the scorecard, the Performance
+    page, which times this machine) run after them, one at a time, in book order."""
+    alone = [n for n in chosen if n in notebook_cache.READS_THE_BUILD]
+    together = [n for n in chosen if n not in alone]
+    sequence = chosen  # one at a time, in book order
+    if args.jobs > 1 and len(together) > 1:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:
+            futures = []
+            for name in page_order(together):
+                print(f"[{chosen.index(name) + 1}/{len(chosen)}] {name} ...", flush=True)
+                before = names[: names.index(name)]
+                futures.append(pool.submit(execute_or_reuse, name, root, args, extra, before))
+            for future in as_completed(futures):
+                done(future.result())
+        sequence = alone
+    for name in sequence:
+        print(
+            f"[{chosen.index(name) + 1}/{len(chosen)}] {name} (profile {args.profile}) ...",
+            flush=True,
+        )
+        done(execute_or_reuse(name, root, args, extra, names[: names.index(name)]))
 
 
 def tidy_for_readers(path: Path) -> None:
@@ -380,6 +441,13 @@ def main(argv: list[str] | None = None) -> int:
         " its value in --profile and its meaning, and exit",
     )
     ap.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="run up to JOBS pages at a time, each in its own kernel (the scorecard and"
+        " Performance pages after the others, alone); the numbers do not change (default 1)",
+    )
+    ap.add_argument(
         "--force",
         action="store_true",
         help="execute every page, even one whose source, parameters, library, kernels,"
@@ -397,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
         f" (default ${DEVICE_ENV}, else cpu for ci and smoke, auto for paper)",
     )
     args = ap.parse_args(argv)
+    if args.jobs < 1:
+        ap.error(f"--jobs must be at least 1, got {args.jobs}")
     if args.profile not in PROFILES:
         ap.error(f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)}")
     if args.device is not None:
@@ -427,19 +497,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[book] notebooks run on {describe_kernels()}", flush=True)
         if full:
             scorecard.clear()  # a full run starts from an empty scorecard
-        for i, name in enumerate(chosen, 1):
-            print(f"[{i}/{len(chosen)}] {name} (profile {args.profile}) ...", flush=True)
-            row = execute_or_reuse(name, root, args, extra, names[: names.index(name)])
+
+        def done(row: dict) -> None:
             rows.append(row)
             save_timings([row], full=full, started=started, profile=args.profile)
             if row.get("reused"):
+                when = row.get("executed", "?")
                 print(
-                    f"    reused: nothing it depends on changed since it ran on "
-                    f"{row.get('executed', '?')} ({row['seconds']:.1f} s then; --force runs it)",
+                    f"    {row['notebook']} reused: nothing it depends on changed since it ran"
+                    f" on {when} ({row['seconds']:.1f} s then; --force runs it)",
                     flush=True,
                 )
             else:
-                print(f"    {row['status']} in {row['seconds']:.1f} s {row['error']}", flush=True)
+                took = f"{row['status']} in {row['seconds']:.1f} s"
+                print(f"    {row['notebook']} {took} {row['error']}", flush=True)
+
+        run_pages(chosen, names, root, args, extra, done)
+        rows.sort(key=lambda r: names.index(r["notebook"]))
         print("\nNotebook wall times\n" + timing_table(rows), flush=True)
     scorecard.collect(names)
     failed = [r["notebook"] for r in rows if r["status"] != "ok"]
