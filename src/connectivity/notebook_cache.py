@@ -114,7 +114,11 @@ def _build_inputs(root: Path, before: list[str]) -> dict[str, Any]:
     expected = root / "book" / "expected_verdicts.yml"
     return {
         "records": records,
-        "timings": [{k: r.get(k) for k in keep} for r in rows if r.get("notebook") in before],
+        # in book order: pages run side by side (--jobs) end in any order
+        "timings": sorted(
+            ({k: r.get(k) for k in keep} for r in rows if r.get("notebook") in before),
+            key=lambda r: before.index(r["notebook"]),
+        ),
         "expected": _sha256_file(expected) if expected.exists() else None,
     }
 
