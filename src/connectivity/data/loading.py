@@ -5,6 +5,7 @@ the user names (and then no other), ``../shared/data`` beside the project
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from connectivity.locations import cache_dir, repo_root
 from . import torchvision_files
 from .datasets import DataNotFoundError, Dataset, _short, check_name
 from .order import DataOrderError, reference, to_reference_order
-from .sprites import _from_sprites, _sha256
+from .sprites import _from_sprites
 
 
 def shared_candidates() -> list[Path]:
@@ -53,10 +54,14 @@ def _from_torchvision(name: str, split: str, root: Path, download: bool):
 def _sprites_in_reference_order(name: str, split: str, folder: Path):
     """A sprite folder's arrays: the reference itself (``../shared/data``), or a copy in
     another order or of other images, which is reordered or refused (:mod:`.order`)."""
-    x, y, classes = _from_sprites(folder, split)
+    x, y, classes = _from_sprites(folder, split)  # verified against the folder's manifest
     entry = reference(name, split)[1]
-    if _sha256(x) == entry["images_sha256"] and _sha256(y) == entry["labels_sha256"]:
-        return x, y, classes
+    meta = json.loads((folder / "manifest.json").read_text())["splits"][split]
+    if (meta["images_sha256"], meta["labels_sha256"]) == (
+        entry["images_sha256"],
+        entry["labels_sha256"],
+    ):
+        return x, y, classes  # the manifest is the reference's: no second hash of the arrays
     x, y = to_reference_order(name, split, x, y, source=f"sprite sheets in {folder}")
     return x, y, entry["classes"]
 

@@ -35,17 +35,13 @@ import numpy as np
 from connectivity.locations import repo_root
 
 from .datasets import DATASETS, SPLITS, DataIntegrityError
-from .sprites import decode_sprites
+from .sprites import _sha256, decode_sprites
 
 ORDER_DIR = Path(__file__).resolve().parent / "order"
 
 
 class DataOrderError(DataIntegrityError):
     """A source's images are not the reference images (so they cannot be put in its order)."""
-
-
-def _sha256(a: np.ndarray) -> str:
-    return hashlib.sha256(memoryview(np.ascontiguousarray(a)).cast("B")).hexdigest()
 
 
 def image_digests(x: np.ndarray, y: np.ndarray) -> np.ndarray:
