@@ -434,28 +434,52 @@ def load_expected(path: Path) -> dict[str, dict[str, str]]:
     return {str(nb): {str(k): str(v) for k, v in (ids or {}).items()} for nb, ids in data.items()}
 
 
-def verdict_changes(
+@dataclass(frozen=True)
+class VerdictDifference:
+    """A record of ``notebook`` whose verdict is not the expected one: a changed verdict,
+    a new record (``expected`` None) or one no longer written (``record`` None)."""
+
+    notebook: str
+    id: str
+    expected: str | None
+    record: Record | None
+
+
+def verdict_differences(
     records: list[Record], expected: dict[str, dict[str, str]], notebooks: list[str]
-) -> list[str]:
-    """One line for every difference between the verdicts of ``notebooks``' records and
-    the expected ones: a changed verdict, a new record, a record no longer written."""
-    lines = []
+) -> list[VerdictDifference]:
+    """Every difference between the verdicts of ``notebooks``' records and the expected
+    ones, by notebook and record id."""
+    out = []
     for nb in notebooks:
         got = {r.id: r for r in records if r.notebook == nb}
         want = expected.get(nb, {})
-        for id, rec in sorted(got.items()):
-            if id not in want:
-                lines.append(f"{nb}: new record {id} ({rec.verdict})")
-            elif want[id] != rec.verdict:
-                lines.append(
-                    f"{nb}: verdict of {id} changed from {want[id]} to {rec.verdict} "
-                    f"(this book {rec.reproduced!r}, paper {rec.paper!r})"
-                )
-        lines += [
-            f"{nb}: record {id} (expected {v}) was not written"
-            for id, v in sorted(want.items())
-            if id not in got
+        out += [
+            VerdictDifference(nb, id, want.get(id), rec)
+            for id, rec in sorted(got.items())
+            if want.get(id) != rec.verdict
         ]
+        out += [
+            VerdictDifference(nb, id, v, None) for id, v in sorted(want.items()) if id not in got
+        ]
+    return out
+
+
+def verdict_changes(
+    records: list[Record], expected: dict[str, dict[str, str]], notebooks: list[str]
+) -> list[str]:
+    """:func:`verdict_differences` as one line each (the runner's guard)."""
+    lines = []
+    for d in verdict_differences(records, expected, notebooks):
+        if d.record is None:
+            lines.append(f"{d.notebook}: record {d.id} (expected {d.expected}) was not written")
+        elif d.expected is None:
+            lines.append(f"{d.notebook}: new record {d.id} ({d.record.verdict})")
+        else:
+            lines.append(
+                f"{d.notebook}: verdict of {d.id} changed from {d.expected} to "
+                f"{d.record.verdict} (this book {d.record.reproduced!r}, paper {d.record.paper!r})"
+            )
     return lines
 
 

@@ -67,23 +67,22 @@ def provenance_frame(records: list[Record], order: list[str] | None = None) -> p
 
 def verdict_changes(records: list[Record], expected: dict) -> pd.DataFrame:
     """The records whose verdict differs from the reference build's (new and missing
-    records included), with the device and kernels that computed them."""
+    records included, :func:`connectivity.scorecard.verdict_differences`), with the
+    device and kernels that computed them."""
+    notebooks = sorted({r.notebook for r in records} | set(expected))
     rows = []
-    by_id = {(r.notebook, r.id): r for r in records}
-    for nb in sorted({r.notebook for r in records}):
-        want = expected.get(nb, {})
-        for (n, id), rec in sorted(by_id.items()):
-            if n == nb and want.get(id) != rec.verdict:
-                device = rec.provenance.get("device", "not recorded")
-                kernels = rec.provenance.get("kernels", "not recorded")
-                rows.append(
-                    [id, nb, want.get(id, "(no such record)"), rec.verdict, device, kernels]
-                )
-        rows += [
-            [id, nb, v, "(not written)", "", ""]
-            for id, v in sorted(want.items())
-            if (nb, id) not in by_id
-        ]
+    for d in scorecard.verdict_differences(records, expected, notebooks):
+        rec = d.record
+        rows.append(
+            [
+                d.id,
+                d.notebook,
+                d.expected or "(no such record)",
+                rec.verdict if rec else "(not written)",
+                rec.provenance.get("device", "not recorded") if rec else "",
+                rec.provenance.get("kernels", "not recorded") if rec else "",
+            ]
+        )
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
