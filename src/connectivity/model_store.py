@@ -35,7 +35,6 @@ import datetime as dt
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +43,7 @@ from typing import Any
 
 import torch
 
-from . import devices
+from . import devices, provenance
 from .caching import _file_sha256, _jsonable, _write_atomic, param_hash
 from .errors import ReaderError, run_command
 
@@ -192,19 +191,7 @@ def git_commit() -> str | None:
     the committed models' own folder does not count: the model being stored is one)."""
     root = Path(__file__).resolve().parents[2]
     models = Path(__file__).resolve().parent / "trained_models"
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src", f":!{models.relative_to(root)}"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+dirty" if dirty else "")
+    return provenance.git_commit(root, ("src", f":!{models.relative_to(root)}"))
 
 
 # ---------------------------------------------------------------- training into the store

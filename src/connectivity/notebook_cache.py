@@ -43,8 +43,9 @@ from typing import Any
 
 import torch
 
-from . import devices
-from .kernels import PORTABLE, kernels_mode
+from . import devices, model_store, provenance
+from .caching import _file_sha256
+from .kernels import PORTABLE
 from .locations import build_dir, cache_dir
 
 # the library whose every file is in the key
@@ -55,14 +56,6 @@ READS_THE_BUILD = ("scorecard", "performance")
 MEASURES_THE_MACHINE = ("performance",)
 # bump when what an entry holds changes
 FORMAT = 1
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def tree_digest(folder: Path, patterns: tuple[str, ...] = ("*",)) -> str:
@@ -77,22 +70,14 @@ def tree_digest(folder: Path, patterns: tuple[str, ...] = ("*",)) -> str:
         rel = p.relative_to(folder).as_posix()
         if "__pycache__" in rel or rel.endswith((".pyc", ".tmp")):
             continue
-        h.update(rel.encode() + b"\0" + _sha256_file(p).encode() + b"\n")
+        h.update(rel.encode() + b"\0" + _file_sha256(p).encode() + b"\n")
     return h.hexdigest()
 
 
 def machine() -> str:
     """The CPU's model name and core count, and the GPU's name where there is one."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{cpu}, {os.cpu_count()} cores, {gpu}"
+    hw = model_store.hardware()
+    return f"{hw['cpu']}, {hw['cores']} cores, {hw['gpu'] or 'no GPU'}"
 
 
 def _build_inputs(root: Path, before: list[str]) -> dict[str, Any]:
@@ -103,7 +88,7 @@ def _build_inputs(root: Path, before: list[str]) -> dict[str, Any]:
     for name in before:
         folder = runs / name.replace("/", "__")
         files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        records[name] = [_sha256_file(p) for p in files]
+        records[name] = [_file_sha256(p) for p in files]
     timings_path = build_dir() / "timings.json"
     rows = (
         json.loads(timings_path.read_text()).get("full", {}).get("rows", [])
@@ -119,7 +104,7 @@ def _build_inputs(root: Path, before: list[str]) -> dict[str, Any]:
             ({k: r.get(k) for k in keep} for r in rows if r.get("notebook") in before),
             key=lambda r: before.index(r["notebook"]),
         ),
-        "expected": _sha256_file(expected) if expected.exists() else None,
+        "expected": _file_sha256(expected) if expected.exists() else None,
     }
 
 
@@ -134,19 +119,17 @@ def notebook_key(
     """The key of notebook ``name`` run now with ``profile`` and ``parameters`` in a
     kernel of environment ``environ`` (see the module's docstring); ``before`` are the
     pages before it in the book."""
-    mode = kernels_mode(environ)
-    kernels = mode if mode == "portable" else f"{mode} {torch.backends.cpu.get_cpu_capability()}"
     parts: dict[str, Any] = {
         "format": FORMAT,
         "notebook": name,
-        "source": _sha256_file(root / "notebooks" / f"{name}.py"),
+        "source": _file_sha256(root / "notebooks" / f"{name}.py"),
         "profile": profile,
         "parameters": json.dumps(parameters or {}, sort_keys=True, default=str),
         "library": tree_digest(LIBRARY),
-        "requirements": _sha256_file(root / "requirements.txt")
+        "requirements": _file_sha256(root / "requirements.txt")
         if (root / "requirements.txt").exists()
         else None,
-        "kernels": kernels,
+        "kernels": provenance.kernels(environ),
         "kernel_variables": {k: environ.get(k) for k in sorted(PORTABLE)},
         "device": devices.key_name(dict(environ)),
         # where the data are looked for: a named folder is checked when the page runs
@@ -168,7 +151,7 @@ def _entry(name: str, key: str) -> Path:
 
 def _checksums(folder: Path) -> dict[str, str]:
     return {
-        p.relative_to(folder).as_posix(): _sha256_file(p)
+        p.relative_to(folder).as_posix(): _file_sha256(p)
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != "sha256.json"
     }
@@ -181,7 +164,9 @@ def store(root: Path, name: str, key: str, row: dict, executed: Path, records: P
     tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=key + "."))
     try:
         shutil.copy2(executed, tmp / "executed.ipynb")
-        shutil.copytree(records, tmp / "records") if records.is_dir() else (tmp / "records").mkdir()
+        (tmp / "records").mkdir()
+        if records.is_dir():  # a page may write no record
+            shutil.copytree(records, tmp / "records", dirs_exist_ok=True)
         (tmp / "row.json").write_text(json.dumps(row, indent=1))
         (tmp / "sha256.json").write_text(json.dumps(_checksums(tmp), indent=1))
         if entry.exists():

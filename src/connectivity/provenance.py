@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
+from collections.abc import Mapping
 from importlib import metadata
+from pathlib import Path
 
 import torch
 
@@ -29,34 +31,43 @@ def note_data(name: str, split: str, source: str) -> None:
     _DATA[f"{name}/{split}"] = source
 
 
-@functools.cache
-def commit() -> str:
-    """The git commit of the project (``+dirty`` when src/ or notebooks/ have changes);
-    outside a checkout, the installed package's version."""
-    root = repo_root()
+def git_commit(root: Path, paths: tuple[str, ...]) -> str | None:
+    """The commit checked out in ``root``, with ``+dirty`` when ``paths`` (git pathspecs,
+    exclusions included) have uncommitted changes; None outside a git checkout."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src", "notebooks"],
+            ["git", "status", "--porcelain", "--", *paths],
             cwd=root,
             capture_output=True,
             text=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        try:
-            return f"package connectivity {metadata.version('connectivity')} (no git checkout)"
-        except metadata.PackageNotFoundError:
-            return "unknown (no git checkout)"
+        return None
     return head + ("+dirty" if dirty else "")
 
 
-def kernels() -> str:
-    """``portable (AVX2)`` or ``native (<torch's CPU capability>)``."""
-    if on_portable_kernels():
+@functools.cache
+def commit() -> str:
+    """The git commit of the project (``+dirty`` when src/ or notebooks/ have changes);
+    outside a checkout, the installed package's version."""
+    found = git_commit(repo_root(), ("src", "notebooks"))
+    if found is not None:
+        return found
+    try:
+        return f"package connectivity {metadata.version('connectivity')} (no git checkout)"
+    except metadata.PackageNotFoundError:
+        return "unknown (no git checkout)"
+
+
+def kernels(environ: Mapping[str, str] | None = None) -> str:
+    """``portable (AVX2)`` or ``native (<torch's CPU capability>)`` in ``environ``
+    (default: this process's)."""
+    if on_portable_kernels(environ):
         return "portable (AVX2)"
-    return f"{kernels_mode()} ({torch.backends.cpu.get_cpu_capability()})"
+    return f"{kernels_mode(environ)} ({torch.backends.cpu.get_cpu_capability()})"
 
 
 def current() -> dict[str, object]:
