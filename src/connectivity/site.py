@@ -41,9 +41,10 @@ from pathlib import Path
 import yaml
 
 from .locations import build_dir, repo_root
+from .pages import EXECUTED as EXECUTED_FOLDER
 
 LAUNCH_BRANCH = "executed-notebooks"
-EXECUTED = "book/executed"
+EXECUTED = EXECUTED_FOLDER.rstrip("/")  # the executed notebooks, as _toc.yml names them
 BINDER_URL = "https://mybinder.org"
 COLAB_URL = "https://colab.research.google.com"
 # the version package.json pins (npm ci installs it for offline pages)
@@ -267,47 +268,6 @@ def scorecard_csv(src: Path, dest: Path) -> int:
     return len(records)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m connectivity.site",
-        description=__doc__.split("\n\n")[0],
-    )
-    sub = ap.add_subparsers(dest="command", required=True)
-    pub = sub.add_parser("publish", help="the executed notebooks as the launch buttons open them")
-    pub.add_argument("dest", type=Path, help="folder that receives book/executed/")
-    pub.add_argument("--ref", required=True, help="commit the Colab cell installs")
-    pub.add_argument("--repository", help="default: as the build (BOOK_REPOSITORY, ...)")
-    csv_ = sub.add_parser("csv", help="_build/scorecard.json as CSV")
-    csv_.add_argument("--src", type=Path, default=None)
-    csv_.add_argument("--dest", type=Path, default=None)
-    sub.add_parser("config", help="write _build/book_config.yml and say what it links")
-    args = ap.parse_args(argv)
-    root = repo_root()
-    if args.command == "publish":
-        repo = args.repository or repository(root=root)[0]
-        if not repo:
-            print("site: no repository to install from (set BOOK_REPOSITORY)", file=sys.stderr)
-            return 2
-        written = publish(root, args.dest, repo, args.ref)
-        print(f"[site] {len(written)} notebooks in {args.dest / EXECUTED} (Colab installs {repo})")
-    elif args.command == "csv":
-        src = args.src or build_dir() / "scorecard.json"
-        if not src.exists():
-            print(f"site: {src} does not exist (run the book first)", file=sys.stderr)
-            return 2
-        dest = args.dest or src.with_suffix(".csv")
-        n = scorecard_csv(src, dest)
-        print(f"[site] {n} records in {dest}")
-    else:
-        local = (root / "node_modules" / "mathjax" / "es5" / "tex-chtml.js").exists()
-        print(write_book_config(root, local_mathjax=local))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 # ------------------------------------------------------------------- page check
 
 _HREF = re.compile(r"""<a\s[^>]*?href=["']([^"']+)["'][^>]*>""", re.IGNORECASE)
@@ -387,3 +347,44 @@ def link_problems(page_html: str, name: str, root: Path, config: dict | None) ->
             elif not (root / path).is_file():
                 problems.append(f"{which} link names {path}, which the build did not execute")
     return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m connectivity.site",
+        description=__doc__.split("\n\n")[0],
+    )
+    sub = ap.add_subparsers(dest="command", required=True)
+    pub = sub.add_parser("publish", help="the executed notebooks as the launch buttons open them")
+    pub.add_argument("dest", type=Path, help="folder that receives book/executed/")
+    pub.add_argument("--ref", required=True, help="commit the Colab cell installs")
+    pub.add_argument("--repository", help="default: as the build (BOOK_REPOSITORY, ...)")
+    csv_ = sub.add_parser("csv", help="_build/scorecard.json as CSV")
+    csv_.add_argument("--src", type=Path, default=None)
+    csv_.add_argument("--dest", type=Path, default=None)
+    sub.add_parser("config", help="write _build/book_config.yml and say what it links")
+    args = ap.parse_args(argv)
+    root = repo_root()
+    if args.command == "publish":
+        repo = args.repository or repository(root=root)[0]
+        if not repo:
+            print("site: no repository to install from (set BOOK_REPOSITORY)", file=sys.stderr)
+            return 2
+        written = publish(root, args.dest, repo, args.ref)
+        print(f"[site] {len(written)} notebooks in {args.dest / EXECUTED} (Colab installs {repo})")
+    elif args.command == "csv":
+        src = args.src or build_dir() / "scorecard.json"
+        if not src.exists():
+            print(f"site: {src} does not exist (run the book first)", file=sys.stderr)
+            return 2
+        dest = args.dest or src.with_suffix(".csv")
+        n = scorecard_csv(src, dest)
+        print(f"[site] {n} records in {dest}")
+    else:
+        local = (root / "node_modules" / "mathjax" / "es5" / "tex-chtml.js").exists()
+        print(write_book_config(root, local_mathjax=local))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
