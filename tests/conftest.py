@@ -5,6 +5,7 @@ location, and a tiny fake ImageNet validation folder that every test session poi
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -130,3 +131,18 @@ def pytest_runtest_call(item):
             records = scorecard.load([name])
             assert records, f"{name} ran but wrote no scorecard record"
     return result
+
+
+def make_recipe(target: str, *variables: str, made: tuple[str, ...] = (".venv/.installed",)) -> str:
+    """What ``make -n`` would run for ``target`` with ``variables`` (``NAME=value``), every
+    target rebuilt except the files in ``made`` (taken as up to date)."""
+    skip = [arg for path in made for arg in ("-o", path)]
+    out = subprocess.run(
+        ["make", "-n", "-B", *skip, *variables, target],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout

@@ -32,7 +32,7 @@ from pathlib import Path
 import jupytext
 import pytest
 import yaml
-from conftest import NO_RECORDS, REPO
+from conftest import NO_RECORDS, REPO, make_recipe
 
 from connectivity import runner
 
@@ -194,24 +194,7 @@ def test_library_imports_are_declared_and_pinned():
 
 
 def _make_recipe(target: str) -> str:
-    out = subprocess.run(
-        [
-            "make",
-            "-n",
-            "-B",
-            "-o",
-            ".venv/.installed",
-            "-o",
-            "node_modules/mathjax/es5/tex-chtml.js",
-            target,
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert out.returncode == 0, out.stderr
-    return out.stdout
+    return make_recipe(target, made=(".venv/.installed", "node_modules/mathjax/es5/tex-chtml.js"))
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make")

@@ -17,7 +17,7 @@ import sys
 import nbformat
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, make_recipe
 
 from connectivity import runner, site
 
@@ -102,15 +102,7 @@ def test_without_node_the_runner_takes_mathjax_from_its_cdn_and_says_so(
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make")
 def test_make_book_needs_npm_only_where_node_is():
     def recipe(*extra):
-        out = subprocess.run(
-            ["make", "-n", "-B", "-o", ".venv/.installed", *extra, "book"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert out.returncode == 0, out.stderr
-        return out.stdout
+        return make_recipe("book", *extra)
 
     assert "npm ci" not in recipe("NPM=")
     assert "connectivity.runner" in recipe("NPM=")
