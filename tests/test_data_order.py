@@ -13,7 +13,7 @@ from conftest import _cache_below, needs_data
 
 import connectivity.caching as caching
 from connectivity import data
-from connectivity.data import order, torchvision_files
+from connectivity.data import loading, order, torchvision_files
 from connectivity.data.loading import _from_torchvision
 from connectivity.papers.gu2023 import table1
 
@@ -68,6 +68,7 @@ def test_shuffled_torchvision_files_load_to_the_reference_arrays(
 ):
     ref = _shuffled_copy(tmp_path, name, split)
     monkeypatch.setenv("CONNECTIVITY_DATA", str(tmp_path))
+    monkeypatch.setenv("CONNECTIVITY_CACHE", str(tmp_path / "cache"))  # the reordered copy
     got = data.load_dataset(name, split, download=False)
     assert got.source == str(tmp_path) and got.classes == ref.classes
     assert got.x.shape == ref.x.shape and bool((got.x == ref.x).all())
@@ -99,6 +100,27 @@ def test_a_copy_with_a_relabelled_or_missing_image_is_refused(tmp_path):
     torchvision_files.write("mnist", "test", tmp_path, x[1:], y[1:])
     with pytest.raises(order.DataOrderError, match="9999 images where the reference has 10000"):
         data.load_dataset("mnist", "test", root=tmp_path, download=False)
+
+
+@needs_data
+def test_a_reordered_copy_is_kept_decoded_until_its_files_change(tmp_path, monkeypatch):
+    """torchvision's files are read and reordered once; the next load reads the verified
+    decoded copy; a rewritten file (another order) is read and reordered again."""
+    ref = _shuffled_copy(tmp_path / "tv", "cifar10", "test")
+    monkeypatch.setenv("CONNECTIVITY_DATA", str(tmp_path / "tv"))
+    monkeypatch.setenv("CONNECTIVITY_CACHE", str(tmp_path / "cache"))
+    calls = []
+    monkeypatch.setattr(
+        loading,
+        "to_reference_order",
+        lambda *a, **k: calls.append(1) or order.to_reference_order(*a, **k),
+    )
+    for expected_calls in (1, 1):
+        got = data.load_dataset("cifar10", "test", download=False)
+        assert len(calls) == expected_calls and bool((got.x == ref.x).all())
+    _shuffled_copy(tmp_path / "tv", "cifar10", "test", seed=2)
+    got = data.load_dataset("cifar10", "test", download=False)
+    assert len(calls) == 2 and bool((got.x == ref.x).all()) and bool((got.y == ref.y).all())
 
 
 def test_reordering_puts_duplicates_anywhere_and_checks_the_sha256(monkeypatch):
@@ -150,6 +172,7 @@ def test_a_toy_page_gives_the_same_records_from_either_source(tmp_path, monkeypa
             for split in ("train", "test"):
                 _shuffled_copy(tmp_path / "tv", "cifar10", split)
             monkeypatch.setenv("CONNECTIVITY_DATA", str(tmp_path / "tv"))
+            monkeypatch.setenv("CONNECTIVITY_CACHE", str(tmp_path / "data-cache"))
         study = table1.run(settings)
         runs.append(_values(table1.report(study)))
         assert any((tmp_path / f"cache-{source}").rglob("*.pt"))  # computed, not reused

@@ -5,6 +5,7 @@ the user names (and then no other), ``../shared/data`` beside the project
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -19,7 +20,7 @@ from connectivity.locations import cache_dir, repo_root
 from . import torchvision_files
 from .datasets import DataNotFoundError, Dataset, _short, check_name
 from .order import DataOrderError, reference, to_reference_order
-from .sprites import _from_sprites
+from .sprites import _atomic_write, _from_sprites, _read_verified_cache, _save_npy
 
 
 def shared_candidates() -> list[Path]:
@@ -46,9 +47,34 @@ def _from_torchvision(name: str, split: str, root: Path, download: bool):
     if not torchvision_files.has_files(name, split, root):
         wanted = ", ".join(str(p) for p in torchvision_files.expected_files(name, split, root))
         raise OSError(f"torchvision's files are not there ({wanted})")
+    entry = reference(name, split)[1]
+    fx, fy, fsum = _reordered_entry(name, split, root)
+    cached = _read_verified_cache(fx, fy, fsum, entry)  # checked against the reference
+    if cached is not None:
+        return cached
     x, y = torchvision_files.read(name, split, root)
     x, y = to_reference_order(name, split, x, y, source=f"torchvision files in {root}")
-    return x, y, reference(name, split)[1]["classes"]
+    _atomic_write(fx, _save_npy(x))
+    _atomic_write(fy, _save_npy(y))
+    sums = {k: entry[k] for k in ("images_sha256", "labels_sha256", "classes")}
+    # written last: its presence marks a complete entry
+    _atomic_write(fsum, lambda tmp: tmp.write_text(json.dumps(sums | {"source": str(root)})))
+    return x, y, entry["classes"]
+
+
+def _reordered_entry(name: str, split: str, root: Path) -> tuple[Path, Path, Path]:
+    """Where torchvision's files below ``root``, put in the reference order, are kept
+    decoded: keyed by the files' paths, sizes and modification times, so a rewritten
+    file is read and reordered again, and an unchanged one is not (it costs a second a
+    split)."""
+    stamp = []
+    for path in torchvision_files.expected_files(name, split, root):
+        found = path if path.exists() else Path(f"{path}.gz")
+        st = found.stat()
+        stamp.append([str(found.resolve()), st.st_size, st.st_mtime_ns])
+    key = hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:16]
+    base = cache_dir("data") / f"{name}-{split}-torchvision-{key}"
+    return Path(f"{base}-x.npy"), Path(f"{base}-y.npy"), Path(f"{base}-sha256.json")
 
 
 def _sprites_in_reference_order(name: str, split: str, folder: Path):
