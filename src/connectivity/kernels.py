@@ -28,7 +28,9 @@ the notebook kernels (subprocesses of the runner), not in a running interpreter.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 KERNELS_ENV = "CONNECTIVITY_KERNELS"  # "portable" (default) or "native"
 THREADS = 2  # the ci profile's cores: reductions split the same way everywhere
@@ -66,7 +68,7 @@ def kernel_environment() -> dict[str, str]:
     >>> kernel_environment()["OPENBLAS_CORETYPE"], kernel_environment()["OMP_WAIT_POLICY"]
     ('Haswell', 'PASSIVE')
     """
-    return {**PORTABLE, **WAITING}
+    return portable_environment({})  # nothing but the book's variables
 
 
 def install_kernel(*, user: bool = False, prefix: str | None = None) -> str:
@@ -74,8 +76,6 @@ def install_kernel(*, user: bool = False, prefix: str | None = None) -> str:
     :func:`kernel_environment`: in ``prefix`` (``<prefix>/share/jupyter/kernels``), the
     user's Jupyter folder with ``user``, else this virtual environment (``sys.prefix``).
     Returns the kernelspec's folder."""
-    import sys
-
     from ipykernel.kernelspec import install
 
     return install(
@@ -91,9 +91,6 @@ def registered_kernel() -> str | None:
     """:data:`KERNEL_NAME` when Jupyter finds it registered for this interpreter's
     environment with :func:`kernel_environment` (as :func:`install_kernel` writes it),
     else None (not registered, another environment's, or out of date)."""
-    import sys
-    from pathlib import Path
-
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:

@@ -36,6 +36,7 @@ Example::
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
 import json
@@ -410,8 +411,6 @@ def _last_parameters_cell(history: Any, start: int, names: list[str]) -> set[str
     """Names assigned by the last cell of IPython's input history ``In`` after ``start``
     that holds only assignments of literals, one of them to one of ``names`` (a
     parameters cell); empty when none."""
-    import ast
-
     if not isinstance(history, list):
         return set()
     for source in reversed(history[start:]):
@@ -427,8 +426,6 @@ def _last_parameters_cell(history: Any, start: int, names: list[str]) -> set[str
 
 def _literal_target(node: Any) -> str | None:
     """``name`` for ``name = <literal>`` or ``name: <type> = <literal>``, else None."""
-    import ast
-
     if isinstance(node, ast.Assign) and len(node.targets) == 1:
         target = node.targets[0]
     elif isinstance(node, ast.AnnAssign) and node.value is not None:
