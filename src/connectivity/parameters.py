@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 from . import devices
+from .pages import settings_class
 from .settings import BASE_PROFILE, PROFILES, ParameterError, Settings, _short
 
 # the generated page, beside the book's static pages (git-ignored)
@@ -105,8 +106,6 @@ DEVICE_MEANING = (
 def show(page: str, profile: str) -> str:
     """The parameters of ``page`` (a key of :data:`connectivity.pages.PAGES`), each with
     its type, its value in ``profile`` and its meaning (what ``--show-params`` prints)."""
-    from .pages import settings_class
-
     cls = settings_class(page)
     settings = cls.resolve(profile)
     types_ = annotations(cls)
@@ -135,8 +134,6 @@ def page_markdown(pages: list[str]) -> str:
     """The *Parameters* page: per page, every parameter's type and meaning, then its value
     in each profile (a profile that keeps its base profile's value says so; a nested
     config shows only the keys it changes). Full-width lines, no narrow table columns."""
-    from .pages import settings_class
-
     out = [
         "# Parameters",
         "",
