@@ -17,6 +17,8 @@
   ``MAX_HEIGHT``, a warning (listed, in the report too) on the others until they are fixed;
 * a wall: a page taller than its limit in ``MAX_HEIGHT`` (px at 1280 px, as a reader first
   sees it, collapsed details closed), for the pages a reader opens first;
+* a record table that cannot be searched or sorted (``book/records.js``): each has its
+  search box; sorting the first by claim orders its rows and a search hides the others;
 * missing links (``connectivity.site.link_problems``): a download link on every page; when
   the build named a repository (``_build/book_config.yml``), repository and issues links,
   and on every notebook page Colab and Binder links to that page's notebook in the
@@ -197,6 +199,44 @@ def height_problem(name: str, height: int) -> list[str]:
     return [f"a wall: {height:,} px tall at {WIDTH} px, over its limit of {limit:,}"]
 
 
+# book/records.js, tried as a reader would: every record table has its search box and
+# sortable headers; sorting by "this book" orders the rows, a search hides the others.
+RECORDS_JS = """
+() => {
+  const tables = Array.from(document.querySelectorAll('table.records-table'))
+    .filter(t => t.tBodies.length && t.tBodies[0].rows.length);
+  const problems = [];
+  tables.forEach((t, n) => {
+    if (t.dataset.sortable !== 'yes' || !(t.previousElementSibling || {}).matches
+        || !t.previousElementSibling.matches('input.records-search'))
+      problems.push('record table ' + n + ': no search box or sortable headers (records.js)');
+  });
+  const t = tables.find(t => t.dataset.sortable === 'yes');
+  if (!t) return {tables: tables.length, problems};
+  const th = Array.from(t.tHead.querySelectorAll('th')).find(h => h.innerText.includes('claim'));
+  th.click();
+  const column = Array.from(th.parentElement.children).indexOf(th);
+  const claims = Array.from(t.tBodies[0].rows).map(r => r.cells[column].innerText.trim());
+  for (let i = 1; i < claims.length; i++)
+    if (claims[i - 1].localeCompare(claims[i], undefined, {numeric: true}) > 0) {
+      problems.push('sorting by claim left ' + JSON.stringify(claims[i - 1].slice(0, 30))
+        + ' before ' + JSON.stringify(claims[i].slice(0, 30)));
+      break;
+    }
+  const box = t.previousElementSibling;
+  box.value = claims[0];
+  box.dispatchEvent(new Event('input'));
+  const shown = Array.from(t.tBodies[0].rows).filter(r => r.offsetParent !== null).length;
+  if (shown < 1 || (claims.length > 1 && new Set(claims).size > 1 && shown >= claims.length))
+    problems.push('searching ' + JSON.stringify(claims[0].slice(0, 30)) + ' showed '
+      + shown + ' of ' + claims.length + ' rows');
+  box.value = '';
+  box.dispatchEvent(new Event('input'));
+  return {tables: tables.length, problems};
+}
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import TimeoutError as BrowserTimeout
     from playwright.sync_api import sync_playwright
@@ -259,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
             height = page.evaluate("() => document.documentElement.scrollHeight")
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             measured = page.evaluate(MEASURE_JS, [MAX_CODE_LINE, MIN_CELL_GAP])
-            status = problems_of(measured) + height_problem(name, height)
+            records = page.evaluate(RECORDS_JS)
+            status = problems_of(measured) + height_problem(name, height) + records["problems"]
             wide = wide_tables(measured)
             if any(name.endswith(k) for k in MAX_HEIGHT):
                 status, wide = status + wide, []
@@ -275,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                 "images": measured["images"],
                 "captioned_figures": measured["figures"],
                 "mathjax": measured["mathjax"],
+                "record_tables": records["tables"],
                 "problems": status,
                 "warnings": wide,
             }

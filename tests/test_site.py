@@ -92,11 +92,12 @@ def test_without_node_the_runner_takes_mathjax_from_its_cdn_and_says_so(
     tmp_path, monkeypatch, capsys
 ):
     (tmp_path / "book").mkdir()
-    shutil.copy(REPO / "book" / "custom.css", tmp_path / "book" / "custom.css")
+    for name in runner.STATIC_FILES:
+        shutil.copy(REPO / "book" / name, tmp_path / "book" / name)
     monkeypatch.setenv("CONNECTIVITY_BUILD", str(tmp_path / "_build"))
     assert runner.stage_mathjax(tmp_path) is False
     assert site.MATHJAX_CDN in capsys.readouterr().out
-    assert (tmp_path / "_build" / "static" / "custom.css").exists()
+    assert all((tmp_path / "_build" / "static" / n).exists() for n in runner.STATIC_FILES)
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make")

@@ -354,12 +354,18 @@ def check_prose(root: Path, notebooks: list[str]) -> list[str]:
     return problems
 
 
+# the book's own style sheet and script (book/), served from the static folder
+STATIC_FILES = ("custom.css", "records.js")
+
+
 def stage_mathjax(root: Path) -> bool:
-    """Copy MathJax 3 (npm ``mathjax``) into the static folder that the book serves; without
+    """Copy :data:`STATIC_FILES` and MathJax 3 (npm ``mathjax``) into the static folder
+    that the book serves; without
     it (no Node.js), say that the pages take MathJax from its CDN. True when local."""
     import shutil
 
-    shutil.copy(root / "book" / "custom.css", build_dir("static") / "custom.css")
+    for name in STATIC_FILES:
+        shutil.copy(root / "book" / name, build_dir("static") / name)
     src = root / "node_modules" / "mathjax" / "es5"
     if not (src / "tex-chtml.js").exists():
         print(

@@ -3,7 +3,8 @@
 The page opens with one compact table per chapter (:func:`paper_summary`: the paper's
 claims and headline numbers with their verdicts, a section's many numbers counted in
 one row), then every record (:func:`chapter_table`, long texts collapsed), which
-:func:`verdict_filter` filters by verdict (pure HTML and CSS: no script, no library).
+:func:`verdict_filter` filters by verdict (pure HTML and CSS); ``book/records.js`` adds a
+search box and sortable headers to every record table of the book.
 """
 
 from __future__ import annotations
