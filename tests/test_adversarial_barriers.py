@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
+from connectivity.paper_values import vrabel2024_adversarial as values
 from connectivity.papers.vrabel2024 import adversarial_barriers as page
-from connectivity.papers.vrabel2024 import values_adversarial as values
 
 
 def test_pairs_follow_the_official_protocol():

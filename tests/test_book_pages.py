@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 import pytest
 from conftest import needs_data
 
-from connectivity import classifiers, papers, performance, prose, scorecard, scorecard_page
-from connectivity.papers import PaperValue, index
+from connectivity import classifiers, paper_values, performance, prose, scorecard, scorecard_page
+from connectivity.paper_values import PaperValue, index
 from connectivity.performance.__main__ import main as bench_main
 from connectivity.stats import Tolerance
 
@@ -191,7 +191,7 @@ def test_scorecard_page_summarises_each_chapter_in_one_screen(tmp_build, monkeyp
         PaperValue(f"lancione.t.n{i}", f"number {i}", 0.5, "a number", "§3") for i in range(7)
     ]
     values.append(PaperValue("lancione.t.pca", "PCA silhouette", 0.47, "silhouette", "§3"))
-    monkeypatch.setattr(papers, "all_values", lambda: dict(index(values)))
+    monkeypatch.setattr(paper_values, "all_values", lambda: dict(index(values)))
     monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", "lancione/03_results")
     for i in range(7):  # a table of the paper: more than MAX_LISTED numbers in a section
         tolerance = Tolerance.stated(0.015, "seed spread")

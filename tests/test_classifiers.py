@@ -16,7 +16,7 @@ from connectivity.classifiers import (
     ClassifiersStudy,
     classifier_config,
 )
-from connectivity.papers import ReferenceModel
+from connectivity.paper_values import ReferenceModel
 from connectivity.training import History, TrainedModel
 
 

@@ -382,7 +382,7 @@ def test_page_checker_fails_on_reprs_cut_code_and_uncaptioned_figures(tmp_path, 
 def _paper_numbers() -> set[str]:
     """The paper values as they would be typed: numbers with three or more significant
     digits (shorter ones such as 0.5, 25 or 100 are too common to mean a paper value)."""
-    from connectivity.papers import all_values
+    from connectivity.paper_values import all_values
 
     typed = set()
     for pv in all_values().values():
@@ -406,7 +406,7 @@ def test_no_paper_number_is_typed_in_a_notebook():
         for number in numbers:
             if re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text):
                 found.append(f"{path.relative_to(REPO)}: {number}")
-    assert not found, "paper numbers typed in notebooks (read them from connectivity.papers)"
+    assert not found, "paper numbers typed in notebooks (read them from connectivity.paper_values)"
 
 
 def test_the_typed_number_check_finds_a_planted_number():

@@ -15,7 +15,8 @@ from conftest import needs_data
 from connectivity.latent.collapse import CollapseCheck
 from connectivity.latent.digit_pairs import ALL_PAIRS
 from connectivity.latent.stacked import StackedAE
-from connectivity.papers import paper_value
+from connectivity.paper_values import paper_value
+from connectivity.paper_values.lancione import VALUES
 from connectivity.papers.lancione import future_work, methods, question, results
 from connectivity.papers.lancione.common import fmt_pair, scale_note
 from connectivity.papers.lancione.shared_settings import StudyTraining, SurveyConfig
@@ -28,7 +29,6 @@ from connectivity.papers.lancione.trainings import (
     survey_pairs,
     train_config,
 )
-from connectivity.papers.lancione.values import VALUES
 from connectivity.settings import ParameterError
 
 SETTINGS = (

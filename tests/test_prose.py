@@ -7,16 +7,16 @@ import json
 
 import pytest
 
-from connectivity import papers, prose, scorecard
-from connectivity.papers import PaperValue, index
+from connectivity import paper_values, prose, scorecard
+from connectivity.paper_values import PaperValue, index
 from connectivity.stats import TestResult, Tolerance
 
 VALUES = index([PaperValue("lancione.t.pca", "PCA silhouette", 0.47, "silhouette", "§3")])
 
 
 @pytest.fixture(autouse=True)
-def paper_values(monkeypatch, tmp_build):
-    monkeypatch.setattr(papers, "all_values", lambda: dict(VALUES))
+def these_paper_values(monkeypatch, tmp_build):
+    monkeypatch.setattr(paper_values, "all_values", lambda: dict(VALUES))
 
 
 WORDING = {

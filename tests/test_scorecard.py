@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from connectivity import papers, scorecard
-from connectivity.papers import PaperValue, index
+from connectivity import paper_values, scorecard
+from connectivity.paper_values import PaperValue, index
 from connectivity.stats import TestResult, Tolerance
 
 VALUES = index(
@@ -40,8 +40,8 @@ VALUES = index(
 
 
 @pytest.fixture(autouse=True)
-def paper_values(monkeypatch, tmp_build):
-    monkeypatch.setattr(papers, "all_values", lambda: dict(VALUES))
+def these_paper_values(monkeypatch, tmp_build):
+    monkeypatch.setattr(paper_values, "all_values", lambda: dict(VALUES))
     monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", "chapter/nb")
 
 

@@ -14,8 +14,8 @@ from conftest import needs_data
 
 from connectivity import prose, scorecard
 from connectivity.data import load_dataset
+from connectivity.paper_values.vrabel2024_adversarial import BARRIER_STATS
 from connectivity.papers.vrabel2024 import adversarial_barriers as page
-from connectivity.papers.vrabel2024.values_adversarial import BARRIER_STATS
 
 TESTED = ("reproduced", "differs", "not significant")  # a test's verdicts
 STATS = ("class", "start", "end", "max_loss", "gap", "end_difference", "position", "kept")

@@ -16,8 +16,7 @@ from conftest import needs_data
 
 from connectivity import detection, prose, scorecard
 from connectivity.attacks import UNTARGETED
-from connectivity.papers.vrabel2024 import detection as page
-from connectivity.papers.vrabel2024.values_adversarial import (
+from connectivity.paper_values.vrabel2024_adversarial import (
     ATTACK_NAMES,
     DATASET_NAMES,
     DETECTOR_NAMES,
@@ -25,6 +24,7 @@ from connectivity.papers.vrabel2024.values_adversarial import (
     cell_id,
     claim_id,
 )
+from connectivity.papers.vrabel2024 import detection as page
 
 IMAGE = (3, 32, 32)  # CIFAR
 GLUED = (  # the page's sentences, in the order the page glues them

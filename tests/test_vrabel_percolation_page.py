@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from connectivity import prose, scorecard
+from connectivity.paper_values.vrabel2024_modes import CONJECTURE, MEAN_FIELD, PC_FALLS
 from connectivity.papers.vrabel2024 import percolation as page
-from connectivity.papers.vrabel2024.values_modes import CONJECTURE, MEAN_FIELD, PC_FALLS
 
 NOTEBOOK = "vrabel2024/04_percolation"
 

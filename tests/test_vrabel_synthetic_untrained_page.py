@@ -16,8 +16,8 @@ from conftest import needs_data
 
 from connectivity import prose, scorecard
 from connectivity.bypass import BypassResult
+from connectivity.paper_values.vrabel2024_modes import SYNTHETIC_ONE_ROUND, UNTRAINED_TWO_ROUNDS
 from connectivity.papers.vrabel2024 import synthetic_untrained as page
-from connectivity.papers.vrabel2024.values_modes import SYNTHETIC_ONE_ROUND, UNTRAINED_TWO_ROUNDS
 from connectivity.stats import MIN_ONE_SIDED_N
 
 IMAGE = (3, 32, 32)  # CIFAR-10

@@ -13,10 +13,10 @@ import pytest
 from conftest import needs_data
 
 from connectivity import prose, scorecard
+from connectivity.paper_values.vrabel2024_modes import EVOLUTION_FALLS, EVOLUTION_SPREAD
 from connectivity.papers.vrabel2024 import training_dynamics as page
 from connectivity.papers.vrabel2024.training_dynamics.settings import CIFAR10_TRAIN_IMAGES
 from connectivity.papers.vrabel2024.training_dynamics.study import noise_seed
-from connectivity.papers.vrabel2024.values_modes import EVOLUTION_FALLS, EVOLUTION_SPREAD
 
 NOTEBOOK = "vrabel2024/03_training_dynamics"
 

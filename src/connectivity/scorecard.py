@@ -24,7 +24,7 @@ call                kind            verdict
                                     no number to compare
 ==================  ==============  ==================================================
 
-Paper values come from :mod:`connectivity.papers` by the record's id. Records are
+Paper values come from :mod:`connectivity.paper_values` by the record's id. Records are
 scoped by run: the book runner sets ``CONNECTIVITY_NOTEBOOK`` and each notebook's
 records go to ``_build/scorecard/runs/<notebook>/`` (replaced when that notebook is
 run again); a notebook run by hand (Jupyter, papermill) writes to
@@ -44,7 +44,7 @@ from numbers import Number
 from pathlib import Path
 from typing import Any
 
-from . import papers, provenance
+from . import paper_values, provenance
 from .locations import build_dir, repo_root
 from .pages import toc_notebooks
 from .stats import ALPHA, TestResult, Tolerance
@@ -136,7 +136,7 @@ def _check_id(id: str) -> None:
 
 
 def _paper(id: str, kind: str):
-    pv = papers.paper_value(id)
+    pv = paper_values.paper_value(id)
     if pv.kind != kind:
         raise ValueError(f"{id}: the paper value is {pv.kind}, recorded as {kind}")
     return pv
@@ -167,7 +167,7 @@ def compare(
     section: str = "",
     **extra: Any,
 ) -> Record:
-    """A number against the paper's (``connectivity.papers``), within ``tolerance``."""
+    """A number against the paper's (``connectivity.paper_values``), within ``tolerance``."""
     _check_id(id)
     if not isinstance(tolerance, Tolerance):
         raise TypeError(f"{id}: the tolerance must be a stats.Tolerance (a width with its basis)")
@@ -322,7 +322,7 @@ def beside(
 def fail(id: str, reason: str, *, description: str = "", section: str = "", **extra: Any) -> Record:
     """The procedure behind ``id`` did not reach its goal: verdict ``failed``, no value."""
     _check_id(id)
-    pv = papers.all_values().get(id)
+    pv = paper_values.all_values().get(id)
     kind = pv.kind if pv else "measurement"
     return _write(
         Record(

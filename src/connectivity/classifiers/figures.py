@@ -9,9 +9,10 @@ import torch
 
 from connectivity import model_store, plotting
 from connectivity.data import load_dataset
-from connectivity.papers import ReferenceModel
-from connectivity.papers.gu2023 import values as gu2023_values
-from connectivity.papers.vrabel2024 import values_adversarial, values_modes
+from connectivity.paper_values import ReferenceModel
+from connectivity.paper_values import gu2023 as gu2023_values
+from connectivity.paper_values import vrabel2024_adversarial as values_adversarial
+from connectivity.paper_values import vrabel2024_modes as values_modes
 
 from .settings import ACCURACY_TARGETS, LABELS, configs
 from .study import ClassifiersStudy

@@ -1,17 +1,12 @@
-"""Gu & Borovykh (2023): paper values (:mod:`.values`) and one package per page of the
-chapter, each named after its notebook and shaped alike (``settings``, ``study``,
-``report``, ``figures``, re-exported by its ``__init__``):
+"""Gu & Borovykh (2023): one package per page of the chapter, each named after its
+notebook and shaped alike (``settings``, ``study``, ``report``, ``figures``, re-exported
+by its ``__init__``):
 
 * :mod:`.table1`: ``notebooks/gu2023/01_table1.py`` (§3-4, Table 1);
 * :mod:`.decoders_and_paths`: ``notebooks/gu2023/02_decoders_and_paths.py`` (§4,
   App. A, Figs. 2-3).
 
 Both pages share :mod:`.settings_common` (pairs, straight paths, NEB, spaces) and
-:mod:`.connect` (the shared classifier and the cached pair runs). The pages are not
-imported here: :mod:`connectivity.classifiers` reads :mod:`.values` through this
-package, and the pages import the classifiers.
+:mod:`.connect` (the shared classifier and the cached pair runs). The paper's values are
+data below the pages: :mod:`connectivity.paper_values.gu2023`.
 """
-
-from .values import VALUES
-
-__all__ = ["VALUES"]

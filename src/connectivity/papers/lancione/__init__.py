@@ -1,8 +1,8 @@
-"""The Lancione chapter: paper values (:mod:`.values`), the study's models defined once
-and the trainings the pages share (:mod:`.trainings`; their settings in
-:mod:`.shared_settings`), small helpers of the pages' sentences (:mod:`.common`), and
-one package per page, named after its notebook: :mod:`.question` (01_question),
-:mod:`.methods` (02_methods), :mod:`.results` (03_results) and :mod:`.future_work`
+"""The Lancione chapter (its paper values in :mod:`connectivity.paper_values.lancione`):
+the study's models defined once and the trainings the pages share (:mod:`.trainings`;
+their settings in :mod:`.shared_settings`), small helpers of the pages' sentences
+(:mod:`.common`), and one package per page, named after its notebook: :mod:`.question`
+(01_question), :mod:`.methods` (02_methods), :mod:`.results` (03_results) and :mod:`.future_work`
 (04_future_work). Each page package has the same five parts:
 
 * ``settings.py``: the page's settings class (the report's values as defaults);
@@ -19,7 +19,3 @@ its kernel OpenMP's passive waiting (:data:`connectivity.kernels.WAITING`; spinn
 threads made them 20-50x slower as soon as another process competed for the cores,
 measured 140 s instead of 2.6 s per epoch of ten autoencoders).
 """
-
-from .values import VALUES
-
-__all__ = ["VALUES"]

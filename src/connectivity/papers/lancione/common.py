@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from connectivity.paper_values.lancione import HIGH_SILHOUETTE, VALUES
 from connectivity.prose import glue
-
-from .values import HIGH_SILHOUETTE, VALUES
 
 
 def scale_note(value, paper, what: str, profile: str) -> str:

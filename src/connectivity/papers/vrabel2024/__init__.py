@@ -1,13 +1,7 @@
 """Vrabel, Shem-Ur, Oz, Krueger (2024), *Input space mode connectivity in deep neural
-networks* (arXiv:2409.05800): paper values, chapter settings and orchestration.
-
-``VALUES`` merges the paper values of the two parts of the chapter: §4.1, §4.3–4.4,
-§5 and App. D.1 (:mod:`.values_modes`) and §4.2 with the detector (:mod:`.values_adversarial`).
+networks* (arXiv:2409.05800): one package per page of the chapter, named after its
+notebook, and the networks the pages share (:mod:`.networks`). The paper's values are
+data below the pages: :mod:`connectivity.paper_values.vrabel2024_modes` (§4.1,
+§4.3–4.4, §5, App. D.1) and :mod:`connectivity.paper_values.vrabel2024_adversarial`
+(§4.2 and the detector).
 """
-
-from connectivity.papers import index
-
-from .values_adversarial import VALUES as _ADVERSARIAL
-from .values_modes import VALUES as _MODES
-
-VALUES = index(list(_MODES.values()) + list(_ADVERSARIAL.values()))

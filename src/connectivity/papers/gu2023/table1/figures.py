@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from connectivity.papers import paper_value
+from connectivity.paper_values import paper_value
 
 from .study import KIND_LABELS, KINDS, SPACE_LABELS, Table1Study
 

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from connectivity import prose, scorecard
-from connectivity.papers import paper_value
+from connectivity.paper_values import paper_value
+from connectivity.paper_values.gu2023 import PAPER_PAIRS, SHARE_MARGIN, SHARE_MARGIN_WORDS
 from connectivity.stats import (
     TestResult,
     binomial_greater,
@@ -31,7 +32,6 @@ from connectivity.stats import (
     spearman_increasing,
 )
 
-from ..values import PAPER_PAIRS, SHARE_MARGIN, SHARE_MARGIN_WORDS
 from .settings import Table1Settings
 from .study import KIND_LABELS, KINDS, SPACE_LABELS, Table1Study
 

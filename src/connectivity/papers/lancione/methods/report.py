@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from connectivity import scorecard, stats
-from connectivity.papers import paper_value
+from connectivity.paper_values import paper_value
+from connectivity.paper_values.lancione import SILHOUETTE_ROUNDING
 from connectivity.prose import glue, glue_say
 
 from ..common import fmt_pair, glue_paper_values
-from ..values import SILHOUETTE_ROUNDING
 from .study import ActivationRun, MethodsStudy
 
 SECTION_DATA = "The data, and a quirk of the original code"

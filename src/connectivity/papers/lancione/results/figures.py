@@ -8,10 +8,10 @@ import pandas as pd
 
 from connectivity import plotting
 from connectivity.latent.metrics import silhouette_samples
-from connectivity.papers import paper_value
+from connectivity.paper_values import paper_value
+from connectivity.paper_values.lancione import HIGH_SILHOUETTE
 
 from ..common import fmt_pair
-from ..values import HIGH_SILHOUETTE
 from .study import ResultsStudy
 
 

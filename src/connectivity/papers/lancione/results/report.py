@@ -6,17 +6,17 @@ import numpy as np
 
 from connectivity import scorecard, stats
 from connectivity.latent.collapse import PINNED, PINNED_SHARE
-from connectivity.prose import glue, glue_say
-
-from ..common import glue_paper_values
-from ..trainings import HARD_PAIRS
-from ..values import (
+from connectivity.paper_values.lancione import (
     HIGH_SILHOUETTE,
     ISOLATED_SHARE,
     REPORT_DAE_TRAININGS,
     SILHOUETTE_ROUNDING,
     VAL_LOSS_ROUNDING,
 )
+from connectivity.prose import glue, glue_say
+
+from ..common import glue_paper_values
+from ..trainings import HARD_PAIRS
 from .study import ResultsStudy
 
 SECTION_SILHOUETTES = "Silhouettes over many trainings"

@@ -8,8 +8,12 @@ import pandas as pd
 import torch
 
 from connectivity import plotting
+from connectivity.paper_values.vrabel2024_adversarial import (
+    BARRIER_STATS,
+    BRANCH_NAMES,
+    PAPER_PAIRS_KEPT,
+)
 
-from ..values_adversarial import BARRIER_STATS, BRANCH_NAMES, PAPER_PAIRS_KEPT
 from .study import BRANCHES, COLUMN, BarrierStudy
 
 

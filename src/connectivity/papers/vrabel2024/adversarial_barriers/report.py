@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from connectivity import prose, scorecard
+from connectivity.paper_values.vrabel2024_adversarial import BARRIER_STATS
 from connectivity.stats import Tolerance, bootstrap_mean_greater, mann_whitney_greater
 
-from ..values_adversarial import BARRIER_STATS
 from .settings import AdversarialSettings
 from .study import BRANCHES, COLUMN, BarrierStudy
 

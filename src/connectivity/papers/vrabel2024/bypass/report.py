@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from connectivity import prose, scorecard
+from connectivity.paper_values.vrabel2024_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
 from connectivity.stats import MIN_ONE_SIDED_N, binomial_greater
 
-from ..values_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
 from .study import BypassStudy, fig3_pattern
 
 SECTION_PATHS = "Loss along the paths (Figs. 1–2)"

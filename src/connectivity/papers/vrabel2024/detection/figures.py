@@ -11,8 +11,14 @@ import torch
 from connectivity import detection as det
 from connectivity import plotting
 from connectivity.attacks import UNTARGETED
+from connectivity.paper_values.vrabel2024_adversarial import (
+    ATTACK_NAMES,
+    DATASET_NAMES,
+    DETECTOR_NAMES,
+    DETECTORS,
+    TABLE1,
+)
 
-from ..values_adversarial import ATTACK_NAMES, DATASET_NAMES, DETECTOR_NAMES, DETECTORS, TABLE1
 from .settings import MAHALANOBIS_ROWS
 from .study import DetectionStudy
 

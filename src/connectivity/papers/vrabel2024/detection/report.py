@@ -21,8 +21,7 @@ import numpy as np
 
 from connectivity import scorecard
 from connectivity.attacks import UNTARGETED
-
-from ..values_adversarial import (
+from connectivity.paper_values.vrabel2024_adversarial import (
     ATTACK_NAMES,
     DATASET_NAMES,
     DETECTORS,
@@ -32,6 +31,7 @@ from ..values_adversarial import (
     cell_id,
     claim_id,
 )
+
 from .sentences import glue_sentences
 from .settings import MAHALANOBIS_ROWS
 from .study import DatasetRun, DetectionStudy

@@ -10,8 +10,7 @@ import numpy as np
 
 from connectivity import prose
 from connectivity.attacks import UNTARGETED
-
-from ..values_adversarial import (
+from connectivity.paper_values.vrabel2024_adversarial import (
     ABLATION_MARGIN,
     ATTACK_NAMES,
     BASELINES,
@@ -19,6 +18,7 @@ from ..values_adversarial import (
     DETECTOR_NAMES,
     TABLE1,
 )
+
 from .settings import MAHALANOBIS_ROWS
 from .study import DetectionStudy
 from .tolerances import ablation_test

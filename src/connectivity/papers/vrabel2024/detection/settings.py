@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectivity.attacks import UntargetedConfig
+from connectivity.paper_values.vrabel2024_adversarial import DATASET_NAMES
 from connectivity.settings import ParameterError, Settings, param
-
-from ..values_adversarial import DATASET_NAMES
 
 MAHALANOBIS_ROWS = ("aligned", "shuffled")
 

@@ -41,9 +41,9 @@ from connectivity.caching import cached
 from connectivity.classifiers import shared_classifier
 from connectivity.data import Dataset, load_dataset, subset_indices
 from connectivity.models import fold_batchnorm
+from connectivity.paper_values.vrabel2024_adversarial import DETECTORS
 from connectivity.training import TrainedModel, predict
 
-from ..values_adversarial import DETECTORS
 from .settings import DetectionSettings
 
 # detect_adversarials.py, CIFAR-100 LayerMFS/LayerPFS on DeepFool and C&W: (C, gamma)

@@ -7,6 +7,11 @@ from __future__ import annotations
 import numpy as np
 
 from connectivity import detection as det
+from connectivity.paper_values.vrabel2024_adversarial import (
+    ABLATION_MARGIN,
+    BENCHMARK_TEST_PER_CLASS,
+    TABLE1_ROUNDING,
+)
 from connectivity.stats import (
     TestResult,
     Tolerance,
@@ -15,11 +20,6 @@ from connectivity.stats import (
     hanley_mcneil_se,
 )
 
-from ..values_adversarial import (
-    ABLATION_MARGIN,
-    BENCHMARK_TEST_PER_CLASS,
-    TABLE1_ROUNDING,
-)
 from .study import DatasetRun
 
 

@@ -16,9 +16,9 @@ import numpy as np
 # the maths (this package's name is the same, so the import is absolute)
 from connectivity import percolation as perc
 from connectivity import prose, scorecard
+from connectivity.paper_values.vrabel2024_modes import CONJECTURE, MEAN_FIELD, PC_FALLS
 from connectivity.stats import spearman_increasing
 
-from ..values_modes import CONJECTURE, MEAN_FIELD, PC_FALLS
 from .study import PercolationStudy
 
 SECTION_PC = "The threshold and the dimension (App. A)"

@@ -13,10 +13,10 @@ import numpy as np
 import torch
 
 from connectivity import prose, scorecard
+from connectivity.paper_values.vrabel2024_modes import SYNTHETIC_ONE_ROUND, UNTRAINED_TWO_ROUNDS
 from connectivity.stats import MIN_ONE_SIDED_N, binomial_greater
 from connectivity.synthesis import SynthesisConfig
 
-from ..values_modes import SYNTHETIC_ONE_ROUND, UNTRAINED_TWO_ROUNDS
 from .settings import ModesSettings
 from .study import ModesStudy
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from connectivity import prose, scorecard
+from connectivity.paper_values.vrabel2024_modes import EVOLUTION_FALLS, EVOLUTION_SPREAD
 from connectivity.stats import spearman_increasing
 from connectivity.synthesis import SynthesisConfig
 
-from ..values_modes import EVOLUTION_FALLS, EVOLUTION_SPREAD
 from .study import DynamicsStudy, Snapshot
 
 SECTION_BATCHES = "The first batches (Fig. 10)"

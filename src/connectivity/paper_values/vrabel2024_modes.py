@@ -9,7 +9,7 @@ example in the paper, the book asks whether it holds for *most* pairs (an exact 
 test against one half), the reading under which the example is representative.
 """
 
-from connectivity.papers import PaperValue, ReferenceModel, index
+from connectivity.paper_values import PaperValue, ReferenceModel, index
 
 # the claims' ids, used by the chapter modules
 # the trained networks of §4.1 and App. E (§4.3 and §4.4 use no trained CIFAR model)

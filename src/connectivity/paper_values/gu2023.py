@@ -12,7 +12,7 @@ half-spaces (convex) and every pair of correctly classified points is linearly
 connected, trained or not. The chapter records it as a ``check``.
 """
 
-from connectivity.papers import PaperValue, ReferenceModel, index
+from connectivity.paper_values import PaperValue, ReferenceModel, index
 
 _TABLE1 = "Table 1"
 

@@ -6,7 +6,7 @@ Torino; code: github.com/jlancione/DeepLearningProject). Digits 1 and 2 unless s
 test images (its training images: among the first 8,000 training images).
 """
 
-from connectivity.papers import PaperValue, index
+from connectivity.paper_values import PaperValue, index
 
 VALUES: dict[str, PaperValue] = index(
     [

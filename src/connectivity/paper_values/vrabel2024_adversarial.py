@@ -12,7 +12,7 @@ where the table says so and ``False`` where it does not (CIFAR-100 DeepFool:
 Mahalanobis 89.2 / 95.3 beats 86.8 / 94.0).
 """
 
-from connectivity.papers import PaperValue, ReferenceModel, index
+from connectivity.paper_values import PaperValue, ReferenceModel, index
 
 DATASETS = ("cifar10", "cifar100")
 ATTACKS = ("fgsm", "bim", "pgd", "deepfool", "cw")
