@@ -16,7 +16,6 @@ exit status is non-zero when any of this failed, and the failures are named.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import subprocess
@@ -38,9 +37,9 @@ from .pages import EXECUTED, PAGES, settings_class, toc_notebooks
 from .parameters import parse_pairs, write_page
 from .parameters import show as show_parameters
 from .provenance import PROFILE_ENV
+from .scorecard import EXPECTED_VERDICTS
 from .settings import PROFILES, ParameterError
-
-EXPECTED_VERDICTS = "book/expected_verdicts.yml"
+from .timings import load_timings, save_timings, timing_table
 
 
 def select(names: list[str], only: list[str] | None) -> list[str]:
@@ -270,66 +269,6 @@ def tidy_for_readers(path: Path) -> None:
         if "parameters" in tags and "hide-input" not in tags:
             tags.append("hide-input")
     nbformat.write(nb, path)
-
-
-def timing_table(rows: list[dict]) -> str:
-    lines = [f"{'notebook':<40} {'status':<7} {'seconds':>8}", "-" * 57]
-    lines += [
-        f"{r['notebook']:<40} {'reused' if r.get('reused') else r['status']:<7} "
-        f"{r['seconds']:>8.1f}"
-        for r in rows
-    ]
-    lines.append(f"{'total':<40} {'':<7} {sum(r['seconds'] for r in rows):>8.1f}")
-    return "\n".join(lines)
-
-
-def load_timings(path: Path | None = None) -> dict:
-    """``{"full": {"profile", "started", "rows"}, "partial": [rows]}`` from ``path``
-    (default ``_build/timings.json``): the last full run's times, and later ``--only``
-    runs'."""
-    path = path or build_dir() / "timings.json"
-    data = json.loads(path.read_text()) if path.exists() else {}
-    if not isinstance(data, dict):  # the old format: one list of rows
-        data = {}
-    return {
-        "full": data.get("full", {"profile": None, "started": None, "rows": []}),
-        "partial": data.get("partial", []),
-    }
-
-
-def timing_frame(timings: dict):
-    """The timings as a table: the full run's notebooks, then ``--only`` reruns apart."""
-    import pandas as pd
-
-    rows = [
-        {"run": f"full build ({timings['full'].get('started') or '—'})", **r}
-        for r in timings["full"]["rows"]
-    ]
-    rows += [{"run": "rerun alone (--only)", **r} for r in timings["partial"]]
-    cols = ["run", "notebook", "profile", "status", "seconds"]
-    return pd.DataFrame(rows, columns=cols).set_index(["run", "notebook"])
-
-
-def save_timings(
-    rows: list[dict], full: bool, started: str | None = None, profile: str | None = None
-) -> None:
-    """Record ``rows``: a full run replaces the full-run times (and forgets partial
-    runs); an ``--only`` run is kept apart, so warm reruns never mix with a cold build."""
-    data = load_timings()
-    if full:
-        if started != data["full"].get("started"):
-            data = {"full": {"profile": profile, "started": started, "rows": []}, "partial": []}
-        merged = {r["notebook"]: r for r in data["full"]["rows"]}
-        merged.update({r["notebook"]: r for r in rows})
-        data["full"]["rows"] = list(merged.values())
-    else:
-        merged = {r["notebook"]: r for r in data["partial"]}
-        merged.update({r["notebook"]: r for r in rows})
-        data["partial"] = list(merged.values())
-    path = build_dir() / "timings.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
 
 
 def check_verdicts(root: Path, notebooks: list[str], accept: bool) -> list[str]:

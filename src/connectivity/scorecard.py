@@ -58,6 +58,10 @@ VERDICTS = (
     "no paper value",
     "not comparable",
 )
+# the verdicts of the reference build (the ci profile on the portable kernels), under the
+# project root: the runner compares each build with them, the scorecard page lists changes
+EXPECTED_VERDICTS = "book/expected_verdicts.yml"
+
 KINDS = ("quantitative", "qualitative", "check", "measurement", "context")
 
 # The chapter of a record is the first component of its id.

@@ -27,7 +27,7 @@ from connectivity.input_paths import evaluate_linear, linear_path, same_class_pa
 from connectivity.locations import build_dir
 from connectivity.models import fold_batchnorm, model_device, to_channels_last
 from connectivity.neb import NEBConfig, classifier_energy, dataset_logits, run_neb
-from connectivity.runner import load_timings
+from connectivity.timings import load_timings
 from connectivity.training import NUM_CLASSES, autocast, effective_precision
 
 from .settings import PerformanceSettings

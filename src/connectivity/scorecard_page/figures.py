@@ -22,8 +22,8 @@ from connectivity.prose import (
     records_table,
     verdict_styler,
 )
-from connectivity.runner import timing_frame
 from connectivity.scorecard import VERDICTS, Record
+from connectivity.timings import timing_frame
 
 from .study import ScorecardStudy
 

@@ -14,8 +14,8 @@ import pandas as pd
 
 from connectivity import scorecard
 from connectivity.locations import repo_root
-from connectivity.runner import EXPECTED_VERDICTS, load_timings
-from connectivity.scorecard import Record
+from connectivity.scorecard import EXPECTED_VERDICTS, Record
+from connectivity.timings import load_timings
 
 from .settings import ScorecardPageSettings
 
@@ -24,7 +24,7 @@ from .settings import ScorecardPageSettings
 class ScorecardStudy:
     """The build's records (sorted by id), the same by chapter (in book order), their
     counts per chapter and verdict (:func:`connectivity.scorecard.verdict_counts`), and
-    the runner's timings (:func:`connectivity.runner.load_timings`)."""
+    the runner's timings (:func:`connectivity.timings.load_timings`)."""
 
     settings: ScorecardPageSettings
     records: list[Record]
