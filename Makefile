@@ -1,6 +1,7 @@
 # make book  - execute every notebook (profile ci) with papermill and build the HTML book
 # make test  - run the test suite (TEST_WORKERS processes, default 2)
-# make lint  - ruff format --check and ruff check on src, tests, notebooks; actionlint
+# make lint  - ruff format --check and ruff check on src, tests, notebooks; the library's
+#              floors (lint-imports, contracts in pyproject.toml); actionlint
 # make pdf   - the built book as one PDF (_build/pdf/book.pdf) through headless Chromium
 # make models - train the shared classifiers missing from src/connectivity/trained_models
 #               (or whose recipe changed) and write them with their manifest
@@ -54,6 +55,7 @@ test: $(STAMP) $(KERNEL)
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/actionlint $(WORKFLOWS)
 
 book: $(STAMP) $(KERNEL) $(MATHJAX_IF_NODE)

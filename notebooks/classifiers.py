@@ -42,9 +42,9 @@ cifar100_vgg: dict = None  # TrainConfig fields overriding the CIFAR-100 VGG's
 n_examples: int = None  # sample images shown per data set
 
 # %% tags=["remove-cell"]
-from connectivity.classifiers import ClassifierSettings
+from connectivity.classifiers import ClassifiersSettings
 
-settings = ClassifierSettings.from_notebook(globals())
+settings = ClassifiersSettings.from_notebook(globals())
 
 import matplotlib.pyplot as plt
 

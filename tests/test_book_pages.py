@@ -14,7 +14,15 @@ import matplotlib.pyplot as plt
 import pytest
 from conftest import needs_data
 
-from connectivity import classifiers, paper_values, performance, prose, scorecard, scorecard_page
+from connectivity import (
+    classifiers,
+    paper_values,
+    performance,
+    prose,
+    scorecard,
+    scorecard_page,
+    shared_classifiers,
+)
 from connectivity.paper_values import PaperValue, index
 from connectivity.performance.__main__ import main as bench_main
 from connectivity.stats import Tolerance
@@ -33,9 +41,9 @@ DETECTORS = ["lid", "mahalanobis", "inputmfs", "layermfs"]
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_classifiers_page_at_toy_size(private_cache, tmp_build, monkeypatch):
-    s = classifiers.ClassifierSettings.resolve("smoke")
+    s = classifiers.ClassifiersSettings.resolve("smoke")
     study = classifiers.run(s)
-    assert list(study.trained) == list(classifiers.MODEL_KEYS)
+    assert list(study.trained) == list(shared_classifiers.MODEL_KEYS)
     for key, t in study.trained.items():
         assert t.config == getattr(s, key)  # the page's recipe, unchanged
         for share in (t.test_accuracy, t.tta_accuracy, t.confident_fraction):
@@ -50,12 +58,14 @@ def test_classifiers_page_at_toy_size(private_cache, tmp_build, monkeypatch):
     correct = (study.resnet_predicted == study.resnet_test.y).float().mean().item()
     assert correct == pytest.approx(study.trained["cifar10_resnet"].test_accuracy, abs=1 / n)
 
-    labels = list(classifiers.LABELS.values())
+    labels = list(shared_classifiers.LABELS.values())
     config = classifiers.config_table(study)
     assert list(config.index) == labels and (config["epochs"] == 1).all()
     summary = classifiers.summary_table(study)
     assert list(summary.index) == labels
-    assert list(summary["target"]) == [classifiers.ACCURACY_TARGETS[k] for k in study.trained]
+    assert list(summary["target"]) == [
+        shared_classifiers.ACCURACY_TARGETS[k] for k in study.trained
+    ]
     assert list(classifiers.provenance_table(study).index) == labels
     references = classifiers.reference_table(study).data
     assert len(references) == sum(len(v) for v in classifiers.REFERENCE_MODELS.values())
@@ -76,7 +86,7 @@ def test_classifiers_page_at_toy_size(private_cache, tmp_build, monkeypatch):
     for name, record in records.items():
         assert record.id == f"models.{name}" and record.verdict in ("check", "failed")
         assert record.kind == "check"
-    assert set(glued) == {f"{k}_says" for k in classifiers.MODEL_KEYS}
+    assert set(glued) == {f"{k}_says" for k in shared_classifiers.MODEL_KEYS}
     assert all(isinstance(v, str) and v for v in glued.values())
 
 

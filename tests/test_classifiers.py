@@ -6,17 +6,16 @@ from __future__ import annotations
 import pytest
 
 from connectivity import classifiers, prose, scorecard
-from connectivity.classifiers import (
+from connectivity.classifiers import REFERENCE_MODELS, ClassifiersSettings, ClassifiersStudy
+from connectivity.paper_values import ReferenceModel
+from connectivity.shared_classifiers import (
     ACCURACY_TARGETS,
     CONFIDENT_TARGETS,
+    LABELS,
     MODEL_KEYS,
-    REFERENCE_MODELS,
     STRETCH_TARGETS,
-    ClassifierSettings,
-    ClassifiersStudy,
     classifier_config,
 )
-from connectivity.paper_values import ReferenceModel
 from connectivity.training import History, TrainedModel
 
 
@@ -35,7 +34,7 @@ def _trained(key: str, accuracy: float, confident: float) -> TrainedModel:
 def _study(trained: dict[str, TrainedModel]) -> ClassifiersStudy:
     """A stand-in for the page's study: the records and the tables read only the models'
     numbers."""
-    settings = ClassifierSettings.resolve("ci")
+    settings = ClassifiersSettings.resolve("ci")
     return ClassifiersStudy(settings, trained, {k: 0.0 for k in trained}, None, None, None)
 
 
@@ -78,7 +77,7 @@ def test_every_model_stands_beside_a_paper_model():
     table = classifiers.reference_table(_study(trained)).data
     assert set(REFERENCE_MODELS) == set(MODEL_KEYS)
     assert len(table) == sum(len(v) for v in REFERENCE_MODELS.values())
-    assert set(table["book model"]) == {f"{classifiers.LABELS[k]}: 50.00 %" for k in MODEL_KEYS}
+    assert set(table["book model"]) == {f"{LABELS[k]}: 50.00 %" for k in MODEL_KEYS}
     # a paper's accuracy is a number only where somebody reports it, with its source
     for refs in REFERENCE_MODELS.values():
         for ref in refs:

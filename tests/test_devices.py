@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from connectivity import caching, devices, model_store, provenance, scorecard
+from connectivity import caching, checkpoints, devices, provenance, scorecard
 from connectivity.errors import ReaderError, run_command
 from connectivity.kernels import PORTABLE
 from connectivity.papers.gu2023 import table1
@@ -134,7 +134,7 @@ def test_expected_failures_speak_in_one_line(capsys):
 def test_model_store_verify_of_a_damaged_file_is_one_line(tmp_path):
     """``python -m connectivity.model_store --verify`` on a store with a flipped byte."""
     store = tmp_path / "store"
-    shutil.copytree(model_store.store_dir(), store)
+    shutil.copytree(checkpoints.store_dir(), store)
     name = next(iter(json.loads((store / "manifest.json").read_text())["models"].values()))
     path = store / name["file"]
     raw = bytearray(path.read_bytes())

@@ -9,8 +9,9 @@
   non-trivial code lines);
 * dependencies: every third-party import of the library is declared in pyproject.toml
   and pinned in requirements.txt;
-* lint plumbing: ``make lint`` runs ruff (format and check) and actionlint, ``.ci/run``
-  calls it, the pre-commit hooks use the venv's tools, the Pages workflow is valid and
+* lint plumbing: ``make lint`` runs ruff (format and check), the floors' import
+  contracts (which a deliberate breach in a copy of the library fails) and actionlint,
+  ``.ci/run`` calls it, the pre-commit hooks use the venv's tools, the Pages workflow is valid and
   its cache is keyed on the sources;
 * ``.ci/check_pages.py`` fails on printed reprs, cut code, uncaptioned figures, table
   cells whose numbers touch, tables wider than their box (a warning on most pages) and
@@ -22,6 +23,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -203,15 +205,57 @@ def test_make_lint_runs_ruff_and_actionlint_and_ci_calls_it():
     assert re.search(r"ruff format --check src tests notebooks", recipe)
     assert re.search(r"ruff check src tests notebooks", recipe)
     assert "actionlint .github/workflows/book.yml" in recipe
+    assert "lint-imports" in recipe
     ci = (REPO / ".ci" / "run").read_text()
     assert re.search(r"^make lint$", ci, re.MULTILINE)
+
+
+def _lint_imports(src: Path) -> subprocess.CompletedProcess:
+    """``lint-imports`` with the project's contracts on the package under ``src``."""
+    return subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache", "--config", str(REPO / "pyproject.toml")],
+        cwd=src.parent,
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+BREACHES = {
+    # a lower floor importing a page: the data loader reaching up to Gu's Table 1
+    "data/__init__.py": ("from connectivity.papers.gu2023 import table1", "Floors"),
+    # a study drawing: Gu's Table 1 study importing matplotlib
+    "papers/gu2023/table1/study.py": ("import matplotlib.pyplot", "A study computes"),
+    # a figures module writing records
+    "papers/vrabel2024/bypass/figures.py": ("from connectivity import scorecard", "A figures"),
+    # a circle: the training loop importing the cached trainer that calls it
+    "training/loop.py": ("from connectivity.training import cached", "No circle"),
+}
+
+
+@pytest.mark.parametrize("module", sorted(BREACHES))
+def test_the_floors_hold_and_a_deliberate_breach_fails_lint(module, tmp_path):
+    assert _lint_imports(REPO / "src").returncode == 0, "the library breaks its own floors"
+    copy = tmp_path / "src" / "connectivity"
+    shutil.copytree(
+        REPO / "src" / "connectivity",
+        copy,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pt", "*.npy", "*.json"),
+    )
+    line, contract = BREACHES[module]
+    path = copy / module
+    path.write_text(path.read_text() + f"\n{line}  # a deliberate breach\n")
+    out = _lint_imports(tmp_path / "src")
+    assert out.returncode == 1, out.stdout
+    assert re.search(rf"^{re.escape(contract)}.* BROKEN$", out.stdout, re.MULTILINE), out.stdout
 
 
 def test_pre_commit_hooks_use_the_venvs_tools():
     config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
     assert [r["repo"] for r in config["repos"]] == ["local"], "hooks must not need the network"
     hooks = {h["id"]: h for h in config["repos"][0]["hooks"]}
-    assert {"ruff-format", "ruff-check", "actionlint"} <= set(hooks)
+    assert {"ruff-format", "ruff-check", "lint-imports", "actionlint"} <= set(hooks)
     for hook in hooks.values():
         assert hook["language"] == "system"
         tool = REPO / hook["entry"].split()[0]

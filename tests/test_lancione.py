@@ -13,12 +13,12 @@ import torch
 from conftest import needs_data
 
 from connectivity.latent.collapse import CollapseCheck
-from connectivity.latent.digit_pairs import ALL_PAIRS
+from connectivity.latent.digit_pairs import ALL_PAIRS, pair_label
 from connectivity.latent.stacked import StackedAE
 from connectivity.paper_values import paper_value
 from connectivity.paper_values.lancione import VALUES
 from connectivity.papers.lancione import future_work, methods, question, results
-from connectivity.papers.lancione.common import fmt_pair, scale_note
+from connectivity.papers.lancione.sentences import scale_note
 from connectivity.papers.lancione.shared_settings import StudyTraining, SurveyConfig
 from connectivity.papers.lancione.trainings import (
     HARD_PAIRS,
@@ -188,7 +188,7 @@ def test_scale_note_speaks_only_when_the_build_differs_from_the_report():
     assert scale_note(30, 30, "training epochs", "paper") == ""
     note = scale_note(3, 30, "training epochs", "ci")
     assert "ci profile" in note and "3 training epochs" in note and "30" in note
-    assert fmt_pair((1, 7)) == "1–7"
+    assert pair_label((1, 7)) == "1–7"
 
 
 def test_every_lancione_value_is_registered_with_its_place_in_the_report():

@@ -12,8 +12,8 @@ import pytest
 import torch
 from conftest import REPO, needs_data
 
-from connectivity import classifiers, model_store, training
-from connectivity.classifiers import MODEL_KEYS, classifier_config
+from connectivity import checkpoints, model_store, shared_classifiers, training
+from connectivity.shared_classifiers import MODEL_KEYS, classifier_config
 from connectivity.training import evaluate, evaluation_split, train_classifier
 
 SMOKE_RESNET = "smoke-cifar10_resnet"
@@ -44,7 +44,7 @@ def test_a_stored_model_is_what_every_later_load_gets(store, monkeypatch):
     assert model_store.build_store("smoke", ("cifar10_resnet",), progress=False) == {
         SMOKE_RESNET: "trained"
     }
-    entry = model_store.read_manifest()["models"][SMOKE_RESNET]
+    entry = checkpoints.read_manifest()["models"][SMOKE_RESNET]
     cfg = classifier_config("smoke", "cifar10_resnet")
     assert entry["cache_key"] == json.loads(json.dumps(cfg.cache_key()))
     assert (store / entry["file"]).stat().st_size == entry["bytes"]
@@ -67,16 +67,16 @@ def test_a_stored_model_is_what_every_later_load_gets(store, monkeypatch):
 @needs_data
 def test_a_flipped_byte_is_an_integrity_error_not_a_model(store, monkeypatch):
     model_store.build_store("smoke", ("cifar10_resnet",), progress=False)
-    entry = model_store.read_manifest()["models"][SMOKE_RESNET]
+    entry = checkpoints.read_manifest()["models"][SMOKE_RESNET]
     path = store / entry["file"]
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
     fits = _count_fits(monkeypatch)
     cfg = classifier_config("smoke", "cifar10_resnet")
-    with pytest.raises(model_store.ModelIntegrityError, match="does not match its manifest"):
+    with pytest.raises(checkpoints.ModelIntegrityError, match="does not match its manifest"):
         train_classifier(cfg, progress=False)
-    with pytest.raises(model_store.ModelIntegrityError, match="make models"):
+    with pytest.raises(checkpoints.ModelIntegrityError, match="make models"):
         model_store.build_store("smoke", ("cifar10_resnet",), progress=False)
     assert fits == []  # neither retrained silently
 
@@ -94,18 +94,18 @@ def test_a_changed_recipe_is_trained_not_served_the_committed_model(store, monke
 def test_make_models_retrains_the_changed_recipe_only(store, monkeypatch):
     keys = ("cifar10_resnet", "cifar10_vgg")
     model_store.build_store("smoke", keys, progress=False)
-    before = model_store.read_manifest()["models"]
-    real = classifiers.classifier_config
+    before = checkpoints.read_manifest()["models"]
+    real = shared_classifiers.classifier_config
 
     def vgg_recipe_changed(profile, key="cifar10_resnet", changes=None):
         cfg = real(profile, key, changes)
         return real(profile, key, {"lr": 0.05}) if key == "cifar10_vgg" else cfg
 
-    monkeypatch.setattr(classifiers, "classifier_config", vgg_recipe_changed)
+    monkeypatch.setattr(model_store, "classifier_config", vgg_recipe_changed)
     fits = _count_fits(monkeypatch)
     outcome = model_store.build_store("smoke", keys, progress=False)
     assert outcome == {SMOKE_RESNET: "kept", "smoke-cifar10_vgg": "trained"} and fits == [1]
-    after = model_store.read_manifest()["models"]
+    after = checkpoints.read_manifest()["models"]
     assert after[SMOKE_RESNET] == before[SMOKE_RESNET]
     assert after["smoke-cifar10_vgg"]["key_hash"] != before["smoke-cifar10_vgg"]["key_hash"]
     assert not (store / before["smoke-cifar10_vgg"]["file"]).exists()  # no stale file left
@@ -119,11 +119,11 @@ def test_half_storage_rounds_large_weights_only():
         "huge": torch.full((2048,), 1e6),
         "steps": torch.tensor(7),
     }
-    stored, halved = model_store.half_storage(state)
+    stored, halved = checkpoints.half_storage(state)
     assert halved == ["w"] and stored["w"].dtype == torch.float16
     assert stored["bn.running_var"].dtype == torch.float32
     assert stored["huge"].dtype == torch.float32  # beyond float16's range: kept exact
-    restored = model_store.restore(stored)
+    restored = checkpoints.restore(stored)
     assert restored["w"].dtype == torch.float32 and torch.equal(restored["steps"], state["steps"])
     # float16 has an 11-bit significand: relative rounding error at most 2**-11
     rel = ((restored["w"] - big).abs() / big.abs().clamp_min(1e-4)).max()
@@ -133,14 +133,14 @@ def test_half_storage_rounds_large_weights_only():
 def test_committed_models_match_the_ci_recipes_and_their_checksums():
     """A recipe change without ``make models`` would make every CI run retrain (1.5 h on
     an AVX2 CPU): the committed keys must be today's ci keys."""
-    manifest = model_store.read_manifest(model_store.store_dir())
+    manifest = checkpoints.read_manifest(checkpoints.store_dir())
     assert sorted(manifest["models"]) == sorted(f"ci-{k}" for k in MODEL_KEYS)
     for key in MODEL_KEYS:
         entry = manifest["models"][f"ci-{key}"]
         cfg = classifier_config("ci", key)
         assert entry["cache_key"] == json.loads(json.dumps(cfg.cache_key())), key
-        model_store.load_state_dict(entry)  # raises on a checksum mismatch
-    size = sum(p.stat().st_size for p in model_store.store_dir().iterdir())
+        checkpoints.load_state_dict(entry)  # raises on a checksum mismatch
+    size = sum(p.stat().st_size for p in checkpoints.store_dir().iterdir())
     assert size <= 25e6
 
 

@@ -24,7 +24,6 @@ import pytest
 import torch
 from torch import nn
 
-from connectivity.classifiers import classifier_config
 from connectivity.models import (
     BasicBlock,
     fold_batchnorm,
@@ -32,6 +31,7 @@ from connectivity.models import (
     to_channels_last,
     to_contiguous_format,
 )
+from connectivity.shared_classifiers import classifier_config
 from connectivity.training import build_classifier
 
 TESTS = Path(__file__).resolve().parent
@@ -173,7 +173,7 @@ def test_smoke_resnet_trains_on_avx2():
         import dataclasses, torch
         torch.set_num_threads(2)
         assert torch.backends.cpu.get_cpu_capability() == "AVX2"
-        from connectivity.classifiers import classifier_config
+        from connectivity.shared_classifiers import classifier_config
         from connectivity.data import Dataset
         from connectivity.training import build_classifier, fit
         cfg = dataclasses.replace(classifier_config("smoke", "cifar10_resnet"), precision="fp32")

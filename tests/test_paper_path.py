@@ -17,7 +17,6 @@ import torch
 import torch.nn.functional as F
 
 from connectivity import decoders
-from connectivity.classifiers import classifier_config
 from connectivity.data import Dataset
 from connectivity.models import Resize, fold_batchnorm, split_model
 from connectivity.neb import connect_in_layer, connect_pairs
@@ -25,6 +24,7 @@ from connectivity.papers.gu2023.decoders_and_paths import PathsSettings
 from connectivity.papers.gu2023.decoders_and_paths.study import train_decoders
 from connectivity.papers.gu2023.table1 import Table1Settings
 from connectivity.papers.gu2023.table1.study import latent_shape
+from connectivity.shared_classifiers import classifier_config
 from connectivity.training import build_classifier
 
 # one point of each space at 224-px inputs (torchvision ResNet50); "input" is the CIFAR

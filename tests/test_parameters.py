@@ -41,11 +41,11 @@ import nbformat
 import pytest
 from conftest import REPO
 
-from connectivity.classifiers import ClassifierSettings
+from connectivity.classifiers import ClassifiersSettings
 
 NOTEBOOK = REPO / "notebooks" / "classifiers.py"
 BIN = Path(sys.executable).parent
-SETTINGS_LINE = "settings = ClassifierSettings.from_notebook(globals())"
+SETTINGS_LINE = "settings = ClassifiersSettings.from_notebook(globals())"
 PROBE = "import json\nprint(json.dumps(settings.as_dict(), default=str))"
 # A backstop, not the property tested: a refusal (or an accepted run of the cut notebook)
 # takes 4-7 s of wall time on the development machine (a 2-core AVX2 machine
@@ -295,7 +295,7 @@ def test_json_and_yaml_dicts_are_used_as_written(notebooks, tmp_path):
     )
     assert run.proc.returncode == 0, run.proc.stderr[-2000:]
     got = _probe(run.nb)
-    ci = ClassifierSettings.resolve("ci")
+    ci = ClassifiersSettings.resolve("ci")
     expected = dataclasses.replace(
         ci,
         cifar10_vgg=dataclasses.replace(ci.cifar10_vgg, epochs=1),
@@ -311,7 +311,7 @@ def test_profile_parameter_selects_the_profiles_values(notebooks, tmp_path):
     run = _papermill(notebooks["head"], tmp_path, "-p", "profile", "smoke")
     assert run.proc.returncode == 0, run.proc.stderr[-2000:]
     got = _probe(run.nb)
-    smoke = ClassifierSettings.resolve("smoke")
+    smoke = ClassifiersSettings.resolve("smoke")
     assert got == json.loads(json.dumps(smoke.as_dict(), default=str))
 
 

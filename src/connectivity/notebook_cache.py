@@ -43,7 +43,7 @@ from typing import Any
 
 import torch
 
-from . import devices, model_store, provenance
+from . import devices, provenance
 from .caching import _file_sha256
 from .kernels import PORTABLE
 from .locations import build_dir, cache_dir
@@ -76,7 +76,7 @@ def tree_digest(folder: Path, patterns: tuple[str, ...] = ("*",)) -> str:
 
 def machine() -> str:
     """The CPU's model name and core count, and the GPU's name where there is one."""
-    hw = model_store.hardware()
+    hw = provenance.hardware()
     return f"{hw['cpu']}, {hw['cores']} cores, {hw['gpu'] or 'no GPU'}"
 
 

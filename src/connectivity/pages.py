@@ -21,7 +21,7 @@ EXECUTED = "book/executed/"
 
 # notebook (under notebooks/, without .py) -> "module:SettingsClass"
 PAGES: dict[str, str] = {
-    "classifiers": "connectivity.classifiers:ClassifierSettings",
+    "classifiers": "connectivity.classifiers:ClassifiersSettings",
     "lancione/01_question": "connectivity.papers.lancione.question:QuestionSettings",
     "lancione/02_methods": "connectivity.papers.lancione.methods:MethodsSettings",
     "lancione/03_results": "connectivity.papers.lancione.results:ResultsSettings",

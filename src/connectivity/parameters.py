@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 from . import devices
-from .pages import settings_class
+from .pages import PAGES, settings_class
 from .settings import BASE_PROFILE, PROFILES, ParameterError, Settings, _short
 
 # the generated page, beside the book's static pages (git-ignored)
@@ -189,8 +189,6 @@ def page_markdown(pages: list[str]) -> str:
 def write_page(root: Path, pages: list[str]) -> Path:
     """Write :func:`page_markdown` of ``pages`` (those with a settings class) to
     ``root/book/parameters.md``; returns its path."""
-    from .pages import PAGES
-
     path = root / PAGE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page_markdown([p for p in pages if p in PAGES]))

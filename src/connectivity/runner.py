@@ -26,13 +26,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from . import devices, notebook_cache, prose, scorecard, site
+from .checkpoints import ModelIntegrityError
 from .data import DataIntegrityError, DataNotFoundError
 from .devices import DEVICE_ENV
 from .errors import ReaderError, run_command
 from .kernels import KERNEL_DISPLAY_NAME, kernels_mode, portable_environment, registered_kernel
 from .kernels import describe as describe_kernels
 from .locations import build_dir, repo_root
-from .model_store import ModelIntegrityError
 from .pages import EXECUTED, PAGES, settings_class, toc_notebooks
 from .parameters import parse_pairs, write_page
 from .parameters import show as show_parameters

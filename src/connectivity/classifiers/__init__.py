@@ -1,14 +1,15 @@
-"""The shared classifiers, and the page that presents them (``notebooks/classifiers.py``).
+"""The classifiers page (``notebooks/classifiers.py``): the shared classifiers presented.
 
 Every later page asks its questions of one of three trained networks: a CIFAR-10 ResNet
 (Gu & Borovykh; Vrabel et al. §4.1-4.2) and a CIFAR-10 and a CIFAR-100 VGG-16-BN (the
 detection benchmark of Harder et al. 2021). They are trained once (``make models``) and
-committed with the book; every page gets them through :func:`shared_classifier`. The
+committed with the book; every page gets them through
+:func:`connectivity.shared_classifiers.shared_classifier`, a library below the pages. The
 page shows the data, each model's recipe, where its weights come from, its accuracy
 against the book's targets, and where the ResNet errs:
 
-* :mod:`.settings`: :class:`ClassifierSettings` (the recipes, whose values name the
-  committed models), :func:`classifier_config`, :func:`shared_classifier`, the targets;
+* :mod:`.settings`: :class:`ClassifiersSettings` (the shared recipes, whose values name
+  the committed models, and the sample images shown);
 * :mod:`.study`: :func:`run` (settings -> :class:`ClassifiersStudy`: the models
   evaluated and timed in this build, the ResNet's predictions);
 * :mod:`.report`: :func:`report` (study -> the ``check`` records by short name, with
@@ -16,9 +17,8 @@ against the book's targets, and where the ResNet errs:
 * :mod:`.figures`: the page's figures (``plot_*``) and tables (``*_table``).
 
 >>> from connectivity import classifiers as page               # doctest: +SKIP
->>> study = page.run(page.ClassifierSettings.resolve("smoke"))  # doctest: +SKIP
->>> records = page.report(study)                                # doctest: +SKIP
->>> resnet = page.shared_classifier("ci", "cifar10_resnet")     # doctest: +SKIP
+>>> study = page.run(page.ClassifiersSettings.resolve("smoke"))  # doctest: +SKIP
+>>> records = page.report(study)                                 # doctest: +SKIP
 """
 
 from .figures import (
@@ -34,33 +34,14 @@ from .figures import (
     summary_table,
 )
 from .report import record_accuracies, report
-from .settings import (
-    ACCURACY_TARGETS,
-    CONFIDENT_TARGETS,
-    LABELS,
-    MODEL_KEYS,
-    STRETCH_TARGETS,
-    ClassifierSettings,
-    ModelKey,
-    classifier_config,
-    configs,
-    shared_classifier,
-)
+from .settings import ClassifiersSettings
 from .study import ClassifiersStudy, input_gradient_ms, run, train_all
 
 __all__ = [
-    "ACCURACY_TARGETS",
-    "CONFIDENT_TARGETS",
-    "ClassifierSettings",
+    "ClassifiersSettings",
     "ClassifiersStudy",
-    "LABELS",
-    "MODEL_KEYS",
-    "ModelKey",
     "REFERENCE_MODELS",
-    "STRETCH_TARGETS",
-    "classifier_config",
     "config_table",
-    "configs",
     "data_table",
     "input_gradient_ms",
     "plot_accuracy_vs_time",
@@ -72,7 +53,6 @@ __all__ = [
     "reference_table",
     "report",
     "run",
-    "shared_classifier",
     "summary_table",
     "train_all",
 ]

@@ -7,14 +7,14 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from connectivity import model_store, plotting
+from connectivity import checkpoints, plotting
 from connectivity.data import load_dataset
 from connectivity.paper_values import ReferenceModel
 from connectivity.paper_values import gu2023 as gu2023_values
 from connectivity.paper_values import vrabel2024_adversarial as values_adversarial
 from connectivity.paper_values import vrabel2024_modes as values_modes
+from connectivity.shared_classifiers import ACCURACY_TARGETS, LABELS, configs
 
-from .settings import ACCURACY_TARGETS, LABELS, configs
 from .study import ClassifiersStudy
 
 # the papers' models each of ours stands in for
@@ -75,7 +75,7 @@ def provenance_table(study: ClassifiersStudy):
     build's), cached, or trained in this build."""
     rows = []
     for key, t in study.trained.items():
-        found = model_store.lookup(t.config.cache_key())
+        found = checkpoints.lookup(t.config.cache_key())
         row = {"model": LABELS[key], "accuracy (this build)": round(t.test_accuracy, 4)}
         if found is None:
             row["weights"] = "not committed: trained here (or cached by an earlier run)"

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from connectivity import prose, scorecard
 from connectivity.prose import say
+from connectivity.shared_classifiers import (
+    ACCURACY_TARGETS,
+    CONFIDENT_TARGETS,
+    LABELS,
+    STRETCH_TARGETS,
+)
 from connectivity.training import CONFIDENT_CE, TrainedModel
 
-from .settings import ACCURACY_TARGETS, CONFIDENT_TARGETS, LABELS, STRETCH_TARGETS
 from .study import ClassifiersStudy
 
 

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from connectivity.data import Dataset, load_dataset
 from connectivity.models import fold_batchnorm, model_device
+from connectivity.shared_classifiers import configs
 from connectivity.training import (
     TrainedModel,
     evaluate,
@@ -27,19 +28,19 @@ from connectivity.training import (
     train_classifier,
 )
 
-from .settings import ClassifierSettings, configs
+from .settings import ClassifiersSettings
 
 
 @dataclass
 class ClassifiersStudy:
     """The page's models and what it measured of them: ``trained[key]`` per
-    :data:`~.settings.MODEL_KEYS` (accuracies of this build), ``gradient_ms[key]`` the
-    milliseconds of one float32 input gradient per image, ``cifar10_test`` the whole
-    CIFAR-10 test split (N, 3, 32, 32), ``resnet_test`` the CIFAR-10 ResNet's evaluation
-    split (a subset at ``smoke``) and ``resnet_predicted`` (len(resnet_test),) the
-    ResNet's predicted class of each of its images."""
+    :data:`~connectivity.shared_classifiers.MODEL_KEYS` (accuracies of this build),
+    ``gradient_ms[key]`` the milliseconds of one float32 input gradient per image,
+    ``cifar10_test`` the whole CIFAR-10 test split (N, 3, 32, 32), ``resnet_test`` the
+    CIFAR-10 ResNet's evaluation split (a subset at ``smoke``) and ``resnet_predicted``
+    (len(resnet_test),) the ResNet's predicted class of each of its images."""
 
-    settings: ClassifierSettings
+    settings: ClassifiersSettings
     trained: dict[str, TrainedModel]
     gradient_ms: dict[str, float]
     cifar10_test: Dataset
@@ -47,7 +48,7 @@ class ClassifiersStudy:
     resnet_predicted: torch.Tensor
 
 
-def run(settings: ClassifierSettings) -> ClassifiersStudy:
+def run(settings: ClassifiersSettings) -> ClassifiersStudy:
     """The three shared models of ``settings``, evaluated and timed in this build."""
     trained = train_all(settings)
     gradient_ms = gradient_costs(trained)
@@ -56,7 +57,7 @@ def run(settings: ClassifierSettings) -> ClassifiersStudy:
     return ClassifiersStudy(settings, trained, gradient_ms, cifar10_test, resnet_test, predicted)
 
 
-def train_all(settings: ClassifierSettings) -> dict[str, TrainedModel]:
+def train_all(settings: ClassifiersSettings) -> dict[str, TrainedModel]:
     """The three shared models of ``settings`` (committed, cached, or trained here),
     each re-evaluated in float32 on its test split in this build: ``test_accuracy``,
     ``tta_accuracy`` and ``confident_fraction`` are this build's; the stored values

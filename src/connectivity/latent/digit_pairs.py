@@ -20,6 +20,11 @@ Subset = Literal["faithful", "full"]
 ALL_PAIRS: tuple[tuple[int, int], ...] = tuple(itertools.combinations(range(10), 2))
 
 
+def pair_label(pair: tuple[int, int]) -> str:
+    """How the pages name a digit pair: ``pair_label((1, 7)) == "1–7"``."""
+    return f"{pair[0]}–{pair[1]}"
+
+
 @dataclass(frozen=True)
 class DigitPair:
     """Flattened images of two digits: x (n, 784) in [0, 1], y (n,) the digit labels."""

@@ -21,12 +21,12 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from connectivity import detection, fastconv
 from connectivity.bypass import BypassConfig, ce_loss, optimise_barriers, tv1
-from connectivity.classifiers import shared_classifier
 from connectivity.data import image_subset, load_dataset
 from connectivity.input_paths import evaluate_linear, linear_path, same_class_pairs
 from connectivity.locations import build_dir
 from connectivity.models import fold_batchnorm, model_device, to_channels_last
 from connectivity.neb import NEBConfig, classifier_energy, dataset_logits, run_neb
+from connectivity.shared_classifiers import shared_classifier
 from connectivity.timings import load_timings
 from connectivity.training import NUM_CLASSES, autocast, effective_precision
 

@@ -10,7 +10,7 @@ import dataclasses
 
 import torch
 
-from .. import model_store
+from .. import checkpoints
 from ..caching import atomic_save, cached, load_entry, result_path
 from ..data import load_dataset
 from .config import TrainConfig, evaluation_split
@@ -31,18 +31,18 @@ def train_classifier(
     :func:`default_device`).
 
     With ``use_cache``, a model committed with the book for this config
-    (:mod:`connectivity.model_store`, sha256 verified: a damaged file raises
-    :class:`~connectivity.model_store.ModelIntegrityError`) comes first, then the cache
+    (:mod:`connectivity.checkpoints`, sha256 verified: a damaged file raises
+    :class:`~connectivity.checkpoints.ModelIntegrityError`) comes first, then the cache
     (checksum verified: a damaged entry is trained again); otherwise it is trained here
     and cached. The evaluation of a loaded model is the one stored with it."""
     cfg.validate()
     device = torch.device(device) if device is not None else default_device()
     if use_cache:
-        committed = model_store.lookup(cfg.cache_key())
+        committed = checkpoints.lookup(cfg.cache_key())
         if committed is not None:
             _, entry = committed
-            state = model_store.load_state_dict(entry)
-            path = str(model_store.store_dir() / entry["file"])
+            state = checkpoints.load_state_dict(entry)
+            path = str(checkpoints.store_dir() / entry["file"])
             return _trained_from(cfg, state, entry, path, device)
     path = result_path("models", cfg.cache_key())  # the device and kernels in the key
     if use_cache and path.exists():  # a hit needs neither the data nor a second model

@@ -4,9 +4,9 @@ that the second page reuses the first page's runs."""
 
 from __future__ import annotations
 
-from connectivity.classifiers import shared_classifier
 from connectivity.data import Dataset
 from connectivity.neb import LayerRun, connect_in_layer
+from connectivity.shared_classifiers import shared_classifier
 from connectivity.training import TrainedModel
 
 from .settings_common import ConnectSettings

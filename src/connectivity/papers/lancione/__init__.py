@@ -1,7 +1,7 @@
 """The Lancione chapter (its paper values in :mod:`connectivity.paper_values.lancione`):
 the study's models defined once and the trainings the pages share (:mod:`.trainings`;
-their settings in :mod:`.shared_settings`), small helpers of the pages' sentences
-(:mod:`.common`), and one package per page, named after its notebook: :mod:`.question`
+their settings in :mod:`.shared_settings`), the sentences every page generates alike
+(:mod:`.sentences`), and one package per page, named after its notebook: :mod:`.question`
 (01_question), :mod:`.methods` (02_methods), :mod:`.results` (03_results) and :mod:`.future_work`
 (04_future_work). Each page package has the same five parts:
 

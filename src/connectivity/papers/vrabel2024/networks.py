@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from connectivity.classifiers import shared_classifier
 from connectivity.data import load_dataset, load_imagenet_val
 from connectivity.models import torchvision_model
+from connectivity.shared_classifiers import shared_classifier
 from connectivity.training import default_device
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from connectivity import plotting
+from connectivity.latent.digit_pairs import pair_label
 
-from ..common import fmt_pair
 from .study import FutureWorkStudy
 
 
@@ -22,7 +22,7 @@ def wrong_table(study: FutureWorkStudy) -> pd.DataFrame:
         }
     )
     df["DAE rank (1 = most wrong)"] = df["DAE"].rank(ascending=False).astype("Int64")
-    df.index = [fmt_pair(p) for p in df.index]
+    df.index = [pair_label(p) for p in df.index]
     return df.sort_values("DAE", ascending=False).head(8).round(3)
 
 

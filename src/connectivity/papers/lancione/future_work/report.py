@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 
 from connectivity import scorecard, stats
+from connectivity.latent.digit_pairs import pair_label
 from connectivity.prose import glue, glue_say, trend
 
-from ..common import fmt_pair, glue_paper_values
+from ..sentences import glue_paper_values
 from ..trainings import HARD_PAIRS
 from .study import FutureWorkStudy
 
@@ -26,7 +27,7 @@ def report(study: FutureWorkStudy) -> dict[str, scorecard.Record]:
     counts = sv.n_accepted("DAE")
     short = [p for p in HARD_PAIRS if p in sv.pairs and counts[p] < MIN_SEEDS]
     if short or len(dae) < 5:
-        why = ", ".join(f"{fmt_pair(p)}: {counts[p]}" for p in short) or f"{len(dae)} pairs"
+        why = ", ".join(f"{pair_label(p)}: {counts[p]}" for p in short) or f"{len(dae)} pairs"
         recs["hard"] = scorecard.fail(
             "lancione.pairs.hard_pairs_dae_wrong",
             f"fewer than {MIN_SEEDS} non-collapsed DAE trainings ({why}) or too few pairs",
@@ -44,7 +45,7 @@ def report(study: FutureWorkStudy) -> dict[str, scorecard.Record]:
             hard=float(np.mean(hard)),
             rest=float(np.mean(rest)),
             n_pairs=len(dae),
-            ranks=", ".join(f"{fmt_pair(p)} ranks {int(ranks[p])}" for p in HARD_PAIRS),
+            ranks=", ".join(f"{pair_label(p)} ranks {int(ranks[p])}" for p in HARD_PAIRS),
             epochs=sv.config.epochs,
         )
     glue_say(

@@ -8,8 +8,8 @@ import pandas as pd
 import torch
 
 from connectivity import plotting
+from connectivity.latent.digit_pairs import pair_label
 
-from ..common import fmt_pair
 from ..trainings import MODELS
 from .study import MethodsStudy
 
@@ -85,7 +85,7 @@ def activation_table(study: MethodsStudy) -> pd.DataFrame:
         pd.DataFrame(
             [
                 {
-                    "pair": fmt_pair(r.pair),
+                    "pair": pair_label(r.pair),
                     "activation": r.activation,
                     "silhouette, mean": r.silhouette.mean(),
                     "silhouette, SD": r.silhouette.std(ddof=1),
@@ -106,7 +106,7 @@ def activation_figure(study: MethodsStudy):
     fig, axes = plt.subplots(2, 2, figsize=(8, 7.5))
     for ax, r in zip(axes.ravel(), study.activation):
         plotting.latent_scatter(
-            r.example_codes, r.labels, ax=ax, title=f"{r.activation}, {fmt_pair(r.pair)}"
+            r.example_codes, r.labels, ax=ax, title=f"{r.activation}, {pair_label(r.pair)}"
         )
     fig.tight_layout()
     return fig

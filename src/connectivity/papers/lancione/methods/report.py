@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from connectivity import scorecard, stats
+from connectivity.latent.digit_pairs import pair_label
 from connectivity.paper_values import paper_value
 from connectivity.paper_values.lancione import SILHOUETTE_ROUNDING
 from connectivity.prose import glue, glue_say
 
-from ..common import fmt_pair, glue_paper_values
+from ..sentences import glue_paper_values
 from .study import ActivationRun, MethodsStudy
 
 SECTION_DATA = "The data, and a quirk of the original code"
@@ -59,7 +60,7 @@ def report(study: MethodsStudy) -> dict[str, scorecard.Record]:
         n=len(study.pair.y_val),
         section=SECTION_DATA,
         pair_mean=pair_mean,
-        closest=fmt_pair(closest),
+        closest=pair_label(closest),
         closest_value=px.all_pairs[closest],
         boot_se=float(np.std(px.boot, ddof=1)),
     )

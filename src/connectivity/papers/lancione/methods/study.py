@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from connectivity.latent.collapse import check_collapse
-from connectivity.latent.digit_pairs import ALL_PAIRS, DigitPair, subset_sizes
+from connectivity.latent.digit_pairs import ALL_PAIRS, DigitPair, pair_label, subset_sizes
 from connectivity.latent.metrics import (
     near_origin_fraction,
     principal_angles,
@@ -25,7 +25,6 @@ from connectivity.latent.stacked import (
     reconstruction_loss,
 )
 
-from ..common import fmt_pair
 from ..trainings import Mnist, load_mnist, study_runs, train_on_full_batch, train_on_pairs
 from .settings import MethodsSettings
 
@@ -155,7 +154,7 @@ def activation_study(
                     [data] * k,
                     list(range(k)),
                     activation=act,
-                    desc=f"AE {act} {fmt_pair(digits)}",
+                    desc=f"AE {act} {pair_label(digits)}",
                 )
                 idx = list(range(k))
             every = encode_each(stack.model, [data.x_val] * stack.model.n_models)

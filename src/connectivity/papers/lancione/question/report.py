@@ -6,7 +6,7 @@ from connectivity import scorecard
 from connectivity.latent.vae import VAEConfig
 from connectivity.prose import glue, glue_say
 
-from ..common import glue_paper_values, scale_note
+from ..sentences import glue_paper_values, scale_note
 from .study import QuestionStudy
 
 SECTION_REGIONS = "How many pieces does each digit occupy?"

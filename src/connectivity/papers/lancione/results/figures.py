@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 
 from connectivity import plotting
+from connectivity.latent.digit_pairs import pair_label
 from connectivity.latent.metrics import silhouette_samples
 from connectivity.paper_values import paper_value
 from connectivity.paper_values.lancione import HIGH_SILHOUETTE
 
-from ..common import fmt_pair
 from .study import ResultsStudy
 
 
@@ -161,5 +161,5 @@ def survey_table(study: ResultsStudy) -> pd.DataFrame:
             "DAE": sv.per_pair("DAE", "silhouette"),
         }
     )
-    df.index = [fmt_pair(p) for p in df.index]
+    df.index = [pair_label(p) for p in df.index]
     return df.describe().loc[["count", "mean", "std", "min", "max"]].round(3)

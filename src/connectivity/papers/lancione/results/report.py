@@ -15,7 +15,7 @@ from connectivity.paper_values.lancione import (
 )
 from connectivity.prose import glue, glue_say
 
-from ..common import glue_paper_values
+from ..sentences import glue_paper_values
 from ..trainings import HARD_PAIRS
 from .study import ResultsStudy
 

@@ -13,12 +13,9 @@ and laid beside the paper's Table 1:
 * :mod:`.settings`: :class:`DetectionSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`DetectionStudy`: per data set the
   attacks, every detector's scores, the ablation and the paired tests of the claims);
-* :mod:`.report`: :func:`report` (study -> :class:`~.report.DetectionRecords`, the
-  scorecard records, with the page's sentences glued);
-  here ``report`` is that function: import the module's others by its full name
-  (``from connectivity.papers.vrabel2024.detection.report import records``); its
-  tolerances and tests are in :mod:`.tolerances`, its generated sentences in
-  :mod:`.sentences`;
+* :mod:`.report`: :func:`report` (study -> :class:`~.records.DetectionRecords`, the
+  scorecard records of :mod:`.records`, with the sentences of :mod:`.sentences` glued);
+  the tolerances and tests are in :mod:`.tolerances`;
 * :mod:`.figures`: the page's figures (``plot_*``) and tables (``*_table``).
 
 The detectors themselves are the top-level package :mod:`connectivity.detection`.
@@ -39,7 +36,8 @@ from .figures import (
     plot_roc,
     table1_table,
 )
-from .report import DetectionRecords, cell_tolerances, report
+from .records import DetectionRecords, cell_tolerances
+from .report import report
 from .settings import DetectionSettings
 from .study import AttackSummary, DatasetRun, DetectionStudy, run
 

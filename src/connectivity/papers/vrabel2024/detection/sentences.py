@@ -4,8 +4,6 @@ the records' verdicts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from connectivity import prose
@@ -19,13 +17,10 @@ from connectivity.paper_values.vrabel2024_adversarial import (
     TABLE1,
 )
 
+from .records import DetectionRecords
 from .settings import MAHALANOBIS_ROWS
 from .study import DetectionStudy
 from .tolerances import ablation_test
-
-if TYPE_CHECKING:
-    from .report import DetectionRecords
-
 
 SE_TARGET = 3.0  # points: the largest AUC standard error the page aims for
 

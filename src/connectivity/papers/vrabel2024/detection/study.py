@@ -38,10 +38,10 @@ import torch
 from connectivity import detection as det
 from connectivity.attacks import UNTARGETED, AttackResult, UntargetedConfig, untargeted_attack
 from connectivity.caching import cached
-from connectivity.classifiers import shared_classifier
 from connectivity.data import Dataset, load_dataset, subset_indices
 from connectivity.models import fold_batchnorm
 from connectivity.paper_values.vrabel2024_adversarial import DETECTORS
+from connectivity.shared_classifiers import shared_classifier
 from connectivity.training import TrainedModel, predict
 
 from .settings import DetectionSettings

@@ -1,4 +1,5 @@
-"""Small helpers shared by the Lancione pages: generated scale notes and tables."""
+"""The sentences every Lancione page generates alike: the note on a scale that differs
+from the report's code, and the report's values glued for the prose to quote."""
 
 from __future__ import annotations
 
@@ -15,10 +16,6 @@ def scale_note(value, paper, what: str, profile: str) -> str:
         f"This build ({profile} profile) uses {value} {what} instead of the original "
         f"code's {paper}, to stay within its time budget."
     )
-
-
-def fmt_pair(pair) -> str:
-    return f"{pair[0]}–{pair[1]}"
 
 
 def glue_paper_values() -> None:

@@ -1,0 +1,231 @@
+"""The detection page's scorecard records (:func:`records`, a :class:`DetectionRecords`),
+written from a :class:`~.study.DetectionStudy`; :mod:`.sentences` words their outcomes
+and :func:`.report.report` does both. Tolerances and tests (:mod:`.tolerances`):
+
+* every Table 1 number (quantitative): within both sides' uncertainty
+  (:func:`cell_tolerances`);
+* the paper's claim per column, "the mode-connectivity detector's AUC exceeds every
+  baseline's": the paired bootstrap of the study (``DatasetRun.claims``);
+* attack success rates and the ablation (loss curve or logits alone): measurements;
+  the sentence on the ablation quotes a paired bootstrap of its own
+  (:func:`ablation_test`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from connectivity import scorecard
+from connectivity.attacks import UNTARGETED
+from connectivity.paper_values.vrabel2024_adversarial import (
+    ATTACK_NAMES,
+    DATASET_NAMES,
+    DETECTORS,
+    LOGITS_ABLATABLE,
+    TABLE1,
+    ablation_id,
+    cell_id,
+    claim_id,
+)
+
+from .settings import MAHALANOBIS_ROWS
+from .study import DatasetRun, DetectionStudy
+from .tolerances import cell_tolerances, logits_ablatable_test
+
+SECTION_TABLE = "Table 1, side by side"
+SECTION_CLAIMS = "The paper's claims, tested"
+SECTION_ABLATION = "Ablation: loss curve or logits?"
+SECTION_MAHALANOBIS = "Mahalanobis rows: aligned or shuffled"
+
+
+@dataclass
+class DetectionRecords:
+    """What :func:`records` wrote: the Table 1 comparisons, the claims, counts."""
+
+    cells: list[scorecard.Record]
+    claims: dict[tuple[str, str], scorecard.Record]
+    within: int
+    compared: int
+    failed: int
+    max_auc_se: float
+    # (data set, attack) -> "the logits can be fully ablated" (DeepFool and C&W)
+    ablation: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
+
+
+def records(study: DetectionStudy) -> DetectionRecords:
+    """Scorecard records: every Table 1 number within both sides' uncertainty
+    (:func:`cell_tolerances`), the per-column claim that the mode-connectivity detector
+    beats every baseline (paired bootstrap), attack success rates and the ablation
+    (measurements)."""
+    cells, claims, ablation = [], {}, {}
+    for ds, run in study.runs.items():
+        cells += _table1_records(ds, run)
+        claims.update(_claim_records(ds, run))
+        _ablation_records(ds, run)
+        ablation.update(_ablation_claims(ds, run, study.settings))
+        _mahalanobis_rows_records(ds, run, study.settings.mahalanobis_rows)
+    compared = [c for c in cells if c.kind == "quantitative" and c.verdict != "failed"]
+    se = [c.extra.get("auc_se", 0.0) for c in compared if c.id.endswith(".auc")]
+    return DetectionRecords(
+        cells,
+        claims,
+        within=sum(c.verdict == "reproduced" for c in compared),
+        compared=len(compared),
+        failed=sum(c.verdict == "failed" for c in cells),
+        max_auc_se=float(max(se)) if se else float("nan"),
+        ablation=ablation,
+    )
+
+
+def _table1_records(ds: str, run: DatasetRun) -> list[scorecard.Record]:
+    """The accuracy and AUC of every detector and attack on data set ``ds`` against the
+    paper's Table 1 (failed where the cell could not be scored)."""
+    cells = []
+    note = f"VGG-16-BN width {run.model_width:g}, test accuracy {100 * run.model_accuracy:.1f} %"
+    for d in DETECTORS:
+        for j, a in enumerate(UNTARGETED):
+            s = run.scores[d][a]
+            paper_acc, paper_auc = TABLE1[ds][d][j]
+            reason = None
+            if s.n_test == 0:
+                reason = (
+                    f"{run.attacks[a].successes} successful adversarials: too few to split "
+                    "and score"
+                )
+            elif s.constant:
+                reason = (
+                    f"the fitted {s.classifier} gave all {s.n_test} test examples the same "
+                    "probability (features without spread, or a fit that failed)"
+                )
+            if reason is not None:
+                for metric in ("accuracy", "auc"):
+                    cells.append(
+                        scorecard.fail(cell_id(ds, a, d, metric), reason, section=SECTION_TABLE)
+                    )
+                continue
+            one = s.benchmark_split
+            split_note = (
+                f"; on the benchmark's own split (fold 1, {one.n_test} test examples): "
+                f"accuracy {one.accuracy:.1f}, AUC {one.auc:.1f} ± {one.auc_se:.1f}"
+                if one is not s
+                else ""
+            )
+            acc_tol, auc_tol = cell_tolerances(s, paper_acc, paper_auc, ds)
+            cells.append(
+                scorecard.compare(
+                    cell_id(ds, a, d, "accuracy"),
+                    round(s.accuracy, 2),
+                    acc_tol,
+                    n=s.n_test,
+                    note=f"{s.classifier}; {note}{split_note}",
+                    section=SECTION_TABLE,
+                )
+            )
+            cells.append(
+                scorecard.compare(
+                    cell_id(ds, a, d, "auc"),
+                    round(s.auc, 2),
+                    auc_tol,
+                    n=s.n_test,
+                    note=f"{s.classifier}; SE of this AUC {s.auc_se:.2f}; {note}{split_note}",
+                    section=SECTION_TABLE,
+                    auc_se=round(s.auc_se, 3),
+                    benchmark_split_auc=round(one.auc, 2),
+                    benchmark_split_auc_se=round(one.auc_se, 3),
+                )
+            )
+    return cells
+
+
+def _claim_records(ds: str, run: DatasetRun) -> dict[tuple[str, str], scorecard.Record]:
+    """Per attack on data set ``ds``: the claim that the detector beats every baseline
+    (failed where too few adversarials) and the attack's success rate (a measurement,
+    written after its claim; also where the claim failed, where it matters most)."""
+    claims = {}
+    for a in UNTARGETED:
+        cid = claim_id(ds, a)
+        if a not in run.claims:
+            claims[(ds, a)] = scorecard.fail(cid, "too few adversarials", section=SECTION_CLAIMS)
+        else:
+            claims[(ds, a)] = scorecard.test(
+                cid,
+                run.claims[a],
+                reproduced=round(run.claims[a].effect, 2),
+                section=SECTION_CLAIMS,
+            )
+        s = run.attacks[a]
+        scorecard.measure(
+            f"vrabel2024.detection.{ds}.{a}.success_rate",
+            f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}: attack success rate",
+            round(s.success_rate, 4),
+            unit="fraction",
+            section="Attacks",
+            note=f"{s.attacked} correctly classified test images attacked",
+        )
+    return claims
+
+
+def _ablation_records(ds: str, run: DatasetRun) -> None:
+    """The mean AUC on DeepFool and C&W of the detector with the loss curve only and with
+    the sorted logits only (measurements; the note gives both together)."""
+    both = float(np.mean([run.ablation["both"][a].auc for a in ("deepfool", "cw")]))
+    for part in ("curve", "logits"):
+        aucs = [run.ablation[part][a].auc for a in ("deepfool", "cw")]
+        rid = f"vrabel2024.detection.{ds}.ablation.{part}"
+        if np.isnan(aucs).any():  # an attack with too few adversarials: no score, no number
+            scorecard.fail(
+                rid, "too few DeepFool or C&W adversarials to score", section=SECTION_ABLATION
+            )
+            continue
+        scorecard.measure(
+            rid,
+            f"{DATASET_NAMES[ds]}: mode-connectivity detector with the "
+            f"{'loss curve' if part == 'curve' else 'sorted logits'} only, mean AUC "
+            "on DeepFool and C&W",
+            round(float(np.mean(aucs)), 2),
+            unit="%",
+            section=SECTION_ABLATION,
+            note=f"with both: {both:.1f}",
+        )
+
+
+def _ablation_claims(ds: str, run: DatasetRun, settings) -> dict[tuple, scorecard.Record]:
+    """The paper's "the logits can be fully ablated" on DeepFool and C&W, tested."""
+    out = {}
+    for a in LOGITS_ABLATABLE:
+        result = logits_ablatable_test(run, a, settings.n_boot, settings.split_seed)
+        rid = ablation_id(ds, a)
+        if result is None:
+            out[(ds, a)] = scorecard.fail(
+                rid, "too few adversarials to score the ablation", section=SECTION_ABLATION
+            )
+            continue
+        both, curve = run.ablation["both"][a].auc, run.ablation["curve"][a].auc
+        out[(ds, a)] = scorecard.test(
+            rid,
+            result,
+            reproduced=round(both - curve, 2),
+            section=SECTION_ABLATION,
+            note=f"AUC with both {both:.1f}, loss curve only {curve:.1f}, logits only "
+            f"{run.ablation['logits'][a].auc:.1f}",
+        )
+    return out
+
+
+def _mahalanobis_rows_records(ds: str, run: DatasetRun, table_rows: str) -> None:
+    """Mahalanobis scored with the rows Table 1 does not use (measurements)."""
+    other = next(r for r in MAHALANOBIS_ROWS if r != table_rows)
+    for a, s in run.mahalanobis_other.items():
+        if s.n_test == 0 or s.constant:
+            continue  # the Table 1 cell says why it could not be scored
+        used = run.scores["mahalanobis"][a]
+        scorecard.measure(
+            f"vrabel2024.detection.{ds}.{a}.mahalanobis_{other}.auc",
+            f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}: Mahalanobis AUC with {other} rows",
+            round(s.auc, 2),
+            unit="%",
+            section=SECTION_MAHALANOBIS,
+            note=f"Table 1 uses {table_rows} rows: AUC {used.auc:.1f}",
+        )
