@@ -71,7 +71,7 @@ models: $(STAMP)
 	$(PY) -m connectivity.model_store --profile $(PROFILE) $(MODELS_ARGS)
 
 bench: $(STAMP)
-	$(PY) -m connectivity.performance --profile $(PROFILE)
+	$(PY) -m connectivity.pages.performance --profile $(PROFILE)
 
 hooks: $(STAMP)
 	$(VENV)/bin/pre-commit install

@@ -42,14 +42,14 @@ cifar100_vgg: dict = None  # TrainConfig fields overriding the CIFAR-100 VGG's
 n_examples: int = None  # sample images shown per data set
 
 # %% tags=["remove-cell"]
-from connectivity.classifiers import ClassifiersSettings
+from connectivity.pages.classifiers import ClassifiersSettings
 
 settings = ClassifiersSettings.from_notebook(globals())
 
 import matplotlib.pyplot as plt
 
-from connectivity import classifiers as page
 from connectivity import plotting
+from connectivity.pages import classifiers as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()

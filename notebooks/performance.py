@@ -44,11 +44,11 @@ classifier: dict = None  # changes to the shared CIFAR-10 ResNet's training sett
 vgg_classifier: dict = None  # changes to the shared CIFAR-10 VGG's training settings
 
 # %% tags=["remove-cell"]
-from connectivity.performance import PerformanceSettings
+from connectivity.pages.performance import PerformanceSettings
 
 settings = PerformanceSettings.from_notebook(globals())
 
-from connectivity import performance as page
+from connectivity.pages import performance as page
 
 # %% tags=["remove-cell"]
 study = page.run(settings)

@@ -42,11 +42,11 @@
 profile: str = "ci"  # the profile this build ran with
 
 # %% tags=["remove-cell"]
-from connectivity.scorecard_page import ScorecardPageSettings
+from connectivity.pages.scorecard import ScorecardSettings
 
-settings = ScorecardPageSettings.from_notebook(globals())
+settings = ScorecardSettings.from_notebook(globals())
 
-from connectivity import scorecard_page as page
+from connectivity.pages import scorecard as page
 
 study = page.run(settings)
 headline = page.report(study)

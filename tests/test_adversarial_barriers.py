@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
+from connectivity.pages.vrabel2024 import adversarial_barriers as page
 from connectivity.paper_values import vrabel2024_adversarial as values
-from connectivity.papers.vrabel2024 import adversarial_barriers as page
 
 
 def test_pairs_follow_the_official_protocol():
@@ -77,7 +77,7 @@ def test_straight_path_statistics_match_a_loop_over_the_path():
 
 def test_settings_keep_two_pairs_per_class():
     with pytest.raises(Exception, match="drop_per_class"):
-        page.AdversarialSettings.resolve("ci", drop_per_class=20)
+        page.AdversarialBarriersSettings.resolve("ci", drop_per_class=20)
 
 
 def test_table1_values_and_claims_come_from_the_paper():

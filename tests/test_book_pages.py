@@ -14,17 +14,11 @@ import matplotlib.pyplot as plt
 import pytest
 from conftest import needs_data
 
-from connectivity import (
-    classifiers,
-    paper_values,
-    performance,
-    prose,
-    scorecard,
-    scorecard_page,
-    shared_classifiers,
-)
+from connectivity import paper_values, prose, scorecard, shared_classifiers
+from connectivity.pages import classifiers, performance
+from connectivity.pages import scorecard as scorecard_page
+from connectivity.pages.performance.__main__ import main as bench_main
 from connectivity.paper_values import PaperValue, index
-from connectivity.performance.__main__ import main as bench_main
 from connectivity.stats import Tolerance
 
 RESNET_RECORDS = {"cifar10_resnet.accuracy", "cifar10_resnet.confident_share"}
@@ -132,7 +126,9 @@ def test_the_benchmark_command_refuses_zero_repeats(capsys):
         bench_main(["--repeats", "0"])
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert "--repeats must be at least 1" in err and "python -m connectivity.performance" in err
+    assert (
+        "--repeats must be at least 1" in err and "python -m connectivity.pages.performance" in err
+    )
 
 
 def test_scorecard_page_counts_every_record_once(tmp_build, monkeypatch):
@@ -142,7 +138,7 @@ def test_scorecard_page_counts_every_record_once(tmp_build, monkeypatch):
     monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", "not_in_the_book")
     scorecard.measure("models.t.c", "a record of no page of the book", 3.0)
 
-    study = scorecard_page.run(scorecard_page.ScorecardPageSettings.resolve("smoke"))
+    study = scorecard_page.run(scorecard_page.ScorecardSettings.resolve("smoke"))
     assert [r.id for r in study.records] == ["models.t.a", "models.t.b"]
     assert list(study.chapters) == list(scorecard.CHAPTERS.values())
     assert [r.id for r in study.chapters["The classifiers"]] == ["models.t.a", "models.t.b"]
@@ -176,7 +172,7 @@ def test_scorecard_page_lists_the_verdicts_that_differ_from_the_reference(
     monkeypatch.setenv("CONNECTIVITY_DEVICE", "cuda")  # as a GPU build would record it
     scorecard.measure("models.t.a", "a measurement", 1.0)
     scorecard.check("models.t.b", "a check", 2.0, holds=False, reason="by construction")
-    study = scorecard_page.run(scorecard_page.ScorecardPageSettings.resolve("ci"))
+    study = scorecard_page.run(scorecard_page.ScorecardSettings.resolve("ci"))
     changes = study.changes.set_index("record")
     assert list(changes.index) == ["models.t.b", "models.t.gone"]
     assert changes.loc["models.t.b", "reference build"] == "check"
@@ -188,7 +184,7 @@ def test_scorecard_page_lists_the_verdicts_that_differ_from_the_reference(
     assert sentence.startswith("2 verdict(s) of this build (computed on cuda with")
     monkeypatch.setenv("CONNECTIVITY_DEVICE", "cpu")
     scorecard.check("models.t.b", "a check", 2.0, holds=True, reason="by construction")
-    study = scorecard_page.run(scorecard_page.ScorecardPageSettings.resolve("ci"))
+    study = scorecard_page.run(scorecard_page.ScorecardSettings.resolve("ci"))
     assert list(study.changes.record) == ["models.t.gone"]
     assert scorecard_page.changes_table(study) is not None
 
@@ -208,7 +204,7 @@ def test_scorecard_page_summarises_each_chapter_in_one_screen(tmp_build, monkeyp
         scorecard.compare(f"lancione.t.n{i}", 0.47 + i / 100, tolerance, section="Silhouettes")
     scorecard.compare("lancione.t.pca", 0.30, Tolerance.stated(0.05, "seed spread"))
     scorecard.measure("lancione.t.m", "a measurement", 1.0)
-    study = scorecard_page.run(scorecard_page.ScorecardPageSettings.resolve("smoke"))
+    study = scorecard_page.run(scorecard_page.ScorecardSettings.resolve("smoke"))
     rows = scorecard_page.paper_summary(study, "Lancione").data
     assert len(rows) == 3 and "Silhouettes" in rows.claim[0] and "7 numbers" in rows.claim[0]
     assert "3 reproduced" in rows.verdict[0] and "4 differs" in rows.verdict[0]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from connectivity import classifiers, prose, scorecard
-from connectivity.classifiers import REFERENCE_MODELS, ClassifiersSettings, ClassifiersStudy
+from connectivity import prose, scorecard
+from connectivity.pages import classifiers
+from connectivity.pages.classifiers import REFERENCE_MODELS, ClassifiersSettings, ClassifiersStudy
 from connectivity.paper_values import ReferenceModel
 from connectivity.shared_classifiers import (
     ACCURACY_TARGETS,

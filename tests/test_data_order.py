@@ -15,7 +15,7 @@ import connectivity.caching as caching
 from connectivity import data
 from connectivity.data import loading, order, torchvision_files
 from connectivity.data.loading import _from_torchvision
-from connectivity.papers.gu2023 import table1
+from connectivity.pages.gu2023 import table1
 
 
 def _arrays(ds):

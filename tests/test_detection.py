@@ -13,7 +13,7 @@ from torch import nn
 
 from connectivity import detection
 from connectivity.models import cifar_vgg16_bn
-from connectivity.papers.vrabel2024.detection.tolerances import cell_tolerances
+from connectivity.pages.vrabel2024.detection.tolerances import cell_tolerances
 from connectivity.stats import hanley_mcneil_se
 
 # ---------------------------------------------------------------- detectors
@@ -40,9 +40,12 @@ def test_feature_shapes(tiny_vgg):
     model, x = tiny_vgg
     refs = x[:4]
     feats = detection.path_loss_features(model, x, refs, n_points=7, batch_size=10)
-    assert feats.shape == (24, 7 + 4)
-    assert detection.feature_part(feats, 7, "curve").shape == (24, 7)
-    assert detection.feature_part(feats, 7, "logits").shape == (24, 4)
+    assert feats.part("both").shape == (24, 7 + 4) and len(feats) == 24
+    assert feats.part("curve").shape == (24, 7) and feats.part("logits").shape == (24, 4)
+    np.testing.assert_array_equal(feats.part("both")[:, 7:], feats.logits)
+    assert feats[np.arange(24) < 5].part().shape == (5, 11)
+    with pytest.raises(ValueError, match="unknown feature part"):
+        feats.part("curves")
     lc, la = detection.lid_features(model, x, x.flip(0), k=5, batch_size=12)
     assert lc.shape == la.shape == (24, 13)
     g = detection.fit_class_gaussians(model, x, torch.arange(24) % 4, 4)
@@ -53,7 +56,7 @@ def test_feature_shapes(tiny_vgg):
     assert detection.layer_spectrum_features(model, x, "PFS").shape == (24, dims)
     last = detection.layer_spectrum_features(model, x, "MFS", detection.LAST_RELU, True)
     assert last.shape == (24, 32 * 2 * 2) and np.allclose(last.max(1), 1.0)
-    assert np.isfinite(feats).all() and np.isfinite(lc).all()
+    assert np.isfinite(feats.part()).all() and np.isfinite(lc).all()
 
 
 def test_path_loss_features_start_at_the_image_and_end_at_the_reference(tiny_vgg):
@@ -65,10 +68,10 @@ def test_path_loss_features_start_at_the_image_and_end_at_the_reference(tiny_vgg
         pred = logits.argmax(1)
         start = nn.functional.cross_entropy(logits, pred, reduction="none")
         end = nn.functional.cross_entropy(model(refs[pred]), pred, reduction="none")
-    np.testing.assert_allclose(feats[:, 0], start.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(feats[:, 4], end.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(feats.curve[:, 0], start.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(feats.curve[:, 4], end.numpy(), rtol=1e-4, atol=1e-5)
     sorted_logits = logits.sort(1, descending=True).values.numpy()
-    np.testing.assert_allclose(feats[:, 5:], sorted_logits, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(feats.logits, sorted_logits, rtol=1e-5, atol=1e-6)
 
 
 def test_lid_uses_each_image_once(tiny_vgg):
@@ -379,7 +382,7 @@ def test_benchmark_row_shuffle_permutes_each_column_on_its_own():
 
 
 def test_mahalanobis_rows_setting_is_checked():
-    from connectivity.papers.vrabel2024.detection import DetectionSettings
+    from connectivity.pages.vrabel2024.detection import DetectionSettings
     from connectivity.settings import ParameterError
 
     with pytest.raises(ParameterError, match="mahalanobis_rows is one of aligned, shuffled"):

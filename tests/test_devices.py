@@ -18,7 +18,7 @@ import torch
 from connectivity import caching, checkpoints, devices, provenance, scorecard
 from connectivity.errors import ReaderError, run_command
 from connectivity.kernels import PORTABLE
-from connectivity.papers.gu2023 import table1
+from connectivity.pages.gu2023 import table1
 from connectivity.settings import ParameterError, Settings, param
 from connectivity.training import TrainConfig
 

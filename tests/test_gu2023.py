@@ -11,13 +11,14 @@ import torch
 from torch import nn
 
 from connectivity import decoders, prose
-from connectivity.neb import Connection, LayerRun
-from connectivity.papers.gu2023 import table1
-from connectivity.papers.gu2023.decoders_and_paths import PathsSettings
-from connectivity.papers.gu2023.decoders_and_paths.study import linear_strip, shown_indices
-from connectivity.papers.gu2023.table1 import Table1Settings
-from connectivity.papers.gu2023.table1.report import records, sentences
-from connectivity.papers.gu2023.table1.study import Table1Study, neb_outcomes
+from connectivity.neb import Connection
+from connectivity.pages.gu2023 import table1
+from connectivity.pages.gu2023.connect import LayerRun
+from connectivity.pages.gu2023.decoders_and_paths import DecodersAndPathsSettings
+from connectivity.pages.gu2023.decoders_and_paths.study import linear_strip, shown_indices
+from connectivity.pages.gu2023.table1 import Table1Settings
+from connectivity.pages.gu2023.table1.report import records, sentences
+from connectivity.pages.gu2023.table1.study import Table1Study, neb_outcomes
 from connectivity.settings import ParameterError
 
 # ------------------------------------------------------------------ decoders
@@ -245,7 +246,7 @@ def test_the_last_layer_check_fails_when_a_last_layer_pair_is_not_linear(tmp_bui
 
 def test_settings_of_every_profile_and_checked_draws():
     for profile in ("paper", "ci", "smoke", "smoke-paper"):
-        t, p = Table1Settings.resolve(profile), PathsSettings.resolve(profile)
+        t, p = Table1Settings.resolve(profile), DecodersAndPathsSettings.resolve(profile)
         assert t.neb == p.neb and t.n_linear == p.n_linear and t.spaces == p.spaces
         assert p.pair_seed == t.pair_seeds[0]  # the second page reuses the first's runs
     paper = Table1Settings.resolve("paper")

@@ -13,9 +13,9 @@ from conftest import needs_data
 
 from connectivity import prose
 from connectivity.data import load_dataset
-from connectivity.papers.gu2023 import decoders_and_paths, table1
-from connectivity.papers.gu2023.table1.report import sentences
-from connectivity.papers.gu2023.table1.study import KINDS
+from connectivity.pages.gu2023 import decoders_and_paths, table1
+from connectivity.pages.gu2023.table1.report import sentences
+from connectivity.pages.gu2023.table1.study import KINDS
 
 IMAGE = (3, 32, 32)  # CIFAR-10
 
@@ -82,7 +82,7 @@ def test_table1_page_at_toy_size(private_cache, tmp_build, monkeypatch):
 @pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_decoders_and_paths_page_at_toy_size(private_cache, tmp_build):
-    s = decoders_and_paths.PathsSettings.resolve("smoke")
+    s = decoders_and_paths.DecodersAndPathsSettings.resolve("smoke")
     study = decoders_and_paths.run(s)
     assert list(study.runs) == ["original", "intermediate", "last"]
     for run in study.runs.values():

@@ -224,11 +224,11 @@ def _lint_imports(src: Path) -> subprocess.CompletedProcess:
 
 BREACHES = {
     # a lower floor importing a page: the data loader reaching up to Gu's Table 1
-    "data/__init__.py": ("from connectivity.papers.gu2023 import table1", "Floors"),
+    "data/__init__.py": ("from connectivity.pages.gu2023 import table1", "Floors"),
     # a study drawing: Gu's Table 1 study importing matplotlib
-    "papers/gu2023/table1/study.py": ("import matplotlib.pyplot", "A study computes"),
+    "pages/gu2023/table1/study.py": ("import matplotlib.pyplot", "A study computes"),
     # a figures module writing records
-    "papers/vrabel2024/bypass/figures.py": ("from connectivity import scorecard", "A figures"),
+    "pages/vrabel2024/bypass/figures.py": ("from connectivity import scorecard", "A figures"),
     # a circle: the training loop importing the cached trainer that calls it
     "training/loop.py": ("from connectivity.training import cached", "No circle"),
 }

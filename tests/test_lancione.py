@@ -15,12 +15,10 @@ from conftest import needs_data
 from connectivity.latent.collapse import CollapseCheck
 from connectivity.latent.digit_pairs import ALL_PAIRS, pair_label
 from connectivity.latent.stacked import StackedAE
-from connectivity.paper_values import paper_value
-from connectivity.paper_values.lancione import VALUES
-from connectivity.papers.lancione import future_work, methods, question, results
-from connectivity.papers.lancione.sentences import scale_note
-from connectivity.papers.lancione.shared_settings import StudyTraining, SurveyConfig
-from connectivity.papers.lancione.trainings import (
+from connectivity.pages.lancione import future_work, methods, question, results
+from connectivity.pages.lancione.chapter_settings import StudyTraining, SurveyConfig
+from connectivity.pages.lancione.sentences import scale_note
+from connectivity.pages.lancione.trainings import (
     HARD_PAIRS,
     MODELS,
     Survey,
@@ -29,6 +27,8 @@ from connectivity.papers.lancione.trainings import (
     survey_pairs,
     train_config,
 )
+from connectivity.paper_values import paper_value
+from connectivity.paper_values.lancione import VALUES
 from connectivity.settings import ParameterError
 
 SETTINGS = (

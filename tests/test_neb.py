@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from connectivity import input_paths as paths
-from connectivity import neb
-from connectivity.papers.gu2023.table1 import Table1Settings
+from connectivity import neb, potentials
+from connectivity.pages.gu2023.table1 import Table1Settings
 
 A_MIN = torch.tensor([-0.558, 1.442], dtype=torch.float64)
 C_MIN = torch.tensor([0.623, 0.028], dtype=torch.float64)
@@ -18,7 +18,7 @@ B_MIN = torch.tensor([-0.050, 0.467], dtype=torch.float64)
 
 
 def mb_energy(z):  # (P, K, 2) -> (P, K)
-    return neb.muller_brown(z)
+    return potentials.muller_brown(z)
 
 
 @functools.cache
@@ -36,7 +36,7 @@ def _relax(climbing=True):
 
 
 def test_known_values_of_the_potential():
-    v = neb.muller_brown(torch.stack([SADDLE, B_MIN]))
+    v = potentials.muller_brown(torch.stack([SADDLE, B_MIN]))
     torch.testing.assert_close(
         v, torch.tensor([-40.66, -80.77], dtype=torch.float64), atol=0.02, rtol=0
     )
@@ -51,12 +51,12 @@ def test_climbing_image_neb_finds_the_saddle_and_the_intermediate_minimum():
     # the band runs through the basin of the intermediate minimum
     near_b = (band - B_MIN).norm(dim=1).min()
     assert near_b < 0.1 and e.min() < -146  # and starts in the deepest minimum
-    assert neb.muller_brown(band[(band - B_MIN).norm(dim=1).argmin()]) < -75
+    assert potentials.muller_brown(band[(band - B_MIN).norm(dim=1).argmin()]) < -75
 
 
 def test_straight_line_has_a_far_higher_maximum():
     line = paths.linear_path(A_MIN.view(1, 2), C_MIN.view(1, 2), 400)
-    e_line = neb.muller_brown(line).max().item()
+    e_line = potentials.muller_brown(line).max().item()
     res = _relax()
     assert e_line > res.energies.max().item() + 50, (e_line, res.energies.max())
 
@@ -163,7 +163,7 @@ def test_chapter_configuration_finds_the_minimum_energy_path_on_mueller_brown(pr
     assert cfg.optimizer == "adam" and not cfg.climbing
     band = res.path[0]
     dense = paths.resample(band.unsqueeze(0), 20)[0]
-    top = neb.muller_brown(dense).max().item()
+    top = potentials.muller_brown(dense).max().item()
     assert -40.66 - 1e-6 <= top + 0.5  # a continuous path must cross the saddle's level
     assert top < -38.0, top  # ... and the band crosses near the saddle, not over a ridge
     assert (band - B_MIN).norm(dim=1).min() < 0.15  # through the intermediate basin

@@ -11,7 +11,7 @@ import shutil
 import pytest
 from conftest import REPO, needs_data, shared_data
 
-from connectivity import pages, parameters, runner
+from connectivity import parameters, runner, toc
 
 NOTEBOOKS = runner.toc_notebooks(REPO)
 
@@ -33,8 +33,8 @@ def parameters_cell(name: str) -> dict[str, tuple[str | None, object]]:
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_parameters_cell_declares_exactly_the_settings(name):
-    cls = pages.settings_class(name)
-    assert pages.import_line(name) in (REPO / "notebooks" / f"{name}.py").read_text()
+    cls = toc.settings_class(name)
+    assert toc.import_line(name) in (REPO / "notebooks" / f"{name}.py").read_text()
     cell = parameters_cell(name)
     assert list(cell) == cls.parameter_names(), (
         "parameters cell and settings fields differ (names or order)"
@@ -74,7 +74,7 @@ def test_notebook_runs_at_toy_size(name, profile, tmp_path, monkeypatch):
 
 
 def test_the_page_registry_is_the_table_of_contents():
-    """connectivity.pages lists every page of _toc.yml, in its order, and nothing else."""
-    assert list(pages.PAGES) == NOTEBOOKS
+    """connectivity.toc lists every page of _toc.yml, in its order, and nothing else."""
+    assert list(toc.PAGES) == NOTEBOOKS
     with pytest.raises(LookupError, match="not a page"):
-        pages.settings_class("gu2023/03_missing")
+        toc.settings_class("gu2023/03_missing")

@@ -19,11 +19,12 @@ import torch.nn.functional as F
 from connectivity import decoders
 from connectivity.data import Dataset
 from connectivity.models import Resize, fold_batchnorm, split_model
-from connectivity.neb import connect_in_layer, connect_pairs
-from connectivity.papers.gu2023.decoders_and_paths import PathsSettings
-from connectivity.papers.gu2023.decoders_and_paths.study import train_decoders
-from connectivity.papers.gu2023.table1 import Table1Settings
-from connectivity.papers.gu2023.table1.study import latent_shape
+from connectivity.neb import connect_pairs
+from connectivity.pages.gu2023.connect import connect_in_layer
+from connectivity.pages.gu2023.decoders_and_paths import DecodersAndPathsSettings
+from connectivity.pages.gu2023.decoders_and_paths.study import train_decoders
+from connectivity.pages.gu2023.table1 import Table1Settings
+from connectivity.pages.gu2023.table1.study import latent_shape
 from connectivity.shared_classifiers import classifier_config
 from connectivity.training import build_classifier
 
@@ -147,7 +148,7 @@ def test_paper_intermediate_decoder_takes_56_to_64_and_trains(paper_model, image
     """Table 2's decoder at full width, as the paper profile configures it (56 x 56
     latents of the 224-px ResNet50 to 64 x 64 images): decodes into [0, 1] and one Adam
     step on the MSE to the images resized to 64 has a finite loss."""
-    s = PathsSettings.resolve("paper")
+    s = DecodersAndPathsSettings.resolve("paper")
     cfg = s.intermediate_decoder
     assert cfg.image_size == 64 and cfg.width == 256 and s.spaces.intermediate == "layer1"
     assert decoders.size_changing_layers(56, 56, 64, 64, cfg.groups) == [((5, 5), (0, 0))] * 2
@@ -178,7 +179,7 @@ def test_paper_decoders_train_through_the_library_at_paper_shapes(paper_model, t
     """``decoders_and_paths.study.train_decoders`` as the paper profile runs it (224-px
     ResNet50, first hidden layer to 64 x 64, pooled features to 32 x 32), at toy widths, 10
     images and one epoch of two batches."""
-    s = PathsSettings.resolve(
+    s = DecodersAndPathsSettings.resolve(
         "paper",
         decoder_train_images=10,
         decoder_test_images=10,

@@ -41,7 +41,7 @@ import nbformat
 import pytest
 from conftest import REPO
 
-from connectivity.classifiers import ClassifiersSettings
+from connectivity.pages.classifiers import ClassifiersSettings
 
 NOTEBOOK = REPO / "notebooks" / "classifiers.py"
 BIN = Path(sys.executable).parent

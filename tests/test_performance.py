@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from connectivity import performance
+from connectivity.pages import performance
 
 
 def _rows(name, seconds, status="ok", profile="ci"):

@@ -11,7 +11,7 @@ import yaml
 from conftest import REPO
 from test_runner import _project, _run
 
-from connectivity import pages, parameters, runner
+from connectivity import parameters, runner, toc
 from connectivity.settings import PROFILES, ParameterError
 
 PAGE = "vrabel2024/04_percolation"
@@ -35,7 +35,7 @@ def main(capsys, monkeypatch):
 def test_show_params_prints_every_parameter_with_its_value_and_meaning(profile, main):
     status, out, err = main("--show-params", "percolation", "--profile", profile)
     assert status == 0, err
-    cls = pages.settings_class(PAGE)
+    cls = toc.settings_class(PAGE)
     settings, docs, types = cls.resolve(profile), cls.docs(), parameters.annotations(cls)
     lines = out.splitlines()
     assert lines[0].startswith(f"{PAGE}: parameters of profile {profile!r}")
@@ -102,11 +102,11 @@ def test_p_profile_is_refused():
 
 
 def test_the_parameters_page_lists_every_page_and_parameter_per_profile(tmp_path):
-    path = parameters.write_page(tmp_path, list(pages.PAGES))
+    path = parameters.write_page(tmp_path, list(toc.PAGES))
     text = path.read_text()
     assert path == tmp_path / "book" / "parameters.md" and text.startswith("# Parameters\n")
-    for page in pages.PAGES:
-        cls = pages.settings_class(page)
+    for page in toc.PAGES:
+        cls = toc.settings_class(page)
         section = text.split(f"## `{page}`\n", 1)[1].split("\n## ", 1)[0]
         for name in cls.parameter_names()[1:]:
             assert f"* **`{name}`** ({parameters.annotations(cls)[name]}): " in section
@@ -119,7 +119,7 @@ def test_the_parameters_page_lists_every_page_and_parameter_per_profile(tmp_path
     ]
     # a nested config shows the keys a profile changes
     neb = table1.split("* **`neb`**", 1)[1].splitlines()[1]
-    ci = pages.settings_class("gu2023/01_table1").resolve("ci").neb
+    ci = toc.settings_class("gu2023/01_table1").resolve("ci").neb
     assert f'`ci` `{{"n_pivots": {ci.n_pivots}' in neb
     assert set(PROFILES) == {"paper", "ci", "smoke", "smoke-paper"}
 

@@ -1,6 +1,6 @@
 """The Vrabel et al. §4.2 page run at toy size (``smoke`` profile: the small CIFAR ResNet
 after one tiny epoch, three pairs per class, a short targeted attack and a few bypass
-iterations), and what its ``BarrierStudy`` holds is what the page relies on: one row per
+iterations), and what its ``AdversarialBarriersStudy`` holds is what the page relies on: one row per
 pair and branch in class order, the same real first image in both branches, the pairs
 kept per class, barrier statistics in range, the bypass rounds of Fig. 5, the table of
 Fig. 6's statistics; every record written with a valid verdict and every sentence
@@ -14,8 +14,8 @@ from conftest import needs_data
 
 from connectivity import prose, scorecard
 from connectivity.data import load_dataset
+from connectivity.pages.vrabel2024 import adversarial_barriers as page
 from connectivity.paper_values.vrabel2024_adversarial import BARRIER_STATS
-from connectivity.papers.vrabel2024 import adversarial_barriers as page
 
 TESTED = ("reproduced", "differs", "not significant")  # a test's verdicts
 STATS = ("class", "start", "end", "max_loss", "gap", "end_difference", "position", "kept")
@@ -25,7 +25,7 @@ STATS = ("class", "start", "end", "max_loss", "gap", "end_difference", "position
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_adversarial_barriers_page_at_toy_size(private_cache, tmp_build, monkeypatch):
-    s = page.AdversarialSettings.resolve("smoke")
+    s = page.AdversarialBarriersSettings.resolve("smoke")
     study = page.run(s)
     assert study.model_name.startswith("CIFAR-10 ResNet")
     assert study.source == "CIFAR-10 test set"

@@ -14,9 +14,9 @@ from conftest import needs_data
 
 from connectivity import prose, scorecard
 from connectivity.data import load_dataset
+from connectivity.pages.vrabel2024 import bypass as page
+from connectivity.pages.vrabel2024.bypass.report import MIN_TESTABLE
 from connectivity.paper_values.vrabel2024_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
-from connectivity.papers.vrabel2024 import bypass as page
-from connectivity.papers.vrabel2024.bypass.report import MIN_TESTABLE
 
 TESTED = ("reproduced", "differs", "not significant", "failed")  # a test's verdicts
 

@@ -16,6 +16,7 @@ from conftest import needs_data
 
 from connectivity import detection, prose, scorecard
 from connectivity.attacks import UNTARGETED
+from connectivity.pages.vrabel2024 import detection as page
 from connectivity.paper_values.vrabel2024_adversarial import (
     ATTACK_NAMES,
     DATASET_NAMES,
@@ -24,7 +25,6 @@ from connectivity.paper_values.vrabel2024_adversarial import (
     cell_id,
     claim_id,
 )
-from connectivity.papers.vrabel2024 import detection as page
 
 IMAGE = (3, 32, 32)  # CIFAR
 GLUED = (  # the page's sentences, in the order the page glues them

@@ -8,21 +8,21 @@ import numpy as np
 import pytest
 import torch
 
-from connectivity.papers.vrabel2024 import (
+from connectivity.pages.vrabel2024 import (
     bypass,
     networks,
     percolation,
     synthetic_untrained,
     training_dynamics,
 )
-from connectivity.papers.vrabel2024.percolation.report import records as percolation_records
-from connectivity.papers.vrabel2024.synthetic_untrained.report import records as modes_records
-from connectivity.papers.vrabel2024.training_dynamics.report import records as dynamics_records
+from connectivity.pages.vrabel2024.percolation.report import records as percolation_records
+from connectivity.pages.vrabel2024.synthetic_untrained.report import records as modes_records
+from connectivity.pages.vrabel2024.training_dynamics.report import records as dynamics_records
 
 SETTINGS = (
     bypass.BypassSettings,
-    synthetic_untrained.ModesSettings,
-    training_dynamics.DynamicsSettings,
+    synthetic_untrained.SyntheticUntrainedSettings,
+    training_dynamics.TrainingDynamicsSettings,
     percolation.PercolationSettings,
 )
 
@@ -46,12 +46,12 @@ def test_paper_defaults_are_the_papers():
         500,
         "normalised",
     )
-    m = synthetic_untrained.ModesSettings()
+    m = synthetic_untrained.SyntheticUntrainedSettings()
     s = m.untrained_synthesis
     assert (s.lr, s.weight_decay, s.threshold, s.init_scale) == (0.05, 1e-7, 5e-4, 0.01)
     assert m.untrained_tv == 2.5e-7 and m.untrained_arch == "resnet18"
     assert m.untrained_bypass.max_rounds == 2 and m.untrained_bypass.n_linear == 200
-    d = training_dynamics.DynamicsSettings()
+    d = training_dynamics.TrainingDynamicsSettings()
     assert (d.model.arch, d.model.optimizer, d.model.lr, d.model.batch_size) == (
         "resnet18",
         "adam",
@@ -130,7 +130,7 @@ def test_untrained_claim_fails_when_the_inputs_are_not_modes(tmp_build):
         heights,
         0.1,
     )
-    recs = modes_records(synthetic_untrained.ModesStudy(syn, unt))
+    recs = modes_records(synthetic_untrained.SyntheticUntrainedStudy(syn, unt))
     assert recs.untrained.verdict == "failed" and "not modes" in recs.untrained.note
     # two pairs of modes, both connected: too few for a one-sided test at 5 %
     assert recs.synthetic.verdict == "failed" and "needs 5" in recs.synthetic.note
@@ -166,11 +166,11 @@ def test_untrained_claim_is_tested_on_the_pairs_that_are_modes(tmp_build):
         unt.final,
         0.1,
     )
-    recs = modes_records(synthetic_untrained.ModesStudy(syn, unt))
+    recs = modes_records(synthetic_untrained.SyntheticUntrainedStudy(syn, unt))
     assert recs.untrained.reproduced == "5/6" and "2 pair(s) left out" in recs.untrained.note
     assert recs.untrained.verdict == "not significant"  # P(X >= 5 | 6, 1/2) = 7/64
     four = _untrained([True] * 4 + [False] * 4, [0] * 8)
-    recs = modes_records(synthetic_untrained.ModesStudy(syn, four))
+    recs = modes_records(synthetic_untrained.SyntheticUntrainedStudy(syn, four))
     assert recs.untrained.verdict == "failed" and "needs 5" in recs.untrained.note
 
 
@@ -203,15 +203,15 @@ def test_synthetic_claim_is_tested_on_the_pairs_that_are_modes(tmp_build):
     # connected: kept, they would make it 7/9 (p 0.09); left out, 7/7 (p 0.0078)
     syn = _synthetic([True] * 7 + [False] * 2, [1, 0, 1, 1, 0, 1, 1, -1, -1])
     assert syn.pair_modes.tolist() == [True] * 7 + [False] * 2
-    recs = modes_records(synthetic_untrained.ModesStudy(syn, unt))
+    recs = modes_records(synthetic_untrained.SyntheticUntrainedStudy(syn, unt))
     assert recs.synthetic.reproduced == "7/7" and recs.synthetic.verdict == "reproduced"
     assert "2 pair(s) left out" in recs.synthetic.note
     # a pair that needs a second round is not connected after one
     syn = _synthetic([True] * 8, [1, 1, 2, 2, -1, 2, 0, 1])
-    recs = modes_records(synthetic_untrained.ModesStudy(syn, unt))
+    recs = modes_records(synthetic_untrained.SyntheticUntrainedStudy(syn, unt))
     assert recs.synthetic.reproduced == "4/8" and recs.synthetic.verdict == "not significant"
     syn = _synthetic([True] * 8, [-1] * 7 + [1])
-    recs = modes_records(synthetic_untrained.ModesStudy(syn, unt))
+    recs = modes_records(synthetic_untrained.SyntheticUntrainedStudy(syn, unt))
     assert recs.synthetic.reproduced == "1/8" and recs.synthetic.verdict == "differs"
 
 
@@ -224,23 +224,25 @@ def _snapshot(kind, step, barrier, modes=None, n=20, seed=0):
 
 
 def test_dynamics_verdicts_follow_the_barriers(tmp_build):
-    s = training_dynamics.DynamicsSettings.resolve("smoke")
+    s = training_dynamics.TrainingDynamicsSettings.resolve("smoke")
     falling = [_snapshot("batch", b, 2.0 - 0.3 * b) for b in range(5)]
     flat_epochs = [_snapshot("epoch", e, 0.5, seed=10) for e in (1, 2, 3)]
-    recs = dynamics_records(training_dynamics.DynamicsStudy(s, "toy", falling + flat_epochs))
+    recs = dynamics_records(
+        training_dynamics.TrainingDynamicsStudy(s, "toy", falling + flat_epochs)
+    )
     assert recs.falls.verdict == "reproduced" and recs.falls.reproduced < 0
     assert recs.spread.verdict in ("not significant", "differs")
     rising = [_snapshot("batch", b, 0.5 + 0.3 * b) for b in range(5)]
-    recs = dynamics_records(training_dynamics.DynamicsStudy(s, "toy", rising + flat_epochs))
+    recs = dynamics_records(training_dynamics.TrainingDynamicsStudy(s, "toy", rising + flat_epochs))
     assert recs.falls.verdict == "differs"
 
 
 def test_dynamics_leaves_out_pairs_that_are_not_modes(tmp_build):
-    s = training_dynamics.DynamicsSettings.resolve("smoke")
+    s = training_dynamics.TrainingDynamicsSettings.resolve("smoke")
     none = np.zeros(20, bool)
     snaps = [_snapshot("batch", b, 1.0, modes=none) for b in range(5)]
     snaps += [_snapshot("epoch", e, 0.5) for e in (1, 2, 3)]
-    study = training_dynamics.DynamicsStudy(s, "toy", snaps)
+    study = training_dynamics.TrainingDynamicsStudy(s, "toy", snaps)
     recs = dynamics_records(study)
     assert recs.falls.verdict == "failed" and "only 0 of the 5 batch snapshots" in recs.falls.note
     assert len(snaps[0].barriers) == 0
@@ -292,7 +294,7 @@ def test_conjecture_verdict_follows_the_fractions(tmp_build):
 def test_section_4_1_paper_path_on_a_fake_imagenet_folder(tmp_build, fake_imagenet):
     """The `smoke-paper` code path of §4.1: GoogLeNet (random weights) on the fake
     ImageNet folder of the session; random weights give no modes, so the claims fail."""
-    from connectivity.papers.vrabel2024.bypass.report import records
+    from connectivity.pages.vrabel2024.bypass.report import records
 
     s = bypass.BypassSettings.resolve("smoke-paper")
     study = bypass.run(s)
@@ -311,22 +313,24 @@ def test_a_missing_imagenet_folder_is_a_clear_error(monkeypatch):
 
 
 def test_batch_snapshots_past_the_first_epoch_are_refused():
-    from connectivity.papers.vrabel2024.training_dynamics import DynamicsSettings
+    from connectivity.pages.vrabel2024.training_dynamics import TrainingDynamicsSettings
     from connectivity.settings import ParameterError
 
     with pytest.raises(ParameterError, match="inside the first epoch"):
-        DynamicsSettings.resolve("ci", batches=[0, 20])  # 20 batches of 512 = one epoch
-    assert max(DynamicsSettings.resolve("paper").batches) < 50_000 // 512
+        TrainingDynamicsSettings.resolve("ci", batches=[0, 20])  # 20 batches of 512 = one epoch
+    assert max(TrainingDynamicsSettings.resolve("paper").batches) < 50_000 // 512
 
 
 def test_synthetic_path_threshold_below_the_modes_is_refused():
     from connectivity.settings import ParameterError
 
     with pytest.raises(ParameterError, match="below the modes' threshold"):
-        synthetic_untrained.ModesSettings.resolve("ci", synthetic_bypass={"threshold": 5e-5})
+        synthetic_untrained.SyntheticUntrainedSettings.resolve(
+            "ci", synthetic_bypass={"threshold": 5e-5}
+        )
     # the paper's "almost up to the numerical precision": ten times the modes' threshold
     for profile in ("ci", "paper"):
-        s = synthetic_untrained.ModesSettings.resolve(profile)
+        s = synthetic_untrained.SyntheticUntrainedSettings.resolve(profile)
         assert s.synthetic_bypass.threshold == pytest.approx(10 * s.natural.threshold)
 
 
@@ -334,6 +338,6 @@ def test_empty_snapshot_or_class_lists_are_parameter_errors():
     from connectivity.settings import ParameterError
 
     with pytest.raises(ParameterError, match="at least one class"):
-        synthetic_untrained.ModesSettings.resolve("ci", synthetic_classes=[])
+        synthetic_untrained.SyntheticUntrainedSettings.resolve("ci", synthetic_classes=[])
     with pytest.raises(ParameterError, match="at least one snapshot"):
-        training_dynamics.DynamicsSettings.resolve("ci", batches=[])
+        training_dynamics.TrainingDynamicsSettings.resolve("ci", batches=[])

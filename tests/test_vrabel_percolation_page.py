@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from connectivity import prose, scorecard
+from connectivity.pages.vrabel2024 import percolation as page
 from connectivity.paper_values.vrabel2024_modes import CONJECTURE, MEAN_FIELD, PC_FALLS
-from connectivity.papers.vrabel2024 import percolation as page
 
 NOTEBOOK = "vrabel2024/04_percolation"
 

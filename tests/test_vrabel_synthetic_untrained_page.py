@@ -1,6 +1,6 @@
 """The Vrabel et al. §4.3–4.4 page runs at toy size (``smoke`` profile: the book's small
 CIFAR-10 ResNet after a short training, two classes, a few Adam iterations; an untrained
-CIFAR ResNet of width 4, two pairs), and what its ``ModesStudy`` holds is what the page
+CIFAR ResNet of width 4, two pairs), and what its ``SyntheticUntrainedStudy`` holds is what the page
 relies on: inputs of the image's shape with losses that say whether they are modes,
 bypass rounds within the budget whose straight paths start and end at those inputs,
 two records with valid verdicts (``failed`` exactly when the inputs are not modes), and
@@ -16,8 +16,8 @@ from conftest import needs_data
 
 from connectivity import prose, scorecard
 from connectivity.bypass import BypassResult
+from connectivity.pages.vrabel2024 import synthetic_untrained as page
 from connectivity.paper_values.vrabel2024_modes import SYNTHETIC_ONE_ROUND, UNTRAINED_TWO_ROUNDS
-from connectivity.papers.vrabel2024 import synthetic_untrained as page
 from connectivity.stats import MIN_ONE_SIDED_N
 
 IMAGE = (3, 32, 32)  # CIFAR-10
@@ -53,7 +53,7 @@ def _check_modes(synthesis, n: int):
 @pytest.mark.timeout(180)
 def test_synthetic_untrained_page_at_toy_size(tmp_model_cache, tmp_build, monkeypatch):
     monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", NOTEBOOK)
-    s = page.ModesSettings.resolve("smoke")
+    s = page.SyntheticUntrainedSettings.resolve("smoke")
     study = page.run(s)
 
     syn = study.synthetic  # §4.3: natural/high-frequency pairs, every class in turn

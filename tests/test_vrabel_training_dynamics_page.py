@@ -1,6 +1,6 @@
 """The Vrabel et al. App. D.1 page runs at toy size (``smoke`` profile: a CIFAR ResNet of
 width 4 trained for two epochs of 512 images, four batch and two epoch snapshots, one
-pair per class, a few Adam iterations), and what its ``DynamicsStudy`` holds is what the
+pair per class, a few Adam iterations), and what its ``TrainingDynamicsStudy`` holds is what the
 page relies on: every snapshot in order, primary loss curves that start and end at the
 pairs' optimal inputs, modes exactly where both endpoints are below the threshold, two
 records with valid verdicts and every sentence glued."""
@@ -13,10 +13,10 @@ import pytest
 from conftest import needs_data
 
 from connectivity import prose, scorecard
+from connectivity.pages.vrabel2024 import training_dynamics as page
+from connectivity.pages.vrabel2024.training_dynamics.settings import CIFAR10_TRAIN_IMAGES
+from connectivity.pages.vrabel2024.training_dynamics.study import noise_seed
 from connectivity.paper_values.vrabel2024_modes import EVOLUTION_FALLS, EVOLUTION_SPREAD
-from connectivity.papers.vrabel2024 import training_dynamics as page
-from connectivity.papers.vrabel2024.training_dynamics.settings import CIFAR10_TRAIN_IMAGES
-from connectivity.papers.vrabel2024.training_dynamics.study import noise_seed
 
 NOTEBOOK = "vrabel2024/03_training_dynamics"
 
@@ -26,7 +26,7 @@ NOTEBOOK = "vrabel2024/03_training_dynamics"
 @pytest.mark.timeout(180)
 def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypatch):
     monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", NOTEBOOK)
-    s = page.DynamicsSettings.resolve("smoke")
+    s = page.TrainingDynamicsSettings.resolve("smoke")
     study = page.run(s)
     assert study.settings is s and study.arch == s.model.arch and study.seconds > 0
 

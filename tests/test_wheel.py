@@ -20,7 +20,7 @@ from conftest import REPO, needs_data, shared_data
 PAGE = """
 import json, sys
 import connectivity
-from connectivity.papers.gu2023 import table1
+from connectivity.pages.gu2023 import table1
 assert connectivity.__file__.startswith(sys.prefix), connectivity.__file__  # the wheel's
 study = table1.run(table1.Table1Settings.resolve("smoke"))
 records = table1.report(study)

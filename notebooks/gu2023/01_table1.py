@@ -36,12 +36,12 @@ pair_seeds: list[int] = None  # seeds of the pair draws
 depth_layers: list[str] = None  # every stage of the depth sweep
 
 # %% tags=["remove-cell"]
-from connectivity.papers.gu2023.table1 import Table1Settings
+from connectivity.pages.gu2023.table1 import Table1Settings
 
 settings = Table1Settings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.gu2023 import table1 as page
+from connectivity.pages.gu2023 import table1 as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()

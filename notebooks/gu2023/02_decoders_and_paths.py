@@ -37,12 +37,12 @@ strip_points: int = None  # images shown per path
 n_examples: int = None  # test images shown decoded
 
 # %% tags=["remove-cell"]
-from connectivity.papers.gu2023.decoders_and_paths import PathsSettings
+from connectivity.pages.gu2023.decoders_and_paths import DecodersAndPathsSettings
 
-settings = PathsSettings.from_notebook(globals())
+settings = DecodersAndPathsSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.gu2023 import decoders_and_paths as page
+from connectivity.pages.gu2023 import decoders_and_paths as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()

@@ -31,12 +31,12 @@ regions: dict = None  # RegionGrid fields: the grid that counts a digit's region
 n_subsamples: int = None  # half-subsamples of the codes (split test)
 
 # %% tags=["remove-cell"]
-from connectivity.papers.lancione.question import QuestionSettings
+from connectivity.pages.lancione.question import QuestionSettings
 
 settings = QuestionSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.lancione import question
+from connectivity.pages.lancione import question
 from connectivity.prose import what_reproduced
 
 plotting.setup()

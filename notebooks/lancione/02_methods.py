@@ -33,12 +33,12 @@ n_boot: int = None  # bootstrap resamples of the validation images
 shown_images: int = None  # images in Fig. 2
 
 # %% tags=["remove-cell"]
-from connectivity.papers.lancione.methods import MethodsSettings
+from connectivity.pages.lancione.methods import MethodsSettings
 
 settings = MethodsSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.lancione import methods
+from connectivity.pages.lancione import methods
 from connectivity.prose import what_reproduced
 
 plotting.setup()

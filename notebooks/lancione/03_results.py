@@ -34,12 +34,12 @@ survey: dict = None  # dict of SurveyConfig fields: the all-pairs survey
 shown: list[int] = None  # the two trainings shown in Figs. 3-4
 
 # %% tags=["remove-cell"]
-from connectivity.papers.lancione.results import ResultsSettings
+from connectivity.pages.lancione.results import ResultsSettings
 
 settings = ResultsSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.lancione import results
+from connectivity.pages.lancione import results
 from connectivity.prose import what_reproduced
 
 plotting.setup()

@@ -33,12 +33,12 @@ sweep_seeds: int = None  # trainings per latent dimension
 sweep_epochs: int = None  # autoencoder epochs in the sweep
 
 # %% tags=["remove-cell"]
-from connectivity.papers.lancione.future_work import FutureWorkSettings
+from connectivity.pages.lancione.future_work import FutureWorkSettings
 
 settings = FutureWorkSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.lancione import future_work
+from connectivity.pages.lancione import future_work
 from connectivity.prose import what_reproduced
 
 plotting.setup()

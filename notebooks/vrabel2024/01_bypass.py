@@ -41,12 +41,12 @@ lens_pairs: int = None  # pairs compared by the three lenses
 neb: dict = None  # NEB settings of the three-lens comparison
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.bypass import BypassSettings
+from connectivity.pages.vrabel2024.bypass import BypassSettings
 
 settings = BypassSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import bypass as page
+from connectivity.pages.vrabel2024 import bypass as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()

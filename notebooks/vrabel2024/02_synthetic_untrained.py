@@ -43,12 +43,12 @@ untrained_barrier: dict = None  # free optimisation of a barrier point
 untrained_bypass: dict = None  # points per path, path threshold, rounds
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.synthetic_untrained import ModesSettings
+from connectivity.pages.vrabel2024.synthetic_untrained import SyntheticUntrainedSettings
 
-settings = ModesSettings.from_notebook(globals())
+settings = SyntheticUntrainedSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import synthetic_untrained as page
+from connectivity.pages.vrabel2024 import synthetic_untrained as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()

@@ -34,12 +34,12 @@ synthesis: dict = None  # synthesis of the optimal inputs (threshold 5e-3)
 tv: float = None  # TV weight on one input of each pair
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.training_dynamics import DynamicsSettings
+from connectivity.pages.vrabel2024.training_dynamics import TrainingDynamicsSettings
 
-settings = DynamicsSettings.from_notebook(globals())
+settings = TrainingDynamicsSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import training_dynamics as page
+from connectivity.pages.vrabel2024 import training_dynamics as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()

@@ -44,12 +44,12 @@ conj_budget: dict = None  # search budget per pair: rounds, iterations, points, 
 conj_min_width: int = None  # smallest hidden width of the random network
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.percolation import PercolationSettings
+from connectivity.pages.vrabel2024.percolation import PercolationSettings
 
 settings = PercolationSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import percolation as page
+from connectivity.pages.vrabel2024 import percolation as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()

@@ -36,12 +36,12 @@ bypass_pairs: int = None  # pairs per branch taken through bypass rounds
 n_boot: int = None  # bootstrap resamples
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.adversarial_barriers import AdversarialSettings
+from connectivity.pages.vrabel2024.adversarial_barriers import AdversarialBarriersSettings
 
-settings = AdversarialSettings.from_notebook(globals())
+settings = AdversarialBarriersSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import adversarial_barriers as page
+from connectivity.pages.vrabel2024 import adversarial_barriers as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()

@@ -50,12 +50,12 @@ cross_validate: bool = None  # five folds (every pair tested once) or one split
 n_boot: int = None  # bootstrap resamples of the paired tests
 
 # %% tags=["remove-cell"]
-from connectivity.papers.vrabel2024.detection import DetectionSettings
+from connectivity.pages.vrabel2024.detection import DetectionSettings
 
 settings = DetectionSettings.from_notebook(globals())
 
 from connectivity import plotting
-from connectivity.papers.vrabel2024 import detection as page
+from connectivity.pages.vrabel2024 import detection as page
 from connectivity.prose import what_reproduced
 
 plotting.setup()

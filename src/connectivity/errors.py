@@ -14,6 +14,7 @@ error: no data in /tmp/x
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -24,9 +25,14 @@ class ReaderError(Exception):
 
 
 def run_command(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
-    """``main(argv)``'s exit status, or 2 with one line on stderr for a :class:`ReaderError`."""
+    """``main(argv)``'s exit status, or 2 with one line on stderr for a :class:`ReaderError`;
+    output piped into a reader that stopped early (``| head``) ends quietly."""
     try:
         return main(argv)
+    except BrokenPipeError:
+        # the reader has what it wanted; no traceback, and none when Python flushes stdout
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ReaderError as e:
         lines = str(e).strip().splitlines() or [type(e).__name__]
         print(f"error: {lines[0]}", file=sys.stderr)

@@ -16,8 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .caching import cached
 from .data import Dataset
 from .models import model_device
+from .training import predict
 
 # points per forward batch are capped so that one batch holds at most this many floats
 MAX_BATCH_FLOATS = 2**26
@@ -241,3 +243,16 @@ def same_class_pairs(
         used[c] += 2
         cls.append(c)
     return torch.stack(idx), torch.tensor(cls), pred
+
+
+_LOGITS: dict[tuple, torch.Tensor] = {}
+
+
+def dataset_logits(model: torch.nn.Module, model_key: str, ds) -> torch.Tensor:
+    """The model's logits (N, classes) on every image of ``ds`` (CPU), computed once per
+    model and data set (kept in memory and in the cache)."""
+    key = (model_key, ds.name, ds.split, len(ds))
+    if key not in _LOGITS:
+        params = {"model": model_key, "data": list(key[1:])}
+        _LOGITS[key] = cached("logits", params, lambda: predict(model, ds.x))
+    return _LOGITS[key]

@@ -13,7 +13,9 @@ points (n, K, *S) of n bands (and their indices among the P, (n,)) to energies (
 
 Gu & Borovykh (2023) use NEB with E(z) = cross-entropy of the pair's class under the
 rest of the network (:class:`ClassifierEnergy`) to find same-class paths where the
-straight segment leaves the class (:func:`connect_pairs`, :func:`connect_in_layer`).
+straight segment leaves the class (:func:`connect_pairs`; their cached use in a layer of
+a classifier: :func:`connectivity.pages.gu2023.connect.connect_in_layer`). The method's
+known-answer test potential is :func:`connectivity.potentials.muller_brown`.
 """
 
 from __future__ import annotations
@@ -21,24 +23,21 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
 import torch.nn.functional as F
 
-from .caching import cached
 from .input_paths import (
     band_times,
     evaluate_band,
     evaluate_linear,
     linear_path,
-    same_class_pairs,
     segment_departure,
 )
-from .models import fold_batchnorm, model_device, split_model
+from .models import fold_batchnorm, model_device
 from .progress import progress
-from .training import predict
 
 
 @dataclass(frozen=True)
@@ -398,89 +397,3 @@ def connect_pairs(
     return Connection(
         category, iterations.cpu(), lin["loss"].cpu(), todo.cpu(), bands, band_e, linf, rel, len(ts)
     )
-
-
-# ------------------------------------------------------------------ Müller-Brown
-MB_A = (-200.0, -100.0, -170.0, 15.0)
-MB_a = (-1.0, -1.0, -6.5, 0.7)
-MB_b = (0.0, 0.0, 11.0, 0.6)
-MB_c = (-10.0, -10.0, -6.5, 0.7)
-MB_x0 = (1.0, 0.0, -0.5, -1.0)
-MB_y0 = (0.0, 0.5, 1.5, 1.0)
-
-
-def muller_brown(z: torch.Tensor) -> torch.Tensor:
-    """The Müller-Brown potential V(x, y); z (..., 2) -> (...)."""
-    x, y = z[..., 0], z[..., 1]
-    v = torch.zeros_like(x)
-    for A, a, b, c, x0, y0 in zip(MB_A, MB_a, MB_b, MB_c, MB_x0, MB_y0):
-        dx, dy = x - x0, y - y0
-        v = v + A * torch.exp(a * dx * dx + b * dx * dy + c * dy * dy)
-    return v
-
-
-_LOGITS: dict[tuple, torch.Tensor] = {}
-
-
-def dataset_logits(model: torch.nn.Module, model_key: str, ds) -> torch.Tensor:
-    """The model's logits (N, classes) on every image of ``ds`` (CPU), computed once per
-    model and data set (kept in memory and in the cache)."""
-    key = (model_key, ds.name, ds.split, len(ds))
-    if key not in _LOGITS:
-        params = {"model": model_key, "data": list(key[1:])}
-        _LOGITS[key] = cached("logits", params, lambda: predict(model, ds.x))
-    return _LOGITS[key]
-
-
-@dataclass
-class LayerRun:
-    """:func:`connect_in_layer`'s result: the pairs and their :class:`Connection`."""
-
-    layer: str
-    pair_seed: int
-    pairs: torch.Tensor  # (P, 2) indices into the data set
-    target: torch.Tensor  # (P,) class of each pair
-    connection: Connection
-
-    def count(self, kind: str) -> int:
-        return self.connection.count(kind)
-
-
-def connect_in_layer(
-    model: torch.nn.Module,
-    model_key: str,
-    ds,
-    layer: str,
-    pair_seed: int,
-    *,
-    n_pairs: int,
-    n_linear: int,
-    neb: NEBConfig,
-    check_every: int = 1,
-) -> LayerRun:
-    """:func:`connect_pairs` for ``n_pairs`` same-class pairs of ``ds`` (drawn with
-    ``pair_seed``, both images classified correctly) in the latent space after
-    ``layer`` of ``model`` (on the model's device); cached by every setting."""
-
-    def compute():
-        logits = dataset_logits(model, model_key, ds)
-        idx, cls, _ = same_class_pairs(model, ds, n_pairs, pair_seed, logits=logits)
-        head, tail = split_model(model, layer)
-        device = model_device(model)
-        with torch.no_grad():
-            z1, z2 = head(ds.x[idx[:, 0]].to(device)), head(ds.x[idx[:, 1]].to(device))
-        conn = connect_pairs(tail, z1, z2, cls, n_linear, neb, check_every, desc=f"NEB {layer}")
-        return LayerRun(layer, pair_seed, idx, cls, conn)
-
-    params = {
-        "model": model_key,
-        "data": [ds.name, ds.split, len(ds)],
-        "layer": layer,
-        "pair_seed": pair_seed,
-        "n_pairs": n_pairs,
-        "n_linear": n_linear,
-        "neb": asdict(neb),
-        "check_every": check_every,
-        "version": 2,
-    }
-    return cached("gu2023-connect", params, compute)

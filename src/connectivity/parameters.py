@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 from . import devices
-from .pages import PAGES, settings_class
 from .settings import BASE_PROFILE, PROFILES, ParameterError, Settings, _short
+from .toc import PAGES, settings_class
 
 # the generated page, beside the book's static pages (git-ignored)
 PAGE = "book/parameters.md"
@@ -104,7 +104,7 @@ DEVICE_MEANING = (
 
 
 def show(page: str, profile: str) -> str:
-    """The parameters of ``page`` (a key of :data:`connectivity.pages.PAGES`), each with
+    """The parameters of ``page`` (a key of :data:`connectivity.toc.PAGES`), each with
     its type, its value in ``profile`` and its meaning (what ``--show-params`` prints)."""
     cls = settings_class(page)
     settings = cls.resolve(profile)

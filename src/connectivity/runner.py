@@ -33,13 +33,13 @@ from .errors import ReaderError, run_command
 from .kernels import KERNEL_DISPLAY_NAME, kernels_mode, portable_environment, registered_kernel
 from .kernels import describe as describe_kernels
 from .locations import build_dir, repo_root
-from .pages import EXECUTED, PAGES, settings_class, toc_notebooks
 from .parameters import parse_pairs, write_page
 from .parameters import show as show_parameters
 from .provenance import PROFILE_ENV
 from .scorecard import EXPECTED_VERDICTS
 from .settings import PROFILES, ParameterError
 from .timings import load_timings, save_timings, timing_table
+from .toc import EXECUTED, PAGES, settings_class, toc_notebooks
 
 
 def select(names: list[str], only: list[str] | None) -> list[str]:

@@ -46,8 +46,8 @@ from typing import Any
 
 from . import paper_values, provenance
 from .locations import build_dir, repo_root
-from .pages import toc_notebooks
 from .stats import ALPHA, TestResult, Tolerance
+from .toc import toc_notebooks
 
 VERDICTS = (
     "reproduced",

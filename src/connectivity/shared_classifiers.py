@@ -2,7 +2,7 @@
 networks every later page asks its questions of (:class:`SharedClassifierSettings`, keyed
 by :data:`MODEL_KEYS`), and the one way a page gets its trained model
 (:func:`shared_classifier`). The classifiers page (``notebooks/classifiers.py``,
-:mod:`connectivity.classifiers`) presents them; ``make models``
+:mod:`connectivity.pages.classifiers`) presents them; ``make models``
 (:mod:`connectivity.model_store`) trains them into the committed store.
 
 The paper defaults are the papers' models (ResNet50 fine-tuned from ImageNet for

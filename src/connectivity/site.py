@@ -41,7 +41,7 @@ from pathlib import Path
 import yaml
 
 from .locations import build_dir, repo_root
-from .pages import EXECUTED as EXECUTED_FOLDER
+from .toc import EXECUTED as EXECUTED_FOLDER
 
 LAUNCH_BRANCH = "executed-notebooks"
 EXECUTED = EXECUTED_FOLDER.rstrip("/")  # the executed notebooks, as _toc.yml names them

@@ -28,7 +28,8 @@ One detector per module, every name importable from here:
 
 Example::
 
-    feats = path_loss_features(model, x, references, n_points=16)   # (n, 16 + classes)
+    feats = path_loss_features(model, x, references, n_points=16)   # a PathFeatures
+    feats.part("both")                                                # (n, 16 + classes)
     score = evaluate(clean_feats, adv_feats, ClassifierSpec("logistic"))
     score.accuracy, score.auc                                          # in %
 """
@@ -55,7 +56,7 @@ from .mahalanobis import _gaussian_scores as _gaussian_scores  # used by the tes
 from .mode_connectivity import (
     FEATURE_PARTS,
     MODE_CONNECTIVITY,
-    feature_part,
+    PathFeatures,
     path_loss_features,
     reference_images,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "LAST_RELU",
     "MIN_PAIRS",
     "MODE_CONNECTIVITY",
+    "PathFeatures",
     "SPECTRAL_RELUS",
     "ClassGaussians",
     "ClassifierSpec",
@@ -89,7 +91,6 @@ __all__ = [
     "describe_specs",
     "detection_splits",
     "evaluate",
-    "feature_part",
     "fit_class_gaussians",
     "flat_layers",
     "fourier_spectrum",

@@ -4,18 +4,21 @@ the straight path from an image to the lowest-loss image of its predicted class
 (:class:`connectivity.detection.ClassifierSpec` ``"knn"``, chosen by
 :func:`connectivity.detection.tune_knn`).
 
-Like every feature function of :mod:`connectivity.detection`, it maps images
-(n, C, H, W) with pixels in [0, 1] to a float32 numpy matrix (n, d), running on the
-model's device.
+It maps images (n, C, H, W) with pixels in [0, 1] to :class:`PathFeatures`, the loss
+curve and the sorted logits kept apart (one owner of the layout), running on the model's
+device; :meth:`PathFeatures.part` is the float32 matrix a detector reads.
 
 Example::
 
     references = reference_images(model, pool.x, pool.y, num_classes)
-    feats = path_loss_features(model, x, references, n_points=16)   # (n, 16 + classes)
-    curve = feature_part(feats, 16, "curve")                         # the ablation's part
+    feats = path_loss_features(model, x, references, n_points=16)
+    feats.part("both").shape                                 # (n, 16 + classes)
+    feats.part("curve")                                      # the ablation's part
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -26,6 +29,39 @@ from ..models import model_device
 from .layers import _batches
 
 MODE_CONNECTIVITY = "mode_connectivity"
+FEATURE_PARTS = ("both", "curve", "logits")
+
+
+@dataclass(frozen=True)
+class PathFeatures:
+    """The mode-connectivity detector's features of n images: ``curve`` (n, n_points) the
+    cross-entropy of the predicted class along the straight path to its reference, and
+    ``logits`` (n, num_classes) the image's logits sorted in descending order; float32.
+    ``features[rows]`` keeps the rows (a mask or indices) of both."""
+
+    curve: np.ndarray
+    logits: np.ndarray
+
+    def __post_init__(self) -> None:
+        if len(self.curve) != len(self.logits):
+            raise ValueError(f"{len(self.curve)} loss curves for {len(self.logits)} logit rows")
+
+    def __len__(self) -> int:
+        return len(self.curve)
+
+    def __getitem__(self, rows) -> PathFeatures:
+        return PathFeatures(self.curve[rows], self.logits[rows])
+
+    def part(self, part: str = "both") -> np.ndarray:
+        """The matrix a detector reads: ``"both"`` (the curve, then the logits),
+        ``"curve"`` or ``"logits"`` alone (the ablation)."""
+        if part == "both":
+            return np.concatenate([self.curve, self.logits], 1)
+        if part == "curve":
+            return self.curve
+        if part == "logits":
+            return self.logits
+        raise ValueError(f"unknown feature part {part!r}; choose one of {FEATURE_PARTS}")
 
 
 @torch.no_grad()
@@ -60,18 +96,18 @@ def path_loss_features(
     references: torch.Tensor,
     n_points: int,
     batch_size: int = 100,
-) -> np.ndarray:
+) -> PathFeatures:
     """The mode-connectivity detector's features (Vrabel et al. §4.2.1): for each image
     x (n, C, H, W), the cross-entropy of its predicted class c at ``n_points`` evenly
-    spaced points of the straight path from x to ``references[c]``, followed by its
-    logits sorted in descending order -> (n, n_points + num_classes)."""
+    spaced points of the straight path from x to ``references[c]`` (``curve``), and its
+    logits sorted in descending order (``logits``)."""
     if n_points < 2:
         raise ValueError("n_points must be at least 2")
     model.eval()
     device = model_device(model)
     refs = references.to(device)
     t = torch.linspace(0, 1, n_points, device=device).view(1, n_points, 1, 1, 1)
-    feats = []
+    curves, logit_rows = [], []
     for s, e in _batches(len(x), batch_size):
         xb = x[s:e].to(device)
         logits = model(xb)
@@ -80,20 +116,9 @@ def path_loss_features(
         out = model(path.flatten(0, 1))
         loss = F.cross_entropy(out, pred.repeat_interleave(n_points), reduction="none")
         sorted_logits = logits.sort(1, descending=True).values
-        feats.append(torch.cat([loss.view(-1, n_points), sorted_logits], 1).cpu())
-    return torch.cat(feats).numpy().astype(np.float32)
-
-
-FEATURE_PARTS = ("both", "curve", "logits")
-
-
-def feature_part(features: np.ndarray, n_points: int, part: str) -> np.ndarray:
-    """Columns of :func:`path_loss_features` for the ablation: ``"curve"`` (the loss
-    curve), ``"logits"`` (the sorted logits) or ``"both"``."""
-    if part == "both":
-        return features
-    if part == "curve":
-        return features[:, :n_points]
-    if part == "logits":
-        return features[:, n_points:]
-    raise ValueError(f"unknown feature part {part!r}; choose one of {FEATURE_PARTS}")
+        curves.append(loss.view(-1, n_points).float().cpu())
+        logit_rows.append(sorted_logits.float().cpu())
+    return PathFeatures(
+        torch.cat(curves).numpy().astype(np.float32),
+        torch.cat(logit_rows).numpy().astype(np.float32),
+    )

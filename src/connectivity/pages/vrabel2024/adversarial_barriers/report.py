@@ -1,0 +1,230 @@
+"""The §4.2 page's scorecard records and the sentences that state their outcomes.
+
+:func:`report` writes the records of a :class:`~.study.AdversarialBarriersStudy` (:func:`records`)
+and glues the page's sentences (:func:`glue_sentences`, names ``adv_*``): the eight
+barrier statistics of Fig. 6 (with the paper's network compared within two bootstrap
+standard errors over the pairs kept; with another network shown beside the paper's), the
+one-sided Mann–Whitney tests of "higher barriers for real–adversarial pairs", the
+secondary-barrier comparison of the bypass rounds (one-sided bootstrap of the difference
+of shares) and the attack's share of stopped adversarials (a measurement).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from connectivity import prose, scorecard
+from connectivity.paper_values.vrabel2024_adversarial import BARRIER_STATS
+from connectivity.stats import Tolerance, bootstrap_mean_greater, mann_whitney_greater
+
+from .settings import AdversarialBarriersSettings
+from .study import BRANCHES, COLUMN, AdversarialBarriersStudy
+
+SECTION_STATS = "Barriers on the straight paths (Fig. 6)"
+SECTION_BYPASS = "Bypassing a real–adversarial barrier (Fig. 5)"
+
+
+def _bootstrap_se(values: np.ndarray, statistic: str, n_boot: int, seed: int = 0) -> float:
+    rng = np.random.default_rng(seed)
+    draws = rng.choice(values, (n_boot, len(values)))
+    stat = draws.mean(1) if statistic == "mean" else np.median(draws, 1)
+    return float(stat.std(ddof=1))
+
+
+@dataclass
+class AdversarialBarriersRecords:
+    """The records of the page's claims (``attack_stopped``, a measurement, is written
+    but not returned)."""
+
+    stats: dict[str, object]  # "<branch>.<key>" -> Record
+    higher: dict[str, object]  # "max" / "gap" -> Record
+    secondary: object
+
+
+def report(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
+    """Write the page's scorecard records (:func:`records`) and glue the sentences that
+    state their outcomes (:func:`glue_sentences`)."""
+    recs = records(study)
+    glue_sentences(study, recs)
+    return recs
+
+
+def comparable_scale(settings: AdversarialBarriersSettings) -> bool:
+    """Whether the barrier statistics are on the paper's scale: cross-entropies of the
+    paper's network (GoogLeNet with its ImageNet weights), not of another model, nor of
+    GoogLeNet at random weights (the smoke-paper profile)."""
+    return settings.model == "imagenet_googlenet" and settings.pretrained
+
+
+def records(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
+    """Scorecard records: the eight barrier statistics of Fig. 6 (with the paper's
+    network compared within two bootstrap standard errors over the pairs kept; with
+    another network shown beside the paper's, ``not comparable``), the one-sided
+    Mann–Whitney tests of "higher barriers for real–adversarial pairs", and the
+    secondary-barrier comparison of the bypass rounds (one-sided bootstrap of the
+    difference of shares)."""
+    s = study.settings
+    note = f"{study.model_name} on {study.source}; the paper: GoogLeNet on ImageNet"
+    stats = {}
+    for branch in BRANCHES:
+        kept = study.kept(branch)
+        for key in BARRIER_STATS[branch]:
+            quantity, statistic = key.split("_")
+            values = kept[COLUMN[quantity]].to_numpy()
+            value = float(getattr(np, statistic)(values))
+            se = _bootstrap_se(values, statistic, s.n_boot)
+            what = f"bootstrap SE of the {statistic} over {len(values)} pairs"
+            id = f"vrabel2024.barriers.{branch}.{key}"
+            if comparable_scale(s):
+                stats[f"{branch}.{key}"] = scorecard.compare(
+                    id,
+                    round(value, 4),
+                    Tolerance.standard_error(se, what=what),
+                    n=len(values),
+                    note=note,
+                    section=SECTION_STATS,
+                )
+            else:  # another network's cross-entropy scale: shown, not judged
+                stats[f"{branch}.{key}"] = scorecard.beside(
+                    id,
+                    round(value, 4),
+                    f"the paper's value is a cross-entropy of a 1,000-class ImageNet "
+                    f"GoogLeNet, this one of the {study.model_name}",
+                    n=len(values),
+                    note=f"{what}: {se:.3g}",
+                    section=SECTION_STATS,
+                )
+    higher = {}
+    for quantity in ("max", "gap"):
+        result = mann_whitney_greater(
+            study.kept("real_adversarial")[COLUMN[quantity]],
+            study.kept("real_real")[COLUMN[quantity]],
+        )
+        higher[quantity] = scorecard.test(
+            f"vrabel2024.barriers.adversarial_higher_{quantity}",
+            result,
+            reproduced=round(result.effect, 3),
+            note=note,
+            section=SECTION_STATS,
+        )
+    by = study.bypass
+    adv_more = by.needs_more_than_one("real_adversarial").astype(float)
+    real_more = by.needs_more_than_one("real_real").astype(float)
+    if len(adv_more) < 2 or len(real_more) < 2:
+        secondary = scorecard.fail(
+            "vrabel2024.barriers.secondary_barriers",
+            "fewer than two pairs per branch went through the bypass rounds",
+            section=SECTION_BYPASS,
+        )
+    else:
+        result = bootstrap_mean_greater(adv_more, real_more, n_boot=s.n_boot)
+        secondary = scorecard.test(
+            "vrabel2024.barriers.secondary_barriers",
+            result,
+            reproduced=f"{int(adv_more.sum())}/{len(adv_more)} vs {int(real_more.sum())}/"
+            f"{len(real_more)}",
+            note=f"threshold {by.threshold:g}, at most {by.max_rounds} rounds; {note}",
+            section=SECTION_BYPASS,
+        )
+    scorecard.measure(
+        "vrabel2024.barriers.attack_stopped",
+        "Targeted attack: share of adversarials whose loss got below the real image's",
+        round(study.attack_stopped, 4),
+        unit="fraction",
+        section=SECTION_STATS,
+        note=f"success (classified as the target) {study.attack_success:.3f}; median "
+        f"{study.attack_iterations:.0f} iterations",
+    )
+    return AdversarialBarriersRecords(stats, higher, secondary)
+
+
+def glue_sentences(study: AdversarialBarriersStudy, recs: AdversarialBarriersRecords) -> None:
+    """Glue every outcome sentence of the §4.2 page (names ``adv_*``)."""
+    s = study.settings
+    prose.glue("adv_model", study.model_name)
+    prose.glue(
+        "adv_attack",
+        f"The attack made {100 * study.attack_success:.0f} % of the source images classified "
+        f"as their target class and brought {100 * study.attack_stopped:.0f} % below the "
+        f"loss of the real image they are paired with (median {study.attack_iterations:.0f} "
+        "iterations); the others stop after the last iteration and are kept, as in the "
+        "official code.",
+    )
+    n = {b: len(study.kept(b)) for b in BRANCHES}
+    prose.glue(
+        "adv_pairs",
+        f"{s.classes} classes × {s.pairs_per_class} pairs per branch, "
+        f"{s.drop_per_class} dropped per class: {n['real_real']} real–real and "
+        f"{n['real_adversarial']} real–adversarial pairs are kept.",
+    )
+    med = {b: float(study.kept(b)["max_loss"].median()) for b in BRANCHES}
+    sentences = [
+        prose.glue_say(
+            rec,
+            reproduced=f"Real–adversarial barrier {q}s are higher than real–real ones, as in "
+            "the paper ({test}: p = {p:.2g}, P(X>Y) − ½ = {value:+.2f}).",
+            differs=f"Real–adversarial barrier {q}s are *lower* than real–real ones here, "
+            "unlike the paper ({test}: p = {p_opposite:.2g}, P(X>Y) − ½ = {value:+.2f}).",
+            not_significant=f"The difference in barrier {q}s between the branches is not "
+            "significant here ({test}: p = {p:.2g}, P(X>Y) − ½ = {value:+.2f}).",
+            failed="The comparison failed: {note}.",
+        )
+        for q, rec in (("height", recs.higher["max"]), ("gap", recs.higher["gap"]))
+    ]
+    prose.glue(
+        "adv_compare",
+        f"Median barrier height: {med['real_real']:.3g} between real images, "
+        f"{med['real_adversarial']:.3g} between a real and an adversarial image. "
+        + " ".join(sentences),
+    )
+    within = sum(r.verdict == "reproduced" for r in recs.stats.values())
+    prose.glue(
+        "adv_scale",
+        f"With the paper's network, {within} of the {len(recs.stats)} statistics lie "
+        "within two bootstrap standard errors of the paper's."
+        if comparable_scale(s)
+        else "They are shown beside the paper's, not compared with them: the paper's are "
+        "cross-entropies of a 1,000-class ImageNet GoogLeNet on 224×224 images, whose "
+        f"scale differs from that of the {study.model_name}. The paper's claim is the "
+        "contrast between the branches, tested above.",
+    )
+    by = study.bypass
+    more = by.needs_more_than_one("real_adversarial")
+    rounds = by.rounds_to_threshold["real_adversarial"][by.shown["real_adversarial"]]
+
+    def n_rounds(k: int) -> str:
+        return f"{k} round" + ("" if k == 1 else "s")
+
+    took = (
+        f"reached the threshold after {n_rounds(rounds)}"
+        if rounds >= 0
+        else f"was still above the threshold after {n_rounds(by.max_rounds)}"
+    )
+    prose.glue(
+        "adv_fig5",
+        (
+            f"{int(more.sum())} of the {len(more)} real–adversarial pairs taken through the "
+            f"rounds still had a barrier above {by.threshold:g} after one round; the pair shown "
+            f"is one of them: it {took}."
+        )
+        if more.any()
+        else (
+            f"None of the {len(more)} real–adversarial pairs taken through the rounds needed "
+            "more than one round here; the pair shown is the one with the highest straight-"
+            f"path barrier: it {took}."
+        ),
+    )
+    prose.glue_say(
+        recs.secondary,
+        name="adv_secondary",
+        reproduced="Secondary barriers remain after one round more often on real–adversarial "
+        "paths than on real–real ones ({value}; {test}: p = {p:.2g}), as the paper describes.",
+        differs="Secondary barriers remain after one round more often on real–real paths than "
+        "on real–adversarial ones here ({value}; p = {p_opposite:.2g}), unlike the paper.",
+        not_significant="Whether the two branches differ in how often a secondary barrier "
+        "remains after one round cannot be told at this number of pairs ({value}; {test}: "
+        "p = {p:.2g}).",
+        failed="Not compared: {note}.",
+    )

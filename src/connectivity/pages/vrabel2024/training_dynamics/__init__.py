@@ -1,0 +1,42 @@
+"""Vrabel et al. (2024) App. D.1 (Figs. 10–11): how the barrier between two synthetic
+optimal inputs changes during training; the page
+``notebooks/vrabel2024/03_training_dynamics.py``.
+
+A CIFAR-10 network is trained once (cached) and kept after the first batches and after
+each epoch; at every snapshot pairs of optimal inputs per class are optimised from noise
+and the loss is measured along the straight path between them. The paper finds that the
+barrier falls over the first batches and that its spread over pairs grows over the
+epochs; pairs whose inputs are not modes are left out:
+
+* :mod:`.settings`: :class:`TrainingDynamicsSettings`;
+* :mod:`.study`: :func:`run` (settings -> :class:`TrainingDynamicsStudy`, one :class:`Snapshot`
+  per batch and epoch snapshot);
+* :mod:`.report`: :func:`report` (study -> :class:`TrainingDynamicsRecords`, with the page's
+  sentences glued); here ``report`` is that function: import the module's others by its
+  full name (``from connectivity.pages.vrabel2024.training_dynamics.report import
+  records, glue_sentences``);
+* :mod:`.figures`: the page's figure (``plot_barrier_evolution``) and table
+  (``snapshot_table``).
+
+>>> from connectivity.pages.vrabel2024 import training_dynamics as page  # doctest: +SKIP
+>>> study = page.run(page.TrainingDynamicsSettings.resolve("smoke"))             # doctest: +SKIP
+>>> records = page.report(study)                                         # doctest: +SKIP
+>>> page.snapshot_table(study)                                           # doctest: +SKIP
+"""
+
+from .figures import plot_barrier_evolution, snapshot_table
+from .report import TrainingDynamicsRecords, report
+from .settings import TrainingDynamicsSettings
+from .study import Snapshot, TrainingDynamicsStudy, primary_curves, run
+
+__all__ = [
+    "TrainingDynamicsRecords",
+    "TrainingDynamicsSettings",
+    "TrainingDynamicsStudy",
+    "Snapshot",
+    "plot_barrier_evolution",
+    "primary_curves",
+    "report",
+    "run",
+    "snapshot_table",
+]
