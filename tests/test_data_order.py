@@ -174,6 +174,6 @@ def test_a_toy_page_gives_the_same_records_from_either_source(tmp_path, monkeypa
             monkeypatch.setenv("CONNECTIVITY_DATA", str(tmp_path / "tv"))
             monkeypatch.setenv("CONNECTIVITY_CACHE", str(tmp_path / "data-cache"))
         study = table1.run(settings)
-        runs.append(_values(table1.report(study)))
+        runs.append(_values(table1.report(study).records))
         assert any((tmp_path / f"cache-{source}").rglob("*.pt"))  # computed, not reused
     assert runs[0] == runs[1]

@@ -158,5 +158,5 @@ def test_a_smoke_page_runs_on_cuda(private_cache, tmp_build, monkeypatch):
     """Where a GPU is lent: Gu Table 1 at toy size on CUDA, its records keyed apart."""
     monkeypatch.setenv(devices.DEVICE_ENV, "cuda")
     study = table1.run(table1.Table1Settings.resolve("smoke"))
-    records = table1.report(study)
+    records = table1.report(study).records
     assert all(r.provenance["device"] == "cuda" for r in records.values())

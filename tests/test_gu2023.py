@@ -188,9 +188,14 @@ def test_report_returns_the_records_and_glues_every_sentence(tmp_build, monkeypa
     glued = {}
     monkeypatch.setattr(prose, "glue", glued.__setitem__)
     study = _result((19, 6, 0), (14, 11, 0), (25, 0, 0), (20, 5, 0))
-    recs = table1.report(study)
+    out = table1.report(study)
+    recs = out.records
     assert recs["last"].id == "gu2023.table1.last.linear" and "neb.iterations" in recs
-    assert glued == sentences(study, recs) and all(isinstance(v, str) for v in glued.values())
+    names = {"table1_counts", "table1_last", "table1_claims", "table1_why", "table1_open"}
+    assert glued == out.glued and names | {"neb_summary", "depth_trend"} == set(glued)
+    # the paper's own counts give the paper's shares: each space's sentence says agreement
+    assert glued["table1_counts"].count("agrees with the paper's share") == 2
+    assert glued["table1_last"].startswith("In the last layer every pair of every draw")
 
 
 def test_the_papers_table_is_reproduced_by_the_papers_counts(tmp_build):

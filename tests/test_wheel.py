@@ -23,7 +23,7 @@ import connectivity
 from connectivity.pages.gu2023 import table1
 assert connectivity.__file__.startswith(sys.prefix), connectivity.__file__  # the wheel's
 study = table1.run(table1.Table1Settings.resolve("smoke"))
-records = table1.report(study)
+records = table1.report(study).records
 json.dump({k: r.verdict for k, r in records.items()}, sys.stdout)
 """
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .scorecard import SESSION, VERDICTS, Record, plain
 from .stats import ALPHA, TestResult, spearman_increasing
@@ -56,6 +57,28 @@ def glue(name: str, value: Any, display: bool = False) -> None:
 
     value = plain(value)
     _glue(name, plain_text(value) if isinstance(value, str) else value, display=display)
+
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class PageReport(Generic[R]):
+    """What every page's ``report(study)`` returns (one style, ``CONTRIBUTING.md``):
+    ``records``, the page's scorecard records as its ``records(study)`` built them (the
+    page's typed ``<Page>Records``, or its records by short name), and ``glued``, every
+    value its ``sentences(study, records)`` built for the page's prose, by glue name."""
+
+    records: R
+    glued: dict[str, Any]
+
+
+def publish(records: R, glued: dict[str, Any]) -> PageReport[R]:
+    """Glue each of ``glued`` (:func:`glue`) and return the page's :class:`PageReport`:
+    the last step of every page's ``report``."""
+    for name, value in glued.items():
+        glue(name, value)
+    return PageReport(records, dict(glued))
 
 
 def fields(rec: Record) -> dict[str, Any]:

@@ -12,13 +12,11 @@ SECTION_DECODERS = "The decoders"
 SECTION_FIG3 = "Figure 3: the first hidden layer and the last layer, decoded"
 
 
-def report(study: DecodersAndPathsStudy) -> dict[str, scorecard.Record]:
-    """Write the page's scorecard records (:func:`records`, returned by short name) and
-    glue the sentences that state their outcomes (:func:`sentences`)."""
+def report(study: DecodersAndPathsStudy) -> prose.PageReport[dict[str, scorecard.Record]]:
+    """The page's report: its scorecard records (:func:`records`, by short name) and the
+    sentences that state their outcomes (:func:`sentences`), glued."""
     recs = records(study)
-    for name, text in sentences(study, recs).items():
-        prose.glue(name, text)
-    return recs
+    return prose.publish(recs, sentences(study, recs))
 
 
 def records(study: DecodersAndPathsStudy) -> dict[str, scorecard.Record]:

@@ -74,13 +74,11 @@ def sign_test(more: np.ndarray, fewer: np.ndarray, what: str = "pairs") -> TestR
 # ------------------------------------------------------------------ records and sentences
 
 
-def report(study: Table1Study) -> dict[str, scorecard.Record]:
-    """Write the page's scorecard records (:func:`records`, returned by short name) and
-    glue the sentences that state their outcomes (:func:`sentences`)."""
+def report(study: Table1Study) -> prose.PageReport[dict[str, scorecard.Record]]:
+    """The page's report: its scorecard records (:func:`records`, by short name) and the
+    sentences that state their outcomes (:func:`sentences`), glued."""
     recs = records(study)
-    for name, text in sentences(study, recs).items():
-        prose.glue(name, text)
-    return recs
+    return prose.publish(recs, sentences(study, recs))
 
 
 def records(study: Table1Study) -> dict[str, scorecard.Record]:
