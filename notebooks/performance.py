@@ -52,7 +52,7 @@ from connectivity.pages import performance as page
 
 # %% tags=["remove-cell"]
 study = page.run(settings)
-texts = page.report(study)
+report = page.report(study)
 
 # %% tags=["remove-input"]
 page.rows_table(study)

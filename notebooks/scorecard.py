@@ -49,7 +49,7 @@ settings = ScorecardSettings.from_notebook(globals())
 from connectivity.pages import scorecard as page
 
 study = page.run(settings)
-headline = page.report(study)
+report = page.report(study)
 
 # %% [markdown]
 # ## Headline

@@ -57,7 +57,8 @@ def test_each_target_is_a_check_that_fails_when_missed(tmp_build, monkeypatch, m
     }
     sentences = {}
     monkeypatch.setattr(prose, "glue", sentences.__setitem__)
-    records = classifiers.report(_study(trained))
+    report = classifiers.report(_study(trained))
+    records = report.records
     got = _verdicts(scorecard.collect(["classifiers"]))
     assert got == {f"models.{name}": r.verdict for name, r in records.items()}
     assert got == {
@@ -67,6 +68,7 @@ def test_each_target_is_a_check_that_fails_when_missed(tmp_build, monkeypatch, m
         "models.cifar100_vgg.accuracy": "check",  # the stretch is above the target
         "models.cifar100_vgg.accuracy_stretch": verdict,
     }
+    assert sentences == report.glued  # publish glued every sentence
     assert set(sentences) == {f"{k}_says" for k in MODEL_KEYS}
     word = "meets" if verdict == "check" else "misses"
     assert f"{word} the stretch target of 70%" in sentences["cifar100_vgg_says"]

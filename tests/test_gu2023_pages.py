@@ -17,11 +17,30 @@ from connectivity.pages.gu2023 import decoders_and_paths, table1
 from connectivity.pages.gu2023.table1.study import KINDS
 
 IMAGE = (3, 32, 32)  # CIFAR-10
+TABLE1_RECORDS = {
+    *(f"{space}.{r}" for space in ("original", "intermediate") for r in ("linear_share", *KINDS)),
+    "last",
+    *(f"last_stage.{k}" for k in KINDS),
+    "majority.original",
+    "majority.intermediate",
+    "fewer.original",
+    "fewer.last",
+}
+TABLE1_GLUED = {
+    "table1_counts",
+    "table1_last",
+    "table1_claims",
+    "table1_why",
+    "table1_open",
+    "neb_summary",
+    "depth_trend",
+}
+DECODERS_GLUED = {"decoders_text", "fig2_text", "fig3_text", "fig3_difference"}
 
 
 @needs_data
 @pytest.mark.slow
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(240)  # toy size: ~20 s alone, longer beside other jobs
 def test_table1_page_at_toy_size(private_cache, tmp_build, monkeypatch):
     s = table1.Table1Settings.resolve("smoke")
     study = table1.run(s)
@@ -66,22 +85,49 @@ def test_table1_page_at_toy_size(private_cache, tmp_build, monkeypatch):
     assert table.shape == (3, 2 * len(spaces)) and not table.isna().any().any()
     assert len(table1.depth_table(study)) == len(s.depth_layers)
 
+    # one epoch of four SGD steps on 256 images leaves the ResNet near chance (0.1), not 0
+    assert 0.03 < study.test_accuracy < 0.25
+
     glued = {}
     monkeypatch.setattr(prose, "glue", glued.__setitem__)
-    records = table1.report(study).records
-    assert records["last"].verdict == "check"
+    report = table1.report(study)
+    records = report.records
+    neb_records = {"neb.iterations", "neb.linf", "neb.rel_l2"} if len(done) else set()
+    assert set(records) == TABLE1_RECORDS | neb_records
     assert all(r.id.startswith("gu2023.") for r in records.values())
+    # the last layer's affine tail makes every pair linear (the check holds), so the
+    # first hidden layer can only tie it or have fewer linear pairs: measured, not scored
+    assert records["last"].verdict == "check" and records["last"].reproduced == n
+    assert records["fewer.last"].verdict == "no paper value"
+    assert records["fewer.last"].reproduced.endswith(" vs 100% linear")
     for space in ("original", "intermediate"):
         per_draw = [records[f"{space}.{k}"].extra["per_draw"] for k in KINDS]
         assert np.array(per_draw).sum(0).tolist() == [n] * draws
+        # the three counts, scaled to the paper's 25 pairs, add up to 25
+        assert sum(records[f"{space}.{k}"].reproduced for k in KINDS) == pytest.approx(25)
+        assert records[f"{space}.linear_share"].reproduced.startswith(
+            f"{int(study.counts(space)[:, 0].sum())}/{draws * n} "
+        )
+    if len(done):
+        cfg = s.neb
+        assert 1 <= records["neb.iterations"].reproduced <= cfg.steps
+        # Adam moves a pivot's coordinates by lr x the endpoints' mean coordinate distance
+        # per iteration (at most ~1.001 x that in the first steps), so a band done within
+        # `steps` iterations leaves the segment by at most steps x lr of its length; one
+        # step in pixels moves it by about 0.8 lr (observed 0.0083 at lr 0.01)
+        assert 0.1 * cfg.lr < records["neb.rel_l2"].reproduced <= 1.01 * cfg.steps * cfg.lr
+    assert glued == report.glued  # publish glued every sentence
+    assert set(report.glued) == TABLE1_GLUED
     assert "The NEB-only and 'neither' counts are shown, not scored" in glued["table1_counts"]
     assert glued["table1_last"].startswith("In the last layer every pair of every draw")
+    assert glued["table1_open"].startswith("In the last residual stage, before pooling")
+    assert glued["neb_summary"].startswith(f"NEB ran on {len(neb)} pairs")
 
 
 @needs_data
 @pytest.mark.slow
-@pytest.mark.timeout(60)
-def test_decoders_and_paths_page_at_toy_size(private_cache, tmp_build):
+@pytest.mark.timeout(240)  # toy size: ~20 s alone, longer beside other jobs
+def test_decoders_and_paths_page_at_toy_size(private_cache, tmp_build, monkeypatch):
     s = decoders_and_paths.DecodersAndPathsSettings.resolve("smoke")
     study = decoders_and_paths.run(s)
     assert list(study.runs) == ["original", "intermediate", "last"]
@@ -116,3 +162,34 @@ def test_decoders_and_paths_page_at_toy_size(private_cache, tmp_build):
         assert last.all_target  # linear in the last layer, as every pair is
         assert band.all_target and study.fig3_matched.shape == band.images.shape
         assert study.fig3_difference >= 0
+
+    glued = {}
+    monkeypatch.setattr(prose, "glue", glued.__setitem__)
+    report = decoders_and_paths.report(study)
+    records = report.records
+    fig3 = {"fig3.difference"} if study.fig3_difference is not None else set()
+    assert set(records) == {"intermediate", "last"} | fig3
+    assert all(r.verdict == "no paper value" for r in records.values())  # measurements
+    for space in ("intermediate", "last"):
+        mse = records[space].reproduced
+        assert records[space].id == f"gu2023.decoder.{space}.test_mse"
+        assert mse == round(study.decoders[space].test_mse, 5)
+        # four steps of 16 images leave the sigmoid decoder near 0.5 everywhere: its MSE
+        # is about the pixels' mean squared distance from 0.5 (0.064 on CIFAR-10's test set)
+        assert 0.045 < mse < 0.085
+    assert glued == report.glued  # publish glued every sentence
+    assert set(report.glued) == DECODERS_GLUED
+    mse_i = study.decoders["intermediate"].test_mse
+    assert glued["decoders_text"].startswith(
+        f"The first-hidden-layer decoder's test MSE is {mse_i:.4f}"
+    )
+    assert (glued["fig3_difference"] == "") == (study.fig3_difference is None)
+    if study.fig3_pair is None:
+        assert glued["fig3_text"].endswith("so there is nothing to show.")
+    else:  # the last layer's affine tail keeps the straight path in the class
+        assert glued["fig3_text"].endswith("stays in the class, as the affine tail guarantees.")
+        assert records["fig3.difference"].reproduced == round(study.fig3_difference, 4)
+    if nonlinear:
+        assert f"In this draw {len(nonlinear)} of {s.n_pairs} pairs" in glued["fig2_text"]
+    else:
+        assert glued["fig2_text"].endswith("so there is nothing to show.")

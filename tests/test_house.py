@@ -24,6 +24,7 @@ import ast
 import importlib.util
 import logging
 import os
+import pkgutil
 import re
 import shutil
 import subprocess
@@ -36,9 +37,10 @@ import pytest
 import yaml
 from conftest import NO_RECORDS, REPO, make_recipe
 
-from connectivity import runner
+import connectivity
+from connectivity import toc
 
-NOTEBOOKS = runner.toc_notebooks(REPO)
+NOTEBOOKS = toc.toc_notebooks(REPO)
 SOURCES = sorted(
     str(p.relative_to(REPO / "notebooks").with_suffix(""))
     for p in (REPO / "notebooks").rglob("*.py")
@@ -232,6 +234,16 @@ BREACHES = {
     # a circle: the training loop importing the cached trainer that calls it
     "training/loop.py": ("from connectivity.training import cached", "No circle"),
 }
+
+
+def test_every_module_of_the_library_stands_on_a_floor():
+    """A module missing from the floors' contract would be checked by none of its rules."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
+    floors = next(c for c in config["contracts"] if c["id"] == "floors")["layers"]
+    named = {name.strip() for floor in floors for name in re.split(r"[:|]", floor)}
+    modules = {m.name for m in pkgutil.iter_modules(connectivity.__path__)}
+    assert modules <= named, f"modules on no floor: {sorted(modules - named)}"
+    assert named <= modules, f"floors name no such module: {sorted(named - modules)}"
 
 
 @pytest.mark.parametrize("module", sorted(BREACHES))

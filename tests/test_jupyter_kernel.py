@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from conftest import REPO, needs_data, shared_data
 
-from connectivity import kernels, runner
+from connectivity import execution, kernels
 
 PAGE = "gu2023/01_table1"  # a cheap page that caches its runs (smoke: ~30 s)
 
@@ -96,7 +96,7 @@ def test_jupyter_after_the_runner_recomputes_nothing_and_shows_the_pages_numbers
     monkeypatch.delenv("CONNECTIVITY_ROOT", raising=False)
     monkeypatch.delenv("CONNECTIVITY_NOTEBOOK", raising=False)
 
-    row = runner.execute(PAGE, root, "smoke", cell_timeout=600)
+    row = execution.execute(PAGE, root, "smoke", cell_timeout=600)
     assert row["status"] == "ok", row["error"]
     book = json.loads((root / "book" / "executed" / f"{PAGE}.ipynb").read_text())
     assert book["metadata"]["kernelspec"]["name"] == kernels.KERNEL_NAME

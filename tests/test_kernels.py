@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from connectivity import kernels, runner
+from connectivity import execution, kernels
 
 # what the kernels of a notebook report they run on: torch's vectorised loops, its
 # threads, and the BLAS of numpy and scipy (scikit-learn's)
@@ -67,13 +67,13 @@ def test_the_runner_runs_notebooks_on_portable_kernels_and_restores_its_environm
         seen.update({k: os.environ.get(k) for k in (*kernels.PORTABLE, "CONNECTIVITY_NOTEBOOK")})
 
     monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
-    monkeypatch.setattr(runner, "tidy_for_readers", lambda path: None)
+    monkeypatch.setattr(execution, "tidy_for_readers", lambda path: None)
     monkeypatch.delenv("CONNECTIVITY_KERNELS", raising=False)
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_AMX")
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "notebooks" / "page.py").write_text('# %%\nprint("hello")\n')
     monkeypatch.setenv("CONNECTIVITY_BUILD", str(tmp_path / "_build"))
-    row = runner.execute("page", tmp_path, "ci", cell_timeout=60)
+    row = execution.execute("page", tmp_path, "ci", cell_timeout=60)
     assert row["status"] == "ok", row
     assert seen == {**kernels.PORTABLE, "CONNECTIVITY_NOTEBOOK": "page"}
     assert os.environ["ONEDNN_MAX_CPU_ISA"] == "AVX512_CORE_AMX"

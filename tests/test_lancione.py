@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 
 import numpy as np
 import pytest
 import torch
-from conftest import needs_data
+from conftest import REPO, needs_data
 
 from connectivity.latent.collapse import CollapseCheck
 from connectivity.latent.digit_pairs import ALL_PAIRS, pair_label
 from connectivity.latent.stacked import StackedAE
 from connectivity.pages.lancione import future_work, methods, question, results
 from connectivity.pages.lancione.chapter_settings import StudyTraining, SurveyConfig
-from connectivity.pages.lancione.sentences import scale_note
+from connectivity.pages.lancione.future_work.report import MIN_SEEDS
+from connectivity.pages.lancione.sentences import paper_values, scale_note
 from connectivity.pages.lancione.trainings import (
     HARD_PAIRS,
     MODELS,
@@ -28,7 +30,8 @@ from connectivity.pages.lancione.trainings import (
     train_config,
 )
 from connectivity.paper_values import paper_value
-from connectivity.paper_values.lancione import VALUES
+from connectivity.paper_values.lancione import HIGH_SILHOUETTE, VALUES
+from connectivity.prose import SAYS_PREFIX
 from connectivity.settings import ParameterError
 
 SETTINGS = (
@@ -197,6 +200,13 @@ def test_every_lancione_value_is_registered_with_its_place_in_the_report():
         assert paper_value(pid) is pv and pv.where and pv.metric
 
 
+def test_the_paper_values_are_quoted_by_their_glue_names():
+    quoted = paper_values()
+    assert set(quoted) == {f"paper.{pid}" for pid in VALUES} | {"paper.lancione.silhouette.high"}
+    assert quoted["paper.lancione.silhouette.pca"] == VALUES["lancione.silhouette.pca"].value
+    assert quoted["paper.lancione.silhouette.high"] == HIGH_SILHOUETTE
+
+
 # ------------------------------------------------------------------ the pages at toy size
 
 
@@ -205,9 +215,26 @@ def _in_unit_range(values) -> bool:
     return bool(np.all(np.isfinite(values)) and np.all((-1 <= values) & (values <= 1)))
 
 
+def _glued_by_notebook(notebook: str) -> set[str]:
+    """Every name the notebook's prose reads with ``{glue:text}`name[:format]```."""
+    text = (REPO / "notebooks" / "lancione" / f"{notebook}.py").read_text()
+    return set(re.findall(r"\{glue:text\}`([^`:]+)", text))
+
+
+def _check_glued(out, notebook: str) -> dict:
+    """The page report's glued values, checked: every name its notebook reads is glued,
+    with the chapter's paper values, and each ``says.`` sentence is of one of its records."""
+    glued, read = out.glued, _glued_by_notebook(notebook)
+    assert read and read <= set(glued)
+    assert paper_values().items() <= glued.items()
+    ids = {r.id for r in out.records.values()}
+    assert {k.removeprefix(SAYS_PREFIX) for k in glued if k.startswith(SAYS_PREFIX)} <= ids
+    return glued
+
+
 @needs_data
 @pytest.mark.slow
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)  # toy size: seconds alone, minutes beside other jobs
 def test_question_study_counts_the_regions_of_every_digit(tmp_model_cache, tmp_build):
     settings = question.QuestionSettings.resolve("smoke")
     study = question.run(settings)
@@ -216,14 +243,28 @@ def test_question_study_counts_the_regions_of_every_digit(tmp_model_cache, tmp_b
     assert all(n == int(n) >= 0 for n in study.regions.values())
     assert 0 <= study.split.p_value <= 1 and 0 <= study.split.p_opposite <= 1
     assert len(study.vae.loss) == settings.vae.epochs
-    records = question.report(study)
-    assert records["split"].id == "lancione.vae.some_digit_split"
-    assert records["split"].reproduced == max(study.regions.values())
+    # the mean loss over the one epoch lies between an untrained VAE's (≈ 193: sigmoid
+    # outputs of 0.5 on 2,000 images) and the mean image's squared error (≈ 52) + KL (≥ 2)
+    assert 60 < study.vae.loss[-1] < 185
+    out = question.report(study)
+    split = out.records["split"]
+    assert set(out.records) == {"split"} and split.id == "lancione.vae.some_digit_split"
+    assert split.reproduced == max(study.regions.values()) >= 1  # some digit holds a cell
+    # 4 half-subsamples: the smallest one-sided binomial p is 1/16 > 5 %, either way
+    assert split.verdict == "not significant" and min(split.p_value, split.p_opposite) >= 1 / 16
+    glued = _check_glued(out, "01_question")
+    assert glued["vae_loss_last"] == study.vae.loss[-1]
+    assert "1 training epochs instead of the original code's 30" in glued["vae_scale"]
+    said = glued[SAYS_PREFIX + split.id]
+    assert ("Undecided" in said) == (split.reproduced == 1)  # no split in the full codes
+    nowhere = ", ".join(str(d) for d, r in study.regions.items() if r == 0)
+    said = glued["vae_nowhere"]  # empty when every digit is the majority of some cell
+    assert said.startswith(f"Digit(s) {nowhere} are nowhere") if nowhere else said == ""
 
 
 @needs_data
 @pytest.mark.slow
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)  # toy size: seconds alone, minutes beside other jobs
 def test_methods_study_measures_every_model_and_activation(tmp_model_cache, tmp_build):
     s = methods.MethodsSettings.resolve("smoke")
     study = methods.run(s)
@@ -251,7 +292,9 @@ def test_methods_study_measures_every_model_and_activation(tmp_model_cache, tmp_
         codes = r.example_codes
         assert (codes.abs() < 1).all() if r.activation == "tanh" else (codes >= 0).all()
         assert study.activation_run(r.pair, r.activation) is r
-    assert set(methods.report(study)) == {
+    out = methods.report(study)
+    recs = out.records
+    assert set(recs) == {
         "orig",
         "angle",
         "converged",
@@ -260,11 +303,33 @@ def test_methods_study_measures_every_model_and_activation(tmp_model_cache, tmp_
         "relu_origin",
         "relu_loss",
     }
+    assert recs["orig"].id == "lancione.silhouette.original"
+    # s_orig and PCA's variances depend on the images alone (no training): the same in
+    # every profile up to float noise (0.1919 and 1.731 here), so s_orig differs from the
+    # report's 0.11 (± 0.005) in every profile
+    assert 0.185 < recs["orig"].reproduced < 0.2 and recs["orig"].verdict == "differs"
+    assert recs["orig"].extra["closest"] == "6–9"
+    glued = _check_glued(out, "02_methods")
+    assert 1.65 < glued["pca_ev_ratio"] < 1.8
+    # a random plane in 784-D lies near 90° from PCA's; one epoch (212 steps) turns the
+    # linear autoencoder's only part of the way (78.9°-85.7° over three trainings here)
+    assert 60 < recs["angle"].reproduced <= 90 and recs["angle"].verdict == "differs"
+    # two trainings per activation: a one-sided Mann-Whitney p is at least 1/6, either way
+    assert recs["relu_sil"].verdict == recs["relu_loss"].verdict == "not significant"
+    # ReLU zeroes every negative pre-activation: after one epoch its codes crowd the origin
+    # (69 % within a tenth of the layout's extent here), tanh's spread over (-1, 1)²
+    assert recs["relu_origin"].extra["relu"] > 20 > recs["relu_origin"].extra["tanh"]
+    says = {key: glued[SAYS_PREFIX + rec.id] for key, rec in recs.items() if key != "converged_sil"}
+    assert says["orig"].startswith("In pixel space") and "not the report's 0.11" in says["orig"]
+    assert says["relu_sil"].startswith("On the hard pair the two activations separate alike")
+    off_plane = recs["converged"].verdict == "failed"
+    assert says["converged"].startswith("Even trained on") == off_plane
+    assert glued["n_seeds"] == s.n_seeds and glued["activation_seeds"] == s.activation_seeds
 
 
 @needs_data
 @pytest.mark.slow
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)  # toy size: seconds alone, minutes beside other jobs
 def test_results_study_compares_every_pair_of_trainings_and_surveys_every_pair(
     tmp_model_cache, tmp_build
 ):
@@ -300,14 +365,39 @@ def test_results_study_compares_every_pair_of_trainings_and_surveys_every_pair(
         list(sv.pca_silhouette.values())
     )
     assert _in_unit_range([r.silhouette for r in sv.runs])
-    records = results.report(study)
+    out = results.report(study)
+    recs = out.records
     keys = {"pca", "best", "dae", "val", "layouts", "collapsed", "collapse_hard", "AE", "DAE"}
-    assert set(records) == keys
+    assert set(recs) == keys
+    # closed-form PCA's codes depend on the images alone (no training): 0.4699 in every
+    # profile up to float noise, the report's 0.47 for its linear autoencoder
+    assert 0.46 < recs["pca"].extra["closed_form"] == study.sil_pca < 0.48
+    # the DAE's comparisons need two trainings that are not a sign on one axis
+    unsaturated = int((~study.saturated["DAE"]).sum())
+    assert (recs["dae"].verdict == recs["val"].verdict == "failed") == (unsaturated < 2)
+    # one disjoint pair of trainings per model: a Wilcoxon over 2 has p >= 1/4, either way
+    assert recs["layouts"].verdict == "not significant"
+    best = recs["best"]
+    assert best.extra["trainings"] == int((~study.saturated["AE"]).sum()) + unsaturated
+    assert 0 <= best.reproduced <= 1 and best.extra["best"] <= best.extra["screened_best"]
+    glued = _check_glued(out, "03_results")
+    if unsaturated < 2:
+        assert glued[SAYS_PREFIX + recs["dae"].id].startswith("Not compared: ")
+    # the survey: every pair, model and slot trained once, each collapsed one rerun once
+    first = len(sv.pairs) * 2 * s.survey.seeds
+    collapsed_first = sum(r.collapsed for r in sv.runs if r.attempt == 0)
+    assert glued["survey_runs"] == len(sv.runs) == first + collapsed_first
+    assert glued["survey_collapsed"] == recs["collapsed"].reproduced == len(sv.collapsed)
+    on_hard = len(HARD_PAIRS) * 2 * s.survey.seeds
+    assert glued["survey_collapse_hard"].endswith(f" of {on_hard}")
+    assert glued["survey_collapse_other"].endswith(f" of {first - on_hard}")
+    assert 0 <= glued["survey_lost"] <= glued["survey_collapsed"]
+    assert glued["survey_pairs"] == s.survey.pairs and glued["n_seeds"] == n
 
 
 @needs_data
 @pytest.mark.slow
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)  # toy size: seconds alone, minutes beside other jobs
 def test_future_work_study_judges_every_survey_training_and_sweeps_every_dimension(
     tmp_model_cache, tmp_build
 ):
@@ -325,6 +415,22 @@ def test_future_work_study_judges_every_survey_training_and_sweeps_every_dimensi
     frame = study.sweep_frame()
     assert list(frame.columns) == ["latent", "seed", "silhouette", "val_loss"]
     assert len(frame) == len(s.sweep_dims) * s.sweep_seeds
-    records = future_work.report(study)
+    out = future_work.report(study)
+    recs = out.records
     dims = {f"d{d}" for d in s.sweep_dims}
-    assert {"hard", "pca", "blur", "pca_mean", "ae_mean", "dae_mean"} | dims == set(records)
+    assert {"hard", "pca", "blur", "pca_mean", "ae_mean", "dae_mean"} | dims == set(recs)
+    # two survey trainings per pair, fewer than the three the hard-pairs verdict needs
+    assert s.survey.seeds < MIN_SEEDS
+    assert recs["hard"].verdict == "failed"
+    # four surveyed pairs: a one-sided Wilcoxon signed-rank p is at least 1/16, either way
+    assert recs["pca"].verdict == recs["blur"].verdict == "not significant"
+    assert all(0 <= recs[f"{m}_mean"].reproduced <= 1 for m in ("pca", "ae", "dae"))
+    glued = _check_glued(out, "04_future_work")
+    # one epoch of a 784-256-10 MLP (Adam, batch 128) on the 60,000 training digits reads
+    # 93-96 % of the test digits right (94.0 % here); chance is 10 %
+    assert 90 < glued["judge_acc"] < 98.5
+    assert glued[SAYS_PREFIX + recs["hard"].id].startswith("The hard-pairs claim is not decided")
+    assert glued[SAYS_PREFIX + recs["pca"].id].startswith("PCA and the autoencoder reconstruct")
+    assert glued["sweep_last_dim"] == s.sweep_dims[-1]
+    assert glued["sweep_first"] == recs[f"d{s.sweep_dims[0]}"].reproduced
+    assert glued["n_collapsed"] == len(sv.collapsed)

@@ -11,9 +11,9 @@ import shutil
 import pytest
 from conftest import REPO, needs_data, shared_data
 
-from connectivity import parameters, runner, toc
+from connectivity import execution, parameters, toc
 
-NOTEBOOKS = runner.toc_notebooks(REPO)
+NOTEBOOKS = toc.toc_notebooks(REPO)
 
 
 def parameters_cell(name: str) -> dict[str, tuple[str | None, object]]:
@@ -34,7 +34,9 @@ def parameters_cell(name: str) -> dict[str, tuple[str | None, object]]:
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_parameters_cell_declares_exactly_the_settings(name):
     cls = toc.settings_class(name)
-    assert toc.import_line(name) in (REPO / "notebooks" / f"{name}.py").read_text()
+    module, settings = toc.PAGES[name].split(":")
+    line = f"from {module} import {settings}\n\nsettings = {settings}.from_notebook(globals())"
+    assert line in (REPO / "notebooks" / f"{name}.py").read_text()
     cell = parameters_cell(name)
     assert list(cell) == cls.parameter_names(), (
         "parameters cell and settings fields differ (names or order)"
@@ -64,7 +66,7 @@ def test_notebook_runs_at_toy_size(name, profile, tmp_path, monkeypatch):
         "CONNECTIVITY_CACHE", str(REPO / ".cache")
     )  # decoded data shared with the book
     monkeypatch.setenv("CONNECTIVITY_BUILD", str(tmp_path / "_build"))
-    row = runner.execute(name, tmp_path, profile, cell_timeout=600)
+    row = execution.execute(name, tmp_path, profile, cell_timeout=600)
     assert row["status"] == "ok", row["error"]
     nb = json.loads((tmp_path / "book" / "executed" / f"{name}.ipynb").read_text())
     errors = [

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from connectivity import runner
+from connectivity import runner, toc
 
 TOC = """\
 format: jb-book
@@ -55,7 +55,7 @@ def _run(root, *args, extra_env=None):
 
 def test_toc_order_and_selection(tmp_path):
     root = _project(tmp_path)
-    assert runner.toc_notebooks(root) == ["good", "sub/bad"]
+    assert toc.toc_notebooks(root) == ["good", "sub/bad"]
     assert runner.select(["good", "sub/bad"], ["bad"]) == ["sub/bad"]
 
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from connectivity import paper_values, scorecard
+from connectivity import paper_values, scorecard, verdict_guard
 from connectivity.paper_values import PaperValue, index
 from connectivity.stats import TestResult, Tolerance
 
@@ -153,13 +153,16 @@ def test_a_flipped_verdict_is_reported(tmp_path):
     scorecard.compare("gu2023.t.linear", 19, Tolerance.stated(0, "x"))
     scorecard.measure("models.y.acc", "accuracy", 0.5)
     records = scorecard.load(["chapter/nb"])
-    scorecard.write_expected(path, records, ["chapter/nb"])
-    assert scorecard.verdict_changes(records, scorecard.load_expected(path), ["chapter/nb"]) == []
+    verdict_guard.write_expected(path, records, ["chapter/nb"])
+    assert (
+        verdict_guard.verdict_changes(records, verdict_guard.load_expected(path), ["chapter/nb"])
+        == []
+    )
     scorecard.compare("gu2023.t.linear", 23, Tolerance.stated(0, "x"))  # perturb one record
     scorecard.measure("models.w.acc", "a new record", 0.5)
     (scorecard.records_dir() / "models.y.acc.json").unlink()
-    changes = scorecard.verdict_changes(
-        scorecard.load(["chapter/nb"]), scorecard.load_expected(path), ["chapter/nb"]
+    changes = verdict_guard.verdict_changes(
+        scorecard.load(["chapter/nb"]), verdict_guard.load_expected(path), ["chapter/nb"]
     )
     assert changes == [
         "chapter/nb: verdict of gu2023.t.linear changed from reproduced to differs "

@@ -2,8 +2,9 @@
 after one tiny epoch, four pairs, a few bypass iterations and NEB steps), and what its
 ``BypassStudy`` holds is what the page relies on: pairs of one class each, classes taken
 in turn; the barrier heights of the straight, first-round and final paths; the bypassed
-pairs exactly those above the threshold; Fig. 3's one pattern; the three-lens table; every
-record written with a valid verdict and every sentence glued."""
+pairs exactly those above the threshold; Fig. 3's one pattern; the three-lens table; and
+its report: every record written with a valid verdict (those a near-chance network forces,
+pinned) and every sentence glued, saying what the verdicts imply."""
 
 from __future__ import annotations
 
@@ -15,15 +16,12 @@ from conftest import needs_data
 from connectivity import prose, scorecard
 from connectivity.data import load_dataset
 from connectivity.pages.vrabel2024 import bypass as page
-from connectivity.pages.vrabel2024.bypass.report import MIN_TESTABLE
 from connectivity.paper_values.vrabel2024_modes import BYPASS_LOWERS, BYPASS_ONE_ROUND
-
-TESTED = ("reproduced", "differs", "not significant", "failed")  # a test's verdicts
 
 
 @needs_data
 @pytest.mark.slow
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)  # toy size: seconds alone, minutes beside other jobs
 def test_bypass_page_at_toy_size(private_cache, tmp_build, monkeypatch):
     s = page.BypassSettings.resolve("smoke")
     study = page.run(s)
@@ -86,36 +84,51 @@ def test_bypass_page_at_toy_size(private_cache, tmp_build, monkeypatch):
     assert table.shape == (n, 7) and table.index.name == "pair"
     assert page.lens_table(study).shape == (s.lens_pairs, 7)
 
+    # one tiny epoch leaves the network near chance (test accuracy ~0.1 on 10 classes): its
+    # cross-entropy on any image is near ln 10 = 2.30, so the endpoints and the straight
+    # barriers lie in 1.5-3.0 (a trained network's lowest-loss images would be far below 1)
+    assert 1.5 < float(pairs.loss.min()) and float(pairs.loss.max()) < 3.0
+    assert 1.5 < study.straight.max_loss.min() and study.straight.max_loss.max() < 3.0
+    # hence no image is below the smoke profile's mode threshold: the pairs are not modes
+    assert s.mode_max_loss < 1.5 and not pairs.all_modes and pairs.candidates == 0
+
     glued = {}
     monkeypatch.setattr(prose, "glue", glued.__setitem__)
     monkeypatch.setattr(scorecard, "SESSION", [])
-    recs = page.report(study)
-    written = {r.id: r for r in scorecard.SESSION}
+    out = page.report(study)
+    recs = out.records
     within = "vrabel2024.bypass.connected_within_rounds"
-    assert set(written) == {
+    assert [r.id for r in scorecard.SESSION] == [
         BYPASS_LOWERS,
         BYPASS_ONE_ROUND,
         "vrabel2024.bypass.orthogonality",
         "vrabel2024.bypass.fig3_pattern",
         within,
-    }
-    assert all(r.verdict in scorecard.VERDICTS for r in written.values())
-    assert recs.one_round.verdict in TESTED
-    if not pairs.all_modes or len(study.bypassed) < MIN_TESTABLE:  # no test could reach 5 %
-        assert recs.one_round.verdict == "failed"
-    # lowering the barrier is the optimisation's goal: a check on every bypassed pair
-    if not pairs.all_modes or not len(study.bypassed):
-        assert recs.lowers.verdict == "failed" and recs.lowers.reproduced is None
-    else:
-        before = study.straight.max_loss[study.bypassed]
-        after = study.after_one.max_loss[study.bypassed]
-        lowered = int((after < before).sum())
-        assert recs.lowers.reproduced == f"{lowered}/{len(study.bypassed)}"
-        assert recs.lowers.verdict == ("check" if lowered == len(before) else "failed")
-    assert recs.orthogonality.verdict == "check"  # the iterate is projected (the default)
+    ]
+    assert scorecard.SESSION == [
+        recs.lowers,
+        recs.one_round,
+        recs.orthogonality,
+        recs.pattern,
+        recs.within,
+    ]
+    assert all(r.verdict in scorecard.VERDICTS for r in scorecard.SESSION)
+    # endpoints that are not modes fail both path claims, with the reason in the note
+    assert recs.lowers.verdict == "failed" and recs.lowers.reproduced is None
+    assert recs.one_round.verdict == "failed" and recs.one_round.kind == "qualitative"
+    for rec in (recs.lowers, recs.one_round):
+        assert rec.note.startswith("the pairs are not all modes: only 0 images")
+    # the iterate is projected onto its hyperplane after every step (the default), so
+    # |cos(B' - B, C - A)| is float32 round-off (~1e-8), far below a drifting Adam's ~1e-2
+    assert recs.orthogonality.verdict == "check" and 0 <= recs.orthogonality.reproduced < 1e-5
     assert recs.pattern.verdict == ("check" if len(study.bypassed) else "failed")
-    assert written[within].reproduced == pytest.approx(float((rounds >= 0).mean()), abs=1e-4)
-    assert set(glued) == {
+    if len(study.bypassed):  # two piecewise-linear paths through A and C: one pattern
+        assert recs.pattern.reproduced > 1 - 1e-4
+    assert recs.within.reproduced == pytest.approx(float((rounds >= 0).mean()), abs=1e-4)
+    # every endpoint's loss is above the threshold 0.1, so no path can get below it
+    assert float(pairs.loss.min()) > thr and recs.within.reproduced == 0
+
+    assert glued == out.glued and set(glued) == {
         "bypass_model",
         "bypass_modes",
         "bypass_straight",
@@ -127,3 +140,13 @@ def test_bypass_page_at_toy_size(private_cache, tmp_build, monkeypatch):
         "bypass_lenses",
     }
     assert all(isinstance(text, str) and text for text in glued.values())
+    assert glued["bypass_model"] == study.model_name
+    assert "are **not modes**" in glued["bypass_modes"]
+    assert glued["bypass_modes"].endswith("the claims below are marked failed.")
+    assert glued["bypass_straight"].startswith(f"{len(study.bypassed)} of the {n} straight")
+    for claim in (BYPASS_LOWERS, BYPASS_ONE_ROUND):
+        assert glued[f"says.{claim}"].startswith("Failed, so the claim is not tested: the pairs")
+    assert glued["says.vrabel2024.bypass.orthogonality"].startswith(
+        "The optimised points stay in their hyperplanes"
+    )
+    assert glued["bypass_rounds"].startswith(f"Within {s.bypass.max_rounds} rounds 0 of the {n}")

@@ -3,8 +3,9 @@ CIFAR-10 ResNet after a short training, two classes, a few Adam iterations; an u
 CIFAR ResNet of width 4, two pairs), and what its ``SyntheticUntrainedStudy`` holds is what the page
 relies on: inputs of the image's shape with losses that say whether they are modes,
 bypass rounds within the budget whose straight paths start and end at those inputs,
-two records with valid verdicts (``failed`` exactly when the inputs are not modes), and
-every sentence glued."""
+and its report: three records with valid verdicts (``failed`` exactly when the inputs are
+not modes), the losses a near-chance and an untrained network force pinned, and every
+sentence glued, saying what the verdicts imply."""
 
 from __future__ import annotations
 
@@ -112,14 +113,29 @@ def test_synthetic_untrained_page_at_toy_size(tmp_model_cache, tmp_build, monkey
         assert [t.endswith("not modes, left out") for t in titles] == [not m for m in modes]
         plt.close(fig)
 
+    # the smoke network is near chance (a short training) and the untrained one outputs
+    # near-uniform logits, and a few Adam iterations barely move either: every input's
+    # cross-entropy, and so every straight barrier, stays near ln 10 = 2.30 (1.5-3.0)
+    for loss in (syn.natural.loss, syn.high_frequency.loss, unt.inputs.loss):
+        assert 1.5 < float(loss.min()) and float(loss.max()) < 3.0
+    for heights in (syn.straight, unt.straight):
+        assert 1.5 < heights.max_loss.min() and heights.max_loss.max() < 3.0
+    # hence no input is below its mode threshold (at most 5e-4): no pair is a pair of modes
+    assert not syn.pair_modes.any() and not unt.pair_modes.any()
+
     glued = {}
     monkeypatch.setattr(prose, "glue", glued.__setitem__)
-    recs = page.report(study)
+    out = page.report(study)
+    recs = out.records
     assert (recs.synthetic.id, recs.untrained.id) == (SYNTHETIC_ONE_ROUND, UNTRAINED_TWO_ROUNDS)
+    assert recs.modes_reached.id == "vrabel2024.untrained.modes_reached"
     # fewer than 5 pairs are modes (there are 2 of each): never tested here
     assert k < MIN_ONE_SIDED_N and recs.synthetic.verdict == "failed"
     assert n < MIN_ONE_SIDED_N and recs.untrained.verdict == "failed"
-    assert "not modes" in recs.synthetic.note and f"needs {MIN_ONE_SIDED_N}" in recs.synthetic.note
+    for rec, pairs in ((recs.synthetic, k), (recs.untrained, n)):
+        assert rec.kind == "qualitative" and rec.reproduced is None
+        assert rec.note.startswith(f"the optimal inputs are not modes: 0 of {pairs} pairs")
+        assert rec.note.endswith(f"a one-sided test at 5 % needs {MIN_ONE_SIDED_N}")
     written = {r.id: r for r in scorecard.load([NOTEBOOK])}
     assert set(written) == {
         SYNTHETIC_ONE_ROUND,
@@ -127,9 +143,12 @@ def test_synthetic_untrained_page_at_toy_size(tmp_model_cache, tmp_build, monkey
         "vrabel2024.untrained.modes_reached",
     }
     assert all(r.verdict in scorecard.VERDICTS for r in written.values())
-    share = written["vrabel2024.untrained.modes_reached"].reproduced
-    assert 0 <= share <= 1 and share == round(float(unt.inputs.reached.float().mean()), 4)
-    assert set(glued) == {
+    share = recs.modes_reached.reproduced
+    assert recs.modes_reached.verdict == "no paper value"
+    assert share == round(float(unt.inputs.reached.float().mean()), 4)
+    assert share == 0  # every input's cross-entropy is above 1.5 (pinned above)
+
+    assert glued == out.glued and set(glued) == {
         "modes_model",
         "modes_synthetic",
         "modes_untrained_arch",
@@ -137,7 +156,13 @@ def test_synthetic_untrained_page_at_toy_size(tmp_model_cache, tmp_build, monkey
         f"says.{SYNTHETIC_ONE_ROUND}",
         f"says.{UNTRAINED_TWO_ROUNDS}",
     }
-    assert glued["modes_model"] == syn.model_name and glued["modes_untrained_arch"] == unt.arch
-    assert f"of the {n} pairs" in glued["modes_untrained"]
-    assert f"{int(syn.pair_modes.sum())} of the {k} pairs" in glued["modes_synthetic"]
     assert all(isinstance(text, str) and text for text in glued.values())
+    assert glued["modes_model"] == syn.model_name and glued["modes_untrained_arch"] == unt.arch
+    assert glued["modes_synthetic"].startswith(f"0 of the {k} pairs (")
+    assert glued["modes_untrained"].startswith(f"0 of the {n} pairs have both inputs")
+    for name in ("modes_synthetic", "modes_untrained"):
+        assert f"fewer than {MIN_ONE_SIDED_N} are modes, so the claim is failed." in glued[name]
+    for claim in (SYNTHETIC_ONE_ROUND, UNTRAINED_TWO_ROUNDS):
+        assert glued[f"says.{claim}"].startswith(
+            "Failed, so the claim is not tested: the optimal inputs are not modes"
+        )

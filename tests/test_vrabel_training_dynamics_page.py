@@ -2,8 +2,10 @@
 width 4 trained for two epochs of 512 images, four batch and two epoch snapshots, one
 pair per class, a few Adam iterations), and what its ``TrainingDynamicsStudy`` holds is what the
 page relies on: every snapshot in order, primary loss curves that start and end at the
-pairs' optimal inputs, modes exactly where both endpoints are below the threshold, two
-records with valid verdicts and every sentence glued."""
+pairs' optimal inputs, modes exactly where both endpoints are below the threshold; and its
+report: two records with valid verdicts (those the toy scale forces, pinned, with the
+near-chance losses and accuracies behind them) and every sentence glued, saying what the
+verdicts imply."""
 
 from __future__ import annotations
 
@@ -69,28 +71,53 @@ def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypa
         ]
     plt.close(fig)
 
+    # two epochs of 512 images leave a width-4 ResNet near chance on 10 classes (0.05-0.30)
+    for snap in study.of("epoch"):
+        assert 0.05 < snap.test_accuracy < 0.30
+    # near chance, and 10 Adam iterations from noise, every input's cross-entropy and every
+    # barrier stay near ln 10 = 2.30 (1.5-3.0), far above the mode threshold 0.005
+    for snap in study.snapshots:
+        assert 1.5 < snap.endpoint_loss.min() and snap.endpoint_loss.max() < 3.0
+        assert 1.5 < snap.curves.max(1).min() and snap.curves.max(1).max() < 3.0
+        assert not snap.modes.any()
+
     glued = {}
     monkeypatch.setattr(prose, "glue", glued.__setitem__)
-    recs = page.report(study)
+    out = page.report(study)
+    recs = out.records
     assert (recs.falls.id, recs.spread.id) == (EVOLUTION_FALLS, EVOLUTION_SPREAD)
     for rec, kind, need in ((recs.falls, "batch", 1), (recs.spread, "epoch", 2)):
-        assert rec.verdict in scorecard.VERDICTS
+        assert rec.verdict in scorecard.VERDICTS and rec.kind == "qualitative"
         usable = [snap for snap in study.of(kind) if snap.modes.sum() >= need]
         if len(usable) < 3:  # a trend needs three snapshots with pairs of modes
             assert rec.verdict == "failed" and f"only {len(usable)} of the" in rec.note
         else:
-            assert rec.kind == "qualitative" and -1 <= rec.reproduced <= 1  # Spearman ρ
+            assert -1 <= rec.reproduced <= 1  # Spearman ρ
+    # no pair is a pair of modes, and there are only two epoch snapshots: both claims fail
+    assert recs.falls.verdict == recs.spread.verdict == "failed"
+    assert recs.falls.note.startswith(f"only 0 of the {len(s.batches)} batch snapshots")
+    assert recs.spread.note.startswith(f"only 0 of the {len(s.epochs)} epoch snapshots")
     written = {r.id: r for r in scorecard.load([NOTEBOOK])}
     assert set(written) == {EVOLUTION_FALLS, EVOLUTION_SPREAD}
-    assert set(glued) == {
+
+    assert glued == out.glued and set(glued) == {
         "dyn_setup",
         "dyn_batch",
         "dyn_epoch",
         f"says.{EVOLUTION_FALLS}",
         f"says.{EVOLUTION_SPREAD}",
     }
-    assert f"a {study.arch} (" in glued["dyn_setup"]
     assert all(isinstance(text, str) and text for text in glued.values())
+    assert f"a {study.arch} (" in glued["dyn_setup"]
+    assert f"{s.model.epochs} epoch(s) of 512 CIFAR-10 training images" in glued["dyn_setup"]
+    for kind, snaps in (("batch", study.of("batch")), ("epoch", study.of("epoch"))):
+        # no snapshot has a pair of modes: every one is named as left out, no barrier quoted
+        assert glued[f"dyn_{kind}"] == (
+            f"At the {kind} snapshots 0 of {pairs * len(snaps)} pairs have both inputs below "
+            f"cross-entropy {threshold:g}; none at {', '.join(x.label for x in snaps)}, left out."
+        )
+    for claim in (EVOLUTION_FALLS, EVOLUTION_SPREAD):
+        assert glued[f"says.{claim}"].startswith("Failed, so the claim is not tested: only 0 of")
 
 
 @pytest.mark.timeout(10)

@@ -114,20 +114,6 @@ def _force_coefficients(
     return c * a, c * b
 
 
-def neb_forces(
-    path: torch.Tensor, energies: torch.Tensor, grads: torch.Tensor, spring: float, climbing: bool
-) -> torch.Tensor:
-    """NEB forces on the inner points: path (P, N+2, D), energies (P, N+2), grads of the
-    energy at the inner points (P, N, D) -> forces (P, N, D)."""
-    tp = path[:, 2:] - path[:, 1:-1]
-    tm = path[:, 1:-1] - path[:, :-2]
-    stacked = torch.stack([tp, tm, grads], 2)
-    alpha, beta = _force_coefficients(
-        stacked @ stacked.transpose(-1, -2), energies, spring, climbing
-    )
-    return -grads + alpha.unsqueeze(-1) * tp + beta.unsqueeze(-1) * tm
-
-
 @dataclass
 class NEBResult:
     path: torch.Tensor  # (P, N + 2, *S) final bands (at success, if any), endpoints included

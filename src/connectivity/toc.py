@@ -56,12 +56,6 @@ def settings_class(notebook: str):
     return getattr(importlib.import_module(module), name)
 
 
-def import_line(notebook: str) -> str:
-    """The two lines by which the notebook must get its settings."""
-    module, name = PAGES[notebook].split(":")
-    return f"from {module} import {name}\n\nsettings = {name}.from_notebook(globals())"
-
-
 def toc_notebooks(root: Path) -> list[str]:
     """Names (``gu2023/table1``) of the executed notebooks listed in ``_toc.yml``, in order."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())

@@ -12,13 +12,16 @@ against the book's targets, and where the ResNet errs:
   the committed models, and the sample images shown);
 * :mod:`.study`: :func:`run` (settings -> :class:`ClassifiersStudy`: the models
   evaluated and timed in this build, the ResNet's predictions);
-* :mod:`.report`: :func:`report` (study -> the ``check`` records by short name, with
-  the page's sentences glued);
+* :mod:`.report`: :func:`report` (study -> :class:`~connectivity.prose.PageReport`:
+  the ``check`` records by short name (:func:`records`) and one sentence per model
+  (:func:`sentences`), glued); here ``report`` is that function: import the module's
+  others by its full name
+  (``from connectivity.pages.classifiers.report import records, sentences``);
 * :mod:`.figures`: the page's figures (``plot_*``) and tables (``*_table``).
 
 >>> from connectivity.pages import classifiers as page         # doctest: +SKIP
 >>> study = page.run(page.ClassifiersSettings.resolve("smoke"))  # doctest: +SKIP
->>> records = page.report(study)                                 # doctest: +SKIP
+>>> report = page.report(study)                                  # doctest: +SKIP
 """
 
 from .figures import (
@@ -33,7 +36,7 @@ from .figures import (
     reference_table,
     summary_table,
 )
-from .report import record_accuracies, report
+from .report import report
 from .settings import ClassifiersSettings
 from .study import ClassifiersStudy, input_gradient_ms, run, train_all
 
@@ -49,7 +52,6 @@ __all__ = [
     "plot_examples",
     "plot_misclassified",
     "provenance_table",
-    "record_accuracies",
     "reference_table",
     "report",
     "run",

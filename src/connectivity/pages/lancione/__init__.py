@@ -7,8 +7,9 @@ their settings in :mod:`.chapter_settings`), the sentences every page generates 
 
 * ``settings.py``: the page's settings class (the report's values as defaults);
 * ``study.py``: ``run(settings)`` -> a ``...Study`` dataclass of everything computed;
-* ``report.py``: ``report(study)`` -> the page's scorecard records, and the generated
-  sentences glued into the page;
+* ``report.py``: ``records(study)`` writes the page's scorecard records,
+  ``sentences(study, records)`` words them and returns every glued value by name, and
+  ``report(study)`` glues those and returns both (a :class:`connectivity.prose.PageReport`);
 * ``figures.py``: the page's figures and tables;
 * ``__init__.py``: re-exports the page's API, so a notebook reads
   ``study = page.run(settings)``, ``records = page.report(study)``,

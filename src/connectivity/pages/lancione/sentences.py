@@ -1,10 +1,11 @@
 """The sentences every Lancione page generates alike: the note on a scale that differs
-from the report's code, and the report's values glued for the prose to quote."""
+from the report's code, and the report's values for the prose to quote."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from connectivity.paper_values.lancione import HIGH_SILHOUETTE, VALUES
-from connectivity.prose import glue
 
 
 def scale_note(value, paper, what: str, profile: str) -> str:
@@ -18,9 +19,10 @@ def scale_note(value, paper, what: str, profile: str) -> str:
     )
 
 
-def glue_paper_values() -> None:
-    """Glue every paper value of the chapter as ``paper.<id>`` (the pages quote the report
-    through these; no number of the report is typed in a notebook)."""
-    for pid, pv in VALUES.items():
-        glue(f"paper.{pid}", pv.value)
-    glue("paper.lancione.silhouette.high", HIGH_SILHOUETTE)
+def paper_values() -> dict[str, Any]:
+    """Every paper value of the chapter by glue name, ``paper.<id>`` (the pages quote the
+    report through these; no number of the report is typed in a notebook): each page's
+    ``sentences`` merges them into its glued values."""
+    quoted: dict[str, Any] = {f"paper.{pid}": pv.value for pid, pv in VALUES.items()}
+    quoted["paper.lancione.silhouette.high"] = HIGH_SILHOUETTE
+    return quoted

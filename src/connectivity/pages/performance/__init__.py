@@ -10,14 +10,17 @@ feature costs. No paper value: the page writes no scorecard record.
 * :mod:`.settings`: :class:`PerformanceSettings`;
 * :mod:`.timing`: :class:`Row` and how a row is timed;
 * :mod:`.study`: :func:`run` (settings -> :class:`PerformanceStudy`, every row);
-* :mod:`.report`: :func:`report` (study -> the page's texts, glued);
+* :mod:`.report`: :func:`report` (study -> :class:`~connectivity.prose.PageReport`: no
+  records, the page's texts, glued); here ``report`` is that function: import the
+  module's others by its full name
+  (``from connectivity.pages.performance.report import records, sentences``);
 * :mod:`.figures`: :func:`rows_table` (the page's table) and :func:`text_table`
   (``make bench``'s);
 * ``__main__``: the command, which writes ``_build/bench.json``.
 
 >>> from connectivity.pages import performance as page           # doctest: +SKIP
 >>> study = page.run(page.PerformanceSettings.resolve("smoke"))  # doctest: +SKIP
->>> texts = page.report(study)                                   # doctest: +SKIP
+>>> report = page.report(study)                                  # doctest: +SKIP
 """
 
 from .figures import rows_table, text_table

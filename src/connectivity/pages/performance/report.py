@@ -1,19 +1,38 @@
 """The Performance page's sentences: short texts from a run's rows, glued as
-``perf_<key>`` (the page writes no scorecard record: no paper value)."""
+``perf_<key>`` (the page writes no scorecard record: no paper value).
+
+:func:`records` returns no record; :func:`sentences` words the run's rows
+(:func:`summary`, which ``make bench``'s ``_build/bench.json`` also fits) and
+:func:`report` glues them.
+"""
 
 from __future__ import annotations
 
-from connectivity import prose
+from connectivity import prose, scorecard
 
 from .study import PerformanceStudy
 
+GLUE_PREFIX = "perf_"  # the page's glue names are perf_<key of summary>
 
-def report(study: PerformanceStudy) -> dict[str, str]:
-    """The page's texts by key (:func:`summary`), each glued as ``perf_<key>``."""
-    texts = summary(study.as_dict())
-    for key, text in texts.items():
-        prose.glue(f"perf_{key}", text)
-    return texts
+
+def report(study: PerformanceStudy) -> prose.PageReport[dict[str, scorecard.Record]]:
+    """The page's report: no records (:func:`records`) and its texts (:func:`sentences`),
+    glued."""
+    recs = records(study)
+    return prose.publish(recs, sentences(study, recs))
+
+
+def records(study: PerformanceStudy) -> dict[str, scorecard.Record]:
+    """The page's records: none (an empty dict); its timings have no paper value and are
+    shown in its table, not scored."""
+    return {}
+
+
+def sentences(study: PerformanceStudy, recs: dict[str, scorecard.Record]) -> dict[str, str]:
+    """The page's texts by glue name ``perf_<key>`` for each key of :func:`summary`
+    (``perf_machine``, ``perf_bypass``, ``perf_neb``, ``perf_curves``, ``perf_training``,
+    ``perf_missed``); ``recs`` (none) as :func:`records` returns them."""
+    return {GLUE_PREFIX + key: text for key, text in summary(study.as_dict()).items()}
 
 
 def summary(result: dict) -> dict[str, str]:

@@ -6,13 +6,16 @@ and the time each notebook took. The records themselves are written and read thr
 * :mod:`.settings`: :class:`ScorecardSettings` (no parameters);
 * :mod:`.study`: :func:`run` (settings -> :class:`ScorecardStudy`: the records, by
   chapter and counted, and the timings);
-* :mod:`.report`: :func:`report` (study -> the headline numbers, glued);
+* :mod:`.report`: :func:`report` (study -> :class:`~connectivity.prose.PageReport`: no
+  records of its own, the headline numbers and the reference sentence, glued); here
+  ``report`` is that function: import the module's others by its full name
+  (``from connectivity.pages.scorecard.report import records, sentences``);
 * :mod:`.figures`: the page's tables (``*_table``; :func:`paper_summary`, one screen per
   chapter) and :func:`verdict_filter` (tick boxes that filter the record tables).
 
 >>> from connectivity.pages import scorecard as page               # doctest: +SKIP
 >>> study = page.run(page.ScorecardSettings.resolve("smoke"))    # doctest: +SKIP
->>> headline = page.report(study)                                    # doctest: +SKIP
+>>> report = page.report(study)                                      # doctest: +SKIP
 """
 
 from .figures import (

@@ -1,28 +1,44 @@
-"""The scorecard page's headline numbers, glued (the page writes no record of its own)."""
+"""The scorecard page's headline numbers and sentence (the page writes no record of its own).
+
+:func:`records` returns no record: the page gathers the records the other notebooks wrote
+(:mod:`.study`). :func:`sentences` counts them for the headline and says whether their
+verdicts are the reference build's; :func:`report` glues both.
+"""
 
 from __future__ import annotations
 
-from connectivity import prose
+from connectivity import prose, scorecard
 
 from .study import ScorecardStudy
 
 
-def report(study: ScorecardStudy) -> dict[str, int]:
+def report(study: ScorecardStudy) -> prose.PageReport[dict[str, scorecard.Record]]:
+    """The page's report: no records of its own (:func:`records`) and its headline
+    numbers and reference sentence (:func:`sentences`), glued."""
+    recs = records(study)
+    return prose.publish(recs, sentences(study, recs))
+
+
+def records(study: ScorecardStudy) -> dict[str, scorecard.Record]:
+    """The page's own records: none (an empty dict), since it compares nothing with a
+    paper; it only gathers and counts the records of the other notebooks."""
+    return {}
+
+
+def sentences(study: ScorecardStudy, recs: dict[str, scorecard.Record]) -> dict[str, int | str]:
     """The headline by glue name: records in this build (``n_records``), comparisons
     with a paper value reproduced (``n_reproduced``) and compared (``n_compared``:
-    reproduced, differs or not significant); each glued."""
+    reproduced, differs or not significant), and ``reference_sentence``
+    (:func:`reference_sentence`); ``recs`` (none) as :func:`records` returns them."""
     counts = study.counts
-    headline = {
+    return {
         "n_records": len(study.records),
         "n_reproduced": int(counts.loc["all chapters", "reproduced"]),
         "n_compared": int(
             counts.loc["all chapters", ["reproduced", "differs", "not significant"]].sum()
         ),
+        "reference_sentence": reference_sentence(study),
     }
-    for name, value in headline.items():
-        prose.glue(name, value)
-    prose.glue("reference_sentence", reference_sentence(study))
-    return headline
 
 
 def reference_sentence(study: ScorecardStudy) -> str:

@@ -14,8 +14,9 @@ import pandas as pd
 
 from connectivity import scorecard
 from connectivity.locations import repo_root
-from connectivity.scorecard import EXPECTED_VERDICTS, Record
+from connectivity.scorecard import Record
 from connectivity.timings import load_timings
+from connectivity.verdict_guard import EXPECTED_VERDICTS, load_expected, verdict_differences
 
 from .settings import ScorecardSettings
 
@@ -67,11 +68,11 @@ def provenance_frame(records: list[Record], order: list[str] | None = None) -> p
 
 def verdict_changes(records: list[Record], expected: dict) -> pd.DataFrame:
     """The records whose verdict differs from the reference build's (new and missing
-    records included, :func:`connectivity.scorecard.verdict_differences`), with the
+    records included, :func:`connectivity.verdict_guard.verdict_differences`), with the
     device and kernels that computed them."""
     notebooks = sorted({r.notebook for r in records} | set(expected))
     rows = []
-    for d in scorecard.verdict_differences(records, expected, notebooks):
+    for d in verdict_differences(records, expected, notebooks):
         rec = d.record
         rows.append(
             [
@@ -94,7 +95,7 @@ def run(settings: ScorecardSettings) -> ScorecardStudy:
     counts = scorecard.verdict_counts(records)
     changes = None
     if settings.profile == "ci":  # the reference verdicts are the ci profile's
-        expected = scorecard.load_expected(repo_root() / EXPECTED_VERDICTS)
+        expected = load_expected(repo_root() / EXPECTED_VERDICTS)
         changes = verdict_changes(records, expected)
     return ScorecardStudy(
         settings,

@@ -116,17 +116,8 @@ def linear_strip(
     pick = shown_indices(n_linear, k, worst).to(device)
     t = torch.linspace(0, 1, n_linear, device=device, dtype=z1.dtype)[pick]
     pts = z1 + t.view(-1, *[1] * (z1.dim() - 1)) * (z2 - z1)
-    probs = evaluate_path(tail, pts.unsqueeze(0), tgt)["probs"][0]
-    images = pts if decode is None else decode(pts)
-    return Strip(
-        title,
-        images.detach().cpu(),
-        probs.cpu(),
-        t.cpu(),
-        target,
-        bool(full["all_target"][0]),
-        int((pick == worst).nonzero()[0, 0]),
-    )
+    at_worst = int((pick == worst).nonzero()[0, 0])
+    return _shown(tail, pts, t, target, bool(full["all_target"][0]), decode, title, at_worst)
 
 
 def band_strip(
@@ -136,18 +127,18 @@ def band_strip(
     device = model_device(tail)
     band = band.to(device)
     pick = shown_indices(len(band), k).to(device)
-    pts = band[pick]
-    tgt = torch.tensor([target], device=device)
+    return _shown(tail, band[pick], pick / (len(band) - 1), target, all_target, decode, title)
+
+
+def _shown(
+    tail, pts, t, target: int, all_target: bool, decode, title: str, worst: int | None = None
+) -> Strip:
+    """The :class:`Strip` of the points ``pts`` (K, *S) of a path at parameters ``t``
+    (K,): the class probabilities there, and the images (decoded in a latent space)."""
+    tgt = torch.tensor([target], device=pts.device)
     probs = evaluate_path(tail, pts.unsqueeze(0), tgt)["probs"][0]
     images = pts if decode is None else decode(pts)
-    return Strip(
-        title,
-        images.detach().cpu(),
-        probs.cpu(),
-        (pick / (len(band) - 1)).cpu(),
-        target,
-        all_target,
-    )
+    return Strip(title, images.detach().cpu(), probs.cpu(), t.cpu(), target, all_target, worst)
 
 
 def _all_words(all_target: bool) -> str:

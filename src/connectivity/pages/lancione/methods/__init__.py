@@ -5,7 +5,8 @@ reconstructions (the report's Fig. 2).
 
 * :mod:`.settings`: :class:`MethodsSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`MethodsStudy`, everything computed);
-* :mod:`.report`: :func:`report` (study -> scorecard records; glues the sentences);
+* :mod:`.report`: :func:`report` (study -> :class:`~connectivity.prose.PageReport`: the
+  records of ``records(study)``, by short name, and the values ``sentences`` glued);
 * :mod:`.figures`: the page's figures and tables.
 """
 

@@ -1,16 +1,28 @@
-"""The methods page's scorecard records and generated sentences."""
+"""The methods page's scorecard records and the sentences that state their outcomes.
+
+:func:`report` writes the records of a :class:`~.study.MethodsStudy` (:func:`records`)
+and glues the sentences (:func:`sentences`). Tolerances and tests:
+
+* the pixel-space silhouette: computed on the report's own validation images, so a
+  deterministic number, off by the printed rounding alone;
+* the linear autoencoder's plane: within a stated angle of the PCA plane; the
+  converged trainings' plane and silhouettes are checks (the optimum of a tied linear
+  autoencoder is the PCA plane);
+* tanh against ReLU (qualitative): one-sided Mann-Whitney tests over trainings.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from connectivity import scorecard, stats
+from connectivity import prose, scorecard, stats
 from connectivity.latent.digit_pairs import pair_label
 from connectivity.paper_values import paper_value
 from connectivity.paper_values.lancione import SILHOUETTE_ROUNDING
-from connectivity.prose import glue, glue_say
 
-from ..sentences import glue_paper_values
+from ..sentences import paper_values
 from .study import ActivationRun, MethodsStudy
 
 SECTION_DATA = "The data, and a quirk of the original code"
@@ -18,37 +30,32 @@ SECTION_PCA = "The linear autoencoder and the PCA plane"
 SECTION_ACTIVATION = "tanh or ReLU? (§2.2)"
 
 
-def _without_collapsed(tanh: ActivationRun, relu: ActivationRun) -> dict:
-    """The survey reruns collapsed trainings; this study keeps them (the ReLU's cut-off
-    is what the report describes) and says how many there are and what the test gives
-    without them."""
-    n_tanh, n_relu = int(tanh.collapsed.sum()), int(relu.collapsed.sum())
-    if n_tanh + n_relu == 0:
-        return {"collapse_words": "No training collapsed."}
-    keep_t, keep_r = ~tanh.collapsed, ~relu.collapsed
-    if keep_t.sum() < 2 or keep_r.sum() < 2:
-        words = "too few are left to test without them."
-    else:
-        res = stats.mann_whitney_greater(tanh.silhouette[keep_t], relu.silhouette[keep_r])
-        words = f"without them the same test gives p = {res.p_value:.2g}."
+def report(study: MethodsStudy) -> prose.PageReport[dict[str, scorecard.Record]]:
+    """The page's report: its scorecard records (:func:`records`, by short name) and the
+    sentences that state their outcomes (:func:`sentences`), glued."""
+    recs = records(study)
+    return prose.publish(recs, sentences(study, recs))
+
+
+# ------------------------------------------------------------------ records
+
+
+def records(study: MethodsStudy) -> dict[str, scorecard.Record]:
+    """Write the page's scorecard records; returns them by short name (``orig``, ``angle``,
+    ``converged``, ``converged_sil``, ``relu_sil``, ``relu_origin``, ``relu_loss``)."""
     return {
-        "collapse_words": f"{n_relu} of the {len(relu.collapsed)} ReLU and {n_tanh} of the "
-        f"{len(tanh.collapsed)} tanh trainings collapsed (kept here; the survey reruns "
-        f"them); {words}",
-        "collapsed_relu": n_relu,
-        "collapsed_tanh": n_tanh,
+        "orig": _pixel_record(study),
+        **_pca_records(study),
+        **_activation_records(study),
     }
 
 
-def report(study: MethodsStudy) -> dict[str, scorecard.Record]:
-    """Scorecard records and the generated sentences of the page."""
-    glue_paper_values()
-    s, px, lin = study.settings, study.pixel, study.linear
-    recs = {}
-    pair_mean = float(np.mean(list(px.all_pairs.values())))
+def _pixel_record(study: MethodsStudy) -> scorecard.Record:
+    """s_orig, the pixel-space silhouette, against the report's."""
+    px = study.pixel
     paper_orig = paper_value("lancione.silhouette.original").value
     closest = min(px.all_pairs, key=lambda p: abs(px.all_pairs[p] - paper_orig))
-    recs["orig"] = scorecard.compare(
+    return scorecard.compare(
         "lancione.silhouette.original",
         px.value,
         # the report's own validation images: a deterministic number, off by its rounding
@@ -59,26 +66,18 @@ def report(study: MethodsStudy) -> dict[str, scorecard.Record]:
         ),
         n=len(study.pair.y_val),
         section=SECTION_DATA,
-        pair_mean=pair_mean,
+        pair_mean=float(np.mean(list(px.all_pairs.values()))),
         closest=pair_label(closest),
         closest_value=px.all_pairs[closest],
         boot_se=float(np.std(px.boot, ddof=1)),
     )
-    glue_say(
-        recs["orig"],
-        reproduced="In pixel space the two digits hardly form clusters: s_orig = {value:.3f} "
-        "(report: {paper}), within its printed rounding (± {tolerance:.3f}): the score is "
-        "computed on the report's own validation images.",
-        differs="In pixel space the two digits hardly form clusters, but s_orig = {value:.3f} "
-        "here, not the report's {paper}: computed on the report's own validation images, it "
-        "should match to the printed rounding (± {tolerance:.3f}; over other draws of images "
-        "the score would spread by {boot_se:.3f}, bootstrap SE). No "
-        "subset or split tried here gives {paper} for this pair (table); the mean over all 45 "
-        "pairs is {pair_mean:.3f} and the pair closest to {paper} is {closest} "
-        "({closest_value:.3f}), so the report's number may come from another pair or "
-        "another preprocessing.",
-        failed="The pixel-space silhouette could not be computed.",
-    )
+
+
+def _pca_records(study: MethodsStudy) -> dict[str, scorecard.Record]:
+    """The study's linear autoencoder against the PCA plane (compared), and the converged
+    trainings' plane and silhouettes (checks)."""
+    s, lin = study.settings, study.linear
+    recs = {}
     tol = stats.Tolerance.stated(
         s.max_angle,
         f"a plane within {s.max_angle:g}° gives codes within "
@@ -93,15 +92,6 @@ def report(study: MethodsStudy) -> dict[str, scorecard.Record]:
         largest=float(lin.angles_study[:, 0].max()),
         smallest=float(lin.angles_study[:, 0].min()),
         epochs=s.training.epochs_linear,
-    )
-    glue_say(
-        recs["angle"],
-        reproduced="The study's own training already puts the linear autoencoder on the PCA "
-        "plane: the largest principal angle is {value:.2f}° (median over trainings).",
-        differs="The study's own training ({epochs} epochs, batch 8, lr 10⁻²) leaves the "
-        "linear autoencoder off the PCA plane: the largest principal angle is {value:.1f}° "
-        "(median over trainings; {smallest:.1f}°–{largest:.1f}°), not ≈ 0.",
-        failed="The linear autoencoder's plane could not be measured.",
     )
     worst = float(lin.angles_converged[:, 0].max())
     gap = float(np.abs(lin.sil_converged - lin.sil_pca).max())
@@ -125,24 +115,18 @@ def report(study: MethodsStudy) -> dict[str, scorecard.Record]:
         "codes on the PCA plane with tied (orthonormal) weights are PCA's scores rotated",
         section=SECTION_PCA,
     )
-    glue_say(
-        recs["converged"],
-        check="Trained on with full-batch Adam ({steps} steps at each learning rate, {lrs}), the "
-        "same autoencoders reach the plane: the largest principal angle of any training is "
-        "{value:.2f}°, and their silhouettes equal closed-form PCA's within {gap:.4f}. From "
-        "here on, PCA's codes stand for the linear autoencoder at its optimum.",
-        failed="Even trained on with full-batch Adam ({steps} steps at each learning rate, "
-        "{lrs}) the autoencoders stay off the plane (largest angle {value:.2f}°): the optimum "
-        "was not reached, and PCA's codes below stand for it only by the theorem.",
-    )
-    glue("pca_ev_ratio", float(lin.pca.variances[1] / lin.pca.variances[2]))
-    glue("pca_excess_mse", 100 * float(lin.mse_study.mean() / lin.mse_pca - 1))
+    return recs
 
+
+def _activation_records(study: MethodsStudy) -> dict[str, scorecard.Record]:
+    """tanh against ReLU: separation on the hard pair, codes near the origin (both pairs),
+    validation loss on the study's pair."""
+    s, sect = study.settings, SECTION_ACTIVATION
     hard_tanh = study.activation_run(s.hard_pair, "tanh")
     hard_relu = study.activation_run(s.hard_pair, "relu")
     own_tanh = study.activation_run(s.digits, "tanh")
     own_relu = study.activation_run(s.digits, "relu")
-    sect = SECTION_ACTIVATION
+    recs = {}
     recs["relu_sil"] = scorecard.test(
         "lancione.activation.relu_worse_hard_pair",
         stats.mann_whitney_greater(hard_tanh.silhouette, hard_relu.silhouette),
@@ -151,20 +135,6 @@ def report(study: MethodsStudy) -> dict[str, scorecard.Record]:
         tanh=float(hard_tanh.silhouette.mean()),
         relu=float(hard_relu.silhouette.mean()),
         **_without_collapsed(hard_tanh, hard_relu),
-    )
-    glue_say(
-        recs["relu_sil"],
-        reproduced="On the hard pair ReLU separates worse: mean silhouette {relu:.3f} against "
-        "tanh's {tanh:.3f} (p = {p:.2g})."
-        " {collapse_words}",
-        differs="On the hard pair ReLU separates *better* here: mean silhouette {relu:.3f} "
-        "against tanh's {tanh:.3f} (p = {p_opposite:.2g} for that direction)."
-        " {collapse_words}",
-        not_significant="On the hard pair the two activations separate alike within the "
-        "trainings' spread: mean silhouette {relu:.3f} (ReLU) against {tanh:.3f} (tanh), "
-        "p = {p:.2f}."
-        " {collapse_words}",
-        failed="The activation study failed.",
     )
     relu_near = np.concatenate([own_relu.near_origin, hard_relu.near_origin])
     tanh_near = np.concatenate([own_tanh.near_origin, hard_tanh.near_origin])
@@ -176,18 +146,6 @@ def report(study: MethodsStudy) -> dict[str, scorecard.Record]:
         relu=100 * float(relu_near.mean()),
         tanh=100 * float(tanh_near.mean()),
     )
-    glue_say(
-        recs["relu_origin"],
-        reproduced="ReLU codes crowd the origin: {relu:.1f} % lie within a tenth of the "
-        "layout's extent from it, against {tanh:.1f} % for tanh, {value:.1f} percentage "
-        "points more (p = {p:.2g}).",
-        differs="ReLU codes crowd the origin *less* than tanh codes: {relu:.1f} % against "
-        "{tanh:.1f} % within a tenth of the layout's extent (p = {p_opposite:.2g}).",
-        not_significant="Near the origin (a tenth of the layout's extent) lie {relu:.1f} % of "
-        "the ReLU codes and {tanh:.1f} % of the tanh codes; the difference is not significant "
-        "(p = {p:.2f}).",
-        failed="The activation study failed.",
-    )
     recs["relu_loss"] = scorecard.test(
         "lancione.activation.tanh_lower_val_loss",
         stats.mann_whitney_greater(own_relu.val_loss, own_tanh.val_loss),
@@ -196,16 +154,134 @@ def report(study: MethodsStudy) -> dict[str, scorecard.Record]:
         relu=float(own_relu.val_loss.mean()),
         tanh=float(own_tanh.val_loss.mean()),
     )
-    glue_say(
-        recs["relu_loss"],
-        reproduced="On the study's pair tanh reaches the lower validation loss ({tanh:.4f} "
-        "against {relu:.4f}, p = {p:.2g}).",
-        differs="On the study's pair ReLU reaches the lower validation loss ({relu:.4f} "
-        "against tanh's {tanh:.4f}, p = {p_opposite:.2g}).",
-        not_significant="On the study's pair the validation losses do not differ "
-        "significantly (tanh {tanh:.4f}, ReLU {relu:.4f}, p = {p:.2f}).",
-        failed="The activation study failed.",
-    )
-    glue("activation_seeds", s.activation_seeds)
-    glue("n_seeds", s.n_seeds)
     return recs
+
+
+def _without_collapsed(tanh: ActivationRun, relu: ActivationRun) -> dict[str, Any]:
+    """The survey reruns collapsed trainings; this study keeps them (the ReLU's cut-off
+    is what the report describes). Returns the record's extra fields that say how many
+    there are and what the test gives without them (``collapse_words``, ...)."""
+    n_tanh, n_relu = int(tanh.collapsed.sum()), int(relu.collapsed.sum())
+    if n_tanh + n_relu == 0:
+        return {"collapse_words": "No training collapsed."}
+    keep_t, keep_r = ~tanh.collapsed, ~relu.collapsed
+    if keep_t.sum() < 2 or keep_r.sum() < 2:
+        words = "too few are left to test without them."
+    else:
+        res = stats.mann_whitney_greater(tanh.silhouette[keep_t], relu.silhouette[keep_r])
+        words = f"without them the same test gives p = {res.p_value:.2g}."
+    return {
+        "collapse_words": f"{n_relu} of the {len(relu.collapsed)} ReLU and {n_tanh} of the "
+        f"{len(tanh.collapsed)} tanh trainings collapsed (kept here; the survey reruns "
+        f"them); {words}",
+        "collapsed_relu": n_relu,
+        "collapsed_tanh": n_tanh,
+    }
+
+
+# ------------------------------------------------------------------ sentences
+
+
+def sentences(study: MethodsStudy, recs: dict[str, scorecard.Record]) -> dict[str, Any]:
+    """Every value the page glues, by glue name: the chapter's paper values
+    (``paper.<id>``), ``says.<record id>`` for every record but ``converged_sil``, the
+    numbers ``pca_ev_ratio``, ``pca_excess_mse`` (%), ``activation_seeds`` and
+    ``n_seeds``; ``recs`` as :func:`records` returns them."""
+    s, lin = study.settings, study.linear
+    says = {
+        "orig": _pixel_sentence(recs["orig"]),
+        **_pca_sentences(recs),
+        **_activation_sentences(recs),
+    }
+    return {
+        **paper_values(),
+        **{prose.SAYS_PREFIX + recs[key].id: text for key, text in says.items()},
+        "pca_ev_ratio": float(lin.pca.variances[1] / lin.pca.variances[2]),
+        "pca_excess_mse": 100 * float(lin.mse_study.mean() / lin.mse_pca - 1),
+        "activation_seeds": s.activation_seeds,
+        "n_seeds": s.n_seeds,
+    }
+
+
+def _pixel_sentence(rec: scorecard.Record) -> str:
+    return prose.say(
+        rec,
+        reproduced="In pixel space the two digits hardly form clusters: s_orig = {value:.3f} "
+        "(report: {paper}), within its printed rounding (± {tolerance:.3f}): the score is "
+        "computed on the report's own validation images.",
+        differs="In pixel space the two digits hardly form clusters, but s_orig = {value:.3f} "
+        "here, not the report's {paper}: computed on the report's own validation images, it "
+        "should match to the printed rounding (± {tolerance:.3f}; over other draws of images "
+        "the score would spread by {boot_se:.3f}, bootstrap SE). No "
+        "subset or split tried here gives {paper} for this pair (table); the mean over all 45 "
+        "pairs is {pair_mean:.3f} and the pair closest to {paper} is {closest} "
+        "({closest_value:.3f}), so the report's number may come from another pair or "
+        "another preprocessing.",
+        failed="The pixel-space silhouette could not be computed.",
+    )
+
+
+def _pca_sentences(recs: dict[str, scorecard.Record]) -> dict[str, str]:
+    """The sentences of ``angle`` and ``converged``, by short name."""
+    return {
+        "angle": prose.say(
+            recs["angle"],
+            reproduced="The study's own training already puts the linear autoencoder on the "
+            "PCA plane: the largest principal angle is {value:.2f}° (median over trainings).",
+            differs="The study's own training ({epochs} epochs, batch 8, lr 10⁻²) leaves the "
+            "linear autoencoder off the PCA plane: the largest principal angle is {value:.1f}° "
+            "(median over trainings; {smallest:.1f}°–{largest:.1f}°), not ≈ 0.",
+            failed="The linear autoencoder's plane could not be measured.",
+        ),
+        "converged": prose.say(
+            recs["converged"],
+            check="Trained on with full-batch Adam ({steps} steps at each learning rate, "
+            "{lrs}), the same autoencoders reach the plane: the largest principal angle of any "
+            "training is {value:.2f}°, and their silhouettes equal closed-form PCA's within "
+            "{gap:.4f}. From here on, PCA's codes stand for the linear autoencoder at its "
+            "optimum.",
+            failed="Even trained on with full-batch Adam ({steps} steps at each learning rate, "
+            "{lrs}) the autoencoders stay off the plane (largest angle {value:.2f}°): the "
+            "optimum was not reached, and PCA's codes below stand for it only by the theorem.",
+        ),
+    }
+
+
+def _activation_sentences(recs: dict[str, scorecard.Record]) -> dict[str, str]:
+    """The sentences of ``relu_sil``, ``relu_origin`` and ``relu_loss``, by short name."""
+    return {
+        "relu_sil": prose.say(
+            recs["relu_sil"],
+            reproduced="On the hard pair ReLU separates worse: mean silhouette {relu:.3f} "
+            "against tanh's {tanh:.3f} (p = {p:.2g}). {collapse_words}",
+            differs="On the hard pair ReLU separates *better* here: mean silhouette {relu:.3f} "
+            "against tanh's {tanh:.3f} (p = {p_opposite:.2g} for that direction). "
+            "{collapse_words}",
+            not_significant="On the hard pair the two activations separate alike within the "
+            "trainings' spread: mean silhouette {relu:.3f} (ReLU) against {tanh:.3f} (tanh), "
+            "p = {p:.2f}. {collapse_words}",
+            failed="The activation study failed.",
+        ),
+        "relu_origin": prose.say(
+            recs["relu_origin"],
+            reproduced="ReLU codes crowd the origin: {relu:.1f} % lie within a tenth of the "
+            "layout's extent from it, against {tanh:.1f} % for tanh, {value:.1f} percentage "
+            "points more (p = {p:.2g}).",
+            differs="ReLU codes crowd the origin *less* than tanh codes: {relu:.1f} % against "
+            "{tanh:.1f} % within a tenth of the layout's extent (p = {p_opposite:.2g}).",
+            not_significant="Near the origin (a tenth of the layout's extent) lie {relu:.1f} % "
+            "of the ReLU codes and {tanh:.1f} % of the tanh codes; the difference is not "
+            "significant (p = {p:.2f}).",
+            failed="The activation study failed.",
+        ),
+        "relu_loss": prose.say(
+            recs["relu_loss"],
+            reproduced="On the study's pair tanh reaches the lower validation loss ({tanh:.4f} "
+            "against {relu:.4f}, p = {p:.2g}).",
+            differs="On the study's pair ReLU reaches the lower validation loss ({relu:.4f} "
+            "against tanh's {tanh:.4f}, p = {p_opposite:.2g}).",
+            not_significant="On the study's pair the validation losses do not differ "
+            "significantly (tanh {tanh:.4f}, ReLU {relu:.4f}, p = {p:.2f}).",
+            failed="The activation study failed.",
+        ),
+    }

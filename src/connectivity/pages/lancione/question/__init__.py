@@ -4,7 +4,8 @@ regions each digit occupies in its 2-D latent space.
 
 * :mod:`.settings`: :class:`QuestionSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`QuestionStudy`, everything computed);
-* :mod:`.report`: :func:`report` (study -> scorecard records; glues the sentences);
+* :mod:`.report`: :func:`report` (study -> :class:`~connectivity.prose.PageReport`: the
+  records of ``records(study)``, by short name, and the values ``sentences`` glued);
 * :mod:`.figures`: the page's figure and tables.
 """
 

@@ -4,7 +4,8 @@ the survey of all 45 digit pairs.
 
 * :mod:`.settings`: :class:`ResultsSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`ResultsStudy`, everything computed);
-* :mod:`.report`: :func:`report` (study -> scorecard records; glues the sentences);
+* :mod:`.report`: :func:`report` (study -> :class:`~connectivity.prose.PageReport`: the
+  records of ``records(study)``, by short name, and the values ``sentences`` glued);
 * :mod:`.figures`: the page's figures and tables.
 """
 

@@ -11,8 +11,9 @@ each through repeated bypass rounds (Fig. 5):
 * :mod:`.settings`: :class:`AdversarialBarriersSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`AdversarialBarriersStudy`: the pairs, the cached
   attack, the barrier statistics per branch, the bypass rounds);
-* :mod:`.report`: :func:`report` (study -> :class:`AdversarialBarriersRecords`, with the page's
-  sentences glued);
+* :mod:`.report`: :func:`report` (study -> ``prose.PageReport`` of the records,
+  :func:`~.report.records` -> :class:`AdversarialBarriersRecords`, and the sentences,
+  :func:`~.report.sentences`, glued);
   here ``report`` is that function: import the module's others by its full name
   (``from connectivity.pages.vrabel2024.adversarial_barriers.report import records``);
 * :mod:`.figures`: the page's figures (``plot_*``) and table (``summary_table``).
@@ -21,7 +22,7 @@ The network and images are :mod:`..networks`' (shared with the §4.1 page).
 
 >>> from connectivity.pages.vrabel2024 import adversarial_barriers as page  # doctest: +SKIP
 >>> study = page.run(page.AdversarialBarriersSettings.resolve("smoke"))             # doctest: +SKIP
->>> records = page.report(study)                                            # doctest: +SKIP
+>>> page.report(study).records.higher["max"].verdict                            # doctest: +SKIP
 """
 
 from .figures import plot_bypass, plot_example, plot_statistics, summary_table

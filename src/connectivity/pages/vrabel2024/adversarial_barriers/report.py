@@ -1,17 +1,19 @@
 """The §4.2 page's scorecard records and the sentences that state their outcomes.
 
-:func:`report` writes the records of a :class:`~.study.AdversarialBarriersStudy` (:func:`records`)
-and glues the page's sentences (:func:`glue_sentences`, names ``adv_*``): the eight
-barrier statistics of Fig. 6 (with the paper's network compared within two bootstrap
-standard errors over the pairs kept; with another network shown beside the paper's), the
-one-sided Mann–Whitney tests of "higher barriers for real–adversarial pairs", the
-secondary-barrier comparison of the bypass rounds (one-sided bootstrap of the difference
-of shares) and the attack's share of stopped adversarials (a measurement).
+:func:`report` writes the records of a :class:`~.study.AdversarialBarriersStudy`
+(:func:`records`) and glues the page's sentences (:func:`sentences`, names ``adv_*`` and
+``says.<record id>``): the eight barrier statistics of Fig. 6 (with the paper's network
+compared within two bootstrap standard errors over the pairs kept; with another network
+shown beside the paper's), the one-sided Mann–Whitney tests of "higher barriers for
+real–adversarial pairs", the secondary-barrier comparison of the bypass rounds (one-sided
+bootstrap of the difference of shares) and the attack's share of stopped adversarials (a
+measurement).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,9 +26,11 @@ from .study import BRANCHES, COLUMN, AdversarialBarriersStudy
 
 SECTION_STATS = "Barriers on the straight paths (Fig. 6)"
 SECTION_BYPASS = "Bypassing a real–adversarial barrier (Fig. 5)"
+HIGHER = {"max": "height", "gap": "gap"}  # quantity tested -> its word in the sentences
 
 
 def _bootstrap_se(values: np.ndarray, statistic: str, n_boot: int, seed: int = 0) -> float:
+    """The bootstrap standard error of ``statistic`` ("mean" or "median") of ``values``."""
     rng = np.random.default_rng(seed)
     draws = rng.choice(values, (n_boot, len(values)))
     stat = draws.mean(1) if statistic == "mean" else np.median(draws, 1)
@@ -35,20 +39,12 @@ def _bootstrap_se(values: np.ndarray, statistic: str, n_boot: int, seed: int = 0
 
 @dataclass
 class AdversarialBarriersRecords:
-    """The records of the page's claims (``attack_stopped``, a measurement, is written
-    but not returned)."""
+    """The page's records, as :func:`records` wrote them."""
 
-    stats: dict[str, object]  # "<branch>.<key>" -> Record
-    higher: dict[str, object]  # "max" / "gap" -> Record
-    secondary: object
-
-
-def report(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
-    """Write the page's scorecard records (:func:`records`) and glue the sentences that
-    state their outcomes (:func:`glue_sentences`)."""
-    recs = records(study)
-    glue_sentences(study, recs)
-    return recs
+    stats: dict[str, scorecard.Record]  # "<branch>.<key>": Fig. 6's barrier statistics
+    higher: dict[str, scorecard.Record]  # "max" / "gap": real–adversarial higher, tested
+    secondary: scorecard.Record  # secondary barriers more often real–adversarial, tested
+    attack_stopped: scorecard.Record  # share of adversarials below the real loss, measured
 
 
 def comparable_scale(settings: AdversarialBarriersSettings) -> bool:
@@ -58,15 +54,37 @@ def comparable_scale(settings: AdversarialBarriersSettings) -> bool:
     return settings.model == "imagenet_googlenet" and settings.pretrained
 
 
+# ------------------------------------------------------------------ records
+
+
+def report(
+    study: AdversarialBarriersStudy,
+) -> prose.PageReport[AdversarialBarriersRecords]:
+    """The page's report: its scorecard records (:func:`records`) and the sentences that
+    state their outcomes (:func:`sentences`), glued."""
+    recs = records(study)
+    return prose.publish(recs, sentences(study, recs))
+
+
 def records(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
-    """Scorecard records: the eight barrier statistics of Fig. 6 (with the paper's
-    network compared within two bootstrap standard errors over the pairs kept; with
-    another network shown beside the paper's, ``not comparable``), the one-sided
-    Mann–Whitney tests of "higher barriers for real–adversarial pairs", and the
-    secondary-barrier comparison of the bypass rounds (one-sided bootstrap of the
-    difference of shares)."""
-    s = study.settings
+    """Write the page's scorecard records; returns them as an
+    :class:`AdversarialBarriersRecords`: the eight barrier statistics of Fig. 6, the
+    tests of "higher barriers for real–adversarial pairs", the secondary-barrier
+    comparison of the bypass rounds and the attack's share of stopped adversarials."""
     note = f"{study.model_name} on {study.source}; the paper: GoogLeNet on ImageNet"
+    return AdversarialBarriersRecords(
+        stats=_stat_records(study, note),
+        higher=_higher_records(study, note),
+        secondary=_secondary_record(study, note),
+        attack_stopped=_attack_record(study),
+    )
+
+
+def _stat_records(study: AdversarialBarriersStudy, note: str) -> dict[str, scorecard.Record]:
+    """Fig. 6's barrier statistics per branch, by ``<branch>.<key>``: with the paper's
+    network compared within two bootstrap standard errors over the pairs kept; with
+    another network shown beside the paper's (``not comparable``)."""
+    s = study.settings
     stats = {}
     for branch in BRANCHES:
         kept = study.kept(branch)
@@ -96,8 +114,14 @@ def records(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
                     note=f"{what}: {se:.3g}",
                     section=SECTION_STATS,
                 )
+    return stats
+
+
+def _higher_records(study: AdversarialBarriersStudy, note: str) -> dict[str, scorecard.Record]:
+    """The one-sided Mann–Whitney tests of "real–adversarial barriers are higher than
+    real–real ones", by quantity (``max``: the barrier's height, ``gap``)."""
     higher = {}
-    for quantity in ("max", "gap"):
+    for quantity in HIGHER:
         result = mann_whitney_greater(
             study.kept("real_adversarial")[COLUMN[quantity]],
             study.kept("real_real")[COLUMN[quantity]],
@@ -109,26 +133,37 @@ def records(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
             note=note,
             section=SECTION_STATS,
         )
+    return higher
+
+
+def _secondary_record(study: AdversarialBarriersStudy, note: str) -> scorecard.Record:
+    """Secondary barriers (above the threshold after one bypass round) more often on
+    real–adversarial than on real–real paths: one-sided bootstrap of the difference of
+    shares (failed with fewer than two pairs per branch)."""
     by = study.bypass
     adv_more = by.needs_more_than_one("real_adversarial").astype(float)
     real_more = by.needs_more_than_one("real_real").astype(float)
     if len(adv_more) < 2 or len(real_more) < 2:
-        secondary = scorecard.fail(
+        return scorecard.fail(
             "vrabel2024.barriers.secondary_barriers",
             "fewer than two pairs per branch went through the bypass rounds",
             section=SECTION_BYPASS,
         )
-    else:
-        result = bootstrap_mean_greater(adv_more, real_more, n_boot=s.n_boot)
-        secondary = scorecard.test(
-            "vrabel2024.barriers.secondary_barriers",
-            result,
-            reproduced=f"{int(adv_more.sum())}/{len(adv_more)} vs {int(real_more.sum())}/"
-            f"{len(real_more)}",
-            note=f"threshold {by.threshold:g}, at most {by.max_rounds} rounds; {note}",
-            section=SECTION_BYPASS,
-        )
-    scorecard.measure(
+    result = bootstrap_mean_greater(adv_more, real_more, n_boot=study.settings.n_boot)
+    return scorecard.test(
+        "vrabel2024.barriers.secondary_barriers",
+        result,
+        reproduced=f"{int(adv_more.sum())}/{len(adv_more)} vs {int(real_more.sum())}/"
+        f"{len(real_more)}",
+        note=f"threshold {by.threshold:g}, at most {by.max_rounds} rounds; {note}",
+        section=SECTION_BYPASS,
+    )
+
+
+def _attack_record(study: AdversarialBarriersStudy) -> scorecard.Record:
+    """The targeted attack's share of adversarials whose loss got below the real
+    image's (a measurement)."""
+    return scorecard.measure(
         "vrabel2024.barriers.attack_stopped",
         "Targeted attack: share of adversarials whose loss got below the real image's",
         round(study.attack_stopped, 4),
@@ -137,59 +172,97 @@ def records(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
         note=f"success (classified as the target) {study.attack_success:.3f}; median "
         f"{study.attack_iterations:.0f} iterations",
     )
-    return AdversarialBarriersRecords(stats, higher, secondary)
 
 
-def glue_sentences(study: AdversarialBarriersStudy, recs: AdversarialBarriersRecords) -> None:
-    """Glue every outcome sentence of the §4.2 page (names ``adv_*``)."""
-    s = study.settings
-    prose.glue("adv_model", study.model_name)
-    prose.glue(
-        "adv_attack",
+# ------------------------------------------------------------------ sentences
+
+
+def sentences(study: AdversarialBarriersStudy, recs: AdversarialBarriersRecords) -> dict[str, Any]:
+    """Every value the §4.2 page glues, by glue name: ``adv_model``, ``adv_attack``,
+    ``adv_pairs``, ``says.<id>`` of the two "higher" tests, ``adv_compare``,
+    ``adv_scale``, ``adv_fig5``, ``adv_secondary``; ``recs`` as :func:`records`
+    returns them."""
+    higher = {
+        prose.SAYS_PREFIX + rec.id: _higher_sentence(HIGHER[q], rec)
+        for q, rec in recs.higher.items()
+    }
+    return {
+        "adv_model": study.model_name,
+        "adv_attack": _attack_sentence(study),
+        "adv_pairs": _pairs_sentence(study),
+        **higher,
+        "adv_compare": _compare_sentence(study, list(higher.values())),
+        "adv_scale": _scale_sentence(study, recs),
+        "adv_fig5": _fig5_sentence(study),
+        "adv_secondary": _secondary_sentence(recs.secondary),
+    }
+
+
+def _attack_sentence(study: AdversarialBarriersStudy) -> str:
+    """What the targeted attack achieved."""
+    return (
         f"The attack made {100 * study.attack_success:.0f} % of the source images classified "
         f"as their target class and brought {100 * study.attack_stopped:.0f} % below the "
         f"loss of the real image they are paired with (median {study.attack_iterations:.0f} "
         "iterations); the others stop after the last iteration and are kept, as in the "
-        "official code.",
+        "official code."
     )
+
+
+def _pairs_sentence(study: AdversarialBarriersStudy) -> str:
+    """How many pairs were drawn, dropped and kept per branch."""
+    s = study.settings
     n = {b: len(study.kept(b)) for b in BRANCHES}
-    prose.glue(
-        "adv_pairs",
+    return (
         f"{s.classes} classes × {s.pairs_per_class} pairs per branch, "
         f"{s.drop_per_class} dropped per class: {n['real_real']} real–real and "
-        f"{n['real_adversarial']} real–adversarial pairs are kept.",
+        f"{n['real_adversarial']} real–adversarial pairs are kept."
     )
+
+
+def _higher_sentence(what: str, rec: scorecard.Record) -> str:
+    """The test of "real–adversarial barrier ``what``s are higher", worded by verdict."""
+    return prose.say(
+        rec,
+        reproduced=f"Real–adversarial barrier {what}s are higher than real–real ones, as in "
+        "the paper ({test}: p = {p:.2g}, P(X>Y) − ½ = {value:+.2f}).",
+        differs=f"Real–adversarial barrier {what}s are *lower* than real–real ones here, "
+        "unlike the paper ({test}: p = {p_opposite:.2g}, P(X>Y) − ½ = {value:+.2f}).",
+        not_significant=f"The difference in barrier {what}s between the branches is not "
+        "significant here ({test}: p = {p:.2g}, P(X>Y) − ½ = {value:+.2f}).",
+        failed="The comparison failed: {note}.",
+    )
+
+
+def _compare_sentence(study: AdversarialBarriersStudy, higher: list[str]) -> str:
+    """The median barrier height per branch, then the sentences of the two tests."""
     med = {b: float(study.kept(b)["max_loss"].median()) for b in BRANCHES}
-    sentences = [
-        prose.glue_say(
-            rec,
-            reproduced=f"Real–adversarial barrier {q}s are higher than real–real ones, as in "
-            "the paper ({test}: p = {p:.2g}, P(X>Y) − ½ = {value:+.2f}).",
-            differs=f"Real–adversarial barrier {q}s are *lower* than real–real ones here, "
-            "unlike the paper ({test}: p = {p_opposite:.2g}, P(X>Y) − ½ = {value:+.2f}).",
-            not_significant=f"The difference in barrier {q}s between the branches is not "
-            "significant here ({test}: p = {p:.2g}, P(X>Y) − ½ = {value:+.2f}).",
-            failed="The comparison failed: {note}.",
-        )
-        for q, rec in (("height", recs.higher["max"]), ("gap", recs.higher["gap"]))
-    ]
-    prose.glue(
-        "adv_compare",
+    return (
         f"Median barrier height: {med['real_real']:.3g} between real images, "
         f"{med['real_adversarial']:.3g} between a real and an adversarial image. "
-        + " ".join(sentences),
+        + " ".join(higher)
     )
-    within = sum(r.verdict == "reproduced" for r in recs.stats.values())
-    prose.glue(
-        "adv_scale",
-        f"With the paper's network, {within} of the {len(recs.stats)} statistics lie "
-        "within two bootstrap standard errors of the paper's."
-        if comparable_scale(s)
-        else "They are shown beside the paper's, not compared with them: the paper's are "
+
+
+def _scale_sentence(study: AdversarialBarriersStudy, recs: AdversarialBarriersRecords) -> str:
+    """How many statistics agree with the paper's, or why they are only shown beside."""
+    if comparable_scale(study.settings):
+        within = sum(r.verdict == "reproduced" for r in recs.stats.values())
+        return (
+            f"With the paper's network, {within} of the {len(recs.stats)} statistics lie "
+            "within two bootstrap standard errors of the paper's."
+        )
+    return (
+        "They are shown beside the paper's, not compared with them: the paper's are "
         "cross-entropies of a 1,000-class ImageNet GoogLeNet on 224×224 images, whose "
         f"scale differs from that of the {study.model_name}. The paper's claim is the "
-        "contrast between the branches, tested above.",
+        "contrast between the branches, tested above."
     )
+
+
+def _fig5_sentence(study: AdversarialBarriersStudy) -> str:
+    """How many real–adversarial pairs kept a barrier after one bypass round, and how
+    many rounds the pair of Fig. 5 took."""
     by = study.bypass
     more = by.needs_more_than_one("real_adversarial")
     rounds = by.rounds_to_threshold["real_adversarial"][by.shown["real_adversarial"]]
@@ -202,23 +275,23 @@ def glue_sentences(study: AdversarialBarriersStudy, recs: AdversarialBarriersRec
         if rounds >= 0
         else f"was still above the threshold after {n_rounds(by.max_rounds)}"
     )
-    prose.glue(
-        "adv_fig5",
-        (
+    if more.any():
+        return (
             f"{int(more.sum())} of the {len(more)} real–adversarial pairs taken through the "
             f"rounds still had a barrier above {by.threshold:g} after one round; the pair shown "
             f"is one of them: it {took}."
         )
-        if more.any()
-        else (
-            f"None of the {len(more)} real–adversarial pairs taken through the rounds needed "
-            "more than one round here; the pair shown is the one with the highest straight-"
-            f"path barrier: it {took}."
-        ),
+    return (
+        f"None of the {len(more)} real–adversarial pairs taken through the rounds needed "
+        "more than one round here; the pair shown is the one with the highest straight-"
+        f"path barrier: it {took}."
     )
-    prose.glue_say(
-        recs.secondary,
-        name="adv_secondary",
+
+
+def _secondary_sentence(rec: scorecard.Record) -> str:
+    """The secondary-barrier comparison, worded by verdict."""
+    return prose.say(
+        rec,
         reproduced="Secondary barriers remain after one round more often on real–adversarial "
         "paths than on real–real ones ({value}; {test}: p = {p:.2g}), as the paper describes.",
         differs="Secondary barriers remain after one round more often on real–real paths than "

@@ -11,10 +11,10 @@ first pairs are also connected by NEB (the Gu & Borovykh chapter's test):
 * :mod:`.settings`: :class:`BypassSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`BypassStudy`: the mode pairs, the
   bypass rounds, the barrier heights, the three lenses);
-* :mod:`.report`: :func:`report` (study -> :class:`BypassRecords`, with the page's
-  sentences glued);
-  here ``report`` is that function: import the module's others by its full name
-  (``from connectivity.pages.vrabel2024.bypass.report import records, glue_sentences``);
+* :mod:`.report`: :func:`report` (study -> ``prose.PageReport`` of the page's
+  :class:`BypassRecords` and every glued sentence, glued); here ``report`` is that
+  function: import the module's others by its full name
+  (``from connectivity.pages.vrabel2024.bypass.report import records, sentences``);
 * :mod:`.figures`: the page's figures (``plot_*``) and tables (``*_table``).
 
 The algorithm itself is :mod:`connectivity.bypass` (a different module: import it by
@@ -22,7 +22,7 @@ its full name).
 
 >>> from connectivity.pages.vrabel2024 import bypass as page  # doctest: +SKIP
 >>> study = page.run(page.BypassSettings.resolve("smoke"))   # doctest: +SKIP
->>> records = page.report(study)                              # doctest: +SKIP
+>>> out = page.report(study)  # .records, .glued            # doctest: +SKIP
 """
 
 from .figures import lens_table, pairs_table, plot_fig3, plot_paths

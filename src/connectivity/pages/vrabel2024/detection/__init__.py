@@ -13,8 +13,9 @@ and laid beside the paper's Table 1:
 * :mod:`.settings`: :class:`DetectionSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`DetectionStudy`: per data set the
   attacks, every detector's scores, the ablation and the paired tests of the claims);
-* :mod:`.report`: :func:`report` (study -> :class:`~.records.DetectionRecords`, the
-  scorecard records of :mod:`.records`, with the sentences of :mod:`.sentences` glued);
+* :mod:`.report`: :func:`report` (study -> ``prose.PageReport`` of the scorecard records
+  of :mod:`.records`, a :class:`~.records.DetectionRecords`, and the sentences of
+  :mod:`.sentences`, glued);
   the tolerances and tests are in :mod:`.tolerances`;
 * :mod:`.figures`: the page's figures (``plot_*``) and tables (``*_table``).
 
@@ -22,7 +23,7 @@ The detectors themselves are the top-level package :mod:`connectivity.detection`
 
 >>> from connectivity.pages.vrabel2024 import detection as page    # doctest: +SKIP
 >>> study = page.run(page.DetectionSettings.resolve("smoke"))       # doctest: +SKIP
->>> records = page.report(study)                                    # doctest: +SKIP
+>>> report = page.report(study)                                     # doctest: +SKIP
 >>> page.table1_table(study, "cifar10")                             # doctest: +SKIP
 """
 

@@ -1,6 +1,6 @@
 """The detection page's scorecard records (:func:`records`, a :class:`DetectionRecords`),
-written from a :class:`~.study.DetectionStudy`; :mod:`.sentences` words their outcomes
-and :func:`.report.report` does both. Tolerances and tests (:mod:`.tolerances`):
+written from a :class:`~.study.DetectionStudy`; :func:`.sentences.sentences` words their
+outcomes and :func:`.report.report` does both. Tolerances and tests (:mod:`.tolerances`):
 
 * every Table 1 number (quantitative): within both sides' uncertainty
   (:func:`cell_tolerances`);
@@ -30,7 +30,7 @@ from connectivity.paper_values.vrabel2024_adversarial import (
     claim_id,
 )
 
-from .settings import MAHALANOBIS_ROWS
+from .settings import MAHALANOBIS_ROWS, DetectionSettings
 from .study import DatasetRun, DetectionStudy
 from .tolerances import cell_tolerances, logits_ablatable_test
 
@@ -42,30 +42,40 @@ SECTION_MAHALANOBIS = "Mahalanobis rows: aligned or shuffled"
 
 @dataclass
 class DetectionRecords:
-    """What :func:`records` wrote: the Table 1 comparisons, the claims, counts."""
+    """What :func:`records` wrote: the Table 1 comparisons, the claims, the
+    measurements, and counts of the comparisons."""
 
-    cells: list[scorecard.Record]
-    claims: dict[tuple[str, str], scorecard.Record]
-    within: int
-    compared: int
-    failed: int
-    max_auc_se: float
+    cells: list[scorecard.Record]  # every Table 1 number, in the table's order
+    claims: dict[tuple[str, str], scorecard.Record]  # (data set, attack): beats baselines
+    within: int  # Table 1 numbers within their tolerance of the paper's
+    compared: int  # Table 1 numbers compared (not failed)
+    failed: int  # Table 1 numbers that could not be scored
+    max_auc_se: float  # the largest standard error of a compared AUC (nan: none)
     # (data set, attack) -> "the logits can be fully ablated" (DeepFool and C&W)
     ablation: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
+    # (data set, attack) -> the attack's success rate (measured)
+    success: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
+    # (data set, "curve" / "logits") -> the detector's AUC with that part alone (measured)
+    parts: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
+    # (data set, attack) -> Mahalanobis AUC with the rows Table 1 does not use (measured)
+    mahalanobis_other: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
 
 
 def records(study: DetectionStudy) -> DetectionRecords:
-    """Scorecard records: every Table 1 number within both sides' uncertainty
-    (:func:`cell_tolerances`), the per-column claim that the mode-connectivity detector
-    beats every baseline (paired bootstrap), attack success rates and the ablation
-    (measurements)."""
-    cells, claims, ablation = [], {}, {}
+    """Write the page's scorecard records; returns them as a :class:`DetectionRecords`:
+    every Table 1 number within both sides' uncertainty (:func:`cell_tolerances`), the
+    per-column claim that the mode-connectivity detector beats every baseline (paired
+    bootstrap), the claim that the logits can be ablated, attack success rates, the
+    ablation and the other Mahalanobis rows (measurements)."""
+    cells, claims, success, parts, ablation, other = [], {}, {}, {}, {}, {}
     for ds, run in study.runs.items():
         cells += _table1_records(ds, run)
-        claims.update(_claim_records(ds, run))
-        _ablation_records(ds, run)
+        for a, (claim, rate) in _claim_records(ds, run).items():
+            claims[(ds, a)], success[(ds, a)] = claim, rate
+        parts.update({(ds, p): r for p, r in _ablation_records(ds, run).items()})
         ablation.update(_ablation_claims(ds, run, study.settings))
-        _mahalanobis_rows_records(ds, run, study.settings.mahalanobis_rows)
+        rows = _mahalanobis_rows_records(ds, run, study.settings.mahalanobis_rows)
+        other.update({(ds, a): r for a, r in rows.items()})
     compared = [c for c in cells if c.kind == "quantitative" and c.verdict != "failed"]
     se = [c.extra.get("auc_se", 0.0) for c in compared if c.id.endswith(".auc")]
     return DetectionRecords(
@@ -76,6 +86,9 @@ def records(study: DetectionStudy) -> DetectionRecords:
         failed=sum(c.verdict == "failed" for c in cells),
         max_auc_se=float(max(se)) if se else float("nan"),
         ablation=ablation,
+        success=success,
+        parts=parts,
+        mahalanobis_other=other,
     )
 
 
@@ -139,47 +152,55 @@ def _table1_records(ds: str, run: DatasetRun) -> list[scorecard.Record]:
     return cells
 
 
-def _claim_records(ds: str, run: DatasetRun) -> dict[tuple[str, str], scorecard.Record]:
+def _claim_records(
+    ds: str, run: DatasetRun
+) -> dict[str, tuple[scorecard.Record, scorecard.Record]]:
     """Per attack on data set ``ds``: the claim that the detector beats every baseline
     (failed where too few adversarials) and the attack's success rate (a measurement,
-    written after its claim; also where the claim failed, where it matters most)."""
-    claims = {}
+    written after its claim; also where the claim failed, where it matters most);
+    returns attack -> (claim, success rate)."""
+    out = {}
     for a in UNTARGETED:
         cid = claim_id(ds, a)
         if a not in run.claims:
-            claims[(ds, a)] = scorecard.fail(cid, "too few adversarials", section=SECTION_CLAIMS)
+            claim = scorecard.fail(cid, "too few adversarials", section=SECTION_CLAIMS)
         else:
-            claims[(ds, a)] = scorecard.test(
+            claim = scorecard.test(
                 cid,
                 run.claims[a],
                 reproduced=round(run.claims[a].effect, 2),
                 section=SECTION_CLAIMS,
             )
         s = run.attacks[a]
-        scorecard.measure(
-            f"vrabel2024.detection.{ds}.{a}.success_rate",
-            f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}: attack success rate",
-            round(s.success_rate, 4),
-            unit="fraction",
-            section="Attacks",
-            note=f"{s.attacked} correctly classified test images attacked",
+        out[a] = (
+            claim,
+            scorecard.measure(
+                f"vrabel2024.detection.{ds}.{a}.success_rate",
+                f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}: attack success rate",
+                round(s.success_rate, 4),
+                unit="fraction",
+                section="Attacks",
+                note=f"{s.attacked} correctly classified test images attacked",
+            ),
         )
-    return claims
+    return out
 
 
-def _ablation_records(ds: str, run: DatasetRun) -> None:
+def _ablation_records(ds: str, run: DatasetRun) -> dict[str, scorecard.Record]:
     """The mean AUC on DeepFool and C&W of the detector with the loss curve only and with
-    the sorted logits only (measurements; the note gives both together)."""
+    the sorted logits only (measurements; the note gives both together); returns them by
+    part ("curve", "logits")."""
     both = float(np.mean([run.ablation["both"][a].auc for a in ("deepfool", "cw")]))
+    out = {}
     for part in ("curve", "logits"):
         aucs = [run.ablation[part][a].auc for a in ("deepfool", "cw")]
         rid = f"vrabel2024.detection.{ds}.ablation.{part}"
         if np.isnan(aucs).any():  # an attack with too few adversarials: no score, no number
-            scorecard.fail(
+            out[part] = scorecard.fail(
                 rid, "too few DeepFool or C&W adversarials to score", section=SECTION_ABLATION
             )
             continue
-        scorecard.measure(
+        out[part] = scorecard.measure(
             rid,
             f"{DATASET_NAMES[ds]}: mode-connectivity detector with the "
             f"{'loss curve' if part == 'curve' else 'sorted logits'} only, mean AUC "
@@ -189,9 +210,12 @@ def _ablation_records(ds: str, run: DatasetRun) -> None:
             section=SECTION_ABLATION,
             note=f"with both: {both:.1f}",
         )
+    return out
 
 
-def _ablation_claims(ds: str, run: DatasetRun, settings) -> dict[tuple, scorecard.Record]:
+def _ablation_claims(
+    ds: str, run: DatasetRun, settings: DetectionSettings
+) -> dict[tuple[str, str], scorecard.Record]:
     """The paper's "the logits can be fully ablated" on DeepFool and C&W, tested."""
     out = {}
     for a in LOGITS_ABLATABLE:
@@ -214,14 +238,18 @@ def _ablation_claims(ds: str, run: DatasetRun, settings) -> dict[tuple, scorecar
     return out
 
 
-def _mahalanobis_rows_records(ds: str, run: DatasetRun, table_rows: str) -> None:
-    """Mahalanobis scored with the rows Table 1 does not use (measurements)."""
+def _mahalanobis_rows_records(
+    ds: str, run: DatasetRun, table_rows: str
+) -> dict[str, scorecard.Record]:
+    """Mahalanobis scored with the rows Table 1 does not use (measurements); returns
+    them by attack (only the attacks scored)."""
     other = next(r for r in MAHALANOBIS_ROWS if r != table_rows)
+    out = {}
     for a, s in run.mahalanobis_other.items():
         if s.n_test == 0 or s.constant:
             continue  # the Table 1 cell says why it could not be scored
         used = run.scores["mahalanobis"][a]
-        scorecard.measure(
+        out[a] = scorecard.measure(
             f"vrabel2024.detection.{ds}.{a}.mahalanobis_{other}.auc",
             f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}: Mahalanobis AUC with {other} rows",
             round(s.auc, 2),
@@ -229,3 +257,4 @@ def _mahalanobis_rows_records(ds: str, run: DatasetRun, table_rows: str) -> None
             section=SECTION_MAHALANOBIS,
             note=f"Table 1 uses {table_rows} rows: AUC {used.auc:.1f}",
         )
+    return out

@@ -1,16 +1,18 @@
 """The detection page's report: its scorecard records (:mod:`.records`) and the sentences
-that state their outcomes (:mod:`.sentences`, glue names ``det_*``), in one call."""
+that state their outcomes (:mod:`.sentences`, glue names ``det_*`` and
+``says.<record id>``), in one call."""
 
 from __future__ import annotations
 
+from connectivity import prose
+
 from .records import DetectionRecords, records
-from .sentences import glue_sentences
+from .sentences import sentences
 from .study import DetectionStudy
 
 
-def report(study: DetectionStudy) -> DetectionRecords:
-    """Write the page's scorecard records (:func:`.records.records`) and glue the
-    sentences that state their outcomes (:func:`.sentences.glue_sentences`)."""
+def report(study: DetectionStudy) -> prose.PageReport[DetectionRecords]:
+    """The page's report: its scorecard records (:func:`.records.records`) and the
+    sentences that state their outcomes (:func:`.sentences.sentences`), glued."""
     recs = records(study)
-    glue_sentences(study, recs)
-    return recs
+    return prose.publish(recs, sentences(study, recs))

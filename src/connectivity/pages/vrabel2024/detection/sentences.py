@@ -1,8 +1,10 @@
-"""The detection page's generated sentences (:func:`glue_sentences`, glue names
-``det_*``): every sentence that states an outcome is worded from the computed values and
-the records' verdicts."""
+"""The detection page's generated sentences (:func:`sentences`, glue names ``det_*`` and
+``says.<record id>``): every sentence that states an outcome is worded from the computed
+values and the records' verdicts; :func:`.report.report` glues them."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -25,27 +27,33 @@ from .tolerances import ablation_test
 SE_TARGET = 3.0  # points: the largest AUC standard error the page aims for
 
 
-def glue_sentences(study: DetectionStudy, recs: DetectionRecords) -> None:
-    """Glue every outcome sentence of the detection page (names ``det_*``; the claims
-    also as ``says.<record id>``, each just before ``det_claims``)."""
+def sentences(study: DetectionStudy, recs: DetectionRecords) -> dict[str, Any]:
+    """Every value the detection page glues, by glue name, in the page's order: the
+    ``det_*`` sentences and numbers, and each claim's sentence as ``says.<record id>``
+    (the claims' just before ``det_claims``, the ablation claims' just before
+    ``det_ablatable``, which join them); ``recs`` as :func:`.records.records` returns
+    them."""
     s = study.settings
-    prose.glue("det_models", _models_sentence(study))
-    prose.glue("det_success", _success_sentence(study))
-    prose.glue(
-        "det_cw_setting",
-        f"{s.attacks.cw_binary_search_steps} binary-search steps of at most "
+    claims = _claim_sentences(recs)
+    ablatable = _ablatable_sentences(recs)
+    return {
+        "det_models": _models_sentence(study),
+        "det_success": _success_sentence(study),
+        "det_cw_setting": f"{s.attacks.cw_binary_search_steps} binary-search steps of at most "
         f"{s.attacks.cw_steps} Adam steps each",
-    )
-    prose.glue("det_pgd_steps", s.attacks.pgd_steps)
-    prose.glue("det_split", split_sentence(study))
-    prose.glue("det_se", _se_sentence(recs))
-    prose.glue("det_within", _within_sentence(recs))
-    prose.glue("det_claims", _claims_sentence(recs))
-    prose.glue("det_ablation", _ablation_sentence(study))
-    prose.glue("det_ablatable", _ablatable_sentence(recs))
-    prose.glue("det_why", _why_sentence(study))
-    prose.glue("det_misses", _misses_sentence(study, recs))
-    prose.glue("det_mahalanobis_rows", _mahalanobis_rows_sentence(study))
+        "det_pgd_steps": s.attacks.pgd_steps,
+        "det_split": split_sentence(study),
+        "det_se": _se_sentence(recs),
+        "det_within": _within_sentence(recs),
+        **claims,
+        "det_claims": " ".join(claims.values()),
+        "det_ablation": _ablation_sentence(study),
+        **ablatable,
+        "det_ablatable": " ".join(ablatable.values()),
+        "det_why": _why_sentence(study),
+        "det_misses": _misses_sentence(study, recs),
+        "det_mahalanobis_rows": _mahalanobis_rows_sentence(study),
+    }
 
 
 def _attacked(study: DetectionStudy) -> dict[str, int]:
@@ -130,9 +138,10 @@ def _within_sentence(recs: DetectionRecords) -> str:
     )
 
 
-def _claims_sentence(recs: DetectionRecords) -> str:
-    """One sentence per claim, each also glued as ``says.<record id>``."""
-    claim_sentences = []
+def _claim_sentences(recs: DetectionRecords) -> dict[str, str]:
+    """One sentence per claim "the detector beats every baseline", worded by its verdict;
+    returns them by glue name ``says.<record id>``, in the claims' order."""
+    out = {}
     for (ds, a), rec in recs.claims.items():
         where = f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}"
         paper_says = "beats" if rec.paper else "does not beat"
@@ -140,21 +149,19 @@ def _claims_sentence(recs: DetectionRecords) -> str:
         # opposite p "does not beat"; quote the one that supports the sentence
         beats, beaten = "{p:.2g}", "{p_opposite:.2g}"
         agree, disagree = (beats, beaten) if rec.paper else (beaten, beats)
-        claim_sentences.append(
-            prose.glue_say(
-                rec,
-                reproduced=f"{where}: as in the paper, the detector {paper_says} every "
-                f"baseline (smallest margin {{value:+.1f}} points, p = {agree}).",
-                differs=f"{where}: unlike the paper (where it {paper_says} every "
-                "baseline), the opposite holds here (smallest margin {value:+.1f} points, "
-                f"p = {disagree}).",
-                not_significant=f"{where}: the paper says it {paper_says} every baseline; "
-                "here the test decides neither way (smallest margin {value:+.1f} points, "
-                "p = {p:.2g} and {p_opposite:.2g}).",
-                failed=f"{where}: failed, so not tested ({{note}}).",
-            )
+        out[prose.SAYS_PREFIX + rec.id] = prose.say(
+            rec,
+            reproduced=f"{where}: as in the paper, the detector {paper_says} every "
+            f"baseline (smallest margin {{value:+.1f}} points, p = {agree}).",
+            differs=f"{where}: unlike the paper (where it {paper_says} every "
+            "baseline), the opposite holds here (smallest margin {value:+.1f} points, "
+            f"p = {disagree}).",
+            not_significant=f"{where}: the paper says it {paper_says} every baseline; "
+            "here the test decides neither way (smallest margin {value:+.1f} points, "
+            "p = {p:.2g} and {p_opposite:.2g}).",
+            failed=f"{where}: failed, so not tested ({{note}}).",
         )
-    return " ".join(claim_sentences)
+    return out
 
 
 def _ablation_sentence(study: DetectionStudy) -> str:
@@ -215,26 +222,24 @@ def _misses_sentence(study: DetectionStudy, recs: DetectionRecords) -> str:
     return " ".join(out) if out else "No cell misses the paper's claim that the detector wins."
 
 
-def _ablatable_sentence(recs: DetectionRecords) -> str:
-    """The paper's "the logits can be fully ablated", per data set and attack (each also
-    glued as ``says.<record id>``)."""
-    out = []
+def _ablatable_sentences(recs: DetectionRecords) -> dict[str, str]:
+    """The paper's "the logits can be fully ablated" per data set and attack, worded by
+    the record's verdict; returns them by glue name ``says.<record id>``."""
+    out = {}
     for (ds, a), rec in recs.ablation.items():
         where = f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}"
         lost = f"{where}: the AUC lost without the logits is {{value:+.1f}} points"
-        out.append(
-            prose.glue_say(
-                rec,
-                reproduced=f"{lost}, below {ABLATION_MARGIN:g} (p = {{p:.2g}}): they can be "
-                "ablated, as the paper says.",
-                differs=f"{lost}, above {ABLATION_MARGIN:g} (p = {{p_opposite:.2g}}): here they "
-                "cannot be ablated.",
-                not_significant=f"{lost}; whether that is below {ABLATION_MARGIN:g} is not "
-                "decided (p = {p:.2g} and {p_opposite:.2g}).",
-                failed=f"{where}: failed, so not tested ({{note}}).",
-            )
+        out[prose.SAYS_PREFIX + rec.id] = prose.say(
+            rec,
+            reproduced=f"{lost}, below {ABLATION_MARGIN:g} (p = {{p:.2g}}): they can be "
+            "ablated, as the paper says.",
+            differs=f"{lost}, above {ABLATION_MARGIN:g} (p = {{p_opposite:.2g}}): here they "
+            "cannot be ablated.",
+            not_significant=f"{lost}; whether that is below {ABLATION_MARGIN:g} is not "
+            "decided (p = {p:.2g} and {p_opposite:.2g}).",
+            failed=f"{where}: failed, so not tested ({{note}}).",
         )
-    return " ".join(out)
+    return out
 
 
 def _why_sentence(study: DetectionStudy) -> str:

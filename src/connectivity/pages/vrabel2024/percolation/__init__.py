@@ -14,15 +14,15 @@ grows (Conjecture 5.1):
 * :mod:`.settings`: :class:`PercolationSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`PercolationStudy`, with the
   :class:`Conjecture`'s search results);
-* :mod:`.report`: :func:`report` (study -> :class:`PercolationRecords`, with the page's
-  sentences glued); here ``report`` is that function: import the module's others by its
-  full name (``from connectivity.pages.vrabel2024.percolation.report import records,
-  glue_sentences``);
+* :mod:`.report`: :func:`report` (study -> ``prose.PageReport`` of the page's
+  :class:`PercolationRecords` and every glued sentence, glued); here ``report`` is that
+  function: import the module's others by its full name
+  (``from connectivity.pages.vrabel2024.percolation.report import records, sentences``);
 * :mod:`.figures`: the page's figures (``plot_*``) and tables (``*_table``).
 
 >>> from connectivity.pages.vrabel2024 import percolation as page  # doctest: +SKIP
 >>> study = page.run(page.PercolationSettings.resolve("smoke"))    # doctest: +SKIP
->>> records = page.report(study)                                   # doctest: +SKIP
+>>> out = page.report(study)  # .records, .glued                   # doctest: +SKIP
 >>> page.conjecture_table(study)                                   # doctest: +SKIP
 """
 

@@ -3,13 +3,14 @@
 :func:`report` writes the records of a :class:`~.study.PercolationStudy`
 (:func:`records`: checks of the p_c estimates against the literature and of the two
 textbook trends, the conjecture by a one-sided Spearman test, and the fraction connected
-per dimension, measured) and glues the page's sentences (:func:`glue_sentences`, names
-``perc_*``).
+per dimension, measured) and glues the page's sentences (:func:`sentences`, names
+``perc_*`` and each claim's ``says.<id>``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,23 +27,30 @@ SECTION_MF = "The mean-field argument (App. C.3)"
 SECTION_CONJ = "Conjecture 5.1, empirically"
 
 
-@dataclass
+@dataclass(frozen=True)
 class PercolationRecords:
-    pc_falls: object
-    mean_field: object
-    conjecture: object
-    checks: list
+    """The page's records: the two textbook trends (``pc_falls``, ``mean_field``, checks),
+    Conjecture 5.1 (``conjecture``, a test), the p_c estimates of n = 2 and 3 against the
+    literature (``checks``, in that order) and the fraction of pairs the search connects
+    per dimension (``connected``, measurements)."""
+
+    pc_falls: scorecard.Record
+    mean_field: scorecard.Record
+    conjecture: scorecard.Record
+    checks: list[scorecard.Record]
+    connected: dict[int, scorecard.Record]
 
 
-def report(study: PercolationStudy) -> PercolationRecords:
-    """Write the page's scorecard records (:func:`records`) and glue the sentences that
-    state their outcomes (:func:`glue_sentences`)."""
+def report(study: PercolationStudy) -> prose.PageReport[PercolationRecords]:
+    """The page's report: its scorecard records (:func:`records`) and the sentences that
+    state their outcomes (:func:`sentences`), glued."""
     recs = records(study)
-    glue_sentences(study, recs)
-    return recs
+    return prose.publish(recs, sentences(study, recs))
 
 
-def _falls_with_dimension(id_, description, by_dim: dict, fact: str, note: str, section: str):
+def _falls_with_dimension(
+    id_: str, description: str, by_dim: dict, fact: str, note: str, section: str
+) -> scorecard.Record:
     """A check that ``by_dim`` (dimension -> value) falls with the dimension (one-sided
     Spearman at 5 %): a textbook fact, so a failure is a bug of the estimator."""
     dims = list(by_dim)
@@ -61,8 +69,10 @@ def _falls_with_dimension(id_, description, by_dim: dict, fact: str, note: str, 
 
 
 def records(study: PercolationStudy) -> PercolationRecords:
-    """Checks of the p_c estimates against the literature and of the two textbook trends,
-    and the conjecture by a one-sided Spearman test."""
+    """Write the page's scorecard records: checks of the p_c estimates against the
+    literature and of the two textbook trends, the conjecture by a one-sided Spearman
+    test, and the fraction connected per dimension; returns them as a
+    :class:`PercolationRecords`."""
     checks = []
     for n in (2, 3):
         if n not in study.pc:
@@ -118,10 +128,11 @@ def records(study: PercolationStudy) -> PercolationRecords:
         p_above=rest.p_value if rest else float("nan"),
         above_trend=rest.verdict() if rest else "not tested",
     )
+    connected = {}
     for n in conj.dims:
         f = conj.found[n]
         lo, hi = perc.binomial_interval(int(f.sum()), len(f))
-        scorecard.measure(
+        connected[n] = scorecard.measure(
             f"vrabel2024.conjecture.connected_fraction.n{n}",
             f"Random network, n = {n}: fraction of ε-similar pairs the search connects",
             round(float(f.mean()), 3),
@@ -131,12 +142,39 @@ def records(study: PercolationStudy) -> PercolationRecords:
             "of points per path, so it is not a strict lower bound"
             + (f"; exact (flood fill) {conj.exact[n].mean():.2f}" if n in conj.exact else ""),
         )
-    return PercolationRecords(pc_falls, mean_field, conjecture, checks)
+    return PercolationRecords(pc_falls, mean_field, conjecture, checks, connected)
 
 
-def glue_sentences(study: PercolationStudy, recs: PercolationRecords) -> None:
-    """Glue every outcome sentence of the page (names ``perc_*``, and each record's
-    ``says.<id>``)."""
+def sentences(study: PercolationStudy, recs: PercolationRecords) -> dict[str, Any]:
+    """Every value the §5 page glues, by glue name: ``perc_pc``, the two textbook trends'
+    ``says.<id>``, ``perc_conjecture`` and the conjecture's ``says.<id>``; ``recs`` as
+    :func:`records` returns them."""
+    return {
+        "perc_pc": _pc_sentence(study),
+        prose.SAYS_PREFIX + recs.pc_falls.id: prose.say(
+            recs.pc_falls,
+            check="As the textbook (and App. A) says, the estimated threshold falls with the "
+            "dimension ({test}: p = {p:.2g}), a check of the estimator.",
+            failed="The estimated threshold does *not* fall significantly with the dimension "
+            "({test}: p = {p:.2g}): the estimator or its lattice sizes are wrong.",
+        ),
+        prose.SAYS_PREFIX + recs.mean_field.id: prose.say(
+            recs.mean_field,
+            check="The largest difference between lattice and mean field shrinks as n grows "
+            "({value} for the dimensions shown; {test}: p = {p:.2g}): the mean field, exact "
+            "on the Bethe lattice, describes high-dimensional lattices better, as the "
+            "textbook says.",
+            failed="The largest difference between lattice and mean field ({value}) does "
+            "*not* shrink significantly with n here ({test}: p = {p:.2g}): at these finite "
+            "sizes the lattices of high dimension are only a few sites wide.",
+        ),
+        "perc_conjecture": _conjecture_sentence(study),
+        prose.SAYS_PREFIX + recs.conjecture.id: _conjecture_says(recs.conjecture),
+    }
+
+
+def _pc_sentence(study: PercolationStudy) -> str:
+    """The p_c estimates against the literature's, and on which side of it they lie."""
     est = ", ".join(
         f"{study.pc[n]:.3f} for n = {n} (literature {perc.PC_HYPERCUBIC_SITE.get(n, np.nan):.3f})"
         for n in study.pc
@@ -149,43 +187,36 @@ def glue_sentences(study: PercolationStudy, recs: PercolationRecords) -> None:
         for word, dims in (("above", above), ("at or below", below))
         if dims
     )
-    prose.glue("perc_pc", f"The estimates are {est}: {sides}.")
-    prose.glue_say(
-        recs.pc_falls,
-        check="As the textbook (and App. A) says, the estimated threshold falls with the "
-        "dimension ({test}: p = {p:.2g}), a check of the estimator.",
-        failed="The estimated threshold does *not* fall significantly with the dimension "
-        "({test}: p = {p:.2g}): the estimator or its lattice sizes are wrong.",
-    )
-    prose.glue_say(
-        recs.mean_field,
-        check="The largest difference between lattice and mean field shrinks as n grows "
-        "({value} for the dimensions shown; {test}: p = {p:.2g}): the mean field, exact on the "
-        "Bethe lattice, describes high-dimensional lattices better, as the textbook says.",
-        failed="The largest difference between lattice and mean field ({value}) does *not* "
-        "shrink significantly with n here ({test}: p = {p:.2g}): at these finite sizes the "
-        "lattices of high dimension are only a few sites wide.",
-    )
+    return f"The estimates are {est}: {sides}."
+
+
+def _conjecture_sentence(study: PercolationStudy) -> str:
+    """The share of pairs the search (and the straight line alone) connects at the
+    smallest and the largest dimension, and the search against the exact flood fill."""
     conj = study.conjecture
     low, high = conj.dims[0], conj.dims[-1]
-    prose.glue(
-        "perc_conjecture",
+    return (
         f"The search connects {conj.found[low].mean():.2f} of the pairs for n = {low} and "
         f"{conj.found[high].mean():.2f} for n = {high}; the straight line alone suffices for "
         f"{conj.straight[low].mean():.2f} and {conj.straight[high].mean():.2f}. "
         + " ".join(
             _search_vs_exact(conj.found[n].mean(), conj.exact[n].mean(), n) for n in conj.exact
-        ),
+        )
     )
-    prose.glue_say(
-        recs.conjecture,
+
+
+def _conjecture_says(rec: scorecard.Record) -> str:
+    """Conjecture 5.1's sentence, worded by the record's verdict (and, when reproduced,
+    by whether the growth continues above the smallest dimension)."""
+    return prose.say(
+        rec,
         reproduced="Connectivity of similar-output inputs grows with the dimension, as "
         "Conjecture 5.1 says, for a network that was never trained ({test} over pairs: "
         "p = {p:.2g}). "
         + (
             "The growth continues above n = {smallest} (the same test without it: "
             "p = {p_above:.2g})."
-            if recs.conjecture.extra.get("above_trend") == "reproduced"
+            if rec.extra.get("above_trend") == "reproduced"
             else "Most of it is the step from n = {smallest} to the next dimension: without "
             "n = {smallest} the trend is not significant (p = {p_above:.2g}), the fractions "
             "sitting near 1."

@@ -13,15 +13,16 @@ and fails when fewer are than the test needs:
 * :mod:`.study`: :func:`run` (settings -> :class:`SyntheticUntrainedStudy`, which holds the two
   studies: :func:`run_synthetic` -> :class:`SyntheticStudy`, then :func:`run_untrained`
   -> :class:`UntrainedStudy`);
-* :mod:`.report`: :func:`report` (study -> :class:`SyntheticUntrainedRecords`, with the page's
-  sentences glued); here ``report`` is that function: import the module's others by its
-  full name (``from connectivity.pages.vrabel2024.synthetic_untrained.report import
-  records, glue_sentences``);
+* :mod:`.report`: :func:`report` (study -> ``prose.PageReport`` of the page's
+  :class:`SyntheticUntrainedRecords` and every glued sentence, glued); here ``report`` is
+  that function: import the module's others by its full name
+  (``from connectivity.pages.vrabel2024.synthetic_untrained.report import records,
+  sentences``);
 * :mod:`.figures`: the page's figures (``plot_*``) and table (``untrained_table``).
 
 >>> from connectivity.pages.vrabel2024 import synthetic_untrained as page  # doctest: +SKIP
 >>> study = page.run(page.SyntheticUntrainedSettings.resolve("smoke"))   # doctest: +SKIP
->>> records = page.report(study)                                           # doctest: +SKIP
+>>> out = page.report(study)  # .records, .glued                           # doctest: +SKIP
 >>> fig = page.plot_synthetic_modes(study.synthetic)                       # doctest: +SKIP
 """
 

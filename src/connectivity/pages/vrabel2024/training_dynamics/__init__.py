@@ -11,16 +11,17 @@ epochs; pairs whose inputs are not modes are left out:
 * :mod:`.settings`: :class:`TrainingDynamicsSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`TrainingDynamicsStudy`, one :class:`Snapshot`
   per batch and epoch snapshot);
-* :mod:`.report`: :func:`report` (study -> :class:`TrainingDynamicsRecords`, with the page's
-  sentences glued); here ``report`` is that function: import the module's others by its
-  full name (``from connectivity.pages.vrabel2024.training_dynamics.report import
-  records, glue_sentences``);
+* :mod:`.report`: :func:`report` (study -> ``prose.PageReport`` of the page's
+  :class:`TrainingDynamicsRecords` and every glued sentence, glued); here ``report`` is
+  that function: import the module's others by its full name
+  (``from connectivity.pages.vrabel2024.training_dynamics.report import records,
+  sentences``);
 * :mod:`.figures`: the page's figure (``plot_barrier_evolution``) and table
   (``snapshot_table``).
 
 >>> from connectivity.pages.vrabel2024 import training_dynamics as page  # doctest: +SKIP
 >>> study = page.run(page.TrainingDynamicsSettings.resolve("smoke"))             # doctest: +SKIP
->>> records = page.report(study)                                         # doctest: +SKIP
+>>> out = page.report(study)  # .records, .glued                         # doctest: +SKIP
 >>> page.snapshot_table(study)                                           # doctest: +SKIP
 """
 
