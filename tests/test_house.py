@@ -236,6 +236,13 @@ BREACHES = {
 }
 
 
+def test_one_version_in_the_package_the_citation_and_the_changelog():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text())["version"]
+    newest = re.search(r"^## (\S+) ", (REPO / "CHANGELOG.md").read_text(), re.MULTILINE)
+    assert project == connectivity.__version__ == str(citation) == newest.group(1)
+
+
 def test_every_module_of_the_library_stands_on_a_floor():
     """A module missing from the floors' contract would be checked by none of its rules."""
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]

@@ -5,4 +5,4 @@ Modules are named by concept: :mod:`data`, :mod:`models`, :mod:`training`,
 runner :mod:`runner` (``python -m connectivity.runner``).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
