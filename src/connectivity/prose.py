@@ -114,13 +114,6 @@ def say(rec: Record, **wording: str) -> str:
     return keys[rec.verdict].format(**fields(rec))
 
 
-def glue_say(rec: Record, name: str | None = None, **wording: str) -> str:
-    """:func:`say`, glued as ``says.<record id>`` (or ``name``) and returned."""
-    text = say(rec, **wording)
-    glue(name or SAYS_PREFIX + rec.id, text)
-    return text
-
-
 def direction(result: TestResult, *, yes: str, no: str, unclear: str, alpha: float = ALPHA) -> str:
     """``yes`` if the test finds its claimed direction at ``alpha``, ``no`` if the
     opposite direction is significant, else ``unclear`` (each may use ``{p}``,
