@@ -5,7 +5,9 @@ grows or shrinks, converged or not) is generated here from computed values and
 glued into the page with myst-nb's ``{glue:text}`` role; typed prose only explains
 methods. :func:`say` picks the wording of a record by its verdict,
 :func:`direction` and :func:`trend` pick comparison words by a test, and
-:func:`what_reproduced` is the table that ends each chapter.
+:func:`what_reproduced` is the table that ends each chapter. Every page's ``report``
+ends in :func:`publish`, which glues what its ``sentences`` built and returns a
+:class:`PageReport` (CONTRIBUTING.md: one report style).
 
 :func:`typed_outcomes` is the guard: it finds outcome words typed into a page's
 Markdown (outside glue), and the book runner fails on them.
