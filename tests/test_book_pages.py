@@ -54,7 +54,7 @@ def test_classifiers_page_at_toy_size(private_cache, tmp_build, monkeypatch):
 
     labels = list(shared_classifiers.LABELS.values())
     config = classifiers.config_table(study)
-    assert list(config.index) == labels and (config["epochs"] == 1).all()
+    assert list(config.columns) == labels and (config.loc["epochs"] == "1").all()
     summary = classifiers.summary_table(study)
     assert list(summary.index) == labels
     assert list(summary["target"]) == [

@@ -23,7 +23,7 @@ REFERENCE_MODELS: dict[str, tuple[ReferenceModel, ...]] = {
     "cifar10_vgg": (values_adversarial.BENCHMARK_MODELS["cifar10"],),
     "cifar100_vgg": (values_adversarial.BENCHMARK_MODELS["cifar100"],),
 }
-_CONFIG_COLUMNS = (
+_CONFIG_FIELDS = (
     "dataset",
     "arch",
     "arch_kwargs",
@@ -59,14 +59,17 @@ def data_table(names=("cifar10", "cifar100")):
 
 
 def config_table(study: ClassifiersStudy):
-    """The training configurations of this build (the recipe's other fields in the text)."""
+    """The training configurations of this build (the recipe's other fields in the text):
+    one row per field, one column per model, so that it fits the page."""
     rows = [
-        {"model": LABELS[k], **{f: getattr(c, f) for f in _CONFIG_COLUMNS}}
+        {"model": LABELS[k], **{f: getattr(c, f) for f in _CONFIG_FIELDS}}
         for k, c in configs(study.settings).items()
     ]
     for row in rows:  # None: the learning curve uses every test image
         row["curve_subset"] = row["curve_subset"] or "all"
-    return pd.DataFrame(rows).set_index("model")
+    table = pd.DataFrame(rows).set_index("model").T
+    table.index.name = "field"
+    return table.astype(str)
 
 
 def provenance_table(study: ClassifiersStudy):

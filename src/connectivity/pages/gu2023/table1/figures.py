@@ -54,6 +54,7 @@ def neb_summary_table(study: Table1Study) -> pd.DataFrame:
             median_relative_L2=("relative L2 departure", "median"),
         )
         .round(4)
+        .rename(columns=lambda c: c.replace("_", " ").replace("Linf", "L∞"))
     )
 
 
