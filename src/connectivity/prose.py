@@ -37,6 +37,12 @@ POSSIBLE = {
 SAYS_PREFIX = "says."
 
 
+def says_name(rec: Record) -> str:
+    """The glue name of the sentence that words ``rec`` (``says.<record id>``): where a
+    page quotes one record's outcome, and what :func:`check_notebook` matches to it."""
+    return SAYS_PREFIX + rec.id
+
+
 # *emphasis* and **strong** around words: {glue:text} shows text as it is, so the marks
 # would appear on the page as asterisks
 EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}(?=\S)([^*\n]+?)(?<=\S)\*{1,2}(?![\w*])")

@@ -167,7 +167,7 @@ def sentences(study: FutureWorkStudy, recs: dict[str, scorecard.Record]) -> dict
     return {
         **paper_values(),
         "judge_acc": 100 * study.judge.test_accuracy,
-        **{prose.SAYS_PREFIX + recs[key].id: text for key, text in says.items()},
+        **{prose.says_name(recs[key]): text for key, text in says.items()},
         "collapsed_wrong": f"{np.mean(collapsed):.2f}" if collapsed else "—",
         "n_collapsed": len(collapsed),
         **_sweep_numbers(study),

@@ -195,7 +195,7 @@ def sentences(study: MethodsStudy, recs: dict[str, scorecard.Record]) -> dict[st
     }
     return {
         **paper_values(),
-        **{prose.SAYS_PREFIX + recs[key].id: text for key, text in says.items()},
+        **{prose.says_name(recs[key]): text for key, text in says.items()},
         "pca_ev_ratio": float(lin.pca.variances[1] / lin.pca.variances[2]),
         "pca_excess_mse": 100 * float(lin.mse_study.mean() / lin.mse_pca - 1),
         "activation_seeds": s.activation_seeds,

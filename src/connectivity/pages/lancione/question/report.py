@@ -54,7 +54,7 @@ def sentences(study: QuestionStudy, recs: dict[str, scorecard.Record]) -> dict[s
     cfg, paper = study.settings.vae, VAEConfig()
     return {
         **paper_values(),
-        prose.SAYS_PREFIX + recs["split"].id: _split_sentence(study, recs["split"]),
+        prose.says_name(recs["split"]): _split_sentence(study, recs["split"]),
         "vae_nowhere": f"Digit(s) {', '.join(nowhere)} are nowhere the majority of a cell: "
         "their codes lie inside other digits' regions (0 regions in the table)."
         if nowhere

@@ -233,7 +233,7 @@ def sentences(study: ResultsStudy, recs: dict[str, scorecard.Record]) -> dict[st
     says = {**_silhouette_sentences(recs), "layouts": _layouts_sentence(recs["layouts"])}
     return {
         **paper_values(),
-        **{prose.SAYS_PREFIX + recs[key].id: text for key, text in says.items()},
+        **{prose.says_name(recs[key]): text for key, text in says.items()},
         "saturated_words": _saturated_words(study),
         **_survey_numbers(study),
         "n_seeds": study.settings.n_seeds,

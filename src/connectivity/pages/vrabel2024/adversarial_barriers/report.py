@@ -183,8 +183,7 @@ def sentences(study: AdversarialBarriersStudy, recs: AdversarialBarriersRecords)
     ``adv_scale``, ``adv_fig5``, ``adv_secondary``; ``recs`` as :func:`records`
     returns them."""
     higher = {
-        prose.SAYS_PREFIX + rec.id: _higher_sentence(HIGHER[q], rec)
-        for q, rec in recs.higher.items()
+        prose.says_name(rec): _higher_sentence(HIGHER[q], rec) for q, rec in recs.higher.items()
     }
     return {
         "adv_model": study.model_name,

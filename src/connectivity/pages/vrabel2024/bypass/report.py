@@ -218,7 +218,7 @@ def sentences(study: BypassStudy, recs: BypassRecords) -> dict[str, Any]:
         f"are classified as the class at every evaluated point. The bypass took "
         f"{study.result.seconds:.0f} s.",
         "bypass_fig3": _fig3_sentence(study),
-        prose.SAYS_PREFIX + recs.orthogonality.id: prose.say(
+        prose.says_name(recs.orthogonality): prose.say(
             recs.orthogonality,
             check="The optimised points stay in their hyperplanes: the largest "
             "|cos(B' − B, C − A)| is {value:.1e}.",
@@ -288,8 +288,8 @@ def _path_claims(recs: BypassRecords) -> dict[str, str]:
         failed="Failed, so the claim is not tested: {note}.",
     )
     return {
-        prose.SAYS_PREFIX + recs.lowers.id: lowers,
-        prose.SAYS_PREFIX + recs.one_round.id: one_round,
+        prose.says_name(recs.lowers): lowers,
+        prose.says_name(recs.one_round): one_round,
     }
 
 

@@ -149,7 +149,7 @@ def _claim_sentences(recs: DetectionRecords) -> dict[str, str]:
         # opposite p "does not beat"; quote the one that supports the sentence
         beats, beaten = "{p:.2g}", "{p_opposite:.2g}"
         agree, disagree = (beats, beaten) if rec.paper else (beaten, beats)
-        out[prose.SAYS_PREFIX + rec.id] = prose.say(
+        out[prose.says_name(rec)] = prose.say(
             rec,
             reproduced=f"{where}: as in the paper, the detector {paper_says} every "
             f"baseline (smallest margin {{value:+.1f}} points, p = {agree}).",
@@ -229,7 +229,7 @@ def _ablatable_sentences(recs: DetectionRecords) -> dict[str, str]:
     for (ds, a), rec in recs.ablation.items():
         where = f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}"
         lost = f"{where}: the AUC lost without the logits is {{value:+.1f}} points"
-        out[prose.SAYS_PREFIX + rec.id] = prose.say(
+        out[prose.says_name(rec)] = prose.say(
             rec,
             reproduced=f"{lost}, below {ABLATION_MARGIN:g} (p = {{p:.2g}}): they can be "
             "ablated, as the paper says.",

@@ -151,14 +151,14 @@ def sentences(study: PercolationStudy, recs: PercolationRecords) -> dict[str, An
     :func:`records` returns them."""
     return {
         "perc_pc": _pc_sentence(study),
-        prose.SAYS_PREFIX + recs.pc_falls.id: prose.say(
+        prose.says_name(recs.pc_falls): prose.say(
             recs.pc_falls,
             check="As the textbook (and App. A) says, the estimated threshold falls with the "
             "dimension ({test}: p = {p:.2g}), a check of the estimator.",
             failed="The estimated threshold does *not* fall significantly with the dimension "
             "({test}: p = {p:.2g}): the estimator or its lattice sizes are wrong.",
         ),
-        prose.SAYS_PREFIX + recs.mean_field.id: prose.say(
+        prose.says_name(recs.mean_field): prose.say(
             recs.mean_field,
             check="The largest difference between lattice and mean field shrinks as n grows "
             "({value} for the dimensions shown; {test}: p = {p:.2g}): the mean field, exact "
@@ -169,7 +169,7 @@ def sentences(study: PercolationStudy, recs: PercolationRecords) -> dict[str, An
             "sizes the lattices of high dimension are only a few sites wide.",
         ),
         "perc_conjecture": _conjecture_sentence(study),
-        prose.SAYS_PREFIX + recs.conjecture.id: _conjecture_says(recs.conjecture),
+        prose.says_name(recs.conjecture): _conjecture_says(recs.conjecture),
     }
 
 

@@ -147,7 +147,7 @@ def sentences(study: SyntheticUntrainedStudy, recs: SyntheticUntrainedRecords) -
     return {
         "modes_model": study.synthetic.model_name,
         "modes_synthetic": _synthetic_sentence(study.synthetic),
-        prose.SAYS_PREFIX + recs.synthetic.id: prose.say(
+        prose.says_name(recs.synthetic): prose.say(
             recs.synthetic,
             reproduced="As in the paper, the two kinds of mode are connected after one round: "
             "{value} pairs ({test}: p = {p:.2g}).",
@@ -159,7 +159,7 @@ def sentences(study: SyntheticUntrainedStudy, recs: SyntheticUntrainedRecords) -
         ),
         "modes_untrained_arch": study.untrained.arch,
         "modes_untrained": _untrained_sentence(study.untrained),
-        prose.SAYS_PREFIX + recs.untrained.id: prose.say(
+        prose.says_name(recs.untrained): prose.say(
             recs.untrained,
             reproduced="As in the paper, the optimal inputs of the untrained network are "
             "connected within two rounds: {value} pairs ({test}: p = {p:.2g}).",

@@ -108,7 +108,7 @@ def sentences(study: TrainingDynamicsStudy, recs: TrainingDynamicsRecords) -> di
         "dyn_setup": _setup_sentence(study),
         "dyn_batch": _snapshots_sentence(study, "batch"),
         "dyn_epoch": _snapshots_sentence(study, "epoch"),
-        prose.SAYS_PREFIX + recs.falls.id: prose.say(
+        prose.says_name(recs.falls): prose.say(
             recs.falls,
             reproduced="Over the first batches the barrier falls, as in the paper (Spearman "
             "ρ = {value:+.2f} between barrier and batches; p = {p:.2g}).",
@@ -118,7 +118,7 @@ def sentences(study: TrainingDynamicsStudy, recs: TrainingDynamicsRecords) -> di
             "(Spearman ρ = {value:+.2f}; p = {p:.2g}).",
             failed="Failed, so the claim is not tested: {note}.",
         ),
-        prose.SAYS_PREFIX + recs.spread.id: prose.say(
+        prose.says_name(recs.spread): prose.say(
             recs.spread,
             reproduced="Over the epochs the spread of the barrier over pairs grows, as in the "
             "paper (Spearman ρ = {value:+.2f}; p = {p:.2g}).",
