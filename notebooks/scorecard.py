@@ -16,13 +16,23 @@
 # Every number that a chapter compares with a paper, gathered from the records the
 # chapters wrote while this build ran. Each record has a *kind* and a computed verdict:
 #
-# * a **quantitative** value is *reproduced* when it lies within the stated tolerance of
-#   the paper's and *differs* otherwise; the tolerance states its basis (a seed or
-#   pair-draw spread measured in the build, a binomial or AUC standard error, or a
-#   modelling reason);
-# * a **qualitative** claim (higher, grows, beats) is decided by a one-sided test at
-#   5 %: *reproduced* when the paper's direction is significant, *differs* when the
-#   opposite direction is, and *not significant* otherwise;
+# The book has **one meaning of *reproduced*** in every chapter: the paper's result is
+# *shown* here by a test at 5 %, not merely not contradicted.
+#
+# * a **quantitative** value is *reproduced* when two one-sided tests at 5 % place the
+#   difference between this book's number and the paper's inside an equivalence margin
+#   (the 90 % interval of the difference, both sides' standard errors combined, lies
+#   within ± margin); it *differs* when a two-sided 5 % test rejects a zero difference;
+#   and it is *not significant* otherwise: consistent with the paper, but too imprecise
+#   to show it. The margin is set by the paper, never by our sample: half the distance
+#   from the paper's number to the nearest value the paper ranks or compares it with
+#   (inside it the paper's ordering holds), or a stated reason; each record states its
+#   margin, the standard error (ours, the paper's sample and printed rounding, the spread
+#   between trainings where measured) and its **power**, the chance of *reproduced* if
+#   the paper's number were exact;
+# * a **qualitative** claim (higher, grows, beats, all connected) is decided by a
+#   one-sided test at 5 %: *reproduced* when the paper's direction is significant,
+#   *differs* when the opposite direction is, and *not significant* otherwise;
 # * a **check** is a condition on this build, not on the paper: a quantity true by
 #   construction or by a textbook (it guards the code), or a target the build sets
 #   itself (a classifier's accuracy); it is never counted as a reproduction, and a check
@@ -55,11 +65,11 @@ report = page.report(study)
 # ## Headline
 #
 # {glue:text}`n_records` records in this build; {glue:text}`n_reproduced` of the
-# {glue:text}`n_compared` comparisons with a paper value fall within their tolerance or
-# pass their test. Below, one table per chapter lists its claims and numbers compared
+# {glue:text}`n_compared` comparisons with a paper value are *reproduced* by the rule
+# above. {glue:text}`rule_sentence` Below, one table per chapter lists its claims and numbers compared
 # with the paper, each with its verdict (a section with many numbers, such as a table of
 # the paper, counts their verdicts in one row); every record follows, with the basis of
-# each tolerance and the quotes from the papers a click away (▸).
+# each margin and standard error and the quotes from the papers a click away (▸).
 
 # %% tags=["remove-input"]
 page.counts_table(study)
@@ -91,7 +101,7 @@ page.paper_summary(study, "The classifiers")
 # %% [markdown]
 # ## Every record
 #
-# Untick a verdict to hide its rows; open ▸ for a tolerance's basis, a test's name or
+# Untick a verdict to hide its rows; open ▸ for a margin's basis, a test's name or
 # the paper's words.
 
 # %% tags=["remove-input"]

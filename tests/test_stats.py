@@ -11,67 +11,108 @@ from sklearn.metrics import roc_auc_score
 from connectivity import stats
 from connectivity.stats import Tolerance, Uncertainty
 
-
-def test_spread_is_k_sample_sds():
-    t = Tolerance.spread([1.0, 2.0, 3.0], k=2)
-    assert t.value == pytest.approx(2.0) and "3 seeds" in t.basis
-    with pytest.raises(ValueError):
-        Tolerance.spread([1.0])
-
-
-def test_binomial_tolerance():
-    t = Tolerance.binomial(0.5, 100, k=2)
-    assert t.value == pytest.approx(0.1)
-    assert Tolerance.binomial(0.76, 25, count=True).value == pytest.approx(
-        2 * math.sqrt(0.76 * 0.24 * 25)
-    )
-    assert Tolerance.binomial(1.0, 25).value > 0  # a 0 or 1 still has a width
-
-
 UNKNOWN = Uncertainty(None, "one training")
+M = {"margin": 1.0, "margin_basis": "test margin"}
 
 
-def test_combined_tolerance_adds_both_sides_in_quadrature_and_the_rounding_outright():
+def test_combined_se_adds_both_sides_and_the_rounding_in_quadrature():
     ours, paper = Uncertainty(0.3, "ours"), Uncertainty(0.4, "paper")
-    assert Tolerance.combined(ours, paper, UNKNOWN).value == pytest.approx(1.0)  # 2 * 0.5
-    assert Tolerance.combined(ours, paper, UNKNOWN, rounding=0.05).value == pytest.approx(1.05)
-    assert Tolerance.combined(ours, paper, UNKNOWN, k=3).value == pytest.approx(1.5)
+    assert Tolerance.combined(ours, paper, UNKNOWN, **M).se == pytest.approx(0.5)
+    rounded = Tolerance.combined(ours, paper, UNKNOWN, rounding=0.05, **M)
+    assert rounded.se == pytest.approx(math.sqrt(0.25 + 0.05**2 / 3))  # uniform: SD r/sqrt(3)
+    assert rounded.value == 1.0 and rounded.basis == "test margin"
 
 
 @pytest.mark.parametrize(
     "ingredient, expected",
     [
-        # each ingredient widens the band by what it adds, and is named in the basis
-        ({"paper": Uncertainty(0.4, "paper's split")}, 2 * 0.5),
-        ({"training": Uncertainty(0.4, "3 trainings")}, 2 * 0.5),
-        ({"rounding": 0.05}, 2 * 0.3 + 0.05),
+        # each ingredient adds to the standard error, and is named in its basis
+        ({"paper": Uncertainty(0.4, "paper's split")}, 0.5),
+        ({"training": Uncertainty(0.4, "3 trainings")}, 0.5),
+        ({"rounding": 0.3 * math.sqrt(3)}, math.sqrt(0.18)),
     ],
 )
-def test_each_ingredient_of_the_tolerance_counts(ingredient, expected):
+def test_each_ingredient_of_the_standard_error_counts(ingredient, expected):
     base = {"ours": Uncertainty(0.3, "ours"), "paper": Uncertainty(0, "paper"), "training": UNKNOWN}
-    alone = Tolerance.combined(**base)
-    assert alone.value == pytest.approx(0.6)
-    widened = Tolerance.combined(**{**base, **ingredient})
-    assert widened.value == pytest.approx(expected)
+    alone = Tolerance.combined(**base, **M)
+    assert alone.se == pytest.approx(0.3)
+    widened = Tolerance.combined(**{**base, **ingredient}, **M)
+    assert widened.se == pytest.approx(expected)
     name = next(iter(ingredient))
     what = "printed rounding" if name == "rounding" else ingredient[name].what
-    assert what in widened.basis
+    assert what in widened.se_basis
 
 
 def test_an_unknown_ingredient_is_named_not_counted():
-    t = Tolerance.combined(Uncertainty(0.3, "ours"), Uncertainty(None, "not published"), UNKNOWN)
-    assert t.value == pytest.approx(0.6)
-    assert "paper unknown (not published)" in t.basis and "trainings unknown" in t.basis
+    t = Tolerance.combined(
+        Uncertainty(0.3, "ours"), Uncertainty(None, "not published"), UNKNOWN, **M
+    )
+    assert t.se == pytest.approx(0.3)
+    assert "paper unknown (not published)" in t.se_basis and "trainings unknown" in t.se_basis
 
 
 def test_uncertainties_refuse_what_is_not_a_standard_error():
     for bad in (-0.1, math.nan, math.inf):
         with pytest.raises(ValueError):
             Uncertainty(bad, "x")
+        with pytest.raises(ValueError):
+            Tolerance.equivalence(0.1, "m", bad, "s")
     with pytest.raises(ValueError):
         Uncertainty(0.1, " ")
     with pytest.raises(ValueError):
-        Tolerance.combined(Uncertainty(0.1, "a"), Uncertainty(0.1, "b"), UNKNOWN, rounding=-1)
+        Tolerance.equivalence(0.1, "m", 0.1, " ")  # an SE without its basis
+    with pytest.raises(ValueError):
+        Tolerance.combined(Uncertainty(0.1, "a"), Uncertainty(0.1, "b"), UNKNOWN, rounding=-1, **M)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "diff, se, verdict",
+    [
+        (0.0, 0.03, "reproduced"),  # 1.645 * 0.03 = 0.049 < 0.1
+        (0.05, 0.03, "reproduced"),  # 0.05 + 0.049 = 0.099 <= 0.1
+        (0.06, 0.03, "differs"),  # 0.06 > 1.96 * 0.03: different, and not shown inside
+        (0.05, 0.04, "not significant"),  # 0.05 + 0.066 > 0.1, 0.05 < 0.078
+        (0.0, 0.07, "not significant"),  # 1.645 * 0.07 > 0.1: out of reach (power 0)
+        (0.2, 0.0, "differs"),  # exact numbers: outside the margin
+        (0.1, 0.0, "reproduced"),  # exact numbers: on the margin
+    ],
+)
+def test_the_one_rule_is_two_one_sided_tests_and_a_two_sided_one(diff, se, verdict):
+    t = Tolerance.equivalence(0.1, "m", se, "s" if se else "")
+    assert t.verdict(diff) == verdict == t.verdict(-diff)
+    if se:  # the p-values say the same as the verdict
+        p_tost, p_diff = t.p_values(diff)
+        assert (p_tost <= 0.05) == (verdict == "reproduced")
+        assert (p_diff < 0.05) == (verdict == "differs")
+
+
+@pytest.mark.timeout(60)
+def test_power_is_the_chance_of_reproduced_at_no_difference():
+    """Closed form against a simulation of the estimate at a true difference of 0."""
+    t = Tolerance.equivalence(0.1, "m", 0.04, "s")
+    rng = np.random.default_rng(0)
+    estimates = rng.normal(0.0, 0.04, 200_000)
+    simulated = np.mean([v == "reproduced" for v in map(t.verdict, estimates[:20_000])])
+    assert t.power() == pytest.approx(simulated, abs=0.015)
+    assert Tolerance.equivalence(0.1, "m", 0.07, "s").power() == 0.0  # margin < 1.645 SE
+    assert Tolerance.stated(0.1, "exact").power() == 1.0
+
+
+def test_ranking_margin_is_half_the_distance_to_the_nearest_compared_value():
+    margin, basis = stats.ranking_margin(19 / 25, {"first hidden layer": 14 / 25})
+    assert margin == pytest.approx(0.1) and "first hidden layer" in basis
+    assert stats.ranking_margin(5.0, {"a": 1.0, "b": 6.0, "c": 9.0})[0] == 0.5
+    with pytest.raises(ValueError):
+        stats.ranking_margin(1.0, {})
+
+
+def test_clopper_pearson_matches_scipy():
+    from scipy.stats import binomtest
+
+    for k, n in ((0, 75), (3, 75), (19, 25), (25, 25)):
+        ci = binomtest(k, n).proportion_ci(0.95, method="exact")
+        assert stats.clopper_pearson(k, n) == pytest.approx((ci.low, ci.high))
 
 
 def test_hanley_mcneil_matches_the_bootstrap_se_of_an_auc():
@@ -85,7 +126,6 @@ def test_hanley_mcneil_matches_the_bootstrap_se_of_an_auc():
         boots.append(roc_auc_score(y, np.r_[pos[i], neg[j]]))
     se = stats.hanley_mcneil_se(auc, 200, 200)
     assert se == pytest.approx(np.std(boots), rel=0.2)
-    assert Tolerance.auc(100 * auc, 200, 200, scale=100).value == pytest.approx(200 * se)
 
 
 def test_mann_whitney_direction_and_significance():
@@ -132,17 +172,17 @@ def test_spearman_few_points_gives_the_exact_permutation_p():
 def test_mean_of_trainings_is_the_standard_error_of_a_difference_of_two_means():
     sd_samples = np.array([0.4, 0.5, 0.6, 0.5])  # SD 0.0816
     sd = sd_samples.std(ddof=1)
-    one = Tolerance.mean_of_trainings(sd_samples, 1, rounding=0.005)
-    assert one.value == pytest.approx(2 * sd * np.sqrt(1 / 4 + 1) + 0.005)
-    two = Tolerance.mean_of_trainings(sd_samples, 2)
-    assert two.value == pytest.approx(2 * sd * np.sqrt(1 / 4 + 1 / 2))
-    # more trainings here narrow it towards the paper's side alone; spread() would not
-    many = Tolerance.mean_of_trainings(np.tile(sd_samples, 25), 2)
-    assert many.value < two.value
-    assert many.value > 2 * np.tile(sd_samples, 25).std(ddof=1) / np.sqrt(2)
-    assert "paper's 2 trainings" in two.basis and "0.005 printed rounding" in one.basis
+    one = Tolerance.mean_of_trainings(sd_samples, 1, rounding=0.005, **M)
+    assert one.se == pytest.approx(math.sqrt(sd**2 * (1 / 4 + 1) + 0.005**2 / 3))
+    two = Tolerance.mean_of_trainings(sd_samples, 2, **M)
+    assert two.se == pytest.approx(sd * np.sqrt(1 / 4 + 1 / 2))
+    # more trainings here narrow it towards the paper's side alone
+    many = Tolerance.mean_of_trainings(np.tile(sd_samples, 25), 2, **M)
+    assert many.se < two.se
+    assert many.se > np.tile(sd_samples, 25).std(ddof=1) / np.sqrt(2)
+    assert "paper's 2 trainings" in two.se_basis and "0.005 printed rounding" in one.se_basis
     with pytest.raises(ValueError):
-        Tolerance.mean_of_trainings([0.5], 1)
+        Tolerance.mean_of_trainings([0.5], 1, **M)
 
 
 @pytest.mark.timeout(30)

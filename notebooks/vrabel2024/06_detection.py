@@ -114,11 +114,14 @@ fig = page.plot_loss_curves(study, settings.datasets[0])
 # mode-connectivity detector uses one KNN setting per data set (and fold), chosen by the
 # mean validation AUC over all five attacks, as the paper describes. Each cell gives
 # **accuracy / AUC ± the Hanley–McNeil standard error of the AUC** (%), the paper's
-# accuracy / AUC below in brackets. A number counts as *reproduced* within both sides'
-# uncertainty: two standard errors of the difference (this build's at its value and test
-# split, the paper's at its value and the benchmark's estimated test split; binomial for
-# the accuracy, Hanley–McNeil for the AUC) plus the paper's printed rounding; the spread
-# between trainings is unknown (one training of each VGG). {glue:text}`det_within`
+# accuracy / AUC below in brackets. A number is judged by the book's one rule (the
+# [scorecard](../scorecard.ipynb)): *reproduced* when it is shown within a margin of the
+# paper's — half the distance to the nearest other detector in the paper's column, so
+# that the paper's ranking holds — by two one-sided tests on the standard error of the
+# difference (this build's at its value and test split, the paper's at its value and the
+# benchmark's estimated test split; binomial for the accuracy, Hanley–McNeil for the
+# AUC; the printed rounding; the spread between trainings is unknown: one training of
+# each VGG); *differs* when the difference is significant. {glue:text}`det_within`
 # {glue:text}`det_se`
 
 # %% tags=["remove-input"]

@@ -96,6 +96,8 @@ def fields(rec: Record) -> dict[str, Any]:
         "paper": rec.paper,
         "tolerance": rec.tolerance,
         "basis": rec.tolerance_basis,
+        "se": rec.se,
+        "power": rec.power,
         "p": rec.p_value,
         "p_opposite": rec.p_opposite,
         "effect": rec.effect,
@@ -171,7 +173,7 @@ RECORD_COLUMNS = {
     "in the paper": 11,
     "paper": 8,
     "this book": 9,
-    "tolerance or test": 12,
+    "margin or test": 12,
     "verdict": 13,
 }
 SHORT = 16  # characters shown before a long text collapses
@@ -206,7 +208,13 @@ def _tolerance_cell(r: Record) -> str:
     if r.kind == "quantitative":
         if r.tolerance is None:
             return ""
-        return collapsed(r.tolerance_basis, summary=f"± {format_value(r.tolerance)}")
+        summary = f"± {format_value(r.tolerance)}"
+        if r.se:
+            summary += f", SE {format_value(r.se)}"
+        body = r.tolerance_basis
+        if r.power is not None and r.se:
+            body += f". Power (chance of reproduced if the paper's number is exact): {r.power:.0%}"
+        return collapsed(body, summary=summary)
     return collapsed(r.note, summary=None if len(r.note) <= SHORT else "note")
 
 
@@ -225,7 +233,7 @@ def records_frame(records: list[Record], link: bool = False):
                 "in the paper": collapsed(r.where),
                 "paper": format_value(r.paper, r.unit),
                 "this book": format_value(r.reproduced, r.unit),
-                "tolerance or test": _tolerance_cell(r),
+                "margin or test": _tolerance_cell(r),
                 "verdict": r.verdict,
             }
         )

@@ -6,9 +6,12 @@ computed, never typed:
 ==================  ==============  ==================================================
 call                kind            verdict
 ==================  ==============  ==================================================
-:func:`compare`     quantitative    ``reproduced`` if |this book - paper| <= tolerance
-                                    (a :class:`~connectivity.stats.Tolerance` with its
-                                    basis), else ``differs``
+:func:`compare`     quantitative    the one rule (:mod:`connectivity.stats`):
+                                    ``reproduced`` when two one-sided 5 % tests put
+                                    |this book − paper| inside the margin of a
+                                    :class:`~connectivity.stats.Tolerance`, ``differs``
+                                    when a two-sided 5 % test rejects equality, else
+                                    ``not significant`` (with the power)
 :func:`test`        qualitative     the paper's direction at 5 %: ``reproduced``, the
                                     opposite direction significant: ``differs``, else
                                     ``not significant`` (test and p-value recorded)
@@ -98,8 +101,10 @@ class Record:
     where: str = ""  # in the paper
     metric: str = ""
     unit: str = ""
-    tolerance: float | None = None
+    tolerance: float | None = None  # the equivalence margin of a quantitative record
     tolerance_basis: str = ""
+    se: float | None = None  # standard error of the difference (quantitative)
+    power: float | None = None  # chance of `reproduced` if the paper's number is exact
     test: str = ""
     p_value: float | None = None
     p_opposite: float | None = None
@@ -167,22 +172,35 @@ def compare(
     section: str = "",
     **extra: Any,
 ) -> Record:
-    """A number against the paper's (``connectivity.paper_values``), within ``tolerance``."""
+    """A number against the paper's (``connectivity.paper_values``) by the one rule
+    (:meth:`~connectivity.stats.Tolerance.verdict`): equivalence within the margin of
+    ``tolerance`` shown, a difference shown, or neither; the record keeps the margin, the
+    standard error, both p-values and the power."""
     _check_id(id)
     if not isinstance(tolerance, Tolerance):
-        raise TypeError(f"{id}: the tolerance must be a stats.Tolerance (a width with its basis)")
+        raise TypeError(f"{id}: the tolerance must be a stats.Tolerance (a margin with its basis)")
     pv = _paper(id, "quantitative")
     value = plain(reproduced)
-    ok = _finite_number(value) and abs(value - pv.value) <= tolerance.value + 1e-12
+    finite = _finite_number(value)
+    diff = value - pv.value if finite else float("nan")
+    p_tost, p_diff = tolerance.p_values(diff) if finite else (1.0, 0.0)
+    basis = tolerance.basis + (
+        f"; SE of the difference {tolerance.se:.3g}: {tolerance.se_basis}" if tolerance.se else ""
+    )
     return _write(
         Record(
             id=id,
             kind="quantitative",
-            verdict="reproduced" if ok else "differs",
+            verdict=tolerance.verdict(diff) if finite else "differs",
             reproduced=value,
             **_paper_fields(pv),
             tolerance=tolerance.value,
-            tolerance_basis=tolerance.basis,
+            tolerance_basis=basis,
+            se=tolerance.se,
+            power=tolerance.power(),
+            test="two one-sided tests against ± the margin; two-sided test of a zero difference",
+            p_value=p_tost,
+            p_opposite=p_diff,
             n="" if n is None else str(n),
             note=note,
             section=section,

@@ -1,10 +1,15 @@
-"""Tolerances with a stated basis, and the tests that decide qualitative claims.
+"""The book's one rule for ``reproduced``, and the tests that decide claims.
 
-A quantitative record compares ``|reproduced - paper| <= tolerance``; the
-:class:`Tolerance` carries *why* it has that width (a spread measured in the
-build, a standard error, or a stated modelling reason). A qualitative claim is
-decided by a one-sided test at 5 %: :class:`TestResult` holds the p-values in the
-paper's direction and in the opposite one.
+A paper's **number** is reproduced when it is shown *equivalent*: two one-sided tests at
+5 % place the difference between this book's value and the paper's inside a margin that
+the paper sets (:func:`ranking_margin`: half the distance to the nearest value it ranks
+it against), with both sides' standard errors (:class:`Tolerance`, :meth:`Tolerance.verdict`).
+It *differs* when a two-sided 5 % test rejects a zero difference, and is *not
+significant* otherwise — consistent, but too imprecise to tell; :meth:`Tolerance.power`
+says how often an exact reproduction would reach ``reproduced`` at that precision.
+A paper's **direction** (more, fewer, higher) is reproduced when a one-sided test in
+its direction is significant at 5 %, and differs when the opposite direction is
+(:class:`TestResult`).
 """
 
 from __future__ import annotations
@@ -41,51 +46,96 @@ class Uncertainty:
 
 @dataclass(frozen=True)
 class Tolerance:
-    """Half-width of the band around the paper's value, and its basis in words."""
+    """What counts as the same number as the paper's, and how precisely the difference is
+    known: the book's one rule for a number (:meth:`verdict`).
+
+    ``value`` is the equivalence **margin** (the largest |this book − paper| that is still
+    the paper's result) with its ``basis``; ``se`` the standard error of the difference,
+    this build's and the paper's combined (0 where both numbers are exact), with
+    ``se_basis``. The margin is set by the paper, not by our sample: everywhere
+    :func:`ranking_margin` (half the distance to the nearest value the paper compares it
+    with), or a stated reason (:meth:`stated`).
+    """
 
     value: float
     basis: str
+    se: float = 0.0
+    se_basis: str = ""
 
     def __post_init__(self) -> None:
         if not (self.value >= 0 and math.isfinite(self.value)):
-            raise ValueError(f"a tolerance must be finite and >= 0, got {self.value}")
+            raise ValueError(f"a margin must be finite and >= 0, got {self.value}")
         if not self.basis.strip():
-            raise ValueError("a tolerance needs its basis")
+            raise ValueError("a margin needs its basis")
+        if not (self.se >= 0 and math.isfinite(self.se)):
+            raise ValueError(f"a standard error must be finite and >= 0, got {self.se}")
+        if self.se > 0 and not self.se_basis.strip():
+            raise ValueError("say what the standard error is made of")
+
+    @property
+    def margin(self) -> float:
+        return self.value
+
+    def verdict(self, difference: float, alpha: float = ALPHA) -> str:
+        """The one rule: ``reproduced`` when two one-sided tests at ``alpha`` place the
+        difference inside ± margin (|Δ| + z₁₋α·se ≤ margin), ``differs`` when a two-sided
+        test at ``alpha`` rejects a zero difference (|Δ| > z₁₋α/₂·se; exact numbers: |Δ| >
+        margin), else ``not significant`` (consistent with the paper, too imprecise to
+        show it within the margin).
+
+        >>> t = Tolerance.equivalence(0.1, "m", se=0.02, se_basis="s")
+        >>> t.verdict(0.05), t.verdict(0.09), t.verdict(0.2)
+        ('reproduced', 'differs', 'differs')
+        >>> Tolerance.equivalence(0.1, "m", se=0.06, se_basis="s").verdict(0.05)
+        'not significant'
+        """
+        from scipy.stats import norm
+
+        d = abs(float(difference))
+        if not math.isfinite(d):
+            return "differs"
+        if d + norm.isf(alpha) * self.se <= self.value + 1e-12:
+            return "reproduced"
+        if self.se == 0 or d > norm.isf(alpha / 2) * self.se:
+            return "differs"
+        return "not significant"
+
+    def p_values(self, difference: float) -> tuple[float, float]:
+        """(p of the two one-sided tests against ± margin, two-sided p of a zero
+        difference), normal approximation; (0 or 1, 0 or 1) for exact numbers."""
+        from scipy.stats import norm
+
+        d = abs(float(difference))
+        if self.se == 0:
+            return (0.0 if d <= self.value else 1.0), (1.0 if d == 0 else 0.0)
+        return float(norm.sf((self.value - d) / self.se)), float(2 * norm.sf(d / self.se))
+
+    def power(self, alpha: float = ALPHA) -> float:
+        """The chance of ``reproduced`` if the true difference is 0 (normal approximation):
+        P(|Δ̂| ≤ margin − z₁₋α·se) with Δ̂ ~ N(0, se²). 0 where the margin is below
+        z₁₋α·se: then no sample of this size can show the paper's number.
+
+        >>> round(Tolerance.equivalence(0.1, "m", se=0.03, se_basis="s").power(), 3)
+        0.909
+        """
+        from scipy.stats import norm
+
+        if self.se == 0:
+            return 1.0
+        room = self.value - norm.isf(alpha) * self.se
+        return float(max(0.0, 2 * norm.cdf(room / self.se) - 1))
+
+    def words(self) -> str:
+        """The margin and the standard error with their bases, for a note."""
+        se = f"; SE of the difference {self.se:.2g} ({self.se_basis})" if self.se else ""
+        return f"margin ±{self.value:.3g} ({self.basis}){se}"
 
     @classmethod
-    def spread(cls, samples, k: float = 2.0, what: str = "seeds") -> Tolerance:
-        """``k`` sample standard deviations of repeated runs measured in this build."""
-        a = np.asarray(samples, dtype=float)
-        if a.size < 2:
-            raise ValueError("a spread needs at least two samples")
-        sd = float(a.std(ddof=1))
-        return cls(k * sd, f"{k:g} × SD of {a.size} {what} measured in this build (SD {sd:.3g})")
-
-    @classmethod
-    def standard_error(cls, se: float, k: float = 2.0, what: str = "standard error") -> Tolerance:
-        return cls(k * float(se), f"{k:g} × {what} ({float(se):.3g})")
-
-    @classmethod
-    def binomial(cls, p: float, n: int, k: float = 2.0, count: bool = False) -> Tolerance:
-        """``k`` binomial standard errors of a fraction ``p`` of ``n`` (of a count if
-        ``count``); ``p`` is clipped to [1/n, 1 - 1/n] so a 0 or 1 still has a width."""
-        se = binomial_se(p, n)
-        if count:
-            return cls(
-                k * se * n, f"{k:g} × binomial SE of a count of {n} pairs ({se * n:.2g} pairs)"
-            )
-        return cls(k * se, f"{k:g} × binomial SE of a fraction of {n} ({se:.2g})")
-
-    @classmethod
-    def auc(
-        cls, auc: float, n_pos: int, n_neg: int, k: float = 2.0, scale: float = 1.0
+    def equivalence(
+        cls, margin: float, margin_basis: str, se: float = 0.0, se_basis: str = ""
     ) -> Tolerance:
-        """``k`` Hanley–McNeil (1982) standard errors of an AUC (``scale=100`` for percent)."""
-        se = hanley_mcneil_se(auc / scale, n_pos, n_neg) * scale
-        return cls(
-            k * se,
-            f"{k:g} × Hanley–McNeil SE of the AUC ({n_pos}+{n_neg} test samples; SE {se:.2g})",
-        )
+        """A margin with its basis and the difference's standard error with its basis."""
+        return cls(float(margin), margin_basis, float(se), se_basis)
 
     @classmethod
     def combined(
@@ -93,54 +143,61 @@ class Tolerance:
         ours: Uncertainty,
         paper: Uncertainty,
         training: Uncertainty,
+        *,
+        margin: float,
+        margin_basis: str,
         rounding: float = 0.0,
-        k: float = 2.0,
     ) -> Tolerance:
-        """Both sides' uncertainty: ``k``·sqrt(ours² + paper² + training²) + ``rounding``.
+        """Both sides' uncertainty as the difference's standard error:
+        sqrt(ours² + paper² + training² + rounding²/3), with the margin given.
 
         This build's number and the paper's are independent estimates, each with its
         standard error (sample sizes); where a trained model carries the number, the
         spread between trainings adds to the difference as well. A printed value is off
-        by at most half its last digit (``rounding``), a bound added outright. Unknown
-        ingredients (``se=None``) are named in the basis and count as zero.
+        by up to half its last digit (``rounding``): a uniform error, SD rounding/√3.
+        Unknown ingredients (``se=None``) are named in the basis and count as zero.
 
         >>> t = Tolerance.combined(Uncertainty(3, "ours"), Uncertainty(4, "paper"),
-        ...                        Uncertainty(None, "trainings"), rounding=0.05)
-        >>> round(t.value, 2)   # 2 * 5 + 0.05
-        10.05
+        ...                        Uncertainty(None, "trainings"), margin=10, margin_basis="m")
+        >>> round(t.se, 2), t.value
+        (5.0, 10.0)
         """
         if not (rounding >= 0 and math.isfinite(rounding)):
             raise ValueError(f"rounding must be finite and >= 0, got {rounding}")
         parts = (ours, paper, training)
-        se = math.sqrt(sum((u.se or 0.0) ** 2 for u in parts))
+        se = math.sqrt(sum((u.se or 0.0) ** 2 for u in parts) + rounding**2 / 3)
         basis = (
-            f"{k:g} × √(ours² + paper² + trainings²) = {k * se:.2g}"
-            + (f", + {rounding:g} printed rounding" if rounding else "")
-            + "; "
+            "√(ours² + paper² + trainings²"
+            + (f" + ({rounding:g} printed rounding)²/3" if rounding else "")
+            + ") = "
+            + f"{se:.2g}; "
             + "; ".join(
                 f"{name} {u.words()}" for name, u in zip(("ours", "paper", "trainings"), parts)
             )
         )
-        return cls(k * se + rounding, basis)
+        return cls(float(margin), margin_basis, se, basis)
 
     @classmethod
     def mean_of_trainings(
         cls,
         samples,
         paper_trainings: int,
+        *,
+        margin: float,
+        margin_basis: str,
         rounding: float = 0.0,
-        k: float = 2.0,
         what: str = "trainings",
     ) -> Tolerance:
         """Our mean of N trainings against the paper's value from ``paper_trainings`` (M)
         trainings of the same recipe (their mean, or the one training shown): both are
-        means of draws from one distribution, so their difference has standard deviation
+        means of draws from one distribution, so their difference has standard error
         SD·√(1/N + 1/M), SD measured here (the paper's spread is not printed); plus the
-        printed ``rounding``. Unlike ``spread`` (k·SD), it narrows as N grows.
+        printed ``rounding`` (see :meth:`combined`).
 
-        >>> t = Tolerance.mean_of_trainings([0.4, 0.5, 0.6, 0.5], 1, rounding=0.005)
-        >>> round(t.value, 4)   # 2 * 0.0816 * sqrt(1/4 + 1) + 0.005
-        0.1876
+        >>> t = Tolerance.mean_of_trainings([0.4, 0.5, 0.6, 0.5], 1, margin=0.1,
+        ...                                 margin_basis="m")
+        >>> round(t.se, 4)   # 0.0816 * sqrt(1/4 + 1)
+        0.0913
         """
         a = np.asarray(samples, dtype=float)
         if a.size < 2 or paper_trainings < 1:
@@ -154,14 +211,51 @@ class Tolerance:
                 "at our SD",
             ),
             Uncertainty(None, f"spread between {what}: in both SEs (SD {sd:.3g})"),
+            margin=margin,
+            margin_basis=margin_basis,
             rounding=rounding,
-            k=k,
         )
 
     @classmethod
     def stated(cls, value: float, reason: str) -> Tolerance:
-        """A width set by a modelling reason (say which)."""
+        """A margin set by a modelling reason (say which), for exact numbers (se 0)."""
         return cls(float(value), f"stated: {reason}")
+
+
+def ranking_margin(paper_value: float, others: dict[str, float]) -> tuple[float, str]:
+    """The book's equivalence margin for a paper's number: half the distance to the
+    nearest other value the paper ranks or compares it with (``others``, by name). Inside
+    it, the paper's ordering of the values cannot change; a number farther off could swap
+    places with its neighbour. Returns (margin, basis).
+
+    >>> margin, basis = ranking_margin(0.47, {"DAE": 0.425, "pixels": 0.11})
+    >>> margin, "DAE 0.425" in basis
+    (0.0225, True)
+    """
+    if not others:
+        raise ValueError("a ranking margin needs the paper's other values")
+    name, nearest = min(others.items(), key=lambda kv: abs(kv[1] - paper_value))
+    margin = round(abs(float(nearest) - float(paper_value)) / 2, 12)
+    return margin, (
+        f"half the distance from the paper's {paper_value:g} to its nearest compared value "
+        f"({name} {nearest:g}): inside it the paper's ordering holds"
+    )
+
+
+def clopper_pearson(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper–Pearson) two-sided confidence interval of a binomial share.
+
+    >>> [round(b, 4) for b in clopper_pearson(0, 75)]
+    [0.0, 0.048]
+    """
+    from scipy.stats import beta
+
+    if not (0 <= successes <= n and n >= 1):
+        raise ValueError(f"needs 0 <= successes <= n >= 1, got {successes}/{n}")
+    a = (1 - level) / 2
+    lo = 0.0 if successes == 0 else float(beta.ppf(a, successes, n - successes + 1))
+    hi = 1.0 if successes == n else float(beta.ppf(1 - a, successes + 1, n - successes))
+    return lo, hi
 
 
 def binomial_se(p: float, n: int, clip: float = 1.0) -> float:

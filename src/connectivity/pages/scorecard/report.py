@@ -38,7 +38,37 @@ def sentences(study: ScorecardStudy, recs: dict[str, scorecard.Record]) -> dict[
             counts.loc["all chapters", ["reproduced", "differs", "not significant"]].sum()
         ),
         "reference_sentence": reference_sentence(study),
+        "rule_sentence": rule_sentence(study.records),
     }
+
+
+def rule_sentence(records: list[scorecard.Record]) -> str:
+    """What the one rule implies for this build's comparisons: the false-alarm rate of a
+    verdict, the ``differs`` expected by chance if every paper value held exactly, and
+    how many numbers cannot reach ``reproduced`` at their precision (power)."""
+    compared = [r for r in records if r.counts_as_reproduction]
+    if not compared:
+        return "This build compares nothing with a paper."
+    numbers = [r for r in compared if r.kind == "quantitative"]
+    differs = sum(r.verdict == "differs" for r in compared)
+    text = (
+        f"Each of the {len(compared)} comparisons is a test at 5 %: if every paper value and "
+        f"claim held exactly here, about {0.05 * len(compared):.0f} would still come out "
+        f"*differs* by chance (a one-sided test against the paper's direction, or a two-sided "
+        f"one against its number, has a 2.5–5 % false alarm); this build has {differs}."
+    )
+    powered = [r for r in numbers if r.power is not None]
+    if powered:
+        out_of_reach = sum(r.power < 0.05 for r in powered)
+        low = sum(0.05 <= r.power < 0.8 for r in powered)
+        text += (
+            f" Of the {len(powered)} numbers, {out_of_reach} cannot reach *reproduced* at "
+            f"their precision (power below 5 %: the margin is narrower than 1.645 standard "
+            f"errors of the difference) and {low} reach it less than 80 % of the time if the "
+            "paper's number were exact: for those, *not significant* is the expected outcome "
+            "of a perfect reproduction."
+        )
+    return text
 
 
 def reference_sentence(study: ScorecardStudy) -> str:

@@ -18,8 +18,13 @@ from typing import Any
 import numpy as np
 
 from connectivity import prose, scorecard
-from connectivity.paper_values.vrabel2024_adversarial import BARRIER_STATS
-from connectivity.stats import Tolerance, bootstrap_mean_greater, mann_whitney_greater
+from connectivity.paper_values.vrabel2024_adversarial import BARRIER_STATS, BRANCH_NAMES
+from connectivity.stats import (
+    Tolerance,
+    bootstrap_mean_greater,
+    mann_whitney_greater,
+    ranking_margin,
+)
 
 from .settings import AdversarialBarriersSettings
 from .study import BRANCHES, COLUMN, AdversarialBarriersStudy
@@ -82,7 +87,8 @@ def records(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
 
 def _stat_records(study: AdversarialBarriersStudy, note: str) -> dict[str, scorecard.Record]:
     """Fig. 6's barrier statistics per branch, by ``<branch>.<key>``: with the paper's
-    network compared within two bootstrap standard errors over the pairs kept; with
+    network compared by the one rule (margin: half the paper's gap to the other branch;
+    SE: the bootstrap over the pairs kept); with
     another network shown beside the paper's (``not comparable``)."""
     s = study.settings
     stats = {}
@@ -96,10 +102,16 @@ def _stat_records(study: AdversarialBarriersStudy, note: str) -> dict[str, score
             what = f"bootstrap SE of the {statistic} over {len(values)} pairs"
             id = f"vrabel2024.barriers.{branch}.{key}"
             if comparable_scale(s):
+                other = next(b for b in BRANCHES if b != branch)
+                margin, basis = ranking_margin(
+                    BARRIER_STATS[branch][key],
+                    {f"{BRANCH_NAMES[other]} pairs": BARRIER_STATS[other][key]},
+                )
                 stats[f"{branch}.{key}"] = scorecard.compare(
                     id,
                     round(value, 4),
-                    Tolerance.standard_error(se, what=what),
+                    # the paper's 5,000 pairs per branch: its own SE is negligible beside ours
+                    Tolerance.equivalence(margin, basis, se, what),
                     n=len(values),
                     note=note,
                     section=SECTION_STATS,

@@ -2,7 +2,8 @@
 written from a :class:`~.study.DetectionStudy`; :func:`.sentences.sentences` words their
 outcomes and :func:`.report.report` does both. Tolerances and tests (:mod:`.tolerances`):
 
-* every Table 1 number (quantitative): within both sides' uncertainty
+* every Table 1 number (quantitative), by the one rule: margin half the distance to the
+  nearest other detector in the paper's column, SE from both sides' uncertainty
   (:func:`cell_tolerances`);
 * the paper's claim per column, "the mode-connectivity detector's AUC exceeds every
   baseline's": the paired bootstrap of the study (``DatasetRun.claims``);
@@ -32,7 +33,7 @@ from connectivity.paper_values.vrabel2024_adversarial import (
 
 from .settings import MAHALANOBIS_ROWS, DetectionSettings
 from .study import DatasetRun, DetectionStudy
-from .tolerances import cell_tolerances, logits_ablatable_test
+from .tolerances import cell_margins, cell_tolerances, logits_ablatable_test
 
 SECTION_TABLE = "Table 1, side by side"
 SECTION_CLAIMS = "The paper's claims, tested"
@@ -47,7 +48,7 @@ class DetectionRecords:
 
     cells: list[scorecard.Record]  # every Table 1 number, in the table's order
     claims: dict[tuple[str, str], scorecard.Record]  # (data set, attack): beats baselines
-    within: int  # Table 1 numbers within their tolerance of the paper's
+    within: int  # Table 1 numbers reproduced (the one rule: shown within the margin)
     compared: int  # Table 1 numbers compared (not failed)
     failed: int  # Table 1 numbers that could not be scored
     max_auc_se: float  # the largest standard error of a compared AUC (nan: none)
@@ -59,11 +60,13 @@ class DetectionRecords:
     parts: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
     # (data set, attack) -> Mahalanobis AUC with the rows Table 1 does not use (measured)
     mahalanobis_other: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
+    differs: int = 0  # Table 1 numbers shown different from the paper's
+    out_of_reach: int = 0  # Table 1 numbers whose margin no sample here can show (power < 5 %)
 
 
 def records(study: DetectionStudy) -> DetectionRecords:
     """Write the page's scorecard records; returns them as a :class:`DetectionRecords`:
-    every Table 1 number within both sides' uncertainty (:func:`cell_tolerances`), the
+    every Table 1 number by the one rule (:func:`cell_tolerances`), the
     per-column claim that the mode-connectivity detector beats every baseline (paired
     bootstrap), the claim that the logits can be ablated, attack success rates, the
     ablation and the other Mahalanobis rows (measurements)."""
@@ -89,6 +92,8 @@ def records(study: DetectionStudy) -> DetectionRecords:
         success=success,
         parts=parts,
         mahalanobis_other=other,
+        differs=sum(c.verdict == "differs" for c in compared),
+        out_of_reach=sum(c.power is not None and c.power < 0.05 for c in compared),
     )
 
 
@@ -125,7 +130,7 @@ def _table1_records(ds: str, run: DatasetRun) -> list[scorecard.Record]:
                 if one is not s
                 else ""
             )
-            acc_tol, auc_tol = cell_tolerances(s, paper_acc, paper_auc, ds)
+            acc_tol, auc_tol = cell_tolerances(s, paper_acc, paper_auc, ds, cell_margins(ds, d, j))
             cells.append(
                 scorecard.compare(
                     cell_id(ds, a, d, "accuracy"),

@@ -130,12 +130,22 @@ def _se_sentence(recs: DetectionRecords) -> str:
 
 
 def _within_sentence(recs: DetectionRecords) -> str:
-    return (
-        f"{recs.within} of the {recs.compared} accuracy and AUC numbers compared lie within "
-        f"their tolerance of the paper's"
+    undecided = recs.compared - recs.within - recs.differs
+    text = (
+        f"{recs.within} of the {recs.compared} accuracy and AUC numbers compared are "
+        f"reproduced, {recs.differs} differ from the paper's and {undecided} are not "
+        "significant either way"
         + (f"; {recs.failed} could not be scored (too few adversarials)" if recs.failed else "")
         + "."
     )
+    if recs.out_of_reach:
+        text += (
+            f" {recs.out_of_reach} of the {recs.compared} cannot reach *reproduced* at this "
+            "build's test split (power below 5 %): the paper's detectors sit closer together "
+            "in their column than 1.645 standard errors of the difference, so a perfect "
+            "reproduction would read *not significant* there."
+        )
+    return text
 
 
 def _claim_sentences(recs: DetectionRecords) -> dict[str, str]:

@@ -10,6 +10,8 @@ from connectivity import detection as det
 from connectivity.paper_values.vrabel2024_adversarial import (
     ABLATION_MARGIN,
     BENCHMARK_TEST_PER_CLASS,
+    DETECTOR_NAMES,
+    TABLE1,
     TABLE1_ROUNDING,
 )
 from connectivity.stats import (
@@ -18,13 +20,39 @@ from connectivity.stats import (
     Uncertainty,
     binomial_se,
     hanley_mcneil_se,
+    ranking_margin,
 )
 
 from .study import DatasetRun
 
 
-def cell_tolerances(score: det.DetectionScore, paper_acc: float, paper_auc: float, dataset: str):
-    """(accuracy, AUC) tolerances of one Table 1 cell, in points, from both sides'
+def cell_margins(dataset: str, detector: str, attack_index: int) -> tuple[tuple[float, str], ...]:
+    """(accuracy, AUC) equivalence margins of one Table 1 cell, in points
+    (:func:`~connectivity.stats.ranking_margin`): half the distance to the nearest other
+    detector's value in the paper's same column, so that inside it the paper's ranking of
+    the detectors on that attack holds."""
+    return tuple(
+        ranking_margin(
+            TABLE1[dataset][detector][attack_index][k],
+            {
+                DETECTOR_NAMES[d]: TABLE1[dataset][d][attack_index][k]
+                for d in TABLE1[dataset]
+                if d != detector
+            },
+        )
+        for k in (0, 1)
+    )
+
+
+def cell_tolerances(
+    score: det.DetectionScore,
+    paper_acc: float,
+    paper_auc: float,
+    dataset: str,
+    margins: tuple[tuple[float, str], ...],
+):
+    """(accuracy, AUC) tolerances of one Table 1 cell, in points: the margins of
+    :func:`cell_margins`, and the difference's standard error from both sides'
     uncertainty (:meth:`~connectivity.stats.Tolerance.combined`): this build's binomial /
     Hanley–McNeil SE at its own value and test split, the paper's at its value and the
     benchmark's estimated test split (``BENCHMARK_TEST_PER_CLASS``), the printed rounding
@@ -46,6 +74,8 @@ def cell_tolerances(score: det.DetectionScore, paper_acc: float, paper_auc: floa
         Uncertainty(binomial(score.accuracy, score.n_test), f"binomial SE, {ours_what}"),
         Uncertainty(binomial(paper_acc, 2 * paper_n), f"binomial SE, {paper_what}"),
         trainings,
+        margin=margins[0][0],
+        margin_basis=margins[0][1],
         rounding=TABLE1_ROUNDING,
     )
     auc = Tolerance.combined(
@@ -58,6 +88,8 @@ def cell_tolerances(score: det.DetectionScore, paper_acc: float, paper_auc: floa
             f"Hanley–McNeil SE, {paper_what}",
         ),
         trainings,
+        margin=margins[1][0],
+        margin_basis=margins[1][1],
         rounding=TABLE1_ROUNDING,
     )
     return accuracy, auc
