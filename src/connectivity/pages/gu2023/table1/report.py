@@ -1,18 +1,23 @@
 """The Table 1 page's scorecard records and the sentences that state their outcomes.
 
 :func:`report` writes the records of a :class:`~.study.Table1Study` (:func:`records`)
-and glues the sentences (:func:`sentences`). Tolerances and tests:
+and glues the sentences (:func:`sentences`). What carries a verdict and what does not:
 
 * the share of linear pairs per compared space (the one free number of a column: the
-  three counts sum to the pairs, and "neither" is 0 in the paper): the pairs of every
-  draw pooled against the paper's 25, agreement within the paper's own gap between
-  spaces by two one-sided tests, a difference by Fisher's exact test
-  (:func:`connectivity.stats.shares_agree`); the three counts are shown, not scored;
+  three counts sum to the pairs): a measurement, the pairs of every draw pooled, with
+  its 95 % Clopper–Pearson interval beside the paper's share and the paper's own
+  interval from its 25 pairs, and the power an equivalence verdict would have under the
+  book's one rule (:func:`share_tolerances`): the paper's standard error at 25 pairs
+  leaves that verdict out of reach however many pairs this book draws; the three counts
+  are shown, not scored;
 * the last layer (check): the network after the pooled features is one affine map,
   so each class region there is convex and every correctly classified pair is
   linearly connected, trained or not;
-* directional claims (qualitative): exact binomial test of a majority, exact sign
-  test (McNemar) between two spaces on the same pairs (:func:`sign_test`).
+* the paper's reading of the table carries the verdicts: a majority of linear pairs
+  (exact binomial test), fewer in the first hidden layer than in the original space
+  (exact sign test, McNemar, :func:`sign_test`), and the abstract's "paths exist in all
+  cases studied" (:func:`universal_claim`, after the rerun of unconnected pairs at the
+  paper profile's NEB budget).
 """
 
 from __future__ import annotations
@@ -21,25 +26,26 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from connectivity import prose, scorecard
 from connectivity.paper_values import paper_value
-from connectivity.paper_values.gu2023 import PAPER_PAIRS, SHARE_MARGIN, SHARE_MARGIN_WORDS
+from connectivity.paper_values.gu2023 import COMPARED_WITH, PAPER_PAIRS
 from connectivity.stats import (
+    ALPHA,
     TestResult,
+    Tolerance,
     binomial_greater,
-    shares_agree,
+    binomial_se,
+    clopper_pearson,
+    ranking_margin,
     spearman_increasing,
 )
 
-from .settings import Table1Settings
-from .study import KIND_LABELS, KINDS, SPACE_LABELS, Table1Study
+from .study import COMPARED, KIND_LABELS, KINDS, SPACE_LABELS, Table1Study
 
-COMPARED = ("original", "intermediate")  # spaces whose counts are compared with the paper
 SECTION_TABLE = "Table 1"
 SECTION_NEB = "What NEB did"
-# NEB successes within this share of the iterations mean the budget did not bind
-BUDGET_BINDS = 0.25
 
 
 # ------------------------------------------------------------------ tolerances and tests
@@ -71,6 +77,71 @@ def sign_test(more: np.ndarray, fewer: np.ndarray, what: str = "pairs") -> TestR
     )
 
 
+def paper_linear(space: str) -> int:
+    """The paper's count of linearly connected pairs in ``space`` (of its 25)."""
+    return int(paper_value(f"gu2023.table1.{space}.linear").value)
+
+
+def share_tolerances(
+    paper_count: int, pooled: int, margin: float, margin_basis: str
+) -> tuple[Tolerance, Tolerance]:
+    """The book's one rule applied to a linear share, as a power statement: (the
+    tolerance at this book's ``pooled`` pairs, the same with the paper's standard error
+    alone). Both standard errors are binomial at the paper's share ``paper_count`` /
+    25, the premise of the power (the true share is the paper's); the second is the
+    limit of the first as this book's pairs grow, so its ``power()`` caps the first's.
+
+    >>> ours, cap = share_tolerances(19, 75, 0.2, "m")
+    >>> round(ours.se, 4), round(cap.se, 4), round(cap.power(), 3)
+    (0.0986, 0.0854, 0.514)
+    """
+    p = paper_count / PAPER_PAIRS
+    se_paper, se_ours = binomial_se(p, PAPER_PAIRS), binomial_se(p, pooled)
+    paper_words = f"the paper's binomial SE {se_paper:.3f} at {PAPER_PAIRS} pairs"
+    ours = Tolerance.equivalence(
+        margin,
+        margin_basis,
+        float(np.hypot(se_paper, se_ours)),
+        f"{paper_words} and ours {se_ours:.3f} at {pooled} pairs, both at the paper's share",
+    )
+    cap = Tolerance.equivalence(margin, margin_basis, se_paper, f"{paper_words} alone")
+    return ours, cap
+
+
+def _space_tolerances(space: str, pooled: int) -> tuple[Tolerance, Tolerance]:
+    """:func:`share_tolerances` of ``space`` with the margin of the one rule: half the
+    distance from the paper's share to the nearest share §4 compares it with."""
+    own = paper_linear(space)
+    others = {SPACE_LABELS[o]: paper_linear(o) / PAPER_PAIRS for o in COMPARED_WITH[space]}
+    margin, basis = ranking_margin(own / PAPER_PAIRS, others)
+    return share_tolerances(own, pooled, margin, basis)
+
+
+def universal_claim(unconnected: int, n: int) -> TestResult:
+    """The abstract's "paths exist in all cases studied" on ``n`` pairs of which
+    ``unconnected`` stay unconnected. A universal claim has no one-sided test to pass:
+    one counterexample refutes it (``differs``), none leaves it standing
+    (``reproduced``), and the 95 % Clopper–Pearson upper bound on the unconnected share
+    says how small a share ``n`` pairs can vouch for. Effect: − the unconnected share.
+
+    >>> universal_claim(0, 75).verdict(), universal_claim(1, 75).verdict()
+    ('reproduced', 'differs')
+    """
+    if not 0 <= unconnected <= n or n < 1:
+        raise ValueError(f"needs 0 <= unconnected <= n >= 1, got {unconnected} of {n}")
+    hi = clopper_pearson(unconnected, n)[1]
+    return TestResult(
+        "a universal claim, refuted by any unconnected pair (no p-value: recorded as 0 "
+        "without a counterexample, 1 with any); the unconnected share's 95 % "
+        f"Clopper–Pearson upper bound {hi:.1%}",
+        0.0 if unconnected == 0 else 1.0,
+        1.0 if unconnected == 0 else 0.0,
+        -unconnected / n,
+        "− share of pairs left unconnected",
+        f"{unconnected} of {n} pairs unconnected",
+    )
+
+
 # ------------------------------------------------------------------ records and sentences
 
 
@@ -82,38 +153,32 @@ def report(study: Table1Study) -> prose.PageReport[dict[str, scorecard.Record]]:
 
 
 def records(study: Table1Study) -> dict[str, scorecard.Record]:
-    """Write the page's scorecard records; returns them by short name (``original.linear``,
-    ``last``, ``majority.original``, ``fewer.original``, ``neb.iterations``, ...)."""
+    """Write the page's scorecard records; returns them by short name
+    (``original.linear_share``, ``original.linear``, ``last``, ``majority.original``,
+    ``fewer.original``, ``connected.original``, ``neb.iterations``, ...)."""
     return {**_table_records(study), **_claim_records(study), **_neb_records(study.neb)}
 
 
 def _table_records(study: Table1Study) -> dict[str, scorecard.Record]:
-    """Table 1: the counts compared with the paper's, the last layer's check and the
-    last residual stage's counts (measured)."""
+    """Table 1: the linear shares and the counts of the compared spaces measured beside
+    the paper's, the last layer's check and the last residual stage's counts."""
     s = study.settings
     n, k = s.n_pairs, len(s.pair_seeds)
     recs: dict[str, scorecard.Record] = {}
     for space in COMPARED:
         counts = study.counts(space)
-        linear, pooled = int(counts[:, 0].sum()), n * k
-        own = paper_value(f"gu2023.table1.{space}.linear").value
-        recs[f"{space}.linear_share"] = scorecard.test(
-            f"gu2023.table1.{space}.linear_share",
-            shares_agree(linear, pooled, int(own), PAPER_PAIRS, SHARE_MARGIN),
-            reproduced=f"{linear}/{pooled} ({linear / pooled:.0%})",
-            note=f"linear per draw (of {n}): {', '.join(map(str, counts[:, 0]))}",
-            section=SECTION_TABLE,
-        )
+        recs[f"{space}.linear_share"] = _share_record(study, space)
         for j, kind in enumerate(KINDS):
             paper = paper_value(f"gu2023.table1.{space}.{kind}").value
+            rerun = _rerun_words(study, space) if kind == "none" else ""
             recs[f"{space}.{kind}"] = scorecard.measure(
                 f"gu2023.table1.{space}.{kind}.count",
                 f"Table 1, {SPACE_LABELS[space]}: {KIND_LABELS[kind]} (shown, not scored)",
                 float(counts[:, j].mean()) * PAPER_PAIRS / n,
                 unit=f"pairs of {PAPER_PAIRS}",
                 note=f"paper {paper}; mean of {k} draws scaled to {PAPER_PAIRS}, per draw (of "
-                f"{n}): {', '.join(map(str, counts[:, j]))}; the three counts sum to the "
-                "pairs, so the linear share is the scored number",
+                f"{n}): {', '.join(map(str, counts[:, j]))}{rerun}; the three counts sum to "
+                "the pairs, so the linear share is the one free number",
                 section=SECTION_TABLE,
                 per_draw=counts[:, j].tolist(),
             )
@@ -141,12 +206,66 @@ def _table_records(study: Table1Study) -> dict[str, scorecard.Record]:
     return recs
 
 
+def _share_record(study: Table1Study, space: str) -> scorecard.Record:
+    """The linear share of ``space``, every draw pooled: a measurement with its 95 %
+    Clopper–Pearson interval, beside the paper's share and interval, and the power of an
+    equivalence verdict under the one rule (:func:`_space_tolerances`)."""
+    counts = study.counts(space)
+    linear, pooled = int(counts[:, 0].sum()), int(counts.sum())
+    lo, hi = clopper_pearson(linear, pooled)
+    own = paper_linear(space)
+    paper_lo, paper_hi = clopper_pearson(own, PAPER_PAIRS)
+    ours, cap = _space_tolerances(space, pooled)
+    return scorecard.measure(
+        f"gu2023.table1.{space}.linear_share",
+        f"Table 1, {SPACE_LABELS[space]}: share of pairs linearly connected, every draw pooled, "
+        f"with its 95 % interval (paper {own}/{PAPER_PAIRS} = {own / PAPER_PAIRS:.0%}, "
+        f"{paper_lo:.0%}–{paper_hi:.0%}); measured: the directional claims carry the verdicts",
+        f"{linear}/{pooled} ({linear / pooled:.0%}; 95 % CI {lo:.0%}–{hi:.0%})",
+        note=f"95 % Clopper–Pearson intervals: ours {lo:.1%}–{hi:.1%}, the paper's "
+        f"{paper_lo:.1%}–{paper_hi:.1%}; linear per draw (of {study.settings.n_pairs}): "
+        f"{', '.join(map(str, counts[:, 0]))}. An equivalence verdict under the book's rule "
+        f"({ours.words()}) would come out reproduced with probability {ours.power():.0%} if "
+        f"the true share were the paper's, and at most {cap.power():.0%} however many draws "
+        f"(the paper's SE alone, {cap.se:.3f})",
+        section=SECTION_TABLE,
+        share=linear / pooled,
+        pooled=pooled,
+        lo=lo,
+        hi=hi,
+        paper_share=own / PAPER_PAIRS,
+        paper_lo=paper_lo,
+        paper_hi=paper_hi,
+        margin=ours.margin,
+        se=ours.se,
+        se_paper=cap.se,
+        power=ours.power(),
+        power_cap=cap.power(),
+    )
+
+
+def _rerun_words(study: Table1Study, space: str) -> str:
+    """What the rerun at ``settings.rerun_budget`` did to the ``none`` pairs of ``space``."""
+    reruns = study.reruns[space]
+    first = sum(len(r.index) for r in reruns)
+    if not first:
+        return ""
+    left = len(study.unconnected(space))
+    pivots, steps = reruns[0].budget
+    if not any(r.ran for r in reruns):
+        return f"; NEB had the paper profile's budget ({pivots} × {steps}) already"
+    return f"; rerun at {pivots} pivots × {steps} iterations: {left} of {first} stay unconnected"
+
+
 def _claim_records(study: Table1Study) -> dict[str, scorecard.Record]:
     """The paper's reading of Table 1: a majority of linear pairs per space, fewer in the
-    first hidden layer than in the original space (and than in the last layer, measured)."""
+    first hidden layer than in the original space (and than in the last layer, measured),
+    and a path for every pair (the abstract)."""
     recs: dict[str, scorecard.Record] = {}
     recs["majority.original"] = _majority(study, "original")
     recs["majority.intermediate"] = _majority(study, "intermediate")
+    for space in COMPARED:
+        recs[f"connected.{space}"] = _all_connected(study, space)
     lin = {sp: study.linear(sp) for sp in ("original", "intermediate", "last")}
     recs["fewer.original"] = scorecard.test(
         "gu2023.claim.intermediate_fewer_than_original",
@@ -171,8 +290,9 @@ def _claim_records(study: Table1Study) -> dict[str, scorecard.Record]:
 
 def sentences(study: Table1Study, recs: dict[str, scorecard.Record]) -> dict[str, str]:
     """The page's sentences that state outcomes, by glue name: ``table1_counts``,
-    ``table1_last``, ``table1_claims``, ``table1_why``, ``table1_open``, ``neb_summary``,
-    ``depth_trend``; ``recs`` as :func:`records` returns them."""
+    ``table1_last``, ``table1_claims``, ``table1_connected``, ``table1_why``,
+    ``table1_open``, ``neb_summary``, ``depth_trend``; ``recs`` as :func:`records`
+    returns them."""
     n = study.settings.n_pairs
     return {
         "table1_counts": _counts_sentence(recs),
@@ -184,11 +304,34 @@ def sentences(study: Table1Study, recs: dict[str, scorecard.Record]) -> dict[str
             "the convexity argument and points to a bug.",
         ),
         "table1_claims": _claims_sentence(recs),
+        "table1_connected": _connected_sentence(study, recs),
         "table1_why": _why_sentence(study, recs),
         "table1_open": _open_sentence(study),
         "neb_summary": _neb_sentence(study),
         "depth_trend": _depth_sentence(study),
     }
+
+
+def _all_connected(study: Table1Study, space: str) -> scorecard.Record:
+    """The abstract's "paths exist in all cases studied" in ``space``: every pair of every
+    draw, the unconnected ones after the rerun (:func:`universal_claim`)."""
+    n = len(study.linear(space))
+    left = study.unconnected(space)
+    result = universal_claim(len(left), n)
+    hi = clopper_pearson(len(left), n)[1]
+    named = "; ".join(f"draw {d}, pair {i} ({study.classes[c]})" for d, i, c in left)
+    return scorecard.test(
+        f"gu2023.claim.all_connected.{space}",
+        result,
+        reproduced=f"{len(left)} of {n} pairs unconnected" + (f": {named}" if named else ""),
+        note=f"95 % Clopper–Pearson interval of the unconnected share: up to {hi:.1%}"
+        f"{_rerun_words(study, space)}",
+        section=SECTION_TABLE,
+        pairs=n,
+        unconnected=len(left),
+        upper=hi,
+        named=named,
+    )
 
 
 def _majority(study: Table1Study, space: str) -> scorecard.Record:
@@ -202,32 +345,61 @@ def _majority(study: Table1Study, space: str) -> scorecard.Record:
 
 
 def _counts_sentence(recs) -> str:
-    """The linear share per compared space against the paper's, worded by its verdict."""
-    gap = f"{SHARE_MARGIN_WORDS}, the paper's own gap between the two spaces"
+    """The linear share per compared space beside the paper's, both with their 95 %
+    intervals, and why the share is measured: the power of an equivalence verdict."""
     parts = []
     for space in COMPARED:
-        r = recs[f"{space}.linear_share"]
-        own = paper_value(f"gu2023.table1.{space}.linear").value
-        where = (
-            f"{SPACE_LABELS[space].capitalize()}: {{value}} of the pairs are linear "
-            f"(paper {own}/{PAPER_PAIRS})"
-        )
+        own = paper_linear(space)
         parts.append(
             prose.say(
-                r,
-                reproduced=f"{where}, which agrees with the paper's share within {gap} "
-                "(two one-sided tests, p = {p:.2g}).",
-                differs=f"{where}, which differs from the paper's share (Fisher's exact "
-                "test, p = {p_opposite:.2g}).",
-                not_significant=f"{where}: consistent with the paper's share (Fisher's exact "
-                f"test, p = {{p_opposite:.2g}}), but too few pairs to show agreement within "
-                f"{gap} (p = {{p:.2g}}).",
+                recs[f"{space}.linear_share"],
+                no_paper_value=f"{SPACE_LABELS[space].capitalize()}: linear pairs {{value}}, "
+                f"beside the paper's {own}/{PAPER_PAIRS} ({{paper_share:.0%}}; 95 % CI "
+                "{paper_lo:.0%}–{paper_hi:.0%}).",
                 failed=f"{SPACE_LABELS[space].capitalize()}: no share (the runs failed).",
             )
         )
+    return " ".join(parts) + " " + _power_sentence(recs)
+
+
+def _power_sentence(recs) -> str:
+    """Why the shares are measurements: the chance that an exact reproduction would pass
+    the one rule's equivalence test, at this book's pairs and with infinitely many."""
+    x = [recs[f"{sp}.linear_share"].extra for sp in COMPARED]
+    if not all(x):  # a failed record has no share
+        return ""
+
+    def both(fmt: str, key: str, scale: float = 100, unit: str = "") -> str:
+        """The two spaces' values: one, "in both spaces", when they print the same."""
+        v = [format(e[key] * scale, fmt) for e in x]
+        return f"{v[0]}{unit}" if len(set(v)) == 1 else f"{v[0]} and {v[1]}{unit}"
+
+    z = norm.isf(ALPHA)
+    text = (
+        f"Under the book's rule for a number, a share would count as the paper's only if two "
+        f"one-sided tests placed it within ±{both('.0f', 'margin', unit=' points')} of the "
+        f"paper's (half the paper's gap to the nearest share it compares it with; where two "
+        f"values are given, the {SPACE_LABELS[COMPARED[0]]}'s comes first). Were the true "
+        f"shares the paper's, that verdict would come with probability "
+        f"{both('.0f', 'power', unit=' %')} at {both('d', 'pooled', 1, ' pairs')}"
+    )
+    paper_se = f"{both('.1f', 'se_paper', unit=' points')} at {PAPER_PAIRS} pairs"
+    if max(e["power_cap"] for e in x) == 0:
+        text += (
+            f", and never however many draws this book takes: the paper's own standard error "
+            f"({paper_se}) would need margins above {z:.3f} times it "
+            f"({both('.0f', 'se_paper', 100 * z, ' points')})"
+        )
+    else:
+        text += (
+            f"; the paper's own standard error ({paper_se}) caps it at "
+            f"{both('.0f', 'power_cap', unit=' %')} however many draws this book takes"
+        )
     return (
-        " ".join(parts) + " The NEB-only and 'neither' counts are shown, not scored: with the "
-        "linear count they add up to the pairs."
+        text + ". The shares are therefore measured, and the paper's reading of them (a "
+        "majority linear in each space, fewer in the first hidden layer, a path for every "
+        "pair) carries the verdicts. The NEB-only and 'neither' counts are shown, not "
+        "scored: with the linear count they add up to the pairs."
     )
 
 
@@ -264,44 +436,71 @@ def _claims_sentence(recs) -> str:
     return text[0].upper() + text[1:] + "." if text else ""
 
 
-def _budget_clause(study: Table1Study) -> str:
-    """Whether the ci NEB budget can explain a count: generated from what NEB did. A
-    budget binds only if NEB's successes come late; successes within a small share of
-    the budget beside failures that ran all of it say that more iterations would not
-    connect those pairs (the paper does not state its own budget)."""
-    neb, full = study.settings.neb, Table1Settings.resolve("paper").neb
-    budget = (
-        f"{neb.n_pivots} pivots × {neb.steps} iterations against the paper profile's "
-        f"{full.n_pivots} × {full.steps}; the paper does not state its own"
-    )
-    done = study.neb[study.neb.outcome == "nonlinear"]
-    n_none = int((study.neb.outcome == "none").sum())
-    if len(study.neb) == 0:
-        return ""
-    if len(done) and done.iterations.max() <= BUDGET_BINDS * neb.steps:
-        unconnected = (
-            f", and the {n_none} it did not connect ran all {neb.steps} without success"
-            if n_none
-            else ""
+def _connected_sentence(study: Table1Study, recs) -> str:
+    """The abstract's "paths exist in all cases studied" per compared space, and what
+    NEB did with the pairs it did not connect (:func:`_budget_sentence`)."""
+    parts = [
+        prose.say(
+            recs[f"connected.{sp}"],
+            reproduced=f"In the {SPACE_LABELS[sp]} every pair is joined by a path ({{n}}; 95 % "
+            "Clopper–Pearson interval of the unconnected share 0–{upper:.1%}).",
+            differs=f"In the {SPACE_LABELS[sp]} {{unconnected}} of {{pairs}} pairs stay "
+            "unconnected, against the paper's 'all cases': {named}.",
+            not_significant="",  # a universal claim is decided either way
+            failed=f"In the {SPACE_LABELS[sp]} the runs failed.",
         )
+        for sp in COMPARED
+    ]
+    return " ".join(parts) + " " + _budget_sentence(study)
+
+
+def _pairs(k: int) -> str:
+    return f"{k} pair{'s' if k != 1 else ''}"
+
+
+def _budget_sentence(study: Table1Study) -> str:
+    """What the pairs NEB did not connect did, from their own iterations: how many
+    iterations they ran at the profile's budget, at which budget they were run again,
+    and whether that connected them (the paper does not state its own budget)."""
+    reruns = [r for sp in COMPARED for r in study.reruns[sp]]
+    pivots, steps = study.settings.neb.n_pivots, study.settings.neb.steps
+    big = tuple(study.settings.rerun_budget)
+    first = sum(len(r.index) for r in reruns)
+    budget = f"{pivots} pivots × {steps} iterations"
+    if not first:
         return (
-            f". Not the NEB budget ({budget}): every band NEB found was found within "
-            f"{int(done.iterations.max())} of its {neb.steps} iterations{unconnected}"
+            f"NEB connected every pair whose straight path failed within this profile's budget "
+            f"({budget}), so none needed the rerun at {big[0]} × {big[1]}."
         )
-    return f" and, for the counts that need NEB, the smaller NEB budget ({budget})"
+    text = (
+        f"At this profile's budget ({budget}) NEB left {_pairs(first)} of the compared "
+        f"spaces unconnected, {'each ' if first > 1 else ''}after all {steps} iterations"
+    )
+    if not any(r.ran for r in reruns):
+        return text + f"; that is the rerun budget ({big[0]} × {big[1]}) already."
+    its = sorted(i for r in reruns for i, ok in zip(r.iterations, r.connected) if ok)
+    left = first - len(its)
+    text += f"; run again with {big[0]} pivots × {big[1]} iterations"
+    if its:
+        text += f", {len(its)} connected (after {', '.join(map(str, its))} iterations)"
+    if left:
+        text += (
+            f"{' and' if its else ','} {left} ran all {big[1]} iterations without a band of "
+            "its class"
+        )
+    return text + "."
 
 
 def _why_sentence(study: Table1Study, recs) -> str:
     compared = {
         k: r
         for k, r in recs.items()
-        if (k.startswith(COMPARED) or k.startswith(("majority", "fewer")))
-        and r.counts_as_reproduction
+        if k.startswith(("majority", "fewer", "connected")) and r.counts_as_reproduction
     }
     differ = [r for r in compared.values() if r.verdict in ("differs", "failed")]
     unclear = [r for r in compared.values() if r.verdict == "not significant"]
     if not differ and not unclear:
-        return "Every compared count and claim agrees with the paper within its tolerance or test."
+        return "Every claim the page scores agrees with the paper by its test."
     text = []
     if differ:
         model = f"{study.model_name} with test accuracy {study.test_accuracy:.1%}"
@@ -310,8 +509,12 @@ def _why_sentence(study: Table1Study, recs) -> str:
                 f"the model ({model}: a small ResNet trained from scratch on 32 × 32 images, "
                 "not an ImageNet-pretrained ResNet50 fine-tuned on 224 × 224 inputs, so its "
                 "decision boundaries and its 'first hidden layer' differ)"
-                f"{_budget_clause(study)}"
             )
+            if any(r.id.startswith("gu2023.claim.all_connected.") for r in differ):
+                reason += (
+                    " and, for the pairs left unconnected, NEB's settings, which the paper "
+                    "does not give (their iterations are stated above)"
+                )
         else:
             reason = f"the model ({model}) and the NEB settings, which the paper does not state"
         text.append(

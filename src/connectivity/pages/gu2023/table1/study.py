@@ -10,20 +10,24 @@ tabulates what NEB did. No records, sentences or figures here (``report``, ``fig
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 
+from connectivity.caching import cached
 from connectivity.data import Dataset, load_dataset
 from connectivity.models import model_device, split_model
+from connectivity.neb import connect_pairs
 from connectivity.training import TrainedModel
 
 from ..connect import LayerRun, connect, load_classifier
 from .settings import Table1Settings
 
 KINDS = ("linear", "nonlinear", "none")
+COMPARED = ("original", "intermediate")  # spaces whose counts and claims meet the paper's
 KIND_LABELS = {
     "linear": "linear path exists",
     "nonlinear": "nonlinear path exists",
@@ -48,11 +52,41 @@ NEB_COLUMNS = [
 
 
 @dataclass
+class Rerun:
+    """The pairs of one draw (``draw``: its seed) in one space that NEB left unconnected
+    at the profile's budget ``first_budget`` (pivots, iterations), run again at
+    ``budget``: ``index`` their numbers in the draw, ``classes`` their classes,
+    ``connected`` whether the rerun joined each, ``iterations`` when (-1: never, so it
+    ran all ``budget[1]``). ``ran`` is False where ``budget`` is the profile's own (the
+    first run already had it): then nothing is rerun and nothing connected."""
+
+    space: str
+    draw: int
+    index: list[int]
+    classes: list[int]
+    first_budget: tuple[int, int]
+    budget: tuple[int, int]
+    connected: list[bool]
+    iterations: list[int]
+    ran: bool
+
+    @property
+    def unconnected(self) -> list[tuple[int, int, int]]:
+        """(draw, pair, class) of the pairs still unconnected after the rerun."""
+        return [
+            (self.draw, i, c)
+            for i, c, ok in zip(self.index, self.classes, self.connected)
+            if not ok
+        ]
+
+
+@dataclass
 class Table1Study:
     """Every run of the page: ``runs[space]`` one :class:`LayerRun` per pair draw (in
     ``settings.pair_seeds`` order), ``depth`` one per ``settings.depth_layers`` (first
     draw), ``shapes`` the latent shape per space and depth layer, ``neb`` one row per
-    pair NEB ran on (:func:`neb_outcomes`)."""
+    pair NEB ran on (:func:`neb_outcomes`), ``reruns[space]`` one :class:`Rerun` per draw
+    of each compared space (:data:`COMPARED`)."""
 
     settings: Table1Settings
     runs: dict[str, list[LayerRun]]
@@ -62,6 +96,12 @@ class Table1Study:
     test_accuracy: float
     model_name: str
     neb: pd.DataFrame
+    reruns: dict[str, list[Rerun]] = field(default_factory=dict)
+
+    def unconnected(self, space: str) -> list[tuple[int, int, int]]:
+        """(draw, pair, class) of every pair of a compared space joined by neither path
+        after the rerun at ``settings.rerun_budget``."""
+        return [u for r in self.reruns[space] for u in r.unconnected]
 
     def counts(self, space: str) -> np.ndarray:
         """(draws, 3) counts of linear / nonlinear / none per pair draw."""
@@ -83,6 +123,9 @@ def run(settings: Table1Settings) -> Table1Study:
     trained = load_classifier(settings)
     test = load_dataset("cifar10", "test")
     runs = connect_spaces(settings, trained, test)
+    reruns = {
+        s: [rerun_unconnected(settings, trained, test, s, r) for r in runs[s]] for s in COMPARED
+    }
     depth = depth_sweep(settings, trained, test)
     shapes = latent_shapes(settings, trained.model, test.x[:1])
     return Table1Study(
@@ -94,6 +137,7 @@ def run(settings: Table1Settings) -> Table1Study:
         trained.test_accuracy,
         trained.config.arch,
         neb_outcomes(settings, runs),
+        reruns,
     )
 
 
@@ -105,6 +149,70 @@ def connect_spaces(
         s: [connect(settings, trained, test, layer, seed) for seed in settings.pair_seeds]
         for s, layer in settings.spaces.as_dict().items()
     }
+
+
+def rerun_unconnected(
+    settings: Table1Settings, trained: TrainedModel, test: Dataset, space: str, run: LayerRun
+) -> Rerun:
+    """The pairs of ``run`` that NEB left unconnected (outcome ``none``), run again from
+    the straight segment with ``settings.rerun_budget`` pivots and iterations (the rest of
+    ``settings.neb`` kept); cached by every setting. Free where there is no such pair, and
+    not rerun where the budget is the profile's own."""
+    neb = settings.neb
+    first, budget = (neb.n_pivots, neb.steps), tuple(settings.rerun_budget)
+    index = [i for i, c in enumerate(run.connection.category) if c == "none"]
+    classes = [int(run.target[i]) for i in index]
+    ran = bool(index) and budget != first
+    outcome = {"connected": [False] * len(index), "iterations": [-1] * len(index)}
+    if ran:
+        again = dataclasses.replace(neb, n_pivots=budget[0], steps=budget[1])
+        model = trained.model
+        pairs = run.pairs[index]
+
+        def compute():
+            head, tail = split_model(model, run.layer)
+            device = model_device(model)
+            with torch.no_grad():
+                z1 = head(test.x[pairs[:, 0]].to(device))
+                z2 = head(test.x[pairs[:, 1]].to(device))
+            conn = connect_pairs(
+                tail,
+                z1,
+                z2,
+                run.target[index],
+                settings.n_linear,
+                again,
+                settings.check_every,
+                desc=f"NEB rerun {run.layer}",
+            )
+            return {
+                "connected": [c != "none" for c in conn.category],
+                "iterations": [int(k) for k in conn.iterations.tolist()],
+            }
+
+        params = {
+            "model": trained.path,
+            "data": [test.name, test.split, len(test)],
+            "layer": run.layer,
+            "pair_seed": run.pair_seed,
+            "pairs": pairs.tolist(),
+            "n_linear": settings.n_linear,
+            "neb": dataclasses.asdict(again),
+            "check_every": settings.check_every,
+            "version": 1,
+        }
+        outcome = cached("gu2023-rerun", params, compute)
+    return Rerun(
+        space,
+        run.pair_seed,
+        index,
+        classes,
+        first,
+        budget,
+        outcome["connected"],
+        outcome["iterations"],
+        ran,
+    )
 
 
 def depth_sweep(settings: Table1Settings, trained: TrainedModel, test: Dataset) -> list[LayerRun]:
