@@ -25,11 +25,14 @@ TABLE1_RECORDS = {
     "majority.intermediate",
     "fewer.original",
     "fewer.last",
+    "connected.original",
+    "connected.intermediate",
 }
 TABLE1_GLUED = {
     "table1_counts",
     "table1_last",
     "table1_claims",
+    "table1_connected",
     "table1_why",
     "table1_open",
     "neb_summary",
@@ -80,6 +83,20 @@ def test_table1_page_at_toy_size(private_cache, tmp_build, monkeypatch):
     assert ((done.iterations >= 1) & (done.iterations <= s.neb.steps)).all()
     assert (neb[neb.outcome == "none"].iterations == -1).all()
     assert (neb["relative L2 departure"] >= 0).all() and (neb["L∞ departure"] >= 0).all()
+    # the pairs NEB left unconnected in a compared space, run again at the rerun budget:
+    # what stays unconnected is among them
+    assert set(study.reruns) == {"original", "intermediate"}
+    for space, reruns in study.reruns.items():
+        assert [r.draw for r in reruns] == s.pair_seeds
+        for r, run in zip(reruns, study.runs[space]):
+            none = [i for i, c in enumerate(run.connection.category) if c == "none"]
+            assert r.index == none and r.budget == tuple(s.rerun_budget)
+            assert r.ran == bool(none) and len(r.connected) == len(r.iterations) == len(none)
+            for ok, it in zip(r.connected, r.iterations):
+                assert (1 <= it <= s.rerun_budget[1]) if ok else it == -1
+        assert {(d, i) for d, i, _ in study.unconnected(space)} <= {
+            (r.draw, i) for r in reruns for i in r.index
+        }
 
     table = table1.count_table(study)  # Table 1: 3 outcomes x (paper, ours) per space
     assert table.shape == (3, 2 * len(spaces)) and not table.isna().any().any()
@@ -108,6 +125,10 @@ def test_table1_page_at_toy_size(private_cache, tmp_build, monkeypatch):
         assert records[f"{space}.linear_share"].reproduced.startswith(
             f"{int(study.counts(space)[:, 0].sum())}/{draws * n} "
         )
+        # a measurement now (was a TOST record; the meaning, the pooled share, is kept)
+        assert records[f"{space}.linear_share"].verdict == "no paper value"
+        left = len(study.unconnected(space))
+        assert records[f"connected.{space}"].verdict == ("differs" if left else "reproduced")
     if len(done):
         cfg = s.neb
         assert 1 <= records["neb.iterations"].reproduced <= cfg.steps
@@ -119,6 +140,7 @@ def test_table1_page_at_toy_size(private_cache, tmp_build, monkeypatch):
     assert glued == report.glued  # publish glued every sentence
     assert set(report.glued) == TABLE1_GLUED
     assert "The NEB-only and 'neither' counts are shown, not scored" in glued["table1_counts"]
+    assert glued["table1_counts"].count("beside the paper's") == 2
     assert glued["table1_last"].startswith("In the last layer every pair of every draw")
     assert glued["table1_open"].startswith("In the last residual stage, before pooling")
     assert glued["neb_summary"].startswith(f"NEB ran on {len(neb)} pairs")
@@ -193,3 +215,27 @@ def test_decoders_and_paths_page_at_toy_size(private_cache, tmp_build, monkeypat
         assert f"In this draw {len(nonlinear)} of {s.n_pairs} pairs" in glued["fig2_text"]
     else:
         assert glued["fig2_text"].endswith("so there is nothing to show.")
+
+
+@pytest.mark.timeout(30)
+def test_fig3s_decoded_paths_look_alike_when_they_differ_by_less_than_the_decoders_error():
+    # the stated rule for the paper's "do not differ strongly": the RMS difference of the
+    # decoded straight and NEB paths (inner points) against the decoder's own RMS error
+    from types import SimpleNamespace
+
+    from connectivity.pages.gu2023.decoders_and_paths.report import _difference_sentence
+
+    band = torch.zeros(5, 3, 4, 4)
+    band[-1] = 1.0  # endpoints differ by 1 in every pixel
+    decoders = {"intermediate": SimpleNamespace(test_mse=0.01)}  # RMS error 0.1
+    rec = SimpleNamespace(reproduced=0.05)
+    for offset, word in ((0.05, "less than"), (0.2, "more than")):
+        matched = band.clone()
+        matched[1:-1] += offset  # RMS difference = offset at every inner point
+        study = SimpleNamespace(
+            fig3_matched=matched, fig3=[None, None, SimpleNamespace(images=band)], decoders=decoders
+        )
+        text = _difference_sentence(study, rec)
+        assert f"{offset:.3f} root mean square" in text
+        assert f"{word} the decoder's own error on test images (0.100)" in text
+    assert _difference_sentence(study, None) == ""

@@ -67,6 +67,7 @@ methods.pixel_table(study)
 
 # %% [markdown]
 # {glue:text}`says.lancione.silhouette.original`
+# {glue:text}`says.lancione.silhouette.original_1_7`
 #
 # ## The three models
 #

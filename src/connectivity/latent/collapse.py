@@ -12,9 +12,9 @@ every training with code spread < 0.01 also has R^2 <= 0.
 A milder failure leaves the reconstructions fine but pins a code coordinate at tanh's
 bound for (nearly) every image: the layout is then a sign per image on that axis, not a
 2-D picture, and its silhouette measures that binary code (one DAE training of the ci
-profile scored 0.77 so, against 0.39-0.63 for the others). :func:`saturated_coordinates`
-counts such coordinates; the results page screens those trainings from the statistics
-it compares with the report.
+profile scored 0.77 so, against 0.39-0.63 for the others). The chapter's one rule for
+such trainings is ``connectivity.pages.lancione.trainings.saturated`` (every Lancione
+statistic is given with and without the trainings it flags).
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ import torch
 
 R2_MIN = 0.0  # reconstructions no better than the average image (R^2 <= 0)
 SPREAD_MIN = 0.01  # codes whose spread is < 1 % of their distance from the origin: one point
-PINNED = 0.99  # |z| above this sits at tanh's bound (tanh(2.65))
-PINNED_SHARE = 0.9  # a coordinate pinned for this share of the images is a sign, not a position
 
 
 @dataclass(frozen=True)
@@ -70,15 +68,3 @@ def check_collapse(
     """The :class:`CollapseCheck` of a model from its validation images x (n, 784), their
     reconstructions (n, 784) and codes z (n, d)."""
     return CollapseCheck(reconstruction_r2(x, recon), code_spread(z), r2_min, spread_min)
-
-
-def saturated_coordinates(
-    z: torch.Tensor, pinned: float = PINNED, share: float = PINNED_SHARE
-) -> int:
-    """The number of coordinates of the tanh codes z (n, d) at the bound (|z| > ``pinned``)
-    for at least ``share`` of the n images; 0 for a code that uses its range.
-
-    >>> saturated_coordinates(torch.tensor([[1.0, 0.1], [-1.0, 0.5], [0.999, -0.3]]))
-    1
-    """
-    return int(((z.abs() > pinned).double().mean(0) >= share).sum())

@@ -7,14 +7,24 @@
 
 Every training is cached by its parameters, so the methods page trains the study's
 models once and the results page loads them.
+
+**Saturation**, the chapter's one rule (:func:`saturated`, used by every Lancione page
+that computes a statistic over trainings): a code coordinate is *at the activation's
+bound* where the activation's derivative is below a tenth of its largest value
+(:data:`SATURATION_DERIVATIVE`): for tanh, 1 - z² < 0.1, i.e. |z| > √0.9 ≈ 0.949; for
+ReLU, z <= 0 (derivative 0); a linear code has no bound. A training is *saturated* when
+more than half of its validation codes (:data:`SATURATED_SHARE`) have a coordinate at
+the bound.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import torch
 
 from connectivity.data import Dataset, load_dataset
 from connectivity.latent.collapse import CollapseCheck, check_collapse
@@ -35,6 +45,76 @@ from .chapter_settings import StudyTraining, SurveyConfig
 
 MODELS = ("PCA", "AE", "DAE")
 HARD_PAIRS = ((1, 7), (4, 9))
+
+
+# ------------------------------------------------------------------ saturation
+# A coordinate is at the activation's bound where the activation's derivative is below
+# this share of its largest value: the gradient through it is cut at least tenfold, so
+# training can hardly move the code along that axis; tanh: |z| > sqrt(0.9) = 0.949.
+SATURATION_DERIVATIVE = 0.1
+TANH_BOUND = math.sqrt(1 - SATURATION_DERIVATIVE)
+# A training is saturated when more than this share of its codes sit at the bound: more
+# of its layout is the edge of the code square than its inside.
+SATURATED_SHARE = 0.5
+
+
+def model_activation(model: str) -> str:
+    """The activation of ``model``'s code: "linear" for the linear autoencoder ("PCA"),
+    else the study's tanh."""
+    return "linear" if model == "PCA" else "tanh"
+
+
+def at_bound(z: torch.Tensor, activation: str = "tanh") -> torch.Tensor:
+    """Per code of z (n, d): whether some coordinate is at the activation's bound, where
+    its derivative is below :data:`SATURATION_DERIVATIVE` of its largest value (tanh:
+    |z| > √0.9; ReLU: z <= 0; "linear": never). Returns a bool tensor (n,).
+
+    >>> at_bound(torch.tensor([[0.96, 0.0], [0.5, -0.5], [0.1, -0.99]])).tolist()
+    [True, False, True]
+    """
+    z = torch.as_tensor(z)
+    if activation == "tanh":
+        return (z.abs() > TANH_BOUND).any(1)
+    if activation == "relu":
+        return (z <= 0).any(1)
+    if activation == "linear":
+        return torch.zeros(len(z), dtype=torch.bool)
+    raise ValueError(f"activation must be tanh, relu or linear, got {activation!r}")
+
+
+def bound_share(z: torch.Tensor, activation: str = "tanh") -> float:
+    """The share of the codes z (n, d) with a coordinate at the activation's bound
+    (:func:`at_bound`)."""
+    return float(at_bound(z, activation).double().mean()) if len(z) else 0.0
+
+
+def saturated(z: torch.Tensor, activation: str = "tanh") -> bool:
+    """The chapter's one saturation rule: a training whose validation codes z (n, d) have
+    a coordinate at the activation's bound (:func:`at_bound`) for more than half of the
+    images (:data:`SATURATED_SHARE`).
+
+    Why these thresholds: at the bound the activation passes less than a tenth of the
+    gradient, so a code there records on which side of that axis an image fell rather
+    than where; a layout with most of its codes there is mostly the edge of the code
+    square, and its silhouette measures which edge each digit was pushed to. "More than
+    half" is the point where the edge holds more of the layout than the inside; neither
+    number is fitted to a run. The band |z| > 0.949 is about nine pixels wide in the
+    report's scatter plots, so the same rule can be read off its figures.
+
+    >>> edge = torch.tensor([[1.0, 0.2], [-0.99, 0.5], [0.3, 0.97], [0.1, 0.1]])
+    >>> saturated(edge), saturated(edge * 0.5), saturated(edge, "linear")
+    (True, False, False)
+    """
+    return bound_share(z, activation) > SATURATED_SHARE
+
+
+def saturated_trainings(codes: dict[str, list[torch.Tensor]]) -> dict[str, np.ndarray]:
+    """Per model of :data:`MODELS` in ``codes`` and per training (its validation codes):
+    :func:`saturated` with the model's activation (never for the linear "PCA")."""
+    return {
+        m: np.array([saturated(z, model_activation(m)) for z in zs], dtype=bool)
+        for m, zs in codes.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -147,10 +227,16 @@ class SurveyRun:
     check: CollapseCheck
     wrong: float | None = None  # wrong-reconstruction rate (with a judge)
     sharpness: float | None = None  # edges kept by the reconstructions (edge_sharpness)
+    bound: float | None = None  # share of validation codes at tanh's bound (bound_share)
 
     @property
     def collapsed(self) -> bool:
         return self.check.collapsed
+
+    @property
+    def saturated(self) -> bool:
+        """The chapter's saturation rule (:func:`saturated`) on this training's codes."""
+        return self.bound is not None and self.bound > SATURATED_SHARE
 
 
 @dataclass
@@ -178,11 +264,16 @@ class Survey:
     def collapsed(self) -> list[SurveyRun]:
         return [r for r in self.runs if r.collapsed]
 
-    def per_pair(self, model: str, attr: str) -> dict[tuple[int, int], float]:
-        """Mean of ``attr`` over the accepted trainings of ``model``, per pair."""
+    def per_pair(self, model: str, attr: str, screen: bool = False) -> dict[tuple[int, int], float]:
+        """Mean of ``attr`` over the accepted trainings of ``model``, per pair (with
+        ``screen``, the unsaturated ones: :attr:`SurveyRun.saturated`)."""
         out = {}
         for pair in self.pairs:
-            vals = [getattr(r, attr) for r in self.accepted if r.pair == pair and r.model == model]
+            vals = [
+                getattr(r, attr)
+                for r in self.accepted
+                if r.pair == pair and r.model == model and not (screen and r.saturated)
+            ]
             if vals:
                 out[pair] = float(np.mean(vals))
         return out
@@ -206,6 +297,8 @@ class Survey:
                     "R²": r.check.r2,
                     "code spread": r.check.spread,
                     "collapsed": r.collapsed,
+                    "codes at the bound": r.bound,
+                    "saturated": r.saturated,
                     "wrong reconstructions": r.wrong,
                 }
                 for r in self.runs
@@ -236,6 +329,7 @@ def _evaluate(
                 check_collapse(pair.x_val, recons[k], codes[k]),
                 wrong,
                 edge_sharpness(recons[k], pair.x_val),
+                bound_share(codes[k], model_activation(model)),
             )
         )
     return out

@@ -1,5 +1,6 @@
 """Lancione §5, the proposed future work, done (notebook ``lancione/04_future_work``):
-the wrong-reconstruction metric over all digit pairs, and the silhouette across latent
+the wrong-reconstruction metric over all digit pairs (and with it the report's hard pairs
+and its two conclusions of no difference, tested), and the silhouette across latent
 dimensions.
 
 * :mod:`.settings`: :class:`FutureWorkSettings`;
@@ -9,15 +10,17 @@ dimensions.
 * :mod:`.figures`: the page's figures and tables.
 """
 
-from .figures import sweep_figure, sweep_table, wrong_figure, wrong_table
+from .figures import failure_table, sweep_figure, sweep_table, wrong_figure, wrong_table
 from .report import report
 from .settings import FutureWorkSettings
-from .study import FutureWorkStudy, SweepRow, run
+from .study import FirstAttempt, FutureWorkStudy, SweepRow, run
 
 __all__ = [
+    "FirstAttempt",
     "FutureWorkSettings",
     "FutureWorkStudy",
     "SweepRow",
+    "failure_table",
     "report",
     "run",
     "sweep_figure",

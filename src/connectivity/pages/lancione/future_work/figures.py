@@ -9,7 +9,27 @@ import pandas as pd
 from connectivity import plotting
 from connectivity.latent.digit_pairs import pair_label
 
+from ..trainings import HARD_PAIRS
 from .study import FutureWorkStudy
+
+
+def failure_table(study: FutureWorkStudy) -> pd.DataFrame:
+    """The denoising autoencoder's first trainings on the hard pairs and on the others:
+    how many collapsed, reconstructed one digit as the other, failed in all."""
+    rows = {}
+    for name, hard in (("1–7 and 4–9", True), ("other pairs", False)):
+        group = [a for a in study.first_dae if (a.pair in HARD_PAIRS) == hard]
+        failed = sum(a.failed for a in group)
+        rows[name] = {
+            "first trainings": len(group),
+            "collapsed": sum(a.collapsed for a in group),
+            "one digit read as the other": sum(
+                a.judged_as_other and not a.collapsed for a in group
+            ),
+            "failed": failed,
+            "failed (share)": round(failed / len(group), 3) if group else float("nan"),
+        }
+    return pd.DataFrame(rows).T
 
 
 def wrong_table(study: FutureWorkStudy) -> pd.DataFrame:

@@ -25,8 +25,18 @@ from connectivity.latent.stacked import (
     reconstruction_loss,
 )
 
-from ..trainings import Mnist, load_mnist, study_runs, train_on_full_batch, train_on_pairs
+from ..trainings import (
+    Mnist,
+    load_mnist,
+    saturated,
+    study_runs,
+    train_on_full_batch,
+    train_on_pairs,
+)
 from .settings import MethodsSettings
+
+# ae.ipynb as last committed holds the output of a run with DIGITS = [1, 7]
+CODE_PAIR = (1, 7)
 
 
 @dataclass
@@ -35,6 +45,9 @@ class PixelSilhouettes:
     boot: np.ndarray  # bootstrap resamples of s_orig
     variants: dict[str, float]  # other subsets and splits
     all_pairs: dict[tuple[int, int], float]  # validation images of every digit pair
+    code_pair: tuple[int, int]  # the pair of the saved output of the report's code
+    code_value: float  # its silhouette on the report's (faithful) validation images
+    code_images: int  # how many images those are
 
 
 @dataclass
@@ -62,6 +75,7 @@ class ActivationRun:
     example_codes: torch.Tensor  # codes of the first training (n, 2)
     labels: torch.Tensor
     collapsed: np.ndarray  # (seeds,) the survey's collapse check (kept here, counted)
+    saturated: np.ndarray  # (seeds,) the chapter's saturation rule (for this activation)
 
 
 @dataclass
@@ -83,7 +97,8 @@ class MethodsStudy:
 
 def pixel_silhouettes(mnist: Mnist, pair: DigitPair, settings: MethodsSettings) -> PixelSilhouettes:
     """s_orig on the study's validation images (with its bootstrap spread), on other
-    subsets and splits, and on the validation images of every digit pair."""
+    subsets and splits, on the validation images of every digit pair, and on the images
+    of the saved run of the report's code (:data:`CODE_PAIR`, the faithful subset)."""
     sub = settings.training.subset
     other = "full" if sub == "faithful" else "faithful"
     full = mnist.pair(pair.digits, other)
@@ -97,7 +112,16 @@ def pixel_silhouettes(mnist: Mnist, pair: DigitPair, settings: MethodsSettings) 
         p = mnist.pair(digits, sub)
         all_pairs[digits] = silhouette_score(p.x_val, p.y_val)
     boot = silhouette_bootstrap(pair.x_val, pair.y_val, settings.n_boot)
-    return PixelSilhouettes(silhouette_score(pair.x_val, pair.y_val), boot, variants, all_pairs)
+    code = mnist.pair(CODE_PAIR, "faithful")  # the images of the report's code, whatever `sub`
+    return PixelSilhouettes(
+        silhouette_score(pair.x_val, pair.y_val),
+        boot,
+        variants,
+        all_pairs,
+        CODE_PAIR,
+        silhouette_score(code.x_val, code.y_val),
+        len(code.y_val),
+    )
 
 
 def linear_vs_pca(pair: DigitPair, run: TrainedStack, settings: MethodsSettings) -> LinearVsPCA:
@@ -173,6 +197,7 @@ def activation_study(
                     np.array(
                         [check_collapse(data.x_val, recons[i], every[i]).collapsed for i in idx]
                     ),
+                    np.array([saturated(z, act) for z in codes], dtype=bool),
                 )
             )
     return out

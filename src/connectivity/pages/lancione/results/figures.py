@@ -10,15 +10,16 @@ from connectivity import plotting
 from connectivity.latent.digit_pairs import pair_label
 from connectivity.latent.metrics import silhouette_samples
 from connectivity.paper_values import paper_value
-from connectivity.paper_values.lancione import HIGH_SILHOUETTE
+from connectivity.paper_values.lancione import HIGH_SILHOUETTE, REPORT_DRAWN_BOUND_SHARE
 
+from ..trainings import SATURATED_SHARE
 from .study import ResultsStudy
 
 
 def silhouette_table(study: ResultsStudy) -> pd.DataFrame:
-    """Silhouettes over the trainings of each model (all of them, screened ones included),
-    their validation MSE and how many were screened as saturated; the closed form is one
-    number (no SD, min or max: NaN, shown as a dash)."""
+    """Silhouettes over the trainings of each model (all of them), their validation MSE,
+    how many the saturation rule flags and the mean silhouette of the others; the closed
+    form is one number (no SD, min or max: NaN, shown as a dash)."""
     rows = []
     for model, s in study.silhouettes.items():
         name = "PCA (linear AE, the study's training)" if model == "PCA" else model
@@ -30,7 +31,10 @@ def silhouette_table(study: ResultsStudy) -> pd.DataFrame:
                 "min": s.min(),
                 "max": s.max(),
                 "validation MSE": study.runs[model].final_val_loss.mean().item(),
-                "saturated (screened)": int(study.saturated[model].sum()),
+                "saturated": int(study.saturated[model].sum()),
+                "mean without them": s[~study.saturated[model]].mean()
+                if (~study.saturated[model]).any()
+                else np.nan,
             }
         )
     rows.append(
@@ -41,7 +45,8 @@ def silhouette_table(study: ResultsStudy) -> pd.DataFrame:
             "min": np.nan,
             "max": np.nan,
             "validation MSE": study.pca_val_mse,
-            "saturated (screened)": 0,
+            "saturated": 0,
+            "mean without them": study.sil_pca,
         }
     )
     return pd.DataFrame(rows).set_index("model").round(3)
@@ -70,6 +75,30 @@ def silhouette_figure(study: ResultsStudy):
     return fig
 
 
+def saturation_figure(study: ResultsStudy):
+    """Per AE and DAE training: the share of its codes at tanh's bound (the saturation
+    rule's statistic; saturated above the dashed line) against the share of its points'
+    drawn area at the bound when plotted as the report plotted its own; the report's nine
+    plots as ticks at their drawn shares (DAE above, AE below)."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for k, model in enumerate(("AE", "DAE")):
+        ax.scatter(
+            study.drawn[model], study.bound[model], color=f"C{k + 1}", label=f"{model}, this book"
+        )
+    ax.axhline(SATURATED_SHARE, color="grey", ls="--", lw=1, label="saturated above")
+    for name, d in REPORT_DRAWN_BOUND_SHARE.items():
+        dae = name.startswith("DAE")
+        ax.plot([d, d], [1.04, 1.1] if dae else [-0.1, -0.04], color="C2" if dae else "C1")
+    ax.plot([], [], color="k", label="the report's plots (DAE top, AE bottom)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(-0.12, 1.12)
+    ax.set_xlabel("share of the drawn points' area at the bound (as the report plots)")
+    ax.set_ylabel("share of codes at the bound")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
+
+
 def layouts_figure(study: ResultsStudy):
     fig, axes = plt.subplots(2, 2, figsize=(9, 8))
     y = study.pair.y_val
@@ -91,6 +120,7 @@ def layouts_table(study: ResultsStudy) -> pd.DataFrame:
             {
                 "model": lp.model,
                 "Procrustes disparity": lp.disparity,
+                "floor (resampled images)": lp.floor,
                 "relative silhouette change": lp.relative_silhouette_change,
                 "layout change (unrelated = 1)": lp.layout_change,
                 "score change (unrelated = 1)": lp.score_change,
