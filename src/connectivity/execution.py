@@ -21,6 +21,7 @@ from .errors import ReaderError
 from .kernels import KERNEL_DISPLAY_NAME, kernels_mode, portable_environment, registered_kernel
 from .locations import build_dir
 from .provenance import PROFILE_ENV
+from .reader_checkpoint import CheckpointError
 from .timings import load_timings
 from .toc import EXECUTED
 
@@ -29,7 +30,16 @@ def reader_error_names() -> set[str]:
     """The class names of the errors a reader can mend (:class:`ReaderError` and every
     subclass): a notebook that stops on one of them ends the runner in one line."""
     # the modules that define them, imported here: a subclass exists once its module ran
-    found, todo = set(), [ReaderError, DataNotFoundError, DataIntegrityError, ModelIntegrityError]
+    found, todo = (
+        set(),
+        [
+            ReaderError,
+            DataNotFoundError,
+            DataIntegrityError,
+            ModelIntegrityError,
+            CheckpointError,
+        ],
+    )
     while todo:
         cls = todo.pop()
         found.add(cls.__name__)
