@@ -186,7 +186,8 @@ def test_scorecard_page_counts_every_record_once(tmp_build, monkeypatch):
     # compared with a paper value (a measurement and a check)
     headline = {"n_records": 2, "n_reproduced": 0, "n_compared": 0}
     assert {k: report.glued[k] for k in headline} == headline
-    assert list(report.glued) == [*headline, "reference_sentence"]
+    assert list(report.glued) == [*headline, "reference_sentence", "rule_sentence"]
+    assert report.glued["rule_sentence"] == "This build compares nothing with a paper."
     # a smoke build has no reference verdicts (those are the ci profile's)
     assert report.glued["reference_sentence"].startswith("This build is of the smoke profile")
     assert report.glued["reference_sentence"].endswith("so none is compared.")
@@ -251,3 +252,32 @@ def test_scorecard_page_summarises_each_chapter_in_one_screen(tmp_build, monkeyp
     assert "tr:has(td.verdict-no-paper-value)" in html
     table = scorecard_page.chapter_table(study, "Lancione").to_html()
     assert 'verdict-differs" >differs</td>' in table  # the class the filter hides
+
+
+@pytest.mark.timeout(60)
+def test_the_rule_sentence_counts_false_alarms_and_numbers_out_of_reach():
+    """40 comparisons at 5 % expect 2 differs by chance; of three numbers, one has a margin
+    below 1.645 SE (power 0) and one reaches reproduced half the time or so."""
+    from connectivity.pages.scorecard.report import rule_sentence
+
+    def rec(i, kind, verdict, power=None):
+        return scorecard.Record(
+            id=f"models.t.{i}",
+            kind=kind,
+            verdict=verdict,
+            description="",
+            reproduced=1,
+            power=power,
+        )
+
+    recs = [rec(i, "qualitative", "differs" if i < 3 else "reproduced") for i in range(37)]
+    recs += [rec(37, "quantitative", "not significant", 0.0)]
+    recs += [
+        rec(38, "quantitative", "reproduced", 0.5),
+        rec(39, "quantitative", "reproduced", 0.95),
+    ]
+    recs += [rec(40, "measurement", "no paper value")]
+    text = rule_sentence(recs)
+    assert "Each of the 40 comparisons" in text and "about 2 would still" in text
+    assert "this build has 3." in text
+    assert "Of the 3 numbers, 1 cannot reach" in text and "and 1 reach it less than 80 %" in text

@@ -133,8 +133,15 @@ def test_half_storage_rounds_large_weights_only():
 def test_committed_models_match_the_ci_recipes_and_their_checksums():
     """A recipe change without ``make models`` would make every CI run retrain (1.5 h on
     an AVX2 CPU): the committed keys must be today's ci keys."""
+    from connectivity.latent.vae_store import store_key
+    from connectivity.pages.lancione.question import QuestionSettings
+
     manifest = checkpoints.read_manifest(checkpoints.store_dir())
-    assert sorted(manifest["models"]) == sorted(f"ci-{k}" for k in MODEL_KEYS)
+    expected = [f"ci-{k}" for k in (*MODEL_KEYS, model_store.VAE_KEY)]
+    assert sorted(manifest["models"]) == sorted(expected)
+    vae = manifest["models"][f"ci-{model_store.VAE_KEY}"]
+    assert vae["cache_key"] == json.loads(json.dumps(store_key(QuestionSettings.resolve("ci").vae)))
+    checkpoints.load_state_dict(vae)
     for key in MODEL_KEYS:
         entry = manifest["models"][f"ci-{key}"]
         cfg = classifier_config("ci", key)

@@ -46,7 +46,9 @@ def test_a_sweep_on_a_local_cluster_keeps_the_others_and_reuses_finished_runs(
     # library while the test runs (a developer's) does not count as a change
     monkeypatch.setattr(notebook_cache, "tree_digest", lambda folder, patterns=("*",): "held")
     root, out = _project(tmp_path), tmp_path / "sweep"
-    kw = {"root": root, "out": out, "workers": 2, "processes": False}
+    # worker processes, as readers run it: papermill runs side by side in threads share
+    # one event loop ("This event loop is already running")
+    kw = {"root": root, "out": out, "workers": 2, "processes": True}
     sweep = sweeps.run_sweep("toy", SETS, profile="smoke", **kw)
     assert [r.status for r in sweep.runs] == ["ok", "ok", "failed"]
     assert sweep.failed[0].error == "RuntimeError: boom at seed 3"

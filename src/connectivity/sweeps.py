@@ -17,7 +17,8 @@ reported with its error; the others are kept.
 Where the runs go (Dask distributed: ``pip install 'connectivity[sweeps]'``):
 
 * no cluster: a ``LocalCluster`` of worker processes on this machine (``workers``,
-  one run each at a time), or threads (``processes=False``);
+  one run each at a time), or one worker thread (``processes=False``: papermill runs
+  side by side in threads share an event loop);
 * a scheduler's address (``tcp://host:8786``): an existing Dask cluster (a cloud GPU
   pool, Kubernetes, ``dask scheduler`` / ``dask worker --nthreads 1`` started by hand:
   one run per worker at a time); its workers need this project installed and the
@@ -513,6 +514,10 @@ def _client(cluster: Any, workers: int, processes: bool, gpus_per_run: int):
             )
         workers = visible // gpus_per_run
         resources = {"GPU": gpus_per_run}
+    if not processes:
+        # papermill runs in threads side by side share one event loop ("This event loop
+        # is already running"): threads run one at a time
+        workers = 1
     local = distributed.LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
@@ -775,7 +780,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--threads",
         action="store_true",
-        help="local workers as threads of this process (each run has its own kernel)",
+        help="one local worker thread in this process instead of worker processes "
+        "(one run at a time; each run has its own kernel)",
     )
     ap.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)"
