@@ -17,7 +17,7 @@
 # chapters wrote while this build ran. Each record has a *kind* and a computed verdict:
 #
 # The book has **one meaning of *reproduced*** in every chapter: the paper's result is
-# *shown* here by a test at 5 %, not merely not contradicted.
+# *shown* here by a test at 5 %, not merely consistent with it.
 #
 # * a **quantitative** value is *reproduced* when two one-sided tests at 5 % place the
 #   difference between this book's number and the paper's inside an equivalence margin
