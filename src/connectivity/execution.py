@@ -47,12 +47,38 @@ def reader_error_names() -> set[str]:
     return found
 
 
+def _registered() -> str | None:
+    return registered_kernel() if kernels_mode() == "portable" else None
+
+
+def notebook_kernel() -> str:
+    """The kernel papermill runs a staged notebook on (:func:`stage_notebook`)."""
+    return _registered() or "python3"
+
+
+def stage_notebook(src: Path, staged: Path) -> Path:
+    """Write the Jupytext source ``src`` as the notebook ``staged`` for papermill, naming
+    the kernel `make install` registers (the notebooks' own, with the portable kernels'
+    variables) where it is registered for this Python, else this Python's own."""
+    import jupytext
+    import nbformat
+
+    nb = jupytext.read(src)
+    kernel = _registered()
+    nb.metadata["kernelspec"] = {
+        "name": kernel or "python3",
+        "display_name": KERNEL_DISPLAY_NAME if kernel else "Python 3",
+        "language": "python",
+    }
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, staged)
+    return staged
+
+
 def execute(
     name: str, root: Path, profile: str, cell_timeout: int, extra: dict | None = None
 ) -> dict:
     """Execute one notebook with papermill; returns its timing row."""
-    import jupytext
-    import nbformat
     import papermill as pm
 
     src = root / "notebooks" / f"{name}.py"
@@ -63,18 +89,7 @@ def execute(
             "seconds": 0.0,
             "error": f"missing source {src}",
         }
-    nb = jupytext.read(src)
-    # the kernel `make install` registers (what the notebooks name, with the variables set
-    # below) where it is registered for this Python; else this Python's own
-    kernel = registered_kernel() if kernels_mode() == "portable" else None
-    nb.metadata["kernelspec"] = {
-        "name": kernel or "python3",
-        "display_name": KERNEL_DISPLAY_NAME if kernel else "Python 3",
-        "language": "python",
-    }
-    staged = build_dir("papermill-input") / f"{name}.ipynb"
-    staged.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, staged)
+    staged = stage_notebook(src, build_dir("papermill-input") / f"{name}.ipynb")
     out = root / EXECUTED / f"{name}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     # the kernel inherits these: records are tagged with the notebook, paths resolve to
@@ -100,7 +115,7 @@ def execute(
             str(staged),
             str(out),
             parameters={"profile": profile, **(extra or {})},
-            kernel_name=kernel or "python3",
+            kernel_name=notebook_kernel(),
             execution_timeout=cell_timeout,
             progress_bar=False,
             cwd=str(src.parent),

@@ -57,8 +57,8 @@ from typing import Any
 from .caching import _jsonable, _write_atomic, param_hash
 from .devices import DEVICE_ENV
 from .errors import ReaderError, run_command
-from .execution import reader_error_names, tidy_for_readers
-from .kernels import KERNEL_DISPLAY_NAME, kernels_mode, portable_environment, registered_kernel
+from .execution import notebook_kernel, reader_error_names, stage_notebook, tidy_for_readers
+from .kernels import portable_environment
 from .locations import build_dir, repo_root
 from .notebook_cache import READS_THE_BUILD, notebook_key
 from .parameters import parse_pairs, parse_value
@@ -190,8 +190,6 @@ def execute_run(
     returns the :class:`RunOutcome` as a dict. The notebook runs as the book runner runs
     it (:func:`connectivity.execution.execute`), with its records in ``folder/build``;
     ``run.json`` (with ``cache_key``) is written when it ended without error."""
-    import jupytext
-    import nbformat
     import papermill as pm
 
     root, folder = Path(root), Path(folder)
@@ -204,15 +202,7 @@ def execute_run(
             shutil.rmtree(folder / "build")  # the records of this run only
         folder.mkdir(parents=True, exist_ok=True)
         src = root / "notebooks" / f"{page}.py"
-        nb = jupytext.read(src)
-        kernel = registered_kernel() if kernels_mode() == "portable" else None
-        nb.metadata["kernelspec"] = {
-            "name": kernel or "python3",
-            "display_name": KERNEL_DISPLAY_NAME if kernel else "Python 3",
-            "language": "python",
-        }
-        staged = folder / "input.ipynb"
-        nbformat.write(nb, staged)
+        staged = stage_notebook(src, folder / "input.ipynb")
         kernel_env = portable_environment() | {
             "CONNECTIVITY_NOTEBOOK": page,
             "CONNECTIVITY_ROOT": str(root),
@@ -226,7 +216,7 @@ def execute_run(
             str(staged),
             str(folder / "executed.ipynb"),
             parameters={"profile": profile, **dict(parameters)},
-            kernel_name=kernel or "python3",
+            kernel_name=notebook_kernel(),
             execution_timeout=cell_timeout,
             progress_bar=False,
             cwd=str(src.parent),
