@@ -18,8 +18,6 @@ from connectivity.latent.digit_pairs import ALL_PAIRS, pair_label
 from connectivity.latent.stacked import StackedAE
 from connectivity.pages.lancione import future_work, methods, question, results
 from connectivity.pages.lancione.chapter_settings import StudyTraining, SurveyConfig
-from connectivity.pages.lancione.future_work.claims import fisher_greater as fisher_claim
-from connectivity.pages.lancione.future_work.claims import paired_difference
 from connectivity.pages.lancione.future_work.study import FirstAttempt, judged_other_by_digit
 from connectivity.pages.lancione.sentences import paper_values, scale_note
 from connectivity.pages.lancione.trainings import (
@@ -35,6 +33,8 @@ from connectivity.paper_values import paper_value
 from connectivity.paper_values.lancione import HIGH_SILHOUETTE, VALUES
 from connectivity.prose import SAYS_PREFIX
 from connectivity.settings import ParameterError
+from connectivity.stats import fisher_greater as fisher_claim
+from connectivity.stats import paired_difference
 
 SETTINGS = (
     question.QuestionSettings,

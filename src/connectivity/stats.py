@@ -473,3 +473,87 @@ def shares_agree(x: int, n: int, x_ref: int, n_ref: int, margin: float) -> TestR
         "margin − |difference of shares|",
         f"{x}/{n} vs {x_ref}/{n_ref}",
     )
+
+
+# --- tests of the Lancione chapter's conclusions over all pairs (Fisher; paired TOST) ---
+
+
+def fisher_greater(failed_a: int, n_a: int, failed_b: int, n_b: int) -> TestResult:
+    """Claim: group a fails more often than group b. One-sided Fisher's exact test of the
+    2 × 2 table [[failed_a, n_a − failed_a], [failed_b, n_b − failed_b]]; ``p_opposite``
+    the other direction's. Effect: the difference of the failure shares.
+
+    >>> r = fisher_greater(5, 6, 10, 129)
+    >>> r.verdict(), round(r.effect, 3)
+    ('reproduced', 0.756)
+    """
+    from scipy.stats import fisher_exact
+
+    if not (0 <= failed_a <= n_a and 0 <= failed_b <= n_b and n_a >= 1 and n_b >= 1):
+        raise ValueError(
+            f"needs 0 <= failed <= n >= 1 in both groups, got {failed_a}/{n_a}, {failed_b}/{n_b}"
+        )
+    table = [[failed_a, n_a - failed_a], [failed_b, n_b - failed_b]]
+    greater = fisher_exact(table, alternative="greater").pvalue
+    less = fisher_exact(table, alternative="less").pvalue
+    return TestResult(
+        "one-sided Fisher's exact test",
+        float(greater),
+        float(less),
+        failed_a / n_a - failed_b / n_b,
+        "difference of the failure shares",
+        f"{failed_a}/{n_a} vs {failed_b}/{n_b}",
+    )
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Per-pair differences a − b and the tolerance that decides "no difference" on
+    their mean: the claim's margin and the standard error of the mean difference."""
+
+    pairs: list[tuple[int, int]]
+    differences: np.ndarray
+    tolerance: Tolerance
+
+    @property
+    def mean(self) -> float:
+        return float(self.differences.mean())
+
+    @property
+    def n(self) -> int:
+        return len(self.pairs)
+
+
+def paired_difference(
+    a: dict, b: dict, margin: float, margin_basis: str, what: str = "pairs"
+) -> PairedDifference:
+    """The differences a[p] − b[p] over the keys both have (in ``a``'s order), and a
+    :class:`~connectivity.Tolerance` with ``margin`` and the standard error of their
+    mean (the paired comparison: what varies from pair to pair cancels). The claim "no
+    difference" is a paper value of 0 compared with the mean by the one rule.
+
+    The standard error is SD/√n scaled by t₀.₉₇₅(n − 1)/z₀.₉₇₅, so that the rule's
+    normal-quantile test of a zero difference is the paired t-test at any n (its two
+    one-sided tests then err on the safe side).
+
+    >>> d = paired_difference({1: 0.5, 2: 0.6, 3: 0.7}, {1: 0.4, 2: 0.5, 3: 0.6}, 0.03, "m")
+    >>> round(d.mean, 6), d.tolerance.se, d.tolerance.verdict(d.mean)
+    (0.1, 0.0, 'differs')
+    """
+    common = [k for k in a if k in b]
+    if len(common) < 2:
+        raise ValueError(f"a paired comparison needs at least two {what}, got {len(common)}")
+    from scipy.stats import norm, t
+
+    d = np.array([a[k] - b[k] for k in common], dtype=float)
+    n = len(d)
+    scale = float(t.isf(ALPHA / 2, n - 1) / norm.isf(ALPHA / 2))
+    se = float(d.std(ddof=1) / math.sqrt(n)) * scale
+    tol = Tolerance.equivalence(
+        margin,
+        margin_basis,
+        se,
+        f"SD of the {n} per-{what.rstrip('s')} differences / √{n} (paired), × {scale:.3f} = "
+        f"t/z for {n - 1} degrees of freedom (the paired t-test)",
+    )
+    return PairedDifference(common, d, tol)

@@ -23,10 +23,10 @@ import numpy as np
 from connectivity import prose, scorecard, stats
 from connectivity.latent.digit_pairs import pair_label
 from connectivity.paper_values.lancione import DAE_TRAININGS_SHOWN
+from connectivity.stats import PairedDifference, fisher_greater, paired_difference
 
 from ..sentences import paper_values
 from ..trainings import HARD_PAIRS
-from .claims import PairedDifference, fisher_greater, paired_difference
 from .study import FutureWorkStudy
 
 SECTION_WRONG = "(i) Wrong reconstructions"
