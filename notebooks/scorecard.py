@@ -132,6 +132,20 @@ page.chapter_table(study, "Vrabel et al. 2024")
 page.chapter_table(study, "The classifiers")
 
 # %% [markdown]
+# ## Readers' classifiers
+#
+# A page run on a reader's classifier (its parameter `checkpoint`; the
+# [Your classifier](your_classifier.ipynb) page runs one) writes the same records as
+# measurements with the paper's values beside them: no verdict against the paper, and
+# none of them in the counts and tables above.
+
+# %% tags=["remove-input"]
+page.readers_table(study)
+
+# %% tags=["remove-input"]
+page.reader_records_table(study)
+
+# %% [markdown]
 # ## What computed this build
 #
 # {glue:text}`reference_sentence` Every record carries the profile, the commit, the

@@ -231,9 +231,9 @@ def test_report_returns_the_records_and_glues_every_sentence(tmp_build, monkeypa
     recs = out.records
     assert recs["last"].id == "gu2023.table1.last.linear" and "neb.iterations" in recs
     names = {"table1_counts", "table1_last", "table1_claims", "table1_connected", "table1_why"}
-    assert glued == out.glued and names | {"table1_open", "neb_summary", "depth_trend"} == set(
-        glued
-    )
+    more = {"table1_open", "neb_summary", "depth_trend", "table1_classifier"}
+    assert glued == out.glued and names | more == set(glued)
+    assert glued["table1_classifier"].startswith("This run used the book's shared classifier")
     # each space's share beside the paper's, both with their intervals
     assert glued["table1_counts"].count("beside the paper's") == 2
     assert "(76%; 95 % CI 55%–91%)" in glued["table1_counts"]  # the paper's 19 of 25

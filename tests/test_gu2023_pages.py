@@ -37,6 +37,7 @@ TABLE1_GLUED = {
     "table1_open",
     "neb_summary",
     "depth_trend",
+    "table1_classifier",
 }
 DECODERS_GLUED = {"decoders_text", "fig2_text", "fig3_text", "fig3_difference"}
 

@@ -29,12 +29,13 @@ profile: str = "ci"  # "paper", "ci", "smoke" or "smoke-paper"
 classifier_changes: dict = None  # changes to the shared CIFAR-10 ResNet's TrainConfig
 n_pairs: int = None  # same-class test pairs per draw
 n_linear: int = None  # points checked on the straight path (and at least on a band)
-spaces: dict = None  # the model's stages: original, intermediate, last, last_stage
+spaces: dict = None  # stages or module paths: original, intermediate, last, last_stage
 neb: dict = None  # NEB: n_pivots, steps, lr, spring, optimizer, climbing, climb_after
 check_every: int = None  # NEB iterations between checks of the band's class
 pair_seeds: list[int] = None  # seeds of the pair draws
 rerun_budget: list[int] = None  # NEB pivots, iterations of unconnected pairs' rerun
 depth_layers: list[str] = None  # every stage of the depth sweep
+checkpoint: dict = None  # your classifier: path, architecture, dataset, mean, std
 
 # %% tags=["remove-cell"]
 from connectivity.pages.gu2023.table1 import Table1Settings
@@ -70,6 +71,9 @@ plotting.setup()
 # `n_linear` parameters along it as the straight check — the band is checked at least
 # as densely as the segment — after every `check_every` iterations. A band that passes
 # before it has moved is the segment itself: that pair is linear.
+#
+# {glue:text}`table1_classifier` The parameter `checkpoint` runs this page on another
+# classifier (the [Your classifier](../your_classifier.ipynb) page shows how).
 
 # %% tags=["remove-cell"]
 study = page.run(settings)

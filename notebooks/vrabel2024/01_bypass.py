@@ -39,6 +39,7 @@ seed: int = None  # seed of the pair draw
 bypass: dict = None  # lr, iterations, lambda_mse, lambda_hf, n_linear, threshold, ...
 lens_pairs: int = None  # pairs compared by the three lenses
 neb: dict = None  # NEB settings of the three-lens comparison
+checkpoint: dict = None  # your classifier: path, architecture, dataset, mean, std
 
 # %% tags=["remove-cell"]
 from connectivity.pages.vrabel2024.bypass import BypassSettings

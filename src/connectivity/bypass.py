@@ -118,12 +118,12 @@ def optimise_barriers(
     desc: str = "bypass",
     bounds: tuple[float, float] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Optimise barrier points b (P, *S) in the hyperplanes through b orthogonal to c - a,
+    """Optimise barrier points b ``(P, *S)`` in the hyperplanes through b orthogonal to c - a,
     in whatever coordinates a, b, c are given (the caller chooses). ``bounds`` (lo, hi)
     clamp the iterate after every step (a search that must stay in a box).
 
     ``loss_fn(x) -> (P,)`` is the per-sample task loss (e.g. the target cross-entropy).
-    Returns (b_prime (P, *S), task loss per iteration (iterations, P)), on b's device.
+    Returns ``(b_prime (P, *S), task loss per iteration (iterations, P))``, on b's device.
     """
     u = (c - a).flatten(1)
     u = (u / u.norm(dim=1, keepdim=True).clamp_min(1e-12)).view_as(a)

@@ -122,7 +122,7 @@ def evaluate_linear(
     batch_size: int = 2048,
 ) -> dict:
     """:func:`evaluate_path` of ``linear_path(z1, z2, n_points)`` without building the
-    (P, n_points, *S) tensor: each batch of points is interpolated just before the
+    ``(P, n_points, *S)`` tensor: each batch of points is interpolated just before the
     forward pass, so memory stays at one batch. Same keys and shapes."""
     if n_points < 2:
         raise ValueError(f"a path needs at least 2 points, got {n_points}")

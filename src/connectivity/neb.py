@@ -333,7 +333,7 @@ def connect_pairs(
     check_every: int = 1,
     desc: str = "NEB",
 ) -> Connection:
-    """Gu & Borovykh's test for P pairs of points z1, z2 (P, *S) of class ``target`` (P,)
+    """Gu & Borovykh's test for P pairs of points z1, z2 ``(P, *S)`` of class ``target`` (P,)
     in the space that ``tail`` classifies (all on the tail's device).
 
     * linear: every one of ``n_linear`` equally spaced points of the segment is

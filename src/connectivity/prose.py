@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from .scorecard import SESSION, VERDICTS, Record, plain
+from .scorecard import SESSION, VERDICTS, Record, plain, reader_outcome
 from .stats import ALPHA, TestResult, spearman_increasing
 
 # the verdicts a record of each kind can get: say() needs wording for each
@@ -116,8 +116,15 @@ def say(rec: Record, **wording: str) -> str:
     """The sentence for ``rec``'s verdict: ``wording[verdict]`` (verdicts with spaces
     as underscores: ``not_significant``, ``no_paper_value``) formatted with
     :func:`fields`. Wording is required for every verdict the record's kind allows,
-    so a page cannot forget the case where the claim fails."""
+    so a page cannot forget the case where the claim fails. A reader's classifier's
+    record (no verdict) is worded by what its test found on that classifier
+    (:func:`connectivity.scorecard.reader_outcome`)."""
     keys = {k.replace("_", " "): v for k, v in wording.items()}
+    if rec.reader:  # a reader's classifier's record: worded by what its test found there
+        outcome = reader_outcome(rec)
+        if outcome not in keys:
+            raise ValueError(f"say({rec.id}): no wording for {outcome!r} (a reader's record)")
+        return keys[outcome].format(**fields(rec))
     missing = [v for v in POSSIBLE[rec.kind] if v not in keys]
     if missing:
         raise ValueError(f"say({rec.id}): no wording for verdict(s) {missing}")

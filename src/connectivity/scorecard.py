@@ -42,6 +42,8 @@ import json
 import math
 import os
 import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from numbers import Number
 from pathlib import Path
@@ -118,6 +120,9 @@ class Record:
     extra: dict = field(default_factory=dict)
     # profile, commit, device, kernels and data sources of the run (connectivity.provenance)
     provenance: dict = field(default_factory=dict)
+    # whose classifier: empty for the book's own; a reader's checkpoint (its file, sha256,
+    # architecture, accuracy) for a record written under reader_classifier (issue 39)
+    reader: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -377,6 +382,8 @@ def records_dir(notebook: str | None = None) -> Path:
 
 
 def _write(rec: Record) -> Record:
+    if _READER:
+        rec = as_reader(rec, _READER)
     nb = current_notebook()
     rec = dataclasses.replace(
         rec,
@@ -454,3 +461,79 @@ def verdict_counts(records: list[Record]):
 def by_chapter(records: list[Record]) -> dict[str, list[Record]]:
     """Records grouped by chapter, in book order."""
     return {c: [r for r in records if r.chapter == c] for c in CHAPTERS.values()}
+
+
+# ---------------------------------------------------------------- a reader's classifier
+
+# whose classifier the records written now describe: empty for the book's own, set by
+# reader_classifier while a page runs on a reader's checkpoint (issue 39)
+_READER: dict = {}
+
+
+@contextmanager
+def reader_classifier(who: Mapping[str, Any]) -> Iterator[None]:
+    """Within it, every record written describes a reader's classifier ``who`` (a
+    non-empty dict: its file, sha256, architecture, accuracy measured here) and carries
+    no verdict against the paper (:func:`as_reader`); the scorecard lists such records
+    apart from the book's (:func:`book_records`, :func:`reader_records`)."""
+    if not who:
+        raise ValueError("reader_classifier needs the classifier's description (file, sha256)")
+    previous = dict(_READER)
+    _READER.clear()
+    _READER.update(plain(dict(who)))
+    try:
+        yield
+    finally:
+        _READER.clear()
+        _READER.update(previous)
+
+
+def as_reader(rec: Record, who: Mapping[str, Any]) -> Record:
+    """``rec`` as a record of a reader's classifier ``who``: one with a paper value is a
+    *context* row (``not comparable``: the paper's value beside this classifier's, the
+    test's statistics kept as measured), any other a *measurement* (``no paper value``);
+    a check keeps whether it held in ``extra["holds"]``; a procedure that failed (no
+    value) stays ``failed``. Values, counts and notes are unchanged."""
+    extra = dict(rec.extra)
+    if rec.kind == "check":
+        extra["holds"] = rec.verdict == "check"
+    if rec.paper is not None:
+        kind, verdict = "context", "not comparable"
+    else:
+        kind, verdict = "measurement", "no paper value"
+    if rec.verdict == "failed" and rec.reproduced is None:
+        verdict = "failed"
+    return dataclasses.replace(rec, kind=kind, verdict=verdict, extra=extra, reader=dict(who))
+
+
+def reader_outcome(rec: Record, alpha: float = ALPHA) -> str:
+    """What a reader's record (:func:`as_reader`) found on the reader's classifier, named
+    as the book's verdicts name the same outcome, for the wording of a sentence
+    (:func:`connectivity.prose.say`); the record itself carries no verdict. A test's or a
+    comparison's: ``reproduced`` where its statistic in the paper's direction (or within
+    the margin) is significant at ``alpha``, ``differs`` where the opposite one is, else
+    ``not significant``; a check's: ``check`` or ``failed`` as it held; ``failed`` where
+    the procedure failed; else the record's own verdict."""
+    if rec.verdict == "failed":
+        return "failed"
+    if "holds" in rec.extra:
+        return "check" if rec.extra["holds"] else "failed"
+    if rec.kind == "context" and rec.p_value is not None and rec.p_opposite is not None:
+        if rec.p_value < alpha:
+            found = "reproduced"
+        else:
+            found = "differs" if rec.p_opposite < alpha else "not significant"
+        if rec.paper is False and found != "not significant":  # as test() reads such claims
+            found = "reproduced" if found == "differs" else "differs"
+        return found
+    return rec.verdict
+
+
+def book_records(records: list[Record]) -> list[Record]:
+    """The records of the book's own classifiers (what the scorecard counts)."""
+    return [r for r in records if not r.reader]
+
+
+def reader_records(records: list[Record]) -> list[Record]:
+    """The records of readers' classifiers (:func:`reader_classifier`), listed apart."""
+    return [r for r in records if r.reader]

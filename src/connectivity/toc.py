@@ -42,6 +42,7 @@ PAGES: dict[str, str] = {
         "connectivity.pages.vrabel2024.adversarial_barriers:AdversarialBarriersSettings"
     ),
     "vrabel2024/06_detection": "connectivity.pages.vrabel2024.detection:DetectionSettings",
+    "your_classifier": "connectivity.pages.your_classifier:YourClassifierSettings",
     "scorecard": "connectivity.pages.scorecard:ScorecardSettings",
     "performance": "connectivity.pages.performance:PerformanceSettings",
 }

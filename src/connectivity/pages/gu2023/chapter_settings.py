@@ -20,7 +20,9 @@ from connectivity.settings import Settings, param
 
 @dataclass(frozen=True)
 class Spaces:
-    """Where the paths are drawn: names of the model's stages (``"input"``: pixels).
+    """Where the paths are drawn: names of the model's stages (``"input"``: pixels); for
+    a reader's checkpoint (Table 1's ``checkpoint``), module paths of its network, the
+    space being that module's output.
 
     Defaults are torchvision ResNet50's (the paper's model): ``layer1`` is the first
     residual stage (the paper's "first hidden layer", 256 x 56 x 56 at 224 x 224
@@ -63,7 +65,10 @@ class ConnectSettings(Settings):
         doc="points checked on the straight path, and at least as many on a NEB band "
         "(not in the paper)",
     )
-    spaces: Spaces = param(Spaces(), doc="the model's stages that define the spaces")
+    spaces: Spaces = param(
+        Spaces(),
+        doc="the model's stages that define the spaces (a reader's checkpoint: module paths)",
+    )
     neb: NEBConfig = param(
         NEBConfig(n_pivots=20, steps=500, lr=0.01, spring=1.0, optimizer="adam", climbing=False),
         doc="NEB: pivots, iterations, step, spring, optimiser, climbing image (not in the paper)",

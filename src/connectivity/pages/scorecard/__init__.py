@@ -24,6 +24,8 @@ from .figures import (
     counts_table,
     paper_summary,
     provenance_table,
+    reader_records_table,
+    readers_table,
     timing_table,
     verdict_filter,
 )
@@ -39,6 +41,8 @@ __all__ = [
     "counts_table",
     "paper_summary",
     "provenance_table",
+    "reader_records_table",
+    "readers_table",
     "reference_sentence",
     "report",
     "run",

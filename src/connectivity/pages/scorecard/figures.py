@@ -154,6 +154,44 @@ def chapter_table(study: ScorecardStudy, chapter: str):
     return records_table(study.chapters[chapter], link=True)
 
 
+def readers_table(study: ScorecardStudy):
+    """One row per reader's classifier of this build (a page's ``checkpoint``): its file,
+    sha256 (shortened, whole in the tooltip), architecture, test accuracy measured here,
+    the notebooks that ran it and their records; "none" where no reader's ran."""
+    import pandas as pd
+
+    columns = ["classifier", "sha256", "architecture", "test accuracy", "notebooks", "records"]
+    rows: dict[tuple, dict] = {}
+    for r in study.readers:
+        who = r.reader
+        row = rows.setdefault(
+            (who.get("sha256"), who.get("architecture")),
+            {
+                "classifier": html.escape(str(who.get("file", ""))),
+                "sha256": f'<span title="{who.get("sha256", "")}">'
+                f"{str(who.get('sha256', ''))[:12]}…</span>",
+                "architecture": html.escape(str(who.get("architecture", ""))),
+                "test accuracy": format_value(who.get("test_accuracy")),
+                "notebooks": set(),
+                "records": 0,
+            },
+        )
+        row["notebooks"].add(r.notebook)
+        row["records"] += 1
+    for row in rows.values():
+        row["notebooks"] = ", ".join(sorted(row["notebooks"]))
+    frame = pd.DataFrame(list(rows.values()), columns=columns)
+    if frame.empty:
+        frame = pd.DataFrame([["none in this build", "", "", "", "", 0]], columns=columns)
+    return frame.style.hide(axis="index").set_table_attributes('class="scorecard-table"')
+
+
+def reader_records_table(study: ScorecardStudy):
+    """The records of readers' classifiers, each claim linked to the section that
+    computes it: measurements and the paper's values beside them, no verdict."""
+    return records_table(study.readers, link=True)
+
+
 def _short_commit(commits: str) -> str:
     """Each commit of a cell as its first 10 hex digits (``+dirty`` kept), the full
     hashes in the cell's tooltip."""

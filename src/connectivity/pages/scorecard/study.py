@@ -8,7 +8,7 @@ timing table. No sentences or tables here (``report``, ``figures``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -37,6 +37,9 @@ class ScorecardStudy:
     # each verdict that differs from the reference ci build's (book/expected_verdicts.yml),
     # with what computed it; None when this build is not of the ci profile
     changes: pd.DataFrame | None
+    # the records of readers' classifiers (a page's ``checkpoint``): listed apart, in none
+    # of the counts above (connectivity.scorecard.reader_classifier)
+    readers: list[Record] = field(default_factory=list)
 
 
 PROVENANCE_FIELDS = ("profile", "commit", "device", "kernels", "data")
@@ -89,20 +92,23 @@ def verdict_changes(records: list[Record], expected: dict) -> pd.DataFrame:
 
 def run(settings: ScorecardSettings) -> ScorecardStudy:
     """Every record of this build, grouped and counted, the notebooks' times, what
-    computed the records, and how their verdicts compare with the reference build's."""
-    records = scorecard.collect()
+    computed the records, and how their verdicts compare with the reference build's; the
+    records of readers' classifiers apart (:func:`connectivity.scorecard.reader_records`)."""
+    every = scorecard.collect()
+    records = scorecard.book_records(every)
     chapters = scorecard.by_chapter(records)
     counts = scorecard.verdict_counts(records)
     changes = None
     if settings.profile == "ci":  # the reference verdicts are the ci profile's
         expected = load_expected(repo_root() / EXPECTED_VERDICTS)
-        changes = verdict_changes(records, expected)
+        changes = verdict_changes(every, expected)
     return ScorecardStudy(
         settings,
         records,
         chapters,
         counts,
         load_timings(),
-        provenance_frame(records, scorecard.book_notebooks()),
+        provenance_frame(every, scorecard.book_notebooks()),
         changes,
+        scorecard.reader_records(every),
     )

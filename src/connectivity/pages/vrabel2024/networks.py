@@ -1,6 +1,7 @@
 """The networks and images of Vrabel et al.'s §4.1–4.3 pages: the paper's GoogLeNet on
 the user's ImageNet validation images, or the book's CIFAR-10 ResNet on the CIFAR-10 test
-set (the ``ci`` profile). One loader for the bypass, adversarial and synthetic pages.
+set (the ``ci`` profile). One loader for the bypass, adversarial and synthetic pages; a
+reader's classifier with its data set's test split: :func:`reader_model_and_images`.
 
 Example::
 
@@ -19,6 +20,8 @@ from connectivity.data import load_dataset, load_imagenet_val
 from connectivity.models import torchvision_model
 from connectivity.shared_classifiers import shared_classifier
 from connectivity.training import default_device
+
+from ..readers import load_checkpoint, measured_accuracy, reader_dataset, reader_key, who
 
 
 @dataclass
@@ -65,3 +68,28 @@ def load_model_and_images(
     val = load_imagenet_val(classes=classes, per_class=per_class, seed=seed)
     net, name = googlenet(pretrained, seed)
     return net, Images(val.x, val.y, val.classes, "ImageNet validation images"), name
+
+
+def reader_model_and_images(checkpoint: dict, classes: int) -> tuple[nn.Module, Images, str, dict]:
+    """A reader's classifier (a page's ``checkpoint`` parameter, checked before any work by
+    :func:`connectivity.reader_checkpoint.load_classifier`) on the chosen device, the test
+    images of the first ``classes`` classes of its data set, its description, and whose
+    it is (file, sha256, architecture, accuracy measured here on the whole test split)."""
+    reader = load_checkpoint(checkpoint)
+    model = reader.model.to(default_device()).eval()
+    for weight in model.parameters():  # inputs are optimised, never the weights: frozen, so
+        weight.requires_grad_(False)  # that a copy of a TorchScript program keeps leaf weights
+    test = reader_dataset(reader)
+    accuracy = measured_accuracy(model, reader_key(reader, checkpoint.get("arch_kwargs")), test)
+    keep = test.y < classes
+    name = (
+        f"a reader's classifier, {reader.file} ({reader.architecture}, sha256 "
+        f"{reader.sha256[:12]}…, test accuracy {100 * accuracy:.1f} % measured here)"
+    )
+    source = (
+        f"{reader.dataset} test split"
+        if reader.dataset in ("cifar10", "cifar100")
+        else (f"image folder {reader.dataset}")
+    )
+    images = Images(test.x[keep], test.y[keep], test.classes, source)
+    return model, images, name, who(reader, accuracy, len(test))

@@ -18,6 +18,12 @@ and glues the sentences (:func:`sentences`). What carries a verdict and what doe
   (exact sign test, McNemar, :func:`sign_test`), and the abstract's "paths exist in all
   cases studied" (:func:`universal_claim`, after the rerun of unconnected pairs at the
   paper profile's NEB budget).
+
+With a reader's classifier (``settings.checkpoint``) the same records are written under
+:func:`connectivity.scorecard.reader_classifier`: measurements and the paper's values
+beside them, no verdict against the paper, each saying whose classifier it ran and
+listed apart from the book's; the sentences word what its tests found on that
+classifier (:func:`connectivity.prose.say`) and say whose it is (``table1_classifier``).
 """
 
 from __future__ import annotations
@@ -155,7 +161,16 @@ def report(study: Table1Study) -> prose.PageReport[dict[str, scorecard.Record]]:
 def records(study: Table1Study) -> dict[str, scorecard.Record]:
     """Write the page's scorecard records; returns them by short name
     (``original.linear_share``, ``original.linear``, ``last``, ``majority.original``,
-    ``fewer.original``, ``connected.original``, ``neb.iterations``, ...)."""
+    ``fewer.original``, ``connected.original``, ``neb.iterations``, ...). A reader's
+    classifier's are the same records without a verdict against the paper
+    (:func:`connectivity.scorecard.reader_classifier`)."""
+    if study.reader:
+        with scorecard.reader_classifier(study.reader):
+            return _records(study)
+    return _records(study)
+
+
+def _records(study: Table1Study) -> dict[str, scorecard.Record]:
     return {**_table_records(study), **_claim_records(study), **_neb_records(study.neb)}
 
 
@@ -291,8 +306,8 @@ def _claim_records(study: Table1Study) -> dict[str, scorecard.Record]:
 def sentences(study: Table1Study, recs: dict[str, scorecard.Record]) -> dict[str, str]:
     """The page's sentences that state outcomes, by glue name: ``table1_counts``,
     ``table1_last``, ``table1_claims``, ``table1_connected``, ``table1_why``,
-    ``table1_open``, ``neb_summary``, ``depth_trend``; ``recs`` as :func:`records`
-    returns them."""
+    ``table1_open``, ``neb_summary``, ``depth_trend``, ``table1_classifier`` (whose
+    classifier ran); ``recs`` as :func:`records` returns them."""
     n = study.settings.n_pairs
     return {
         "table1_counts": _counts_sentence(recs),
@@ -306,6 +321,7 @@ def sentences(study: Table1Study, recs: dict[str, scorecard.Record]) -> dict[str
         "table1_claims": _claims_sentence(recs),
         "table1_connected": _connected_sentence(study, recs),
         "table1_why": _why_sentence(study, recs),
+        "table1_classifier": _classifier_sentence(study),
         "table1_open": _open_sentence(study),
         "neb_summary": _neb_sentence(study),
         "depth_trend": _depth_sentence(study),
@@ -491,7 +507,31 @@ def _budget_sentence(study: Table1Study) -> str:
     return text + "."
 
 
+def _classifier_sentence(study: Table1Study) -> str:
+    """Whose classifier the page ran: the book's shared one, or the reader's checkpoint
+    (file, sha256, architecture, accuracy measured here)."""
+    if not study.reader:
+        return (
+            f"This run used the book's shared classifier ({study.model_name}, test accuracy "
+            f"{study.test_accuracy:.1%})."
+        )
+    r = study.reader
+    return (
+        f"This run used a reader's classifier, not the book's: checkpoint {r['file']} (sha256 "
+        f"{r['sha256']}), {r['architecture']}, test accuracy {r['test_accuracy']:.1%} measured "
+        f"here on the {r['test_images']:,} test images of {r['dataset']}. Its records are "
+        "measurements with the paper's values beside them, no verdict against the paper, and "
+        "the scorecard lists them apart from the book's."
+    )
+
+
 def _why_sentence(study: Table1Study, recs) -> str:
+    if study.reader:
+        return (
+            f"The tests above describe the reader's {study.model_name}, not the paper's "
+            "ResNet50: they measure how its pairs connect, and nothing here is a verdict on "
+            "the paper."
+        )
     compared = {
         k: r
         for k, r in recs.items()

@@ -1,6 +1,8 @@
 """What the Table 1 page computes: every pair draw in every space, and the depth sweep.
 
-:func:`run` is four steps: the shared classifier (:func:`.connect.load_classifier`),
+:func:`run` is four steps: the shared classifier (:func:`.connect.load_classifier`), or
+a reader's (``settings.checkpoint``: :func:`.connect.load_reader`, checked before any
+work),
 :func:`connect_spaces` (every draw of ``settings.pair_seeds`` in the spaces of
 ``settings.spaces``: the straight path, then NEB where it fails; cached by
 :func:`..connect.connect_in_layer`), :func:`depth_sweep` (the first draw at every
@@ -23,7 +25,7 @@ from connectivity.models import model_device, split_model
 from connectivity.neb import connect_pairs
 from connectivity.training import TrainedModel
 
-from ..connect import LayerRun, connect, load_classifier
+from ..connect import LayerRun, ReaderModel, connect, load_classifier, load_reader, stage
 from .settings import Table1Settings
 
 KINDS = ("linear", "nonlinear", "none")
@@ -97,6 +99,9 @@ class Table1Study:
     model_name: str
     neb: pd.DataFrame
     reruns: dict[str, list[Rerun]] = field(default_factory=dict)
+    # whose classifier, where a reader's checkpoint ran (ReaderModel.who): file, sha256,
+    # architecture, data set, test accuracy measured here; None for the book's own
+    reader: dict | None = None
 
     def unconnected(self, space: str) -> list[tuple[int, int, int]]:
         """(draw, pair, class) of every pair of a compared space joined by neither path
@@ -119,30 +124,39 @@ class Table1Study:
 
 
 def run(settings: Table1Settings) -> Table1Study:
-    """Every pair draw in every space, and the depth sweep (cached runs)."""
-    trained = load_classifier(settings)
-    test = load_dataset("cifar10", "test")
+    """Every pair draw in every space, and the depth sweep (cached runs), with the
+    book's shared classifier or, given ``settings.checkpoint``, the reader's."""
+    if settings.checkpoint is None:
+        trained: TrainedModel | ReaderModel = load_classifier(settings)
+        test = load_dataset("cifar10", "test")
+        accuracy, name, reader = trained.test_accuracy, trained.config.arch, None
+    else:
+        layers = [*settings.spaces.as_dict().values(), *settings.depth_layers]
+        trained, test = load_reader(settings, layers)
+        reader = trained.who()
+        accuracy, name = trained.test_accuracy, trained.reader.architecture
     runs = connect_spaces(settings, trained, test)
     reruns = {
         s: [rerun_unconnected(settings, trained, test, s, r) for r in runs[s]] for s in COMPARED
     }
     depth = depth_sweep(settings, trained, test)
-    shapes = latent_shapes(settings, trained.model, test.x[:1])
+    shapes = latent_shapes(settings, trained, test.x[:1])
     return Table1Study(
         settings,
         runs,
         depth,
         shapes,
         test.classes,
-        trained.test_accuracy,
-        trained.config.arch,
+        accuracy,
+        name,
         neb_outcomes(settings, runs),
         reruns,
+        reader,
     )
 
 
 def connect_spaces(
-    settings: Table1Settings, trained: TrainedModel, test: Dataset
+    settings: Table1Settings, trained: TrainedModel | ReaderModel, test: Dataset
 ) -> dict[str, list[LayerRun]]:
     """Every pair draw (``settings.pair_seeds``) in every space of ``settings.spaces``."""
     return {
@@ -152,7 +166,11 @@ def connect_spaces(
 
 
 def rerun_unconnected(
-    settings: Table1Settings, trained: TrainedModel, test: Dataset, space: str, run: LayerRun
+    settings: Table1Settings,
+    trained: TrainedModel | ReaderModel,
+    test: Dataset,
+    space: str,
+    run: LayerRun,
 ) -> Rerun:
     """The pairs of ``run`` that NEB left unconnected (outcome ``none``), run again from
     the straight segment with ``settings.rerun_budget`` pivots and iterations (the rest of
@@ -215,7 +233,9 @@ def rerun_unconnected(
     )
 
 
-def depth_sweep(settings: Table1Settings, trained: TrainedModel, test: Dataset) -> list[LayerRun]:
+def depth_sweep(
+    settings: Table1Settings, trained: TrainedModel | ReaderModel, test: Dataset
+) -> list[LayerRun]:
     """The first pair draw at every stage of ``settings.depth_layers``."""
     seed = settings.pair_seeds[0]
     return [connect(settings, trained, test, layer, seed) for layer in settings.depth_layers]
@@ -229,13 +249,13 @@ def latent_shape(model: torch.nn.Module, layer: str, x: torch.Tensor) -> tuple[i
 
 
 def latent_shapes(
-    settings: Table1Settings, model: torch.nn.Module, x: torch.Tensor
+    settings: Table1Settings, trained: TrainedModel | ReaderModel, x: torch.Tensor
 ) -> dict[str, tuple[int, ...]]:
     """The shape of one point per space (by space name) and per depth layer (by layer)."""
-    spaces = settings.spaces.as_dict()
+    spaces, model = settings.spaces.as_dict(), trained.model
     return {
-        **{s: latent_shape(model, layer, x) for s, layer in spaces.items()},
-        **{layer: latent_shape(model, layer, x) for layer in settings.depth_layers},
+        **{s: latent_shape(model, stage(trained, layer), x) for s, layer in spaces.items()},
+        **{layer: latent_shape(model, stage(trained, layer), x) for layer in settings.depth_layers},
     }
 
 

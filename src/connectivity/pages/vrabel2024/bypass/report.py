@@ -6,7 +6,9 @@ and glues the page's sentences (:func:`sentences`, names ``bypass_*`` and each r
 optimisation's goal), one round suffices for most pairs (binomial against one half),
 B' − B orthogonal to C − A (a check when the iterate is projected, else a measurement),
 Fig. 3's one pattern (a check), and the share of pairs below the threshold within the
-rounds (a measurement).
+rounds (a measurement). With a reader's classifier (``settings.checkpoint``) the same
+records are written under :func:`connectivity.scorecard.reader_classifier`: no verdict
+against the paper, whose classifier it was in each, listed apart from the book's.
 """
 
 from __future__ import annotations
@@ -59,7 +61,15 @@ def report(study: BypassStudy) -> prose.PageReport[BypassRecords]:
 
 def records(study: BypassStudy) -> BypassRecords:
     """Write the page's scorecard records (see the module docstring for the claims);
-    returns them as a :class:`BypassRecords`."""
+    returns them as a :class:`BypassRecords`; a reader's classifier's without a verdict
+    against the paper (:func:`connectivity.scorecard.reader_classifier`)."""
+    if study.reader:
+        with scorecard.reader_classifier(study.reader):
+            return _records(study)
+    return _records(study)
+
+
+def _records(study: BypassStudy) -> BypassRecords:
     s = study.settings
     res = study.result
     why = _untestable(study)

@@ -1,15 +1,20 @@
 """Settings of the §4.1 page (notebook ``vrabel2024/01_bypass``): the network, the mode
 pairs, the bypass and the three-lens comparison; defaults are the paper's (GoogLeNet on
-ImageNet)."""
+ImageNet). A reader's classifier (``checkpoint``) replaces the network and its data set's
+test split the images; the page works in its input space, so an opaque program
+(TorchScript, torch.export) is accepted too."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
+from connectivity import reader_checkpoint as rc
 from connectivity.bypass import BypassConfig
 from connectivity.neb import NEBConfig
 from connectivity.settings import ParameterError, Settings, param
+
+from ...readers import CHECKPOINT_DOC, check_checkpoint, checkpoint_dict
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class BypassSettings(Settings):
         NEBConfig(n_pivots=20, steps=500, lr=0.01, spring=1.0, optimizer="adam", climbing=False),
         doc="NEB settings of the three-lens comparison (the Gu & Borovykh chapter's)",
     )
+    checkpoint: dict | None = param(None, doc=CHECKPOINT_DOC + " (model is then not used)")
 
     OVERRIDES = {
         "ci": {
@@ -70,7 +76,15 @@ class BypassSettings(Settings):
     }
 
     def validate(self) -> None:
-        if self.model == "cifar10_resnet" and self.classes > 10:
+        if self.checkpoint is not None:
+            ckpt = checkpoint_dict(self.checkpoint)
+            check_checkpoint(ckpt, [])  # the input space only: a program is accepted
+            _, n = rc.dataset_classes(ckpt.get("dataset") or "cifar10")
+            if self.classes > n:
+                raise ParameterError(
+                    f"classes: the checkpoint's data set has {n} classes, got {self.classes}"
+                )
+        elif self.model == "cifar10_resnet" and self.classes > 10:
             raise ParameterError("CIFAR-10 has 10 classes")
         if self.lens_pairs > self.n_pairs:
             raise ParameterError("lens_pairs cannot exceed n_pairs")

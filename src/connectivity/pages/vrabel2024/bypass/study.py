@@ -40,7 +40,7 @@ from connectivity.bypass import BypassResult, connect_modes
 from connectivity.models import model_device
 from connectivity.neb import connect_pairs
 
-from ..networks import load_model_and_images
+from ..networks import load_model_and_images, reader_model_and_images
 from .settings import BypassSettings
 
 # ---------------------------------------------------------------- modes
@@ -152,6 +152,9 @@ class BypassStudy:
     final: BarrierHeights  # the last paths
     lenses: Lenses | None = None
     seconds: float = 0.0
+    # whose classifier, where a reader's checkpoint ran (file, sha256, architecture, data
+    # set, test accuracy measured here); None for the book's own
+    reader: dict | None = None
 
     @property
     def bypassed(self) -> np.ndarray:
@@ -170,9 +173,13 @@ def run(settings: BypassSettings) -> BypassStudy:
     """The §4.1 study (see the module docstring)."""
     t0 = time.perf_counter()
     s = settings
-    model, images, model_name = load_model_and_images(
-        s.model, s.profile, s.pretrained, s.classes, s.images_per_class, s.seed
-    )
+    reader = None
+    if s.checkpoint is None:
+        model, images, model_name = load_model_and_images(
+            s.model, s.profile, s.pretrained, s.classes, s.images_per_class, s.seed
+        )
+    else:
+        model, images, model_name, reader = reader_model_and_images(s.checkpoint, s.classes)
     loss, pred = cross_entropy(model, images.x, images.y)
     pairs = draw_mode_pairs(loss, pred, images.y, s.n_pairs, s.mode_max_loss, s.seed)
     a, c = images.x[pairs.first], images.x[pairs.second]
@@ -190,6 +197,7 @@ def run(settings: BypassSettings) -> BypassStudy:
         barrier_heights([r.flatten() for r in rounds[0].curves]),
         barrier_heights([r.flatten() for r in rounds[1].curves]) if len(rounds) > 1 else None,
         barrier_heights([r.flatten() for r in rounds[-1].curves]),
+        reader=reader,
     )
     if s.lens_pairs:
         study.lenses = three_lenses(model, study)
