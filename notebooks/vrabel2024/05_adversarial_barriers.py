@@ -34,6 +34,7 @@ attack: dict = None  # targeted attack: lr, iterations, lambda_mse, lambda_hf, .
 bypass: dict = None  # bypass settings of the Fig. 5 rounds (threshold, max_rounds, ...)
 bypass_pairs: int = None  # pairs per branch taken through bypass rounds
 n_boot: int = None  # bootstrap resamples
+checkpoint: dict = None  # your classifier: path, architecture, dataset, mean, std
 
 # %% tags=["remove-cell"]
 from connectivity.pages.vrabel2024.adversarial_barriers import AdversarialBarriersSettings

@@ -75,7 +75,16 @@ def records(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
     """Write the page's scorecard records; returns them as an
     :class:`AdversarialBarriersRecords`: the eight barrier statistics of Fig. 6, the
     tests of "higher barriers for real–adversarial pairs", the secondary-barrier
-    comparison of the bypass rounds and the attack's share of stopped adversarials."""
+    comparison of the bypass rounds and the attack's share of stopped adversarials. A
+    reader's classifier's records carry no verdict against the paper
+    (:func:`connectivity.scorecard.reader_classifier`)."""
+    if study.reader:
+        with scorecard.reader_classifier(study.reader):
+            return _records(study)
+    return _records(study)
+
+
+def _records(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
     note = f"{study.model_name} on {study.source}; the paper: GoogLeNet on ImageNet"
     return AdversarialBarriersRecords(
         stats=_stat_records(study, note),

@@ -1,15 +1,20 @@
 """Settings of the §4.2 page (notebook ``vrabel2024/05_adversarial_barriers``): the
 network, the pairs per class, the targeted attack, the bypass rounds of Fig. 5 and the
-bootstrap; defaults are the paper's (ImageNet, GoogLeNet)."""
+bootstrap; defaults are the paper's (ImageNet, GoogLeNet). A reader's classifier
+(``checkpoint``) replaces the network and its data set's test split the images; the page
+works in the input space, so an opaque program (TorchScript, torch.export) is accepted."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
+from connectivity import reader_checkpoint as rc
 from connectivity.attacks import TargetedAttackConfig
 from connectivity.bypass import BypassConfig
 from connectivity.settings import ParameterError, Settings, param
+
+from ...readers import CHECKPOINT_DOC, check_checkpoint, checkpoint_dict
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class AdversarialBarriersSettings(Settings):
         50, lo=1, hi=10_000, doc="pairs per branch taken through bypass rounds"
     )
     n_boot: int = param(2000, lo=100, hi=100_000, doc="bootstrap resamples")
+    checkpoint: dict | None = param(None, doc=CHECKPOINT_DOC + " (model is then not used)")
 
     OVERRIDES = {
         "ci": {
@@ -73,5 +79,13 @@ class AdversarialBarriersSettings(Settings):
     def validate(self) -> None:
         if self.drop_per_class >= self.pairs_per_class - 1:
             raise ParameterError("drop_per_class must leave at least two pairs per class")
-        if self.model == "cifar10_resnet" and self.classes > 10:
+        if self.checkpoint is not None:
+            ckpt = checkpoint_dict(self.checkpoint)
+            check_checkpoint(ckpt, [])  # the input space only: a program is accepted
+            _, n = rc.dataset_classes(ckpt.get("dataset") or "cifar10")
+            if self.classes > n:
+                raise ParameterError(
+                    f"classes: the checkpoint's data set has {n} classes, got {self.classes}"
+                )
+        elif self.model == "cifar10_resnet" and self.classes > 10:
             raise ParameterError("CIFAR-10 has 10 classes")

@@ -55,10 +55,15 @@ COLUMN = {"max": "max_loss", "gap": "gap"}  # the paper's quantity -> barrier_he
 # ---------------------------------------------------------------- data and model
 
 
-def load_model_and_images(settings: AdversarialBarriersSettings) -> tuple[nn.Module, Images, str]:
-    """The network, the images of the study and the model's description
-    (:func:`..networks.load_model_and_images`; ImageNet: two images per pair)."""
-    return networks.load_model_and_images(
+def load_model_and_images(
+    settings: AdversarialBarriersSettings,
+) -> tuple[nn.Module, Images, str, dict | None]:
+    """The network, the images of the study, the model's description and whose it is
+    (None for the book's): :func:`..networks.load_model_and_images` (ImageNet: two images
+    per pair), or a reader's ``checkpoint`` (:func:`..networks.reader_model_and_images`)."""
+    if settings.checkpoint is not None:
+        return networks.reader_model_and_images(settings.checkpoint, settings.classes)
+    model, images, name = networks.load_model_and_images(
         settings.model,
         settings.profile,
         settings.pretrained,
@@ -66,6 +71,7 @@ def load_model_and_images(settings: AdversarialBarriersSettings) -> tuple[nn.Mod
         2 * settings.pairs_per_class,
         settings.seed,
     )
+    return model, images, name, None
 
 
 # ---------------------------------------------------------------- pairs
@@ -191,6 +197,9 @@ class AdversarialBarriersStudy:
     example_labels: dict[str, str] = field(default_factory=dict)
     bypass: BypassRun | None = None
     seconds: float = 0.0
+    # whose classifier, where a reader's checkpoint ran (file, sha256, architecture, data
+    # set, test accuracy measured here); None for the book's own
+    reader: dict | None = None
 
     def kept(self, branch: str) -> pd.DataFrame:
         frame = self.stats[branch]
@@ -200,7 +209,7 @@ class AdversarialBarriersStudy:
 def run(settings: AdversarialBarriersSettings) -> AdversarialBarriersStudy:
     """The §4.2 study (see the module docstring)."""
     t0 = time.perf_counter()
-    model, images, model_name = load_model_and_images(settings)
+    model, images, model_name, reader = load_model_and_images(settings)
     pairs = draw_pairs(images.y, settings.classes, settings.pairs_per_class, settings.seed)
     a, c, k = images.x[pairs.first], images.x[pairs.second], images.x[pairs.source]
     label = pairs.label
@@ -223,6 +232,7 @@ def run(settings: AdversarialBarriersSettings) -> AdversarialBarriersStudy:
         float(adv.iterations.float().median()),
         example,
         labels,
+        reader=reader,
     )
     study.bypass = _bypass_rounds(settings, model, a, c, adv.x, label, stats)
     study.seconds = time.perf_counter() - t0
