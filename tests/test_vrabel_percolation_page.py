@@ -5,7 +5,8 @@ dimensions, six ε-similar pairs per input dimension and one search round), and 
 mean field that vanishes below its threshold, a search that never loses a pair the
 straight line connects, the exact answer for n = 2, 3 only; and its report: records with
 valid verdicts (the thresholds pinned near the literature's, the checks three dimensions
-cannot pass pinned failed) and every sentence glued, saying what the verdicts imply. No
+cannot pass pinned failed, the conjecture tested above n = 2 with the flood fill at n = 3
+and the search's answer there) and every sentence glued, saying what the verdicts imply. No
 data and no network training: it runs everywhere."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from connectivity import percolation as perc
 from connectivity import prose, scorecard
 from connectivity.pages.vrabel2024 import percolation as page
+from connectivity.pages.vrabel2024.percolation.study import half_grid
 from connectivity.paper_values.vrabel2024_modes import CONJECTURE, MEAN_FIELD, PC_FALLS
 
 NOTEBOOK = "vrabel2024/04_percolation"
@@ -63,6 +65,9 @@ def test_percolation_page_at_toy_size(tmp_build, monkeypatch):
         assert conj.seconds[n] >= 0
         if n in conj.exact:
             assert conj.exact[n].shape == (s.conj_pairs,) and conj.exact[n].dtype == bool
+            assert conj.exact_half[n].shape == (s.conj_pairs,)
+            assert half_grid(conj.cells[n]) == (conj.cells[n] + 1) // 2  # 41 -> 21, 11 -> 6
+            assert conj.cells[n] == (s.conj_grid_2d if n == 2 else s.conj_grid_3d)
 
     pc = page.pc_table(study)
     assert pc.index.tolist() == s.pc_dims and pc["L"].tolist() == list(study.pc_sizes.values())
@@ -107,9 +112,30 @@ def test_percolation_page_at_toy_size(tmp_build, monkeypatch):
     for c, n in zip(recs.checks, (2, 3)):
         assert c.kind == "check" and c.reproduced == round(study.pc[n], 4)
         assert c.verdict == "check"
-    assert recs.conjecture.id == CONJECTURE and recs.conjecture.kind == "qualitative"
-    assert recs.conjecture.verdict in ("reproduced", "differs", "not significant")
-    assert recs.conjecture.extra["smallest"] == conj.dims[0]
+    # the conjecture: the trend above n = 2, n = 3 by the flood fill, and the verdict needs
+    # the same trend with the search's answer at n = 3 too (the larger p)
+    rec = recs.conjecture
+    assert rec.id == CONJECTURE and rec.kind == "qualitative"
+    assert rec.verdict in ("reproduced", "differs", "not significant")
+    assert rec.extra["smallest"] == conj.dims[0] and rec.extra["tested"] == "3, 8"
+    by_exact = {3: conj.exact[3].astype(float), 8: conj.found[8].astype(float)}
+    by_search = {3: conj.found[3].astype(float), 8: conj.found[8].astype(float)}
+    p_exact = perc.connected_trend(by_exact)
+    p_search = perc.connected_trend(by_search)
+    assert rec.extra["p_exact"] == pytest.approx(p_exact.p_value)
+    assert rec.extra["p_search"] == pytest.approx(p_search.p_value)
+    assert rec.p_value == pytest.approx(max(p_exact.p_value, p_search.p_value))
+    assert rec.p_opposite == pytest.approx(max(p_exact.p_opposite, p_search.p_opposite))
+    assert rec.reproduced == (
+        f"n = 3: {conj.exact[3].mean():.2f} (flood fill), n = 8: {conj.found[8].mean():.2f}"
+    )
+    assert 0 <= rec.extra["trend_power"] <= 1
+    for n in (2, 3):  # the search against the flood fill where both ran
+        extra = recs.connected[n].extra
+        assert extra["only_search"] == int((conj.found[n] & ~conj.exact[n]).sum())
+        assert extra["search_minus_exact"] == pytest.approx(
+            conj.found[n].mean() - conj.exact[n].mean(), abs=1e-3
+        )
     assert list(recs.connected) == conj.dims
     for n, rec in recs.connected.items():
         assert rec.id == f"vrabel2024.conjecture.connected_fraction.n{n}"
@@ -139,9 +165,21 @@ def test_percolation_page_at_toy_size(tmp_build, monkeypatch):
     assert glued["perc_conjecture"].startswith(
         f"The search connects {conj.found[2].mean():.2f} of the pairs for n = 2"
     )
+    assert (
+        f"For n = 3 the flood fill ({s.conj_grid_3d} cells per axis) connects"
+        in glued["perc_conjecture"]
+    )
+    assert (
+        f"On a grid half as fine ({half_grid(s.conj_grid_3d)} cells per axis) the flood fill "
+        f"connects {conj.exact_half[3].mean():.2f}"
+    ) in glued["perc_conjecture"]
     wording = {
-        "reproduced": "Connectivity of similar-output inputs grows with the dimension",
-        "differs": "Connectivity of similar-output inputs *falls* with the dimension",
-        "not significant": "The fraction connected shows no significant trend",
+        "reproduced": "Above n = 2 the share of connected pairs grows with the dimension",
+        "differs": "Above n = 2 the share of connected pairs *falls* with the dimension",
+        "not significant": "Above n = 2 the share of connected pairs shows no significant trend",
     }
     assert glued[f"says.{CONJECTURE}"].startswith(wording[recs.conjecture.verdict])
+    assert (
+        f"With n = 2 in the test p would be {recs.conjecture.extra['p_with_two']:.2g}"
+        in (glued[f"says.{CONJECTURE}"])
+    )

@@ -105,12 +105,18 @@ def test_synthetic_untrained_page_at_toy_size(tmp_model_cache, tmp_build, monkey
     ):
         assert fig.axes
         plt.close(fig)
-    for fig, modes in (
-        (page.plot_synthetic_paths(syn), syn.pair_modes),
-        (page.plot_untrained_paths(unt), unt.pair_modes),
-    ):  # a pair left out of the test says so in its panel's title
+    for fig, study_ in (
+        (page.plot_synthetic_paths(syn), syn),
+        (page.plot_untrained_paths(unt), unt),
+    ):
+        # a pair left out of the test says so in its panel's title: not modes, or modes
+        # connected at round 0 (no primary barrier)
+        modes, barrier = study_.pair_modes, study_.primary_barrier
+        assert barrier.tolist() == (study_.result.rounds_to_threshold != 0).tolist()
         titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
         assert [t.endswith("not modes, left out") for t in titles] == [not m for m in modes]
+        tested = modes & barrier
+        assert [t.endswith("left out") for t in titles] == [not t for t in tested]
         plt.close(fig)
 
     # the smoke network is near chance (a short training) and the untrained one outputs

@@ -119,10 +119,14 @@ fig = page.plot_mean_field(study)
 # applied to the output deviation, inside the cube. A pair it does not connect is *not
 # found*, which is no proof of disconnection; but its path check looks at a finite number
 # of points, so a pair it connects may cross a thin region it did not see: the fraction
-# found is an estimate, not a strict lower bound. For $n = 2, 3$ a flood fill of the cube
-# gives the exact answer (on its own grid). {glue:text}`perc_conjecture`
+# found is an estimate, not a strict lower bound. For $n = 2, 3$ a flood fill of a grid
+# over the cube gives the exact answer for that grid; a grid half as fine shows how much
+# the grid itself moves it. {glue:text}`perc_conjecture`
 # The conjecture's direction is tested one-sided with Spearman's rank correlation between
-# $n$ and each pair's outcome ({numref}`fig-perc-conjecture`).
+# $n$ and each pair's outcome, for $n \ge 3$ only, so that the single step up from the
+# plane cannot decide it alone; at $n = 3$ a pair's outcome is the flood fill's, and the
+# trend must hold with the search's answer there as well (the larger of the two p values),
+# so neither way of answering a pair decides it alone ({numref}`fig-perc-conjecture`).
 # {glue:text}`says.vrabel2024.conjecture.grows_with_dimension` The paper's caveat applies:
 # nearby inputs of a real network are strongly correlated, not independent as in the
 # percolation model, so this illustrates the mechanism and proves nothing.

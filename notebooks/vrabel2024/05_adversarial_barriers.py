@@ -35,6 +35,8 @@ bypass: dict = None  # bypass settings of the Fig. 5 rounds (threshold, max_roun
 bypass_pairs: int = None  # pairs per branch taken through bypass rounds
 n_boot: int = None  # bootstrap resamples
 checkpoint: dict = None  # your classifier: path, architecture, dataset, mean, std
+barrier_attack_images: int = None  # images for the five attacks of §4.2.1
+barrier_attacks: dict = None  # the five untargeted attacks (eps, cw_steps, ...)
 
 # %% tags=["remove-cell"]
 from connectivity.pages.vrabel2024.adversarial_barriers import AdversarialBarriersSettings
@@ -80,8 +82,10 @@ fig = page.plot_example(study)
 # For each kept pair: the **barrier height**, the largest cross-entropy of the pair's
 # class on the straight path, and the **gap**, that height minus the larger of the two
 # endpoint losses ({numref}`fig-adv-stats`). The paper's claim, that both are higher for
-# real–adversarial pairs, is tested one-sided with Mann–Whitney's U (effect size: the
-# probability that a real–adversarial value exceeds a real–real one, minus ½).
+# real–adversarial pairs, is tested one-sided and paired: a pair's two branches share
+# their real image $A$, so over the pairs kept in both branches the real–adversarial
+# value minus the real–real one goes into Wilcoxon's signed-rank test (effect size: the
+# median of these differences).
 # {glue:text}`adv_compare`
 #
 # The table gives the eight statistics of the paper's Fig. 6, with the paper's values.
@@ -103,12 +107,27 @@ fig = page.plot_statistics(study)
 # `bypass_pairs` kept pairs of each branch go through up to `max_rounds` rounds (the
 # §4.1 procedure, in the network's normalised coordinates), and the share of paths
 # still above the threshold after one round is compared between the branches (one-sided
-# bootstrap). {glue:text}`adv_secondary` {glue:text}`adv_fig5`
+# Fisher's exact test on the two counts). {glue:text}`adv_secondary` {glue:text}`adv_fig5`
 # {numref}`fig-adv-bypass` shows the loss along that pair's path after each round, beside
 # a real–real pair.
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Fig. 5 of the paper, here: cross-entropy along the path between a real image and an adversarial (left) and between two real images (right), on the straight path and after each bypass round; dashed: the threshold.", "name": "fig-adv-bypass"}}
 fig = page.plot_bypass(study)
+
+# %% [markdown]
+# ## Barriers of the detector's attacks (§4.2.1)
+#
+# The detector of the next page rests on the barrier between an image and a low-loss
+# reference of its predicted class, which the paper finds "less pronounced in simpler
+# attacks but more defined in advanced ones like deepfool and C&W". Here the first
+# `barrier_attack_images` second images $C$ of the pairs that the network classifies
+# correctly are attacked by each of the benchmark's five untargeted attacks (those of the
+# next page). Each adversarial is joined by a straight path to the reference of its
+# predicted class (the lowest-loss first image $A$ of that class), and the path's gap
+# (barrier height above the higher endpoint) is taken. Per image turned by all five
+# attacks, the mean gap of its DeepFool and C&W adversarials minus that of its FGSM, BIM
+# and PGD ones goes into a one-sided Wilcoxon signed-rank test (paired: the same image).
+# {glue:text}`adv_advanced`
 
 # %% [markdown]
 # ## What reproduced here

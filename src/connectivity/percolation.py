@@ -15,7 +15,11 @@
   exactly (up to the grid) for n = 2, 3 by flood fill of the cube, and
   :func:`search_connected` searches a path inside the same cube for any n with the
   same budget (:class:`SearchBudget`): the straight line, then rounds of the bypass of
-  §4.1 applied to the output deviation. "Not found" is not a proof of disconnection.
+  §4.1 applied to the output deviation. "Not found" is not a proof of disconnection;
+  "found" checks finitely many points per path, so the search is no lower bound either;
+* the conjecture's trend: :func:`connected_outcomes` (each pair's answer, the flood
+  fill's where it ran), :func:`connected_trend` (one-sided Spearman over pairs),
+  :func:`weakest` (an intersection–union of two such tests) and :func:`trend_power`.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from scipy import ndimage
 
 from .bypass import BypassConfig, optimise_barriers
 from .input_paths import linear_path
+from .stats import TestResult, spearman_increasing
 
 # site percolation thresholds of the hypercubic lattices Z^n (Newman & Ziff 2000; Lorenz &
 # Ziff 1998; Grassberger 2003)
@@ -307,3 +312,65 @@ def binomial_interval(successes: int, n: int, level: float = 0.95) -> tuple[floa
         raise ValueError("n must be >= 1")
     ci = binomtest(int(successes), int(n)).proportion_ci(confidence_level=level, method="exact")
     return float(ci.low), float(ci.high)
+
+
+def connected_outcomes(
+    found: dict[int, np.ndarray], exact: dict[int, np.ndarray], smallest: int = 3
+) -> dict[int, np.ndarray]:
+    """Per dimension n >= ``smallest``: each pair's connected (1) or not (0), from the
+    exact flood fill where one ran (``exact``), else from the search (``found``)."""
+    return {
+        n: np.asarray(exact.get(n, found[n]), dtype=float) for n in sorted(found) if n >= smallest
+    }
+
+
+def connected_trend(outcomes: dict[int, np.ndarray]) -> TestResult:
+    """Claim: a pair is connected more often as n grows. One-sided Spearman rank
+    correlation over pairs between n and each pair's outcome (0/1), ``outcomes`` by n."""
+    if len(outcomes) < 2:
+        raise ValueError("a trend over dimensions needs at least two dimensions")
+    ns = np.concatenate([[n] * len(v) for n, v in outcomes.items()])
+    hits = np.concatenate([np.asarray(v, dtype=float) for v in outcomes.values()])
+    return spearman_increasing(ns, hits)
+
+
+def weakest(results: list[TestResult], what: str) -> TestResult:
+    """Intersection–union test: the claim holds only if every test of ``results`` finds
+    it (and the opposite only if every test finds that), so the p values are the largest
+    of each side; the test stays at its level. ``what`` names the tests combined."""
+    worst = max(results, key=lambda r: r.p_value)
+    return TestResult(
+        f"{results[0].test} (the larger p of {what})",
+        max(r.p_value for r in results),
+        max(r.p_opposite for r in results),
+        worst.effect,
+        worst.effect_name,
+        worst.n,
+    )
+
+
+def trend_power(
+    first: list[tuple[bool, ...]],
+    pairs: int,
+    higher: int,
+    reps: int = 400,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> float:
+    """The chance that the trend is shown (:func:`connected_trend` significant at
+    ``alpha`` for every outcome column of ``first``, as :func:`weakest` requires) if the
+    smallest tested dimension's pairs are as measured and every pair of ``higher`` further
+    dimensions is connected (the conjecture's limit, the most favourable case).
+    ``first`` holds each measured pair's outcomes (one column per way of answering it);
+    each repetition redraws ``pairs`` of them with replacement (seeded)."""
+    table = np.asarray(first, dtype=float).reshape(len(first), -1)
+    rng = np.random.default_rng(seed)
+    shown = 0
+    for _ in range(reps):
+        draw = table[rng.integers(0, len(table), pairs)]
+        ps = [
+            connected_trend({0: draw[:, c], **{k + 1: np.ones(pairs) for k in range(higher)}})
+            for c in range(table.shape[1])
+        ]
+        shown += all(r.p_value < alpha for r in ps)
+    return shown / reps

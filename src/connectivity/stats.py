@@ -370,6 +370,25 @@ def binomial_greater(successes: int, n: int, p0: float) -> TestResult:
     )
 
 
+def binomial_power(n: int, share: float = 0.8, alpha: float = 0.05) -> tuple[int, float]:
+    """The one-sided exact binomial test against one half on ``n`` pairs
+    (:func:`binomial_greater`): the fewest connected pairs at which
+    it reaches p < ``alpha`` (``n + 1`` where no count can), and its power, the chance of
+    reaching it if each pair connects with probability ``share``.
+
+    >>> binomial_power(7)   # only 7 of 7 (p = 1/128; 6 of 7: 8/128): 0.8 ** 7
+    (7, 0.2097152)
+    >>> binomial_power(4)   # 4 of 4: p = 1/16, never below 5 %
+    (5, 0.0)
+    """
+    from scipy.stats import binom
+
+    for k in range(n + 1):
+        if binom.sf(k - 1, n, 0.5) < alpha:
+            return k, round(float(binom.sf(k - 1, n, share)), 10)
+    return n + 1, 0.0
+
+
 def spearman_increasing(x, y) -> TestResult:
     """Claim: ``y`` increases with ``x`` (Spearman's rank correlation). Effect: rho."""
     from scipy.stats import spearmanr
@@ -504,6 +523,31 @@ def fisher_greater(failed_a: int, n_a: int, failed_b: int, n_b: int) -> TestResu
         "difference of the failure shares",
         f"{failed_a}/{n_a} vs {failed_b}/{n_b}",
     )
+
+
+def fisher_power(share_a: float, n_a: int, share_b: float, n_b: int, alpha: float = 0.05) -> float:
+    """The chance that the one-sided Fisher test of "a fails more often than b"
+    (:func:`fisher_greater`) is significant at ``alpha`` when a's
+    paths fail with probability ``share_a`` and b's with ``share_b`` (exact: every
+    outcome of the two binomials)."""
+    from scipy.stats import binom
+
+    power = 0.0
+    for k_a in range(n_a + 1):
+        for k_b in range(n_b + 1):
+            if fisher_greater(k_a, n_a, k_b, n_b).p_value < alpha:
+                power += binom.pmf(k_a, n_a, share_a) * binom.pmf(k_b, n_b, share_b)
+    return float(power)
+
+
+def fisher_needed(failed_b: int, n_b: int, n_a: int, alpha: float = 0.05) -> int | None:
+    """The fewest failures of ``n_a`` in group a that make the one-sided Fisher test of
+    "a fails more often than b" significant at ``alpha`` against ``failed_b`` of ``n_b``
+    (None: not even ``n_a`` of ``n_a``)."""
+    for k in range(n_a + 1):
+        if fisher_greater(k, n_a, failed_b, n_b).p_value < alpha:
+            return k
+    return None
 
 
 @dataclass(frozen=True)

@@ -60,8 +60,9 @@ VALUES = index(
             "connected after one bypass round, with no secondary barriers",
             True,
             "one-sided exact binomial test that more than half of the classes' "
-            "natural/high-frequency pairs have a path below the threshold after one round "
-            "(pairs whose straight path is already below it count as connected)",
+            "natural/high-frequency pairs of modes whose straight path exceeds the threshold "
+            "(a primary barrier) have a path below it after one round (pairs connected at "
+            "round 0 are counted apart, not tested)",
             "§4.3, Fig. 7",
             kind="qualitative",
         ),
@@ -71,8 +72,9 @@ VALUES = index(
             "standard mode-connecting procedure give a four-segment path of low loss everywhere",
             True,
             "one-sided exact binomial test that more than half of the pairs of optimal inputs "
-            "(both endpoints below the mode threshold) have a path below the path threshold "
-            "after at most two rounds",
+            "(both endpoints below the mode threshold) whose straight path exceeds the path "
+            "threshold (a primary barrier) have a path below it after at most two rounds "
+            "(pairs connected at round 0 are counted apart, not tested)",
             "§4.4, Fig. 8",
             kind="qualitative",
         ),
@@ -102,8 +104,11 @@ VALUES = index(
             "Conjecture 5.1: for a network at initialisation, two random inputs with similar "
             "outputs are connected with a probability that grows with the input dimension",
             True,
-            "one-sided Spearman test that a pair of ε-similar inputs is found connected (0/1) "
-            "more often as the input dimension n grows, with the same search budget for every n",
+            "one-sided Spearman test over pairs that a pair of ε-similar inputs is connected "
+            "(0/1) more often as the input dimension n grows, n >= 3 (n = 2 left out, so one "
+            "step cannot decide it): the exact flood fill where it runs (n = 3), else the "
+            "search with the same budget for every n; significant only if it also is with the "
+            "search's answer at n = 3 (intersection-union, the larger p)",
             "§5.2, Conjecture 5.1; App. C",
             kind="qualitative",
         ),

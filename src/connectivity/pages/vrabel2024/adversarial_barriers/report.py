@@ -3,10 +3,12 @@
 :func:`report` writes the records of a :class:`~.study.AdversarialBarriersStudy`
 (:func:`records`) and glues the page's sentences (:func:`sentences`, names ``adv_*`` and
 ``says.<record id>``): the eight barrier statistics of Fig. 6 (with the paper's network
-compared within two bootstrap standard errors over the pairs kept; with another network
-shown beside the paper's), the one-sided Mann–Whitney tests of "higher barriers for
-real–adversarial pairs", the secondary-barrier comparison of the bypass rounds (one-sided
-bootstrap of the difference of shares) and the attack's share of stopped adversarials (a
+compared by the one rule, margin half the paper's gap to the other branch, SE the bootstrap
+over the pairs kept; with another network shown beside the paper's), the one-sided tests
+of "higher barriers for real–adversarial pairs" (paired by their shared real image A:
+Wilcoxon signed-rank), the secondary-barrier comparison of the bypass rounds (one-sided
+Fisher's exact test, with its power), §4.2.1's "more defined barrier for DeepFool and C&W"
+(paired over the images attacked) and the attack's share of stopped adversarials (a
 measurement).
 """
 
@@ -18,20 +20,29 @@ from typing import Any
 import numpy as np
 
 from connectivity import prose, scorecard
-from connectivity.paper_values.vrabel2024_adversarial import BARRIER_STATS, BRANCH_NAMES
+from connectivity.paper_values.vrabel2024_adversarial import (
+    ADVANCED_BARRIER_ID,
+    BARRIER_STATS,
+    BRANCH_NAMES,
+)
 from connectivity.stats import (
+    TestResult,
     Tolerance,
-    bootstrap_mean_greater,
-    mann_whitney_greater,
+    fisher_greater,
+    fisher_needed,
+    fisher_power,
     ranking_margin,
+    wilcoxon_greater,
 )
 
 from .settings import AdversarialBarriersSettings
-from .study import BRANCHES, COLUMN, AdversarialBarriersStudy
+from .study import ADVANCED, BRANCHES, COLUMN, SIMPLE, AdversarialBarriersStudy
 
 SECTION_STATS = "Barriers on the straight paths (Fig. 6)"
 SECTION_BYPASS = "Bypassing a real–adversarial barrier (Fig. 5)"
 HIGHER = {"max": "height", "gap": "gap"}  # quantity tested -> its word in the sentences
+SECTION_ATTACKS = "Barriers of the detector's attacks (§4.2.1)"
+POWER_SHIFT = 0.5  # the difference of shares the secondary-barrier test's power is given at
 
 
 def _bootstrap_se(values: np.ndarray, statistic: str, n_boot: int, seed: int = 0) -> float:
@@ -49,6 +60,7 @@ class AdversarialBarriersRecords:
     stats: dict[str, scorecard.Record]  # "<branch>.<key>": Fig. 6's barrier statistics
     higher: dict[str, scorecard.Record]  # "max" / "gap": real–adversarial higher, tested
     secondary: scorecard.Record  # secondary barriers more often real–adversarial, tested
+    advanced: scorecard.Record  # barrier more defined for DeepFool and C&W, tested
     attack_stopped: scorecard.Record  # share of adversarials below the real loss, measured
 
 
@@ -90,6 +102,7 @@ def _records(study: AdversarialBarriersStudy) -> AdversarialBarriersRecords:
         stats=_stat_records(study, note),
         higher=_higher_records(study, note),
         secondary=_secondary_record(study, note),
+        advanced=_advanced_record(study, note),
         attack_stopped=_attack_record(study),
     )
 
@@ -138,20 +151,37 @@ def _stat_records(study: AdversarialBarriersStudy, note: str) -> dict[str, score
     return stats
 
 
+def paired_branch_differences(study: AdversarialBarriersStudy, quantity: str) -> np.ndarray:
+    """Per pair kept in both branches: its real–adversarial minus its real–real value of
+    ``quantity`` ("max" or "gap"). The two branches share the real image A of a pair, so
+    the comparison is paired (what varies with A cancels)."""
+    both = study.stats["real_real"]["kept"] & study.stats["real_adversarial"]["kept"]
+    column = COLUMN[quantity]
+    adv = study.stats["real_adversarial"].loc[both, column].to_numpy()
+    real = study.stats["real_real"].loc[both, column].to_numpy()
+    return adv - real
+
+
 def _higher_records(study: AdversarialBarriersStudy, note: str) -> dict[str, scorecard.Record]:
-    """The one-sided Mann–Whitney tests of "real–adversarial barriers are higher than
-    real–real ones", by quantity (``max``: the barrier's height, ``gap``)."""
+    """The one-sided paired tests (Wilcoxon signed-rank over the pairs kept in both
+    branches, which share their real image A) of "real–adversarial barriers are higher
+    than real–real ones", by quantity (``max``: the barrier's height, ``gap``)."""
     higher = {}
     for quantity in HIGHER:
-        result = mann_whitney_greater(
-            study.kept("real_adversarial")[COLUMN[quantity]],
-            study.kept("real_real")[COLUMN[quantity]],
-        )
+        d = paired_branch_differences(study, quantity)
+        id = f"vrabel2024.barriers.adversarial_higher_{quantity}"
+        if len(d) < 2:
+            higher[quantity] = scorecard.fail(
+                id, "fewer than two pairs kept in both branches", section=SECTION_STATS
+            )
+            continue
+        result = wilcoxon_greater(d)
         higher[quantity] = scorecard.test(
-            f"vrabel2024.barriers.adversarial_higher_{quantity}",
+            id,
             result,
             reproduced=round(result.effect, 3),
-            note=note,
+            note=f"paired by the real image A over the {len(d)} pairs kept in both "
+            f"branches; mean difference {d.mean():+.3g}; {note}",
             section=SECTION_STATS,
         )
     return higher
@@ -159,25 +189,67 @@ def _higher_records(study: AdversarialBarriersStudy, note: str) -> dict[str, sco
 
 def _secondary_record(study: AdversarialBarriersStudy, note: str) -> scorecard.Record:
     """Secondary barriers (above the threshold after one bypass round) more often on
-    real–adversarial than on real–real paths: one-sided bootstrap of the difference of
-    shares (failed with fewer than two pairs per branch)."""
+    real–adversarial than on real–real paths: one-sided Fisher's exact test on the two
+    counts (failed with fewer than two pairs per branch); its note gives the count the
+    real–adversarial branch would have needed and the test's power at a difference of
+    :data:`POWER_SHIFT` in the shares."""
     by = study.bypass
-    adv_more = by.needs_more_than_one("real_adversarial").astype(float)
-    real_more = by.needs_more_than_one("real_real").astype(float)
+    adv_more = by.needs_more_than_one("real_adversarial")
+    real_more = by.needs_more_than_one("real_real")
     if len(adv_more) < 2 or len(real_more) < 2:
         return scorecard.fail(
             "vrabel2024.barriers.secondary_barriers",
             "fewer than two pairs per branch went through the bypass rounds",
             section=SECTION_BYPASS,
         )
-    result = bootstrap_mean_greater(adv_more, real_more, n_boot=study.settings.n_boot)
+    k_a, n_a, k_b, n_b = int(adv_more.sum()), len(adv_more), int(real_more.sum()), len(real_more)
+    result = fisher_greater(k_a, n_a, k_b, n_b)
+    needed = fisher_needed(k_b, n_b, n_a)
+    base = k_b / n_b
+    power = fisher_power(min(base + POWER_SHIFT, 1.0), n_a, base, n_b)
     return scorecard.test(
         "vrabel2024.barriers.secondary_barriers",
         result,
-        reproduced=f"{int(adv_more.sum())}/{len(adv_more)} vs {int(real_more.sum())}/"
-        f"{len(real_more)}",
+        reproduced=f"{k_a}/{n_a} vs {k_b}/{n_b}",
         note=f"threshold {by.threshold:g}, at most {by.max_rounds} rounds; {note}",
         section=SECTION_BYPASS,
+        needed=needed,
+        power=round(power, 3),
+        power_at=f"real–adversarial share {min(base + POWER_SHIFT, 1.0):.2f} vs real–real "
+        f"{base:.2f}",
+    )
+
+
+def advanced_differences(study: AdversarialBarriersStudy) -> np.ndarray:
+    """Per image attacked by all five attacks: the mean barrier gap of its DeepFool and
+    C&W adversarials minus that of its FGSM, BIM and PGD ones (same image: paired)."""
+    gaps = study.attack_gaps
+    if gaps is None or len(gaps) == 0:
+        return np.zeros(0)
+    return (gaps[list(ADVANCED)].mean(axis=1) - gaps[list(SIMPLE)].mean(axis=1)).to_numpy()
+
+
+def _advanced_record(study: AdversarialBarriersStudy, note: str) -> scorecard.Record:
+    """§4.2.1's "the barrier is more defined for DeepFool and C&W": the one-sided Wilcoxon
+    signed-rank test of :func:`advanced_differences` (failed with fewer than two images
+    attacked by all five attacks)."""
+    d = advanced_differences(study)
+    if len(d) < 2:
+        return scorecard.fail(
+            ADVANCED_BARRIER_ID,
+            f"{len(d)} image(s) turned by all five attacks: fewer than the two a paired test needs",
+            section=SECTION_ATTACKS,
+        )
+    result: TestResult = wilcoxon_greater(d)
+    means = study.attack_gaps[[*SIMPLE, *ADVANCED]].mean()
+    return scorecard.test(
+        ADVANCED_BARRIER_ID,
+        result,
+        reproduced=round(result.effect, 3),
+        note="mean gap per attack: "
+        + ", ".join(f"{a} {v:.3g}" for a, v in means.items())
+        + f"; {note}",
+        section=SECTION_ATTACKS,
     )
 
 
@@ -201,8 +273,8 @@ def _attack_record(study: AdversarialBarriersStudy) -> scorecard.Record:
 def sentences(study: AdversarialBarriersStudy, recs: AdversarialBarriersRecords) -> dict[str, Any]:
     """Every value the §4.2 page glues, by glue name: ``adv_model``, ``adv_attack``,
     ``adv_pairs``, ``says.<id>`` of the two "higher" tests, ``adv_compare``,
-    ``adv_scale``, ``adv_fig5``, ``adv_secondary``; ``recs`` as :func:`records`
-    returns them."""
+    ``adv_scale``, ``adv_fig5``, ``adv_secondary``, ``adv_advanced``; ``recs`` as
+    :func:`records` returns them."""
     higher = {
         prose.says_name(rec): _higher_sentence(HIGHER[q], rec) for q, rec in recs.higher.items()
     }
@@ -215,6 +287,7 @@ def sentences(study: AdversarialBarriersStudy, recs: AdversarialBarriersRecords)
         "adv_scale": _scale_sentence(study, recs),
         "adv_fig5": _fig5_sentence(study),
         "adv_secondary": _secondary_sentence(recs.secondary),
+        "adv_advanced": _advanced_sentence(study, recs.advanced),
     }
 
 
@@ -245,11 +318,14 @@ def _higher_sentence(what: str, rec: scorecard.Record) -> str:
     return prose.say(
         rec,
         reproduced=f"Real–adversarial barrier {what}s are higher than real–real ones, as in "
-        "the paper ({test}: p = {p:.2g}, P(X>Y) − ½ = {value:+.2f}).",
+        "the paper ({test} over {n} sharing their real image: p = {p:.2g}, median "
+        "difference {value:+.3g}).",
         differs=f"Real–adversarial barrier {what}s are *lower* than real–real ones here, "
-        "unlike the paper ({test}: p = {p_opposite:.2g}, P(X>Y) − ½ = {value:+.2f}).",
+        "unlike the paper ({test} over {n} sharing their real image: p = {p_opposite:.2g}, "
+        "median difference {value:+.3g}).",
         not_significant=f"The difference in barrier {what}s between the branches is not "
-        "significant here ({test}: p = {p:.2g}, P(X>Y) − ½ = {value:+.2f}).",
+        "significant here ({test} over {n} sharing their real image: p = {p:.2g}, median "
+        "difference {value:+.3g}).",
         failed="The comparison failed: {note}.",
     )
 
@@ -269,8 +345,9 @@ def _scale_sentence(study: AdversarialBarriersStudy, recs: AdversarialBarriersRe
     if comparable_scale(study.settings):
         within = sum(r.verdict == "reproduced" for r in recs.stats.values())
         return (
-            f"With the paper's network, {within} of the {len(recs.stats)} statistics lie "
-            "within two bootstrap standard errors of the paper's."
+            f"With the paper's network, {within} of the {len(recs.stats)} statistics are shown "
+            "equal to the paper's within half its gap to the other branch (two one-sided "
+            "tests at 5 %, bootstrap standard errors over the pairs kept)."
         )
     return (
         "They are shown beside the paper's, not compared with them: the paper's are "
@@ -309,7 +386,20 @@ def _fig5_sentence(study: AdversarialBarriersStudy) -> str:
 
 
 def _secondary_sentence(rec: scorecard.Record) -> str:
-    """The secondary-barrier comparison, worded by verdict."""
+    """The secondary-barrier comparison, worded by verdict; where it is not significant,
+    with the count it would have needed and its power."""
+    if rec.verdict == "not significant":
+        needed = rec.extra.get("needed")
+        reach = (
+            f"it would have needed {needed} real–adversarial paths with a secondary barrier "
+            "at this real–real count"
+            if needed is not None
+            else "no count of real–adversarial paths could have reached significance at "
+            "this real–real count"
+        )
+        power = f"{reach}; its power is {rec.extra['power']:.2f} at a {rec.extra['power_at']}"
+    else:
+        power = ""
     return prose.say(
         rec,
         reproduced="Secondary barriers remain after one round more often on real–adversarial "
@@ -318,6 +408,31 @@ def _secondary_sentence(rec: scorecard.Record) -> str:
         "on real–adversarial ones here ({value}; p = {p_opposite:.2g}), unlike the paper.",
         not_significant="Whether the two branches differ in how often a secondary barrier "
         "remains after one round cannot be told at this number of pairs ({value}; {test}: "
-        "p = {p:.2g}).",
+        "p = {p:.2g}): " + power.replace("{", "{{").replace("}", "}}") + ".",
         failed="Not compared: {note}.",
+    )
+
+
+def _advanced_sentence(study: AdversarialBarriersStudy, rec: scorecard.Record) -> str:
+    """§4.2.1's "more defined barrier for DeepFool and C&W", worded by verdict, after how
+    many images were attacked."""
+    gaps = study.attack_gaps
+    n = 0 if gaps is None else len(gaps)
+    lead = (
+        f"The five attacks ran on {study.attacked_images} correctly classified second "
+        f"images (at most {study.settings.barrier_attack_images}); {n} were turned by all "
+        "five. "
+    )
+    return lead + prose.say(
+        rec,
+        reproduced="Their barrier gap on the path to their class's reference is larger "
+        "for DeepFool and C&W than for FGSM, BIM and PGD, as §4.2.1 says ({test} over {n}: "
+        "p = {p:.2g}, median difference {value:+.3g}).",
+        differs="Their barrier gap on the path to their class's reference is *smaller* for "
+        "DeepFool and C&W than for FGSM, BIM and PGD here, unlike §4.2.1 ({test} over {n}: "
+        "p = {p_opposite:.2g}, median difference {value:+.3g}).",
+        not_significant="Their barrier gaps for DeepFool and C&W and for FGSM, BIM and PGD "
+        "do not differ significantly here ({test} over {n}: p = {p:.2g}, median difference "
+        "{value:+.3g}).",
+        failed="Not tested: {note}.",
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from connectivity import reader_checkpoint as rc
-from connectivity.attacks import TargetedAttackConfig
+from connectivity.attacks import TargetedAttackConfig, UntargetedConfig
 from connectivity.bypass import BypassConfig
 from connectivity.settings import ParameterError, Settings, param
 
@@ -43,6 +43,13 @@ class AdversarialBarriersSettings(Settings):
     )
     n_boot: int = param(2000, lo=100, hi=100_000, doc="bootstrap resamples")
     checkpoint: dict | None = param(None, doc=CHECKPOINT_DOC + " (model is then not used)")
+    # §4.2.1's claim on the barriers of the benchmark's untargeted attacks (issue 36)
+    barrier_attack_images: int = param(
+        100, lo=0, hi=100_000, doc="correctly classified images attacked by the five attacks"
+    )
+    barrier_attacks: UntargetedConfig = param(
+        UntargetedConfig(), doc="the five untargeted attacks (the benchmark's settings)"
+    )
 
     OVERRIDES = {
         "ci": {
@@ -53,6 +60,7 @@ class AdversarialBarriersSettings(Settings):
             "drop_per_class": 6,
             "bypass": {"max_rounds": 3, "n_linear": 250, "per_segment": 100},
             "bypass_pairs": 12,
+            "barrier_attacks": {"cw_steps": 50},
         },
         "smoke": {
             "pairs_per_class": 3,
@@ -62,6 +70,8 @@ class AdversarialBarriersSettings(Settings):
             "bypass": {"iterations": 8, "max_rounds": 2, "n_linear": 20, "per_segment": 10},
             "bypass_pairs": 3,
             "n_boot": 200,
+            "barrier_attack_images": 8,
+            "barrier_attacks": {"cw_steps": 5, "cw_binary_search_steps": 2, "deepfool_steps": 5},
         },
         "smoke-paper": {
             "pretrained": False,
@@ -73,6 +83,8 @@ class AdversarialBarriersSettings(Settings):
             "bypass": {"iterations": 2, "max_rounds": 1, "n_linear": 5, "per_segment": 4},
             "bypass_pairs": 2,
             "n_boot": 100,
+            "barrier_attack_images": 3,
+            "barrier_attacks": {"cw_steps": 2, "cw_binary_search_steps": 1, "deepfool_steps": 2},
         },
     }
 

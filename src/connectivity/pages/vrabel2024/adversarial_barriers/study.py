@@ -11,12 +11,16 @@ random other class: the targeted attack of :func:`connectivity.attacks.targeted_
 below the real image's. Each pair's straight path is evaluated at ``path_steps`` points;
 per class, the ``drop_per_class`` pairs with the largest difference between their two
 endpoint losses are dropped. A few pairs of each branch are then taken through repeated
-bypass rounds (Fig. 5).
+bypass rounds (Fig. 5). For §4.2.1's claim on the detector's barrier, correctly classified
+second images are attacked by the benchmark's five untargeted attacks and the barrier gap
+of each adversarial's path to its predicted class's reference is taken
+(:func:`untargeted_barrier_gaps`).
 
 :func:`run` is these steps: the network and images (:func:`load_model_and_images`),
 :func:`draw_pairs`, the cached targeted attack, :func:`straight_path_statistics` of both
-branches with :func:`drop_unbalanced`, Fig. 4's example, and the bypass rounds. No
-records, sentences or figures here (``report``, ``figures``).
+branches with :func:`drop_unbalanced`, Fig. 4's example, the bypass rounds and the
+untargeted attacks' barrier gaps. No records, sentences or figures here (``report``,
+``figures``).
 
 Example::
 
@@ -37,7 +41,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from connectivity.attacks import TargetedAttackResult, targeted_attack
+from connectivity.attacks import (
+    UNTARGETED,
+    TargetedAttackResult,
+    UntargetedConfig,
+    targeted_attack,
+    untargeted_attack,
+)
 from connectivity.barriers import barrier_heights
 from connectivity.bypass import connect_modes
 from connectivity.caching import cached, tensor_fingerprint
@@ -49,6 +59,10 @@ from ..networks import Images
 from .settings import AdversarialBarriersSettings
 
 BRANCHES = ("real_real", "real_adversarial")
+# §4.2.1: the barrier is "less pronounced in simpler attacks but more defined in advanced
+# ones like deepfool and C&W"
+ADVANCED = ("deepfool", "cw")
+SIMPLE = ("fgsm", "bim", "pgd")
 COLUMN = {"max": "max_loss", "gap": "gap"}  # the paper's quantity -> barrier_heights field
 
 
@@ -196,6 +210,8 @@ class AdversarialBarriersStudy:
     example: dict[str, torch.Tensor] = field(repr=False)  # A, K, K' of Fig. 4
     example_labels: dict[str, str] = field(default_factory=dict)
     bypass: BypassRun | None = None
+    attack_gaps: pd.DataFrame | None = None  # image x untargeted attack: barrier gap
+    attacked_images: int = 0  # correctly classified images the five attacks were run on
     seconds: float = 0.0
     # whose classifier, where a reader's checkpoint ran (file, sha256, architecture, data
     # set, test accuracy measured here); None for the book's own
@@ -235,6 +251,9 @@ def run(settings: AdversarialBarriersSettings) -> AdversarialBarriersStudy:
         reader=reader,
     )
     study.bypass = _bypass_rounds(settings, model, a, c, adv.x, label, stats)
+    study.attack_gaps, study.attacked_images = untargeted_barrier_gaps(
+        settings, model, model_name, a, c, label, stats
+    )
     study.seconds = time.perf_counter() - t0
     return study
 
@@ -342,3 +361,89 @@ def _bypass_rounds(settings, model, a, c, adv, label, stats) -> BypassRun:
         by.curves[branch] = [rnd.curves[pair] for rnd in res.rounds]
         by.lengths[branch] = [rnd.lengths[pair] for rnd in res.rounds]
     return by
+
+
+# ---------------------------------------------------------------- §4.2.1's attacks
+
+
+def class_references(a: torch.Tensor, label: torch.Tensor, loss_a: torch.Tensor) -> dict:
+    """Per class: the index (into ``a``) of its lowest-loss first image, the class's
+    reference mode (the detector's "low-loss reference image from the same class")."""
+    refs = {}
+    for c in label.unique().tolist():
+        members = torch.nonzero(label == c).flatten()
+        refs[int(c)] = int(members[torch.argmin(loss_a[members])])
+    return refs
+
+
+def barrier_gap_table(
+    model: nn.Module,
+    adversarials: dict[str, torch.Tensor],
+    references: torch.Tensor,
+    ref_index: dict[int, int],
+    steps: int,
+) -> pd.DataFrame:
+    """Per image (rows) and attack (columns): the gap (height above the higher endpoint)
+    of the cross-entropy of the adversarial's predicted class on the straight path from
+    the adversarial to that class's reference (``references[ref_index[class]]``); NaN
+    where the prediction has no reference."""
+    device = model_device(model)
+    out = {}
+    for name, x in adversarials.items():
+        with torch.no_grad():
+            pred = model(x.to(device)).argmax(1).cpu()
+        has = torch.tensor([int(p) in ref_index for p in pred], dtype=torch.bool)
+        gaps = np.full(len(x), np.nan)
+        if has.any():
+            idx = torch.tensor([ref_index[int(p)] for p in pred[has]])
+            frame = straight_path_statistics(model, x[has], references[idx], pred[has], steps)
+            gaps[has.numpy()] = frame["gap"].to_numpy()
+        out[name] = gaps
+    return pd.DataFrame(out)
+
+
+def untargeted_barrier_gaps(
+    settings, model, model_name, a, c, label, stats
+) -> tuple[pd.DataFrame, int]:
+    """§4.2.1's barriers, per attack: the first ``barrier_attack_images`` second images
+    ``c`` of the pairs that the network classifies correctly are attacked by each of the
+    benchmark's five untargeted attacks (cached as ``vrabel-barrier-untargeted``); each
+    adversarial is joined by a straight path to the reference of its predicted class (the
+    lowest-loss first image ``a`` of that class) and the path's barrier gap is taken
+    (:func:`barrier_gap_table`). Returns the table (rows: images every attack turned;
+    columns: ``index``, the pair, and the attacks; empty when no image is classified
+    correctly) and the number of images attacked."""
+    device = model_device(model)
+    loss_a = torch.tensor(stats["real_real"]["start"].to_numpy(), dtype=torch.float32)
+    with torch.no_grad():
+        pred_c = torch.cat(
+            [model(c[s : s + 256].to(device)).argmax(1).cpu() for s in range(0, len(c), 256)]
+        )
+    chosen = torch.nonzero(pred_c == label).flatten()[: settings.barrier_attack_images]
+    if len(chosen) == 0:
+        return pd.DataFrame(columns=["index", *UNTARGETED]), 0
+    x, y = c[chosen], label[chosen]
+    cfg: UntargetedConfig = settings.barrier_attacks
+    params = {
+        "model": model_name,
+        "state": _state_hash(model),
+        "images": tensor_fingerprint([x]),
+        "labels": y.tolist(),
+        "attacks": cfg,
+        "algorithm": 1,
+    }
+
+    def attack():
+        return {name: untargeted_attack(model, x, y, name, cfg) for name in UNTARGETED}
+
+    results = cached("vrabel-barrier-untargeted", params, attack)
+    turned = torch.stack([results[n].success for n in UNTARGETED]).all(0)
+    gaps = barrier_gap_table(
+        model,
+        {n: results[n].x[turned] for n in UNTARGETED},
+        a,
+        class_references(a, label, loss_a),
+        settings.path_steps,
+    )
+    gaps.insert(0, "index", chosen[turned].numpy())
+    return gaps.dropna().reset_index(drop=True), len(chosen)

@@ -38,7 +38,8 @@ from .settings import PercolationSettings
 @dataclass
 class Conjecture:
     """Per dimension n: which pairs the search connected, and (n = 2, 3) which the exact
-    flood fill connects; per pair the straight line's verdict."""
+    flood fill connects (exact for its grid of ``cells`` per axis; ``exact_half`` on a grid
+    half as fine); per pair the straight line's verdict."""
 
     dims: list[int]
     widths: list[int]
@@ -46,6 +47,9 @@ class Conjecture:
     straight: dict[int, np.ndarray] = field(repr=False)  # n -> (pairs,) bool
     exact: dict[int, np.ndarray] = field(repr=False)  # n in (2, 3) -> (pairs,) bool
     seconds: dict[int, float] = field(default_factory=dict)
+    # n in (2, 3) -> (pairs,) bool: the flood fill on a grid half as fine (its grid's effect)
+    exact_half: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    cells: dict[int, int] = field(default_factory=dict)  # n in (2, 3) -> grid cells per axis
 
 
 @dataclass
@@ -102,10 +106,17 @@ def mean_field_curves(
     return mf_ps, lattice, bethe
 
 
+def half_grid(cells: int) -> int:
+    """Cells per axis of a grid half as fine as one of ``cells`` (the same corners)."""
+    return max(3, (cells + 1) // 2)
+
+
 def run_conjecture(s: PercolationSettings) -> Conjecture:
     """Conjecture 5.1: per input dimension n, a random network (seed n), ε-similar pairs
-    (seed n), the budgeted search, the straight line alone and (n = 2, 3) the flood fill."""
+    (seed n), the budgeted search, the straight line alone and (n = 2, 3) the flood fill,
+    on the settings' grid and on one half as fine (how much its grid moves it)."""
     found, straight, exact, seconds, widths = {}, {}, {}, {}, []
+    exact_half, grid = {}, {}
     no_rounds = perc.SearchBudget(rounds=0, points=s.conj_budget.points)
     for n in s.conj_dims:
         f = perc.RandomMLP(n, min_width=s.conj_min_width, seed=n)
@@ -116,9 +127,10 @@ def run_conjecture(s: PercolationSettings) -> Conjecture:
         seconds[n] = time.perf_counter() - t0
         straight[n] = perc.search_connected(f, x, y, s.conj_eps, no_rounds).numpy()
         if n in (2, 3):
-            cells = s.conj_grid_2d if n == 2 else s.conj_grid_3d
-            exact[n] = perc.grid_connected(f, x, y, s.conj_eps, cells)
-    return Conjecture(list(s.conj_dims), widths, found, straight, exact, seconds)
+            grid[n] = s.conj_grid_2d if n == 2 else s.conj_grid_3d
+            exact[n] = perc.grid_connected(f, x, y, s.conj_eps, grid[n])
+            exact_half[n] = perc.grid_connected(f, x, y, s.conj_eps, half_grid(grid[n]))
+    return Conjecture(list(s.conj_dims), widths, found, straight, exact, seconds, exact_half, grid)
 
 
 def run(settings: PercolationSettings) -> PercolationStudy:

@@ -6,8 +6,10 @@
 the trained network, optimised from noise and joined by the bypass of §4.1; the paper
 finds them connected after one round. §4.4: pairs of optimal inputs of a randomly
 initialised network, joined by rounds of free barrier optimisation; the paper finds them
-connected after two rounds. Each claim is tested on the pairs whose inputs are modes,
-and fails when fewer are than the test needs:
+connected after two rounds. Both claims are about the barriers left once a primary one
+is bypassed: each is tested on the pairs whose inputs are modes and whose straight path
+has a barrier above the path threshold (pairs connected at round 0 are counted, not
+tested), and fails when fewer are than the test needs:
 
 * :mod:`.settings`: :class:`SyntheticUntrainedSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`SyntheticUntrainedStudy`, which holds the two

@@ -26,9 +26,12 @@ def plot_synthetic_modes(syn: SyntheticStudy, max_classes: int = 5):
     return plotting.image_grid(images, titles, ncols=k, size=1.8)
 
 
-def _title_mark(is_modes: bool) -> str:
-    """A panel title's mark for a pair that is not a pair of modes (left out of the test)."""
-    return "" if is_modes else ": not modes, left out"
+def _title_mark(is_modes: bool, has_barrier: bool) -> str:
+    """A panel title's mark for a pair left out of the test: not a pair of modes, or a
+    pair of modes without a primary barrier (connected at round 0)."""
+    if not is_modes:
+        return ": not modes, left out"
+    return "" if has_barrier else ": no barrier, left out"
 
 
 def _panels(result: BypassResult, pairs: list[int], titles: list[str]) -> list[dict]:
@@ -45,15 +48,17 @@ def _panels(result: BypassResult, pairs: list[int], titles: list[str]) -> list[d
 def plot_synthetic_paths(syn: SyntheticStudy, max_classes: int = 4):
     """Fig. 7 (bottom): loss along the straight path and after the bypass, per class."""
     pairs = list(range(min(max_classes, len(syn.classes))))
-    titles = [syn.class_names[syn.classes[p]] + _title_mark(syn.pair_modes[p]) for p in pairs]
+    modes, barrier = syn.pair_modes, syn.primary_barrier
+    titles = [syn.class_names[syn.classes[p]] + _title_mark(modes[p], barrier[p]) for p in pairs]
     return plotting.bypass_rounds_grid(_panels(syn.result, pairs, titles), syn.threshold)
 
 
 def plot_untrained_paths(unt: UntrainedStudy, max_pairs: int = 4):
     """Fig. 8: loss along the straight path and after each free-bypass round, per pair."""
     pairs = list(range(min(max_pairs, len(unt.target))))
+    modes, barrier = unt.pair_modes, unt.primary_barrier
     titles = [
-        f"pair {p} (class {int(unt.target[p])})" + _title_mark(unt.pair_modes[p]) for p in pairs
+        f"pair {p} (class {int(unt.target[p])})" + _title_mark(modes[p], barrier[p]) for p in pairs
     ]
     return plotting.bypass_rounds_grid(_panels(unt.result, pairs, titles), unt.threshold)
 

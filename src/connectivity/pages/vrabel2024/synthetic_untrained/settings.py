@@ -27,7 +27,8 @@ class SyntheticUntrainedSettings(Settings):
         IMAGENET_CLASSES, lo=0, hi=999, doc="classes given a natural and a high-frequency mode"
     )
     # the paper shows one pair (Fig. 7); a one-sided binomial test at 5 % needs five pairs
-    # that are modes, and at the connected share seen here (~3/4) about 25 for power ~0.7
+    # of modes with a primary barrier (those connected at round 0 are not tested), and at
+    # a connected share of 3/4 about 25 for power ~0.7
     synthetic_pairs_per_class: int = param(
         4, lo=1, hi=100, doc="natural/high-frequency pairs per class, each from its own noise"
     )
@@ -50,6 +51,9 @@ class SyntheticUntrainedSettings(Settings):
         "resnet18", doc="the untrained network: torchvision's ResNet-18 (the paper's) or smaller"
     )
     untrained_width: int = param(16, lo=1, hi=512, doc="width of the cifar_resnet alternative")
+    # ci: 7 of 10 pairs are modes, all with a primary barrier; the test then reaches p < 5 %
+    # only at 7 of 7 (power 21 % if four pairs in five connect, said on the page); 14
+    # would give 70 %, but this synthesis is half the page's ci time (~350 of ~710 s)
     untrained_pairs: int = param(
         10, lo=2, hi=10_000, doc="pairs of optimal inputs, classes in turn"
     )
