@@ -2,10 +2,11 @@
 width 4 trained for two epochs of 512 images, four batch and two epoch snapshots, one
 pair per class, a few Adam iterations), and what its ``TrainingDynamicsStudy`` holds is what the
 page relies on: every snapshot in order, primary loss curves that start and end at the
-pairs' optimal inputs, modes exactly where both endpoints are below the threshold; and its
-report: two records with valid verdicts (those the toy scale forces, pinned, with the
-near-chance losses and accuracies behind them) and every sentence glued, saying what the
-verdicts imply."""
+pairs' optimal inputs, every pair kept (best iterates) with the modes marked exactly where
+both endpoints are below the threshold; and its report: two records with valid verdicts
+(tested over every pair) and every sentence glued, saying what the verdicts imply and what
+was measured behind them. A known-answer test on constructed snapshots checks the
+selection: pairs that are not modes are kept, marked, and decide the tests."""
 
 from __future__ import annotations
 
@@ -48,9 +49,13 @@ def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypa
         )
         assert snap.modes.shape == (pairs,) and snap.modes.dtype == bool
         assert snap.modes.tolist() == (snap.endpoint_loss < threshold).all(1).tolist()
-        barriers = snap.barriers  # only the pairs that are modes
-        assert len(barriers) == int(snap.modes.sum())
-        np.testing.assert_allclose(barriers, snap.curves[snap.modes].max(1))
+        barriers = snap.barriers  # every pair, modes or not (the official script's)
+        np.testing.assert_allclose(barriers, snap.curves.max(1))
+        np.testing.assert_allclose(snap.mode_barriers, snap.curves[snap.modes].max(1))
+        np.testing.assert_allclose(
+            snap.gaps, snap.curves.max(1) - snap.curves[:, [0, -1]].max(1), atol=1e-12
+        )
+        assert (snap.gaps >= 0).all()
         if snap.kind == "batch":
             assert snap.test_accuracy is None
         else:
@@ -63,11 +68,9 @@ def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypa
     ]
     fig = page.plot_barrier_evolution(study)
     assert len(fig.axes) == 4
-    for ax, kind in zip(fig.axes[:2], ("batch", "epoch")):  # a legend, or why there is none
-        shown = any(snap.modes.any() for snap in study.of(kind))
-        assert (ax.get_legend() is not None) == shown
-        assert shown or [t.get_text() for t in ax.texts] == [
-            f"no {kind} snapshot has a pair of modes"
+    for ax, kind in zip(fig.axes[:2], ("batch", "epoch")):  # one curve per snapshot
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            snap.label for snap in study.of(kind)
         ]
     plt.close(fig)
 
@@ -86,17 +89,14 @@ def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypa
     out = page.report(study)
     recs = out.records
     assert (recs.falls.id, recs.spread.id) == (EVOLUTION_FALLS, EVOLUTION_SPREAD)
-    for rec, kind, need in ((recs.falls, "batch", 1), (recs.spread, "epoch", 2)):
+    for rec in (recs.falls, recs.spread):
         assert rec.verdict in scorecard.VERDICTS and rec.kind == "qualitative"
-        usable = [snap for snap in study.of(kind) if snap.modes.sum() >= need]
-        if len(usable) < 3:  # a trend needs three snapshots with pairs of modes
-            assert rec.verdict == "failed" and f"only {len(usable)} of the" in rec.note
-        else:
-            assert -1 <= rec.reproduced <= 1  # Spearman ρ
-    # no pair is a pair of modes, and there are only two epoch snapshots: both claims fail
-    assert recs.falls.verdict == recs.spread.verdict == "failed"
-    assert recs.falls.note.startswith(f"only 0 of the {len(s.batches)} batch snapshots")
-    assert recs.spread.note.startswith(f"only 0 of the {len(s.epochs)} epoch snapshots")
+    # four batch snapshots of five pairs each: tested over all 20 pairs, none a mode
+    assert recs.falls.verdict != "failed" and -1 <= recs.falls.reproduced <= 1
+    assert "every pair kept at its best iterate, 0 of 20 reached" in recs.falls.note
+    # two epoch snapshots: no trend to test
+    assert recs.spread.verdict == "failed"
+    assert recs.spread.note == "only 2 epoch snapshot(s) with two pairs each; a trend needs three"
     written = {r.id: r for r in scorecard.load([NOTEBOOK])}
     assert set(written) == {EVOLUTION_FALLS, EVOLUTION_SPREAD}
 
@@ -104,6 +104,8 @@ def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypa
         "dyn_setup",
         "dyn_batch",
         "dyn_epoch",
+        "dyn_batch_why",
+        "dyn_epoch_why",
         f"says.{EVOLUTION_FALLS}",
         f"says.{EVOLUTION_SPREAD}",
     }
@@ -111,13 +113,107 @@ def test_training_dynamics_page_at_toy_size(tmp_model_cache, tmp_build, monkeypa
     assert f"a {study.arch} (" in glued["dyn_setup"]
     assert f"{s.model.epochs} epoch(s) of 512 CIFAR-10 training images" in glued["dyn_setup"]
     for kind, snaps in (("batch", study.of("batch")), ("epoch", study.of("epoch"))):
-        # no snapshot has a pair of modes: every one is named as left out, no barrier quoted
-        assert glued[f"dyn_{kind}"] == (
+        each = ", ".join(f"0/{pairs} after {x.label}" for x in snaps)
+        assert glued[f"dyn_{kind}"].startswith(
             f"At the {kind} snapshots 0 of {pairs * len(snaps)} pairs have both inputs below "
-            f"cross-entropy {threshold:g}; none at {', '.join(x.label for x in snaps)}, left out."
+            f"cross-entropy {threshold:g} ({each}); every pair is kept at its best iterate"
         )
-    for claim in (EVOLUTION_FALLS, EVOLUTION_SPREAD):
-        assert glued[f"says.{claim}"].startswith("Failed, so the claim is not tested: only 0 of")
+        final = np.concatenate([x.endpoint_loss.ravel() for x in snaps])
+        assert f"median cross-entropy of {np.median(final):.3g}" in glued[f"dyn_{kind}_why"]
+    # no pair of modes: the modes-only test has nothing to test
+    assert (
+        "on the pairs of modes alone, it is not tested (fewer than three" in glued["dyn_batch_why"]
+    )
+    assert glued[f"says.{EVOLUTION_SPREAD}"].startswith("Failed, so the claim is not tested")
+
+
+def _snapshot(kind, step, barriers, ends, modes, points=5):
+    """A constructed snapshot: each pair's curve rises from its endpoints ``ends`` (P,)
+    to its barrier ``barriers`` (P,) in the middle."""
+    curves = np.array([[e, (e + b) / 2, b, (e + b) / 2, e] for b, e in zip(barriers, ends)])
+    return page.Snapshot(
+        kind,
+        step,
+        curves[:, :points],
+        np.stack([ends, ends], 1),
+        np.array(modes, bool),
+        None if kind == "batch" else 0.5,
+    )
+
+
+@pytest.mark.timeout(30)
+def test_every_pair_is_kept_and_marked(tmp_build, monkeypatch):
+    """Known answer: pairs that are not modes are kept at every snapshot, counted as not
+    modes, and decide the test. Only the non-mode pairs' constructed barrier gaps fall over
+    the batches, so the test over every pair finds the fall (ρ and one-sided p as scipy's)
+    and the modes-only one sees no trend."""
+    from scipy.stats import spearmanr
+
+    from connectivity.pages.vrabel2024.training_dynamics.report import (
+        cause_sentence,
+        pooled,
+        records,
+        smallest_p,
+        trend_test,
+    )
+
+    monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", NOTEBOOK)
+    s = page.TrainingDynamicsSettings.resolve("smoke")
+    ends = np.array([0.001, 0.002, 1.0, 1.5])  # two modes (below 5e-3), two not
+    modes = [True, True, False, False]
+    batch = [
+        _snapshot("batch", b, ends + np.array([5.0, 5.0, 9 - 2 * b, 8 - 2 * b]), ends, modes)
+        for b in range(4)
+    ]
+    epoch = [  # gaps spread out over the epochs: every deviation from the median is 0.1·e
+        _snapshot("epoch", e, ends + 2 + np.array([-1, -1, 1, 1]) * e * 0.1, ends, modes)
+        for e in (1, 2, 3)
+    ]
+    study = page.TrainingDynamicsStudy(s, "constructed", batch + epoch, 1.0)
+    for snap in study.snapshots:  # kept, and marked
+        assert len(snap.barriers) == 4 and snap.modes.tolist() == modes
+        np.testing.assert_allclose(snap.mode_barriers, snap.barriers[:2])
+    np.testing.assert_allclose(batch[2].gaps, [5.0, 5.0, 5.0, 4.0])
+
+    steps, gaps, _ = pooled(batch)
+    assert steps.tolist() == [0] * 4 + [1] * 4 + [2] * 4 + [3] * 4  # all 16 pairs
+    result = trend_test(batch, "batch")
+    ref = spearmanr(steps, -gaps, alternative="greater")
+    assert result.effect == pytest.approx(ref.statistic)
+    assert result.p_value == pytest.approx(ref.pvalue)
+    assert result.effect > 0.6 and result.p_value < 0.01
+    # the pairs of modes alone: constant gaps, no trend either way
+    only = trend_test(batch, "batch", modes_only=True)
+    assert only.effect == 0 and only.p_value == 1.0
+    # three snapshots are needed: two batch snapshots give no test
+    assert trend_test(batch[:2], "batch") is None
+    # the smallest p this design can give: the values in perfect order with the steps
+    assert smallest_p(steps) == pytest.approx(
+        spearmanr(steps, np.arange(16), alternative="greater").pvalue
+    )
+    assert smallest_p([0, 1, 2]) == pytest.approx(1 / 6)  # three points: 1 of 3! orders
+
+    recs = records(study)
+    assert recs.falls.verdict == "reproduced"
+    assert recs.falls.reproduced == pytest.approx(round(-result.effect, 3))
+    assert "0 of 16" not in recs.falls.note and "8 of 16 reached" in recs.falls.note
+    assert "cannot reach" not in recs.falls.note
+    # the spread grows over the epochs in perfect order: ρ = +1 (the ties within an epoch
+    # survive the floating-point sums only up to rounding, so ρ is within 0.05 of it)
+    assert recs.spread.verdict == "reproduced"
+    assert recs.spread.reproduced == pytest.approx(1.0, abs=0.05)
+    assert "6 of 12 reached" in recs.spread.note
+    why = cause_sentence(study, "batch", recs.falls)
+    assert "on the pairs of modes alone, it shows no significant trend (ρ = +0.00" in why
+    # one pair at each of three snapshots: p >= 1/6 at best, so no verdict is reachable
+    three = [_snapshot("batch", b, [3.0 - b], [1.0], [False]) for b in range(3)]
+    small = page.TrainingDynamicsStudy(s, "constructed", three + epoch, 1.0)
+    rec = records(small).falls
+    assert rec.verdict == "not significant"
+    assert "this design cannot reach p < 0.05 (smallest possible p 0.17)" in rec.note
+    assert "cannot reach p < 0.05 even with the values in perfect order" in cause_sentence(
+        small, "batch", rec
+    )
 
 
 @pytest.mark.timeout(10)

@@ -6,7 +6,10 @@ A CIFAR-10 network is trained once (cached) and kept after the first batches and
 each epoch; at every snapshot pairs of optimal inputs per class are optimised from noise
 and the loss is measured along the straight path between them. The paper finds that the
 barrier falls over the first batches and that its spread over pairs grows over the
-epochs; pairs whose inputs are not modes are left out:
+epochs. As in the official ``appF1_barrier_evolution.py``, every pair is kept, each input
+the best iterate of its synthesis; the pairs whose inputs both reached the threshold are
+marked, and the claims are tested on the barrier gap (the barrier above the larger
+endpoint loss) with the official barrier height beside:
 
 * :mod:`.settings`: :class:`TrainingDynamicsSettings`;
 * :mod:`.study`: :func:`run` (settings -> :class:`TrainingDynamicsStudy`, one :class:`Snapshot`

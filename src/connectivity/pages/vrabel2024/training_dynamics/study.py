@@ -10,9 +10,12 @@ script's threshold "for convenience"; one input of each pair with the TV penalty
 and the loss is measured at 200 points of the straight path between them (the "primary
 loss curve"); its maximum is the barrier height (the official ``_metric(curve, "max")``).
 
-Modes must be modes: a pair whose inputs did not both reach the threshold is left out of
-the barrier statistics of its snapshot (a barrier that only falls because the endpoint
-losses fall is not the paper's effect), and the page says how many were left out.
+Every pair is kept, as in the official script: each input is the best iterate of its
+synthesis (the lowest cross-entropy it reached), whether or not it got below the
+threshold, and each pair's barrier counts. ``Snapshot.modes`` marks the pairs whose two
+inputs both reached the threshold (the page counts them and draws them apart), and
+``Snapshot.gaps`` is each barrier above its pair's larger endpoint loss (the barrier
+gap: the part of the barrier that falling endpoint losses cannot explain).
 
 :func:`run` is two steps: :func:`snapshots` (the training, cached, and the weights at
 every snapshot) and :func:`measure_snapshot` at each (optimal inputs, then
@@ -64,10 +67,20 @@ class Snapshot:
 
     @property
     def barriers(self) -> np.ndarray:
-        """Barrier heights of the pairs that are modes."""
-        return (
-            barrier_heights(self.curves[self.modes]).max_loss if self.modes.any() else np.zeros(0)
-        )
+        """Barrier height (largest loss on the straight path) of every pair (P,), as the
+        official ``_metric(curve, "max")``: modes or not."""
+        return barrier_heights(self.curves).max_loss if len(self.curves) else np.zeros(0)
+
+    @property
+    def gaps(self) -> np.ndarray:
+        """Each pair's barrier gap (P,): its barrier above the larger of its curve's two
+        endpoint losses (``barrier_heights(...).gap``, >= 0)."""
+        return barrier_heights(self.curves).gap if len(self.curves) else np.zeros(0)
+
+    @property
+    def mode_barriers(self) -> np.ndarray:
+        """Barrier heights of the pairs whose inputs both reached the threshold."""
+        return self.barriers[self.modes]
 
 
 @dataclass
