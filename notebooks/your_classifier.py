@@ -16,8 +16,10 @@
 # This book asks the papers' questions of its own classifiers. The same questions can be
 # asked of yours — a robustly trained network, another architecture, a checkpoint from
 # your own training: Gu & Borovykh's Table 1 takes it as its parameter `checkpoint`, and
-# so does Vrabel et al.'s §4.1 (the bypass), which works in the input space and so also
-# takes an opaque program (TorchScript, `torch.export`) with its `mean` and `std`.
+# so do Vrabel et al.'s §4.1 (the bypass) and §4.2 (adversarial barriers), which work in
+# the input space and so also take an opaque program (TorchScript, `torch.export`) with
+# its `mean` and `std`, and their detection page, whose detectors read the layers you name
+# by module path (`detector_layers`; torchvision's VGGs and ResNets have defaults).
 # This page shows the way end to end with a file it writes itself: the CIFAR-10 ResNet
 # of the [classifiers chapter](classifiers.ipynb) (in the `ci` profile the committed
 # one), saved as you would save yours, then passed to Table 1 for one draw of pairs.

@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn.covariance import EmpiricalCovariance
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 from torch import nn
 
@@ -273,27 +273,34 @@ def test_classifier_needs_the_training_size():
     assert spec.build(600).tol == pytest.approx(1e-4 / 600)
 
 
-def test_cross_validated_score_pools_every_pair_and_keeps_the_benchmark_split():
+def test_cross_validated_score_is_the_mean_of_the_folds_and_keeps_the_benchmark_split():
     rng = np.random.default_rng(1)
     clean = rng.normal(size=(150, 5))
     adv = rng.normal(size=(150, 5)) + 0.6
-    pooled = detection.evaluate(clean, adv, detection.ClassifierSpec(), cross_validate=True)
-    assert pooled.n_test == 300 and list(pooled.labels) == [0] * 150 + [1] * 150
-    one = pooled.benchmark_split
+    cv = detection.evaluate(clean, adv, detection.ClassifierSpec(), cross_validate=True)
+    assert cv.n_test == 300 and list(cv.labels) == [0] * 150 + [1] * 150
+    one = cv.benchmark_split
     acc, auc = benchmark_by_hand(clean, adv)
     assert one.n_test == 60 and one.accuracy == pytest.approx(acc) and one.auc == pytest.approx(auc)
-    # the pooled AUC is that of the held-out probabilities, fold by fold, by hand
-    probs = np.zeros(300)
+    # each fold's AUC and accuracy from its own classifier, by hand; the score their mean
+    aucs, accs = [], []
     for train, _, test in detection.detection_splits(150, True):
         xtr = np.concatenate([clean[train], adv[train]])
         w, b = _summed_loss_lbfgs(xtr, np.r_[np.zeros(len(train)), np.ones(len(train))])
-        probs[test] = 1 / (1 + np.exp(-(clean[test] @ w + b)))
-        probs[150 + test] = 1 / (1 + np.exp(-(adv[test] @ w + b)))
-    assert pooled.auc == pytest.approx(100 * roc_auc_score(pooled.labels, probs))
-    assert pooled.auc_se == pytest.approx(100 * hanley_mcneil_se(pooled.auc / 100, 150, 150))
-    assert pooled.auc_se < 0.6 * one.auc_se  # five times the test pairs: SE / sqrt(5)-ish
+        prob = 1 / (1 + np.exp(-(np.concatenate([clean[test], adv[test]]) @ w + b)))
+        truth = np.r_[np.zeros(len(test)), np.ones(len(test))]
+        aucs.append(100 * roc_auc_score(truth, prob))
+        accs.append(100 * np.mean((prob > 0.5) == truth))
+    np.testing.assert_allclose(cv.fold_auc, aucs, atol=1e-6)
+    np.testing.assert_allclose(cv.fold_accuracy, accs, atol=1e-6)
+    assert cv.auc == pytest.approx(np.mean(aucs)) and cv.accuracy == pytest.approx(np.mean(accs))
+    assert cv.auc_se == pytest.approx(np.std(aucs, ddof=1) / np.sqrt(5))
+    assert cv.accuracy_se == pytest.approx(np.std(accs, ddof=1) / np.sqrt(5))
+    assert cv.between_folds and cv.se_kind == "between-fold"
+    assert sorted(np.bincount(cv.test_fold)) == [60] * 5  # 30 + 30 test examples per fold
     single = detection.evaluate(clean, adv, detection.ClassifierSpec())
     assert single.benchmark_split is single and single.auc == pytest.approx(auc)
+    assert not single.between_folds and single.se_kind == "Hanley–McNeil"
 
 
 def test_knn_is_chosen_per_fold_on_validation_data_only():
@@ -367,7 +374,7 @@ def test_a_cell_at_paper_auc_100_follows_the_one_rule(auc, verdict):
     _, tol = cell_tolerances(_score(auc, 99.0, 800), 99.6, 100.0, "cifar10", MARGINS_LAYERMFS_FGSM)
     assert tol.verdict(auc - 100.0) == verdict
     assert tol.power() == 0.0  # a 0.05-point margin cannot be shown on 400 + 400 examples
-    assert "printed rounding" in tol.se_basis and "unknown (between trainings" in tol.se_basis
+    assert "printed rounding" in tol.se_basis and "unknown (spread between fits" in tol.se_basis
 
 
 def test_cell_tolerances_count_both_sides():
@@ -401,3 +408,197 @@ def test_mahalanobis_rows_setting_is_checked():
 
     with pytest.raises(ParameterError, match="mahalanobis_rows is one of aligned, shuffled"):
         DetectionSettings.resolve("ci", mahalanobis_rows="shufled")
+
+
+# ------------------------------------------ issue 36: LID in the benchmark's batches
+
+
+def _benchmark_lid_by_hand(model, images, advs, k, batch_size):
+    """A transcription of the benchmark's ``estimate`` (extract_characteristics.py, LID):
+    every batch filled with ``images[j]`` (not ``images[start + j]``), scipy's cdist and
+    its ``mle_batch``; here on this book's ReLU outputs and in float64."""
+    from scipy.spatial.distance import cdist
+
+    def mle_batch(data, batch, k):
+        k = min(k, len(data) - 1)
+        a = np.sort(cdist(batch, data), axis=1)[:, 1 : k + 1]
+        return np.array([-k / np.sum(np.log(v / v[-1])) for v in a])
+
+    n = len(images)
+    lids, lids_adv = [], []
+    for i_batch in range(int(np.ceil(n / batch_size))):
+        start, end = i_batch * batch_size, min(n, (i_batch + 1) * batch_size)
+        n_feed = end - start
+        batch = torch.stack([images[j] for j in range(n_feed)])  # the benchmark's images[j]
+        batch_adv = torch.stack([advs[j] for j in range(n_feed)])
+        with torch.no_grad():
+            relus = list(range(len(detection.relu_positions(model))))
+            acts = detection.relu_outputs(model, batch, relus)
+            acts_adv = detection.relu_outputs(model, batch_adv, relus)
+        lb, la = np.zeros((n_feed, len(acts))), np.zeros((n_feed, len(acts)))
+        for i, (c, a) in enumerate(zip(acts, acts_adv)):
+            c, a = c.flatten(1).double().numpy(), a.flatten(1).double().numpy()
+            lb[:, i], la[:, i] = mle_batch(c, c, k), mle_batch(c, a, k)
+        lids.extend(lb)
+        lids_adv.extend(la)
+    return np.asarray(lids), np.asarray(lids_adv)
+
+
+@pytest.mark.timeout(120)
+def test_benchmark_lid_batches_reproduce_the_benchmarks_copy_bug(tiny_vgg):
+    """24 pairs in batches of 10: the benchmark's rows 10-19 copy rows 0-9 and rows 20-23
+    are the first 4 pairs estimated among themselves; only 10 pairs are distinct."""
+    model, x = tiny_vgg
+    adv = (x + 0.05 * torch.randn_like(x)).clamp(0, 1)
+    lc, la = detection.lid_features(model, x, adv, k=5, batch_size=10, benchmark_batches=True)
+    want_c, want_a = _benchmark_lid_by_hand(model, x, adv, 5, 10)
+    np.testing.assert_allclose(lc, want_c, rtol=2e-3, atol=1e-4)
+    np.testing.assert_allclose(la, want_a, rtol=2e-3, atol=1e-4)
+    np.testing.assert_array_equal(lc[10:20], lc[:10])  # the copy bug
+    np.testing.assert_array_equal(la[10:20], la[:10])
+    first4 = detection.lid_features(model, x[:4], adv[:4], k=5, batch_size=4)
+    np.testing.assert_allclose(lc[20:], first4[0], rtol=1e-5)
+    assert len(np.unique(lc, axis=0)) == 14  # 10 distinct pairs + the last batch's 4
+    corrected, _ = detection.lid_features(model, x, adv, k=5, batch_size=10)
+    assert not np.allclose(corrected[10:20], corrected[:10])
+
+
+@pytest.mark.timeout(120)
+def test_benchmark_lid_batches_equal_the_corrected_ones_in_one_batch(tiny_vgg):
+    """With one batch for the whole set the bug has nothing to repeat: both ways agree."""
+    model, x = tiny_vgg
+    adv = (x + 0.05 * torch.randn_like(x)).clamp(0, 1)
+    bench = detection.lid_features(model, x, adv, k=5, batch_size=24, benchmark_batches=True)
+    fixed = detection.lid_features(model, x, adv, k=5, batch_size=24)
+    for b, f in zip(bench, fixed):
+        np.testing.assert_array_equal(b, f)
+
+
+@pytest.mark.timeout(60)
+def test_lid_cells_take_the_papers_standard_error_at_the_effective_n():
+    """The benchmark's LID rows repeat its first 100 pairs: the paper's Hanley–McNeil /
+    binomial part of the SE at 100 + 100 pairs, not at its 1,600 + 1,600 test rows."""
+    from connectivity.pages.vrabel2024.detection.records import (
+        BENCHMARK_LID_BATCH,
+        paper_at_effective_n,
+    )
+
+    assert BENCHMARK_LID_BATCH == 100
+    margins = cell_margins("cifar10", "lid", 0)
+    score = _score(80.0, 75.0, 2000)
+    acc, auc = cell_tolerances(score, 75.0, 80.0, "cifar10", margins)
+    auc100 = paper_at_effective_n(auc, "auc", 80.0, "cifar10", 100)
+    acc100 = paper_at_effective_n(acc, "accuracy", 75.0, "cifar10", 100)
+    hm = lambda n: 100 * hanley_mcneil_se(0.8, n, n)  # noqa: E731
+    bi = lambda n: 100 * np.sqrt(0.75 * 0.25 / (2 * n))  # noqa: E731
+    assert auc100.se**2 - auc.se**2 == pytest.approx(hm(100) ** 2 - hm(1600) ** 2)
+    assert acc100.se**2 - acc.se**2 == pytest.approx(bi(100) ** 2 - bi(1600) ** 2)
+    assert hm(100) / hm(1600) == pytest.approx(4.0, rel=0.01)  # the referee's 4x
+    assert auc100.value == auc.value and "100+100 distinct" in auc100.se_basis
+    # at or above the test split nothing changes
+    assert paper_at_effective_n(auc, "auc", 80.0, "cifar10", 1600) is auc
+
+
+# ---------------------------------------------------------------- folds and refits (issue 36)
+
+
+def _fold(auc: float, accuracy: float = 50.0) -> detection.DetectionScore:
+    """A one-split score with a known AUC, its ROC a diagonal step."""
+    labels = np.r_[np.zeros(2), np.ones(2)]
+    return detection.DetectionScore(
+        accuracy, auc, 0.0, 4, labels, labels, np.array([0.0, 1.0]), np.array([0.0, 1.0])
+    )
+
+
+@pytest.mark.timeout(30)
+def test_mean_of_folds_with_known_aucs():
+    """Five folds with AUCs 70, 75, 80, 85, 90 (SD √62.5): the mean 80 and between-fold SE
+    √62.5 / √5 = 3.536; accuracies 60..80 alike; fold 1 kept as the benchmark's split."""
+    folds = [_fold(a, acc) for a, acc in zip([70, 75, 80, 85, 90], [60, 65, 70, 75, 80])]
+    s = detection.mean_of_folds(folds, "c", folds[0])
+    assert s.auc == pytest.approx(80.0) and s.auc_se == pytest.approx(np.sqrt(62.5 / 5))
+    assert s.accuracy == pytest.approx(70.0) and s.accuracy_se == pytest.approx(np.sqrt(12.5))
+    assert s.benchmark_split.auc == 70 and s.n_test == 20 and s.between_folds
+    same = detection.mean_of_folds([_fold(80.0)] * 5, "c", _fold(80.0))
+    assert same.auc == 80.0 and same.auc_se == 0.0  # folds that agree: no between-fold spread
+
+
+@pytest.mark.timeout(60)
+def test_averaged_roc_has_the_mean_area_of_the_folds():
+    """Constructed scores with a different AUC in each fold: the vertically averaged ROC's
+    area is the folds' mean AUC (up to the averaging grid)."""
+    rng = np.random.default_rng(3)
+    folds = []
+    for shift in (0.3, 0.8, 1.5):
+        truth = np.r_[np.zeros(200), np.ones(200)]
+        prob = np.r_[rng.normal(size=200), rng.normal(size=200) + shift]
+        fpr, tpr, _ = roc_curve(truth, prob)
+        auc = 100 * roc_auc_score(truth, prob)
+        folds.append(detection.DetectionScore(50.0, auc, 0.0, 400, truth, prob, fpr, tpr))
+    s = detection.mean_of_folds(folds, "c", folds[0])
+    area = 100 * np.sum(np.diff(s.fpr) * (s.tpr[1:] + s.tpr[:-1]) / 2)
+    assert area == pytest.approx(s.auc, abs=0.5)
+
+
+@pytest.mark.timeout(120)
+def test_refit_spread_is_zero_for_a_deterministic_classifier_and_positive_when_seeded():
+    """Refits on the same features: the logistic regression has no random state, so
+    reshuffling its training rows (the classifier seed) leaves the score where it was;
+    a KNN on features with exact ties between clean and adversarial rows breaks them by
+    row order, and new fold-split seeds move every score."""
+    rng = np.random.default_rng(4)
+    clean, adv = rng.normal(size=(120, 3)), rng.normal(size=(120, 3)) + 0.7
+    spec = detection.ClassifierSpec("logistic")
+    base = detection.evaluate(clean, adv, spec, 42, True)
+    same_split = [detection.evaluate(clean, adv, spec, 42, True, order_seed=r) for r in (1, 2, 3)]
+    order = detection.refit_spread(base, same_split, "classifier seed")
+    assert order.n == 4 and order.auc_sd == pytest.approx(0.0, abs=1e-9)
+    assert order.accuracy_sd == pytest.approx(0.0, abs=1e-9)
+    new_split = [detection.evaluate(clean, adv, spec, r, True, order_seed=r) for r in (1, 2, 3)]
+    assert detection.refit_spread(base, new_split).auc_sd > 0  # the folds are a seed
+    # integer features: many clean and adversarial rows at the same distance
+    tied_c = rng.integers(0, 2, size=(120, 2)).astype(float)
+    tied_a = rng.integers(0, 2, size=(120, 2)).astype(float) + (rng.random((120, 1)) < 0.3)
+    knn = detection.ClassifierSpec("knn", k=3)
+    knn_base = detection.evaluate(tied_c, tied_a, knn, 42, True)
+    knn_refits = [
+        detection.evaluate(tied_c, tied_a, knn, 42, True, order_seed=r) for r in range(1, 6)
+    ]
+    assert detection.refit_spread(knn_base, knn_refits).auc_sd > 0  # ties broken by row order
+    assert detection.refit_spread(base, []) is None  # no refits: no spread
+    assert detection.refit_spread(base, [detection.DetectionScore.empty()]) is None
+
+
+@pytest.mark.timeout(120)
+def test_refit_tuned_knn_chooses_again_per_seed():
+    rng = np.random.default_rng(5)
+    pairs = {a: (rng.normal(size=(60, 2)), rng.normal(size=(60, 2)) + 1.0) for a in "ab"}
+    again = detection.refit_tuned_knn(pairs, [1, 15], ["uniform"], [7, 8], True)
+    assert set(again) == {"a", "b"} and all(len(v) == 2 for v in again.values())
+    specs, _ = detection.tune_knn(pairs, [1, 15], ["uniform"], 7, True, order_seed=7)
+    want = detection.evaluate(*pairs["a"], specs, 7, True, order_seed=7)
+    assert again["a"][0].auc == pytest.approx(want.auc)
+
+
+@pytest.mark.timeout(30)
+def test_cell_tolerance_uses_the_between_fold_se_and_the_refit_spread():
+    """Our side of a cross-validated cell is its between-fold SE, the refit SD enters in
+    quadrature; z and the borderline mark follow from the difference and the tolerance."""
+    from connectivity.pages.vrabel2024.detection.tolerances import borderline, cell_z
+
+    margins = cell_margins("cifar10", "mode_connectivity", 0)
+    folds = [_fold(a, acc) for a, acc in zip([70, 75, 80, 85, 90], [60, 65, 70, 75, 80])]
+    s = detection.mean_of_folds(folds, "c", folds[0])
+    acc_tol, auc_tol = cell_tolerances(s, 70.0, 80.0, "cifar10", margins)
+    assert "between-fold SE" in auc_tol.se_basis and "not measured" in auc_tol.se_basis
+    s.refit = detection.RefitSpread(np.array([70.0, 72, 74]), np.array([80.0, 83, 86]), "x")
+    _, with_refit = cell_tolerances(s, 70.0, 80.0, "cifar10", margins)
+    assert with_refit.se == pytest.approx(np.hypot(auc_tol.se, 3.0))  # SD of 80, 83, 86
+    assert "SD over 3 fits" in with_refit.se_basis and "need a GPU" in with_refit.se_basis
+    assert cell_z(2.0, with_refit) == pytest.approx(2.0 / with_refit.se)
+    m = with_refit.value
+    assert borderline(0.95 * m, with_refit) and not borderline(0.5 * m, with_refit)
+    # folds that agree exactly fall back to the Hanley–McNeil SE at all the test examples
+    same = detection.mean_of_folds([_fold(80.0)] * 5, "c", _fold(80.0))
+    _, flat = cell_tolerances(same, 70.0, 80.0, "cifar10", margins)
+    assert flat.se > 0 and "folds agree exactly" in flat.se_basis

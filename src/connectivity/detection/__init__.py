@@ -23,7 +23,8 @@ One detector per module, every name importable from here:
 * :mod:`.spectral` - InputMFS/PFS and LayerMFS/PFS (Fourier spectra);
 * :mod:`.layers` - the ReLU outputs the layer-based detectors read;
 * :mod:`.splits` - the benchmark's train/validation/test splits and the five folds;
-* :mod:`.evaluation` - the classifiers that read the features, their scores, the KNN choice;
+* :mod:`.evaluation` - the classifiers that read the features, their scores (per fold,
+  and their mean), the KNN choice, the spread of refits;
 * :mod:`.comparison` - paired bootstraps of AUC differences, "beats every baseline".
 
 Example::
@@ -37,13 +38,18 @@ Example::
 from .comparison import beats_all_test, paired_bootstrap_auc
 from .evaluation import (
     MIN_PAIRS,
+    REFIT_VARIED,
     ClassifierSpec,
     DetectionScore,
+    RefitSpread,
     describe_specs,
     evaluate,
+    mean_of_folds,
+    refit_spread,
+    refit_tuned_knn,
     tune_knn,
 )
-from .layers import flat_layers, relu_outputs, relu_positions
+from .layers import Tapped, flat_layers, relu_outputs, relu_positions
 from .lid import _mle_lid as _mle_lid  # used by the tests
 from .lid import lid_features
 from .mahalanobis import (
@@ -81,6 +87,8 @@ __all__ = [
     "MIN_PAIRS",
     "MODE_CONNECTIVITY",
     "PathFeatures",
+    "REFIT_VARIED",
+    "RefitSpread",
     "SPECTRAL_RELUS",
     "ClassGaussians",
     "ClassifierSpec",
@@ -92,15 +100,19 @@ __all__ = [
     "detection_splits",
     "evaluate",
     "fit_class_gaussians",
+    "Tapped",
     "flat_layers",
     "fourier_spectrum",
     "input_spectrum_features",
     "layer_spectrum_features",
     "lid_features",
     "mahalanobis_features",
+    "mean_of_folds",
     "paired_bootstrap_auc",
     "path_loss_features",
     "reference_images",
+    "refit_spread",
+    "refit_tuned_knn",
     "relu_outputs",
     "relu_positions",
     "tune_knn",

@@ -24,6 +24,25 @@ def _mle_lid(dist: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
+def _batch_lid(model, clean, adv, k, relus, device) -> tuple[np.ndarray, np.ndarray]:
+    """LID of one batch: clean, adv (b, C, H, W) -> two (b, L) matrices, the batch's clean
+    images the reference sample."""
+    kk = min(k, len(clean) - 1)
+    if kk < 1:
+        raise ValueError("LID needs batches of at least two images")
+    ac = relu_outputs(model, clean.to(device), relus)
+    aa = relu_outputs(model, adv.to(device), relus)
+    lc = np.zeros((len(clean), len(relus)), np.float32)
+    la = np.zeros((len(adv), len(relus)), np.float32)
+    for j, (c, a) in enumerate(zip(ac, aa)):
+        c, a = c.flatten(1), a.flatten(1)
+        dc = torch.cdist(c, c).sort(1).values[:, 1 : kk + 1]
+        da = torch.cdist(a, c).sort(1).values[:, 1 : kk + 1]
+        lc[:, j], la[:, j] = _mle_lid(dc).cpu().numpy(), _mle_lid(da).cpu().numpy()
+    return lc, la
+
+
+@torch.no_grad()
 def lid_features(
     model: nn.Module,
     clean: torch.Tensor,
@@ -31,30 +50,29 @@ def lid_features(
     k: int = 20,
     batch_size: int = 100,
     relus: list[int] | None = None,
+    benchmark_batches: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Local intrinsic dimensionality (Ma et al. 2018) of every ReLU's activations:
     clean, adv (n, C, H, W) paired -> two (n, L) matrices.
 
     Batch b's estimates use batch b's clean images as the reference sample: k nearest
     neighbours among them, the first (the point itself for a clean image; as in the
-    benchmark, also skipped for an adversarial) left out. Unlike the benchmark's code,
-    which fills every batch with the first ``batch_size`` images (so that beyond the
-    first batch its features repeat), each image is used exactly once.
+    benchmark, also skipped for an adversarial) left out. By default (corrected) each
+    image is used exactly once. With ``benchmark_batches`` the batches are the
+    benchmark's (``extract_characteristics.py``, ``estimate``): every batch is filled
+    with ``images[j]``, not ``images[start + j]``, so batch b of size m holds the first m
+    pairs, and row i is a copy of row ``i % batch_size`` (the last, shorter batch: of the
+    first pairs estimated among themselves); only ``batch_size`` pairs are distinct.
     """
     model.eval()
     device = model_device(model)
     relus = list(range(len(relu_positions(model)))) if relus is None else relus
     lc = np.zeros((len(clean), len(relus)), np.float32)
     la = np.zeros((len(adv), len(relus)), np.float32)
+    done: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     for s, e in _batches(len(clean), batch_size):
-        kk = min(k, e - s - 1)
-        if kk < 1:
-            raise ValueError("LID needs batches of at least two images")
-        ac = relu_outputs(model, clean[s:e].to(device), relus)
-        aa = relu_outputs(model, adv[s:e].to(device), relus)
-        for j, (c, a) in enumerate(zip(ac, aa)):
-            c, a = c.flatten(1), a.flatten(1)
-            dc = torch.cdist(c, c).sort(1).values[:, 1 : kk + 1]
-            da = torch.cdist(a, c).sort(1).values[:, 1 : kk + 1]
-            lc[s:e, j], la[s:e, j] = _mle_lid(dc).cpu().numpy(), _mle_lid(da).cpu().numpy()
+        lo, hi = (0, e - s) if benchmark_batches else (s, e)
+        if (lo, hi) not in done:
+            done[(lo, hi)] = _batch_lid(model, clean[lo:hi], adv[lo:hi], k, relus, device)
+        lc[s:e], la[s:e] = done[(lo, hi)]
     return lc, la

@@ -90,6 +90,19 @@ def reference_images(
 
 
 @torch.no_grad()
+def reference_cross_entropy(model: nn.Module, references: torch.Tensor) -> np.ndarray:
+    """The cross-entropy of each class reference against its own class: references
+    (num_classes, C, H, W), reference c of class c -> (num_classes,) float64. The paper
+    takes a mode to be a real image whose loss is below a small threshold (§4.1);
+    :func:`reference_images` takes the arg-min without checking it, this says how low."""
+    model.eval()
+    device = model_device(model)
+    labels = torch.arange(len(references), device=device)
+    loss = F.cross_entropy(model(references.to(device)), labels, reduction="none")
+    return loss.double().cpu().numpy()
+
+
+@torch.no_grad()
 def path_loss_features(
     model: nn.Module,
     x: torch.Tensor,

@@ -33,6 +33,9 @@ CHECKPOINT_DOC = (
     "input_size}; its records are measurements, kept apart"
 )
 
+# torchvision's ResNet family: its stages are top-level modules of the network
+TORCHVISION_RESNETS = ("resnet", "resnext", "wide_resnet")
+
 # the keys of a reader's checkpoint (load_classifier's arguments): the first two required
 CHECKPOINT_KEYS = ("path", "architecture", "dataset", "mean", "std", "arch_kwargs", "input_size")
 REQUIRED_KEYS = ("path",)  # and an architecture for a state dict (check_checkpoint)

@@ -20,7 +20,7 @@ from typing import Any
 from connectivity import reader_checkpoint as rc
 from connectivity.settings import ParameterError, coerce, param
 
-from ...readers import CHECKPOINT_DOC, check_checkpoint, checkpoint_dict
+from ...readers import CHECKPOINT_DOC, TORCHVISION_RESNETS, check_checkpoint, checkpoint_dict
 from ..chapter_settings import ConnectSettings, Spaces
 
 # the paper profile's NEB budget (pivots, iterations): a pair NEB leaves unconnected at a
@@ -29,9 +29,6 @@ _PAPER_NEB = ConnectSettings.resolve("paper").neb
 PAPER_BUDGET = [_PAPER_NEB.n_pivots, _PAPER_NEB.steps]
 # the toy profiles rerun at a toy budget: their tests and notebooks run in seconds
 _TOY_BUDGET = [8, 40]
-
-# torchvision's ResNet family: its stages are top-level modules of the network
-TORCHVISION_RESNETS = ("resnet", "resnext", "wide_resnet")
 
 
 def reader_layers(architecture: str, arch_kwargs: dict | None = None) -> dict[str, Any] | None:

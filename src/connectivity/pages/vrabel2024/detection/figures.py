@@ -20,7 +20,8 @@ from connectivity.paper_values.vrabel2024_adversarial import (
 )
 
 from .settings import MAHALANOBIS_ROWS
-from .study import DetectionStudy
+from .study import REFIT_MAX_FEATURES, DetectionStudy
+from .tolerances import BORDERLINE, borderline, cell_margins, cell_tolerances, cell_z
 
 # ---------------------------------------------------------------- tables
 
@@ -43,34 +44,102 @@ def attack_table(study: DetectionStudy) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["data set", "attack"])
 
 
-def _table1_cell(score: det.DetectionScore, paper: tuple[float, float]) -> str:
+def _z_text(z: float) -> str:
+    return "—" if np.isnan(z) else f"{z:+.1f}"
+
+
+def _table1_cell(
+    score: det.DetectionScore, paper: tuple[float, float], dataset: str, detector: str, j: int
+) -> str:
+    """One cell: this build's accuracy / AUC ± the SE of the AUC, the benchmark's own
+    split (fold 1) where the score is the mean of five folds, the paper's in brackets,
+    and each number's z (difference / its SE) with ◆ where it is borderline."""
     if np.isnan(score.auc):
-        got = "—"
-    elif score.constant:
-        got = "— (constant output)"
-    else:
-        got = f"{score.accuracy:.1f} / {score.auc:.1f} ±{score.auc_se:.1f}"
-    return f"{got}\n({paper[0]:.1f} / {paper[1]:.1f})"
+        return f"—\n({paper[0]:.1f} / {paper[1]:.1f})"
+    if score.constant:
+        return f"— (constant output)\n({paper[0]:.1f} / {paper[1]:.1f})"
+    got = f"{score.accuracy:.1f} / {score.auc:.1f} ±{score.auc_se:.1f}"
+    one = score.benchmark_split
+    fold1 = f"\nfold 1: {one.accuracy:.1f} / {one.auc:.1f}" if one is not score else ""
+    tols = cell_tolerances(score, *paper, dataset, cell_margins(dataset, detector, j))
+    diffs = (score.accuracy - paper[0], score.auc - paper[1])
+    z = " / ".join(_z_text(cell_z(d, t)) for d, t in zip(diffs, tols))
+    mark = " ◆" if any(borderline(d, t) for d, t in zip(diffs, tols)) else ""
+    return f"{got}{fold1}\n({paper[0]:.1f} / {paper[1]:.1f})\nz {z}{mark}"
+
+
+def spread_sentence(study: DetectionStudy) -> str:
+    """What the Table 1 tolerances' spread is made of and how large it was (generated
+    from the refits kept on the scores), and what it leaves out."""
+    scored = [
+        s
+        for run in study.runs.values()
+        for by_attack in run.scores.values()
+        for s in by_attack.values()
+        if s.n_test and not s.constant
+    ]
+    refits = [s.refit for s in scored if s.refit is not None]
+    left_out = (
+        "The seeds of the image draw and of the VGG's training need a GPU to vary (a new "
+        "draw is new attacks, a new training a new network) and are not varied here; nor "
+        "is PGD's random start, whose attacks are cached for one start only."
+    )
+    if not refits:
+        return (
+            "No cell was fitted again on its features, so the tolerances carry no spread "
+            "between fits. " + left_out
+        )
+    n = refits[0].n - 1
+    sd = np.array([r.auc_sd for r in refits])
+    wide = len(scored) - len(refits)
+    return (
+        f"{len(refits)} of the {len(scored)} cells scored were fitted again {n} "
+        f"time{'s' if n > 1 else ''} on their cached features, each time with another "
+        f"{refits[0].varied}"
+        + (
+            f" (the other {wide}: features of more than {REFIT_MAX_FEATURES:,} columns, "
+            "too costly to refit)"
+            if wide
+            else ""
+        )
+        + f"; the SD of a cell's AUC over its {n + 1} fits, median {np.median(sd):.2f} and "
+        f"at most {sd.max():.2f} points, enters its tolerance in quadrature. " + left_out
+    )
 
 
 def table1_table(study: DetectionStudy, dataset: str):
     """Table 1 for one data set: per detector and attack, this book's accuracy / AUC ±
-    Hanley–McNeil SE of the AUC (%), the paper's below in brackets. A styled table."""
+    the standard error of the AUC (%; between-fold when cross-validated, with the
+    benchmark's own split, fold 1, below), the paper's in brackets, and each number's z
+    (difference / SE of the difference; ◆: borderline, |difference| within 10 % of its
+    margin from it). A styled table; its caption says what the SEs hold."""
     run = study.runs[dataset]
     frame = pd.DataFrame(
         {
             ATTACK_NAMES[a]: {
-                DETECTOR_NAMES[d]: _table1_cell(run.scores[d][a], TABLE1[dataset][d][j])
+                DETECTOR_NAMES[d]: _table1_cell(
+                    run.scores[d][a], TABLE1[dataset][d][j], dataset, d, j
+                )
                 for d in DETECTORS
             }
             for j, a in enumerate(UNTARGETED)
         }
     )
     frame.index.name = "detector"
+    scored = [s for by_attack in run.scores.values() for s in by_attack.values() if s.n_test]
+    kind = scored[0].se_kind if scored else "Hanley–McNeil"
+    caption = (
+        f"Table 1 on {DATASET_NAMES[dataset]}: accuracy / AUC ± the {kind} standard error of "
+        "the AUC (%)"
+        + ("; fold 1: the benchmark's own split" if kind == "between-fold" else "")
+        + "; the paper's in brackets; z = (this build − paper) / SE of the difference, "
+        f"accuracy / AUC; ◆ borderline (|difference| within {100 * BORDERLINE:.0f} % of "
+        "the margin from it). " + spread_sentence(study)
+    )
     # laid out at the page's width (equal columns), so a wide cell wraps instead of
     # pushing the table past the page's right edge
     return (
-        frame.style.set_caption(f"Table 1 on {DATASET_NAMES[dataset]}")
+        frame.style.set_caption(caption)
         .set_properties(**{"white-space": "pre-wrap"})
         .set_table_styles(
             [{"selector": "", "props": "table-layout: fixed; width: 100%; font-size: 0.8em"}]
@@ -170,8 +239,9 @@ def plot_loss_curves(study: DetectionStudy, dataset: str):
 
 
 def plot_roc(study: DetectionStudy, dataset: str):
-    """ROC curves of the six detectors on the test split, one panel per attack (AUC in
-    the legend), the mode-connectivity detector thick and red."""
+    """ROC curves of the six detectors on the test split (cross-validated: the five
+    folds' curves averaged vertically), one panel per attack (AUC in the legend), the
+    mode-connectivity detector thick and red."""
     fig, axes = _panel_grid(len(UNTARGETED))
     run = study.runs[dataset]
     for ax, a in zip(axes, UNTARGETED):

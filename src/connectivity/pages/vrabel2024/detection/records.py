@@ -9,11 +9,19 @@ outcomes and :func:`.report.report` does both. Tolerances and tests (:mod:`.tole
   baseline's": the paired bootstrap of the study (``DatasetRun.claims``);
 * attack success rates and the ablation (loss curve or logits alone): measurements;
   the sentence on the ablation quotes a paired bootstrap of its own
-  (:func:`ablation_test`).
+  (:func:`ablation_test`);
+* Table 1 is compared on the benchmark's protocol: LID in its batches (the first batch
+  reused, so only ``BENCHMARK_LID_BATCH`` pairs are distinct: each side's standard error
+  at that effective n) and Mahalanobis on its shuffled rows (``mahalanobis_rows``); the
+  corrected LID and the other Mahalanobis rows are measurements beside, and every
+  ``differs`` cell gets a ``cause`` (:func:`differs_cause`);
+* per data set, a check that every class reference is a mode by the paper's threshold
+  (``MODE_LOSS_THRESHOLD``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +30,7 @@ from connectivity import scorecard
 from connectivity.attacks import UNTARGETED
 from connectivity.paper_values.vrabel2024_adversarial import (
     ATTACK_NAMES,
+    BENCHMARK_TEST_PER_CLASS,
     DATASET_NAMES,
     DETECTORS,
     LOGITS_ABLATABLE,
@@ -30,12 +39,23 @@ from connectivity.paper_values.vrabel2024_adversarial import (
     cell_id,
     claim_id,
 )
+from connectivity.stats import Tolerance, binomial_se, hanley_mcneil_se
 
 from .settings import MAHALANOBIS_ROWS, DetectionSettings
 from .study import DatasetRun, DetectionStudy
 from .tolerances import cell_margins, cell_tolerances, logits_ablatable_test
 
+# extract_characteristics.py (LID): batch_size = 100, and estimate() fills every batch with
+# images[j], not images[start + j]: the paper's LID rows are copies of its first 100 pairs
+BENCHMARK_LID_BATCH = 100
+# §4.1: "low-loss examples ... which have cross-entropy loss in the order of 1e-4 or lower"
+# are the paper's real-image modes (the bypass page's mode threshold too)
+MODE_LOSS_THRESHOLD = 1e-4
+NOT_LOCATED = "not located"
+
 SECTION_TABLE = "Table 1, side by side"
+SECTION_REFERENCES = "Class references"
+SECTION_LID = "LID batches: the benchmark's or corrected"
 SECTION_CLAIMS = "The paper's claims, tested"
 SECTION_ABLATION = "Ablation: loss curve or logits?"
 SECTION_MAHALANOBIS = "Mahalanobis rows: aligned or shuffled"
@@ -62,6 +82,19 @@ class DetectionRecords:
     mahalanobis_other: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
     differs: int = 0  # Table 1 numbers shown different from the paper's
     out_of_reach: int = 0  # Table 1 numbers whose margin no sample here can show (power < 5 %)
+    # (data set, attack) -> LID AUC with corrected batches (measured; Table 1: the benchmark's)
+    lid_other: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
+    # data set -> the check that every class reference is a mode (cross-entropy threshold)
+    references: dict[str, scorecard.Record] = field(default_factory=dict)
+    # Table 1 record id -> why it differs (only the cells that differ; NOT_LOCATED if unknown)
+    causes: dict[str, str] = field(default_factory=dict)
+
+
+def network_name(run: DatasetRun) -> str:
+    """The network a data set's run tested: the book's VGG or the reader's file."""
+    if run.reader:
+        return f"a reader's classifier, {run.reader['file']} ({run.reader['architecture']})"
+    return f"VGG-16-BN width {run.model_width:g}"
 
 
 def records(study: DetectionStudy) -> DetectionRecords:
@@ -71,8 +104,13 @@ def records(study: DetectionStudy) -> DetectionRecords:
     bootstrap), the claim that the logits can be ablated, attack success rates, the
     ablation and the other Mahalanobis rows (measurements)."""
     cells, claims, success, parts, ablation, other = [], {}, {}, {}, {}, {}
+    lid_other, references, causes = {}, {}, {}
     for ds, run in study.runs.items():
-        cells += _table1_records(ds, run)
+        references[ds] = _reference_check(ds, run)
+        ds_cells, ds_causes = _table1_records(ds, run, study.settings)
+        cells += ds_cells
+        causes.update(ds_causes)
+        lid_other.update({(ds, a): r for a, r in _lid_batches_records(ds, run).items()})
         for a, (claim, rate) in _claim_records(ds, run).items():
             claims[(ds, a)], success[(ds, a)] = claim, rate
         parts.update({(ds, p): r for p, r in _ablation_records(ds, run).items()})
@@ -94,14 +132,145 @@ def records(study: DetectionStudy) -> DetectionRecords:
         mahalanobis_other=other,
         differs=sum(c.verdict == "differs" for c in compared),
         out_of_reach=sum(c.power is not None and c.power < 0.05 for c in compared),
+        lid_other=lid_other,
+        references=references,
+        causes=causes,
     )
 
 
-def _table1_records(ds: str, run: DatasetRun) -> list[scorecard.Record]:
+def _reference_check(ds: str, run: DatasetRun) -> scorecard.Record:
+    """The check that every class reference of data set ``ds`` is a mode: its
+    cross-entropy against its own class at most ``MODE_LOSS_THRESHOLD``."""
+    ce = np.asarray(run.reference_ce, float)
+    rid = f"vrabel2024.detection.{ds}.reference_loss"
+    if ce.size == 0:
+        return scorecard.fail(rid, "no class references computed", section=SECTION_REFERENCES)
+    above = int(np.sum(ce > MODE_LOSS_THRESHOLD))
+    return scorecard.check(
+        rid,
+        f"{DATASET_NAMES[ds]}: every class reference is a mode (cross-entropy at most "
+        f"{MODE_LOSS_THRESHOLD:g})",
+        float(f"{ce.max():.4g}"),
+        above == 0,
+        "§4.1 takes a real image as a mode when its cross-entropy is in the order of "
+        f"{MODE_LOSS_THRESHOLD:g} or lower; each reference is the lowest-loss image of its "
+        "class in the pool searched, taken without a check",
+        note=f"largest {ce.max():.3g}, median {np.median(ce):.3g}, smallest {ce.min():.3g}; "
+        f"{above} of {ce.size} classes above the threshold",
+        section=SECTION_REFERENCES,
+        per_class=[float(f"{v:.4g}") for v in ce],
+        threshold=MODE_LOSS_THRESHOLD,
+    )
+
+
+def _lid_batches_records(ds: str, run: DatasetRun) -> dict[str, scorecard.Record]:
+    """LID scored with corrected batches (each image once; Table 1 uses the benchmark's),
+    measurements by attack (only the attacks scored)."""
+    out = {}
+    for a, s in run.lid_other.items():
+        if s.n_test == 0 or s.constant:
+            continue
+        used = run.scores["lid"][a]
+        out[a] = scorecard.measure(
+            f"vrabel2024.detection.{ds}.{a}.lid_corrected.auc",
+            f"{DATASET_NAMES[ds]} {ATTACK_NAMES[a]}: LID AUC with corrected batches (each "
+            "image once)",
+            round(s.auc, 2),
+            unit="%",
+            section=SECTION_LID,
+            note=f"Table 1 uses the benchmark's batches (its first batch reused): AUC "
+            f"{used.auc:.1f}; corrected accuracy {s.accuracy:.1f}",
+            accuracy=round(s.accuracy, 2),
+            auc_se=round(s.auc_se, 3),
+        )
+    return out
+
+
+def paper_at_effective_n(
+    tolerance: Tolerance, metric: str, paper: float, dataset: str, n_eff: int
+) -> Tolerance:
+    """``tolerance`` (of :func:`cell_tolerances`) with the paper's part of the standard
+    error taken at ``n_eff`` distinct pairs per class instead of the benchmark's test
+    split (``BENCHMARK_TEST_PER_CLASS``): the benchmark's LID rows repeat its first
+    ``BENCHMARK_LID_BATCH`` pairs. The parts add in quadrature, so the paper's part at the
+    test split is swapped for its part at ``n_eff``."""
+    n_full = BENCHMARK_TEST_PER_CLASS[dataset]
+    if n_eff >= n_full:
+        return tolerance
+
+    def part(n: int) -> float:
+        if metric == "auc":
+            rate = min(max(paper / 100, 0.5 / n), 1 - 0.5 / n)
+            return 100 * hanley_mcneil_se(rate, n, n)
+        return 100 * binomial_se(paper / 100, 2 * n, clip=0.5)
+
+    full, eff = part(n_full), part(n_eff)
+    se = float(np.sqrt(max(tolerance.se**2 - full**2 + eff**2, 0.0)))
+    return dataclasses.replace(
+        tolerance,
+        se=se,
+        se_basis=f"{tolerance.se_basis}; the paper's part at its {n_eff}+{n_eff} distinct "
+        f"pairs (its LID rows repeat its first batch): {eff:.2g} in place of {full:.2g}, "
+        f"so {se:.2g} in all",
+    )
+
+
+def _cell_tolerances(score, paper_acc, paper_auc, ds, margins, detector):
+    """:func:`cell_tolerances`, with the paper's LID at its effective n
+    (:func:`paper_at_effective_n`)."""
+    tols = cell_tolerances(score, paper_acc, paper_auc, ds, margins)
+    if detector != "lid":
+        return tols
+    return tuple(
+        paper_at_effective_n(t, metric, paper, ds, BENCHMARK_LID_BATCH)
+        for t, metric, paper in zip(tols, ("accuracy", "auc"), (paper_acc, paper_auc))
+    )
+
+
+def _alternative(ds: str, run: DatasetRun, detector: str, attack: str, settings):
+    """(the score the other way, its words) for the detectors Table 1 scores on the
+    benchmark's protocol where the book also scores another way; None elsewhere."""
+    if detector == "lid":
+        alt = run.lid_other.get(attack)
+        words = "LID with corrected batches (each image once)"
+    elif detector == "mahalanobis":
+        alt = run.mahalanobis_other.get(attack)
+        other = next(r for r in MAHALANOBIS_ROWS if r != settings.mahalanobis_rows)
+        words = f"Mahalanobis with {other} rows"
+    else:
+        return None
+    if alt is None or alt.n_test == 0 or alt.constant:
+        return None
+    return alt, words
+
+
+def differs_cause(verdict: str, alternative_value, alternative_verdict, words: str) -> str:
+    """Why a Table 1 number differs, from what was measured: "" where it does not
+    differ; where the same detector scored the other way (``words``: how) leaves
+    *differs*, that way named with its value and verdict; else ``NOT_LOCATED``.
+
+    >>> differs_cause("differs", 90.0, "not significant", "LID corrected")
+    'LID corrected moves it across: 90.0 there, not significant'
+    >>> differs_cause("differs", 90.0, "differs", "LID corrected")
+    'not located'
+    >>> differs_cause("reproduced", 90.0, "differs", "LID corrected")
+    ''
+    """
+    if verdict != "differs":
+        return ""
+    if alternative_value is None or alternative_verdict == "differs":
+        return NOT_LOCATED
+    return f"{words} moves it across: {alternative_value:.1f} there, {alternative_verdict}"
+
+
+def _table1_records(
+    ds: str, run: DatasetRun, settings: DetectionSettings
+) -> tuple[list[scorecard.Record], dict[str, str]]:
     """The accuracy and AUC of every detector and attack on data set ``ds`` against the
-    paper's Table 1 (failed where the cell could not be scored)."""
-    cells = []
-    note = f"VGG-16-BN width {run.model_width:g}, test accuracy {100 * run.model_accuracy:.1f} %"
+    paper's Table 1 (failed where the cell could not be scored), and the cause of each
+    that differs (record id -> :func:`differs_cause`)."""
+    cells, causes = [], {}
+    note = f"{network_name(run)}, test accuracy {100 * run.model_accuracy:.1f} %"
     for d in DETECTORS:
         for j, a in enumerate(UNTARGETED):
             s = run.scores[d][a]
@@ -130,31 +299,51 @@ def _table1_records(ds: str, run: DatasetRun) -> list[scorecard.Record]:
                 if one is not s
                 else ""
             )
-            acc_tol, auc_tol = cell_tolerances(s, paper_acc, paper_auc, ds, cell_margins(ds, d, j))
-            cells.append(
-                scorecard.compare(
-                    cell_id(ds, a, d, "accuracy"),
-                    round(s.accuracy, 2),
-                    acc_tol,
-                    n=s.n_test,
-                    note=f"{s.classifier}; {note}{split_note}",
-                    section=SECTION_TABLE,
-                )
+            margins = cell_margins(ds, d, j)
+            tols = _cell_tolerances(s, paper_acc, paper_auc, ds, margins, d)
+            alt = _alternative(ds, run, d, a, settings)
+            # the corrected LID's paper side stays the paper's (its rows repeat)
+            alt_tols = (
+                _cell_tolerances(alt[0], paper_acc, paper_auc, ds, margins, d) if alt else None
             )
-            cells.append(
-                scorecard.compare(
-                    cell_id(ds, a, d, "auc"),
-                    round(s.auc, 2),
-                    auc_tol,
-                    n=s.n_test,
-                    note=f"{s.classifier}; SE of this AUC {s.auc_se:.2f}; {note}{split_note}",
-                    section=SECTION_TABLE,
-                    auc_se=round(s.auc_se, 3),
-                    benchmark_split_auc=round(one.auc, 2),
-                    benchmark_split_auc_se=round(one.auc_se, 3),
+            for k, metric in enumerate(("accuracy", "auc")):
+                rid, value = cell_id(ds, a, d, metric), getattr(s, metric)
+                paper = (paper_acc, paper_auc)[k]
+                alt_value = getattr(alt[0], metric) if alt else None
+                cause = differs_cause(
+                    tols[k].verdict(round(value, 2) - paper),
+                    alt_value,
+                    alt_tols[k].verdict(round(alt_value, 2) - paper) if alt else "",
+                    alt[1] if alt else "",
                 )
-            )
-    return cells
+                if cause:
+                    causes[rid] = cause
+                extra = (
+                    {
+                        "auc_se": round(s.auc_se, 3),
+                        "benchmark_split_auc": round(one.auc, 2),
+                        "benchmark_split_auc_se": round(one.auc_se, 3),
+                    }
+                    if metric == "auc"
+                    else {}
+                )
+                if alt:
+                    extra[f"other_way_{metric}"] = round(alt_value, 2)
+                if cause:
+                    extra["cause"] = cause
+                se_note = f"SE of this AUC {s.auc_se:.2f}; " if metric == "auc" else ""
+                cells.append(
+                    scorecard.compare(
+                        rid,
+                        round(value, 2),
+                        tols[k],
+                        n=s.n_test,
+                        note=f"{s.classifier}; {se_note}{note}{split_note}",
+                        section=SECTION_TABLE,
+                        **extra,
+                    )
+                )
+    return cells, causes
 
 
 def _claim_records(

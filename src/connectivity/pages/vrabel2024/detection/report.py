@@ -4,7 +4,7 @@ that state their outcomes (:mod:`.sentences`, glue names ``det_*`` and
 
 from __future__ import annotations
 
-from connectivity import prose
+from connectivity import prose, scorecard
 
 from .records import DetectionRecords, records
 from .sentences import sentences
@@ -14,5 +14,9 @@ from .study import DetectionStudy
 def report(study: DetectionStudy) -> prose.PageReport[DetectionRecords]:
     """The page's report: its scorecard records (:func:`.records.records`) and the
     sentences that state their outcomes (:func:`.sentences.sentences`), glued."""
-    recs = records(study)
+    if study.reader:  # a reader's classifier: no verdict against the paper, kept apart
+        with scorecard.reader_classifier(study.reader):
+            recs = records(study)
+    else:
+        recs = records(study)
     return prose.publish(recs, sentences(study, recs))

@@ -5,10 +5,13 @@ benchmark's (the paper's)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from connectivity.attacks import UntargetedConfig
 from connectivity.paper_values.vrabel2024_adversarial import DATASET_NAMES
 from connectivity.settings import ParameterError, Settings, param
+
+from ...readers import CHECKPOINT_DOC, check_checkpoint, checkpoint_dict
 
 MAHALANOBIS_ROWS = ("aligned", "shuffled")
 
@@ -62,7 +65,7 @@ class DetectionSettings(Settings):
         BENCHMARK_MAGNITUDES, doc="Mahalanobis noise per data set and attack, normalised units"
     )
     mahalanobis_rows: str = param(
-        "aligned",
+        "shuffled",
         doc="Mahalanobis rows in Table 1: 'aligned' (one image and its twin per row) or "
         "'shuffled' (the benchmark's loaders: every column in its own order); the other is "
         "shown beside",
@@ -82,6 +85,28 @@ class DetectionSettings(Settings):
         "pair is tested once; False: the benchmark's single split",
     )
     n_boot: int = param(2000, lo=100, hi=100_000, doc="bootstrap resamples of paired tests")
+    classifier_changes: dict = param(
+        {},
+        doc="changes to both VGGs' training settings (TrainConfig fields, e.g. {'seed': 1}: "
+        "another training, the classifier-seed spread; trains on first use, a GPU's work)",
+    )
+    checkpoint: dict | None = param(
+        None,
+        doc=CHECKPOINT_DOC + "; CIFAR-10 or CIFAR-100 (the benchmark's), and datasets then "
+        "that one",
+    )
+    detector_layers: list[str] | None = param(
+        None,
+        doc="with a checkpoint: the module paths whose outputs LID, Mahalanobis and the "
+        "spectral detectors read (None: its architecture's, see study.detector_layers)",
+    )
+    refit_seeds: int = param(
+        4,
+        lo=0,
+        hi=100,
+        doc="refits of every Table 1 cell on the cached features, each with another "
+        "fold-split and classifier seed: their spread enters the cell's tolerance (0: none)",
+    )
 
     OVERRIDES = {
         "ci": {
@@ -94,6 +119,8 @@ class DetectionSettings(Settings):
             "reference_pool": 5000,
             "gaussian_train": 10_000,
             "knn_k": [1, 3, 5, 9, 15, 25],
+            # measured on 2 busy cores: a refit of every cell costs ~26 s (KNN ~19 s)
+            "refit_seeds": 2,
         },
         "smoke": {
             "n_images": 40,
@@ -111,6 +138,7 @@ class DetectionSettings(Settings):
             "lid_batch": 20,
             "knn_k": [1, 3],
             "n_boot": 200,
+            "refit_seeds": 1,
         },
         "smoke-paper": {
             "n_images": 24,
@@ -134,7 +162,41 @@ class DetectionSettings(Settings):
         },
     }
 
+    @classmethod
+    def resolve(cls, profile: str = "paper", **overrides: Any):
+        """As :meth:`Settings.resolve`; with a ``checkpoint`` and no ``datasets``, the
+        checkpoint's data set."""
+        if overrides.get("checkpoint") is not None and overrides.get("datasets") is None:
+            ckpt = checkpoint_dict(overrides["checkpoint"])
+            overrides = {**overrides, "datasets": [ckpt.get("dataset") or "cifar10"]}
+        return super().resolve(profile, **overrides)
+
     def validate(self) -> None:
+        if self.checkpoint is not None:
+            if self.classifier_changes:
+                raise ParameterError(
+                    "classifier_changes retrains the book's VGGs; with a checkpoint the page "
+                    "runs the reader's: leave classifier_changes out"
+                )
+            ckpt = checkpoint_dict(self.checkpoint)
+            # the detectors hook its layers: an opaque program is refused
+            check_checkpoint(ckpt, self.detector_layers or ["its detector layers"])
+            dataset = ckpt.get("dataset") or "cifar10"
+            if dataset not in DATASET_NAMES:
+                raise ParameterError(
+                    f"checkpoint.dataset: the benchmark runs on cifar10 or cifar100 (its "
+                    f"training split gives the references), not {dataset!r}"
+                )
+            if list(self.datasets) != [dataset]:
+                raise ParameterError(
+                    f"datasets: a checkpoint is one classifier, of {dataset}: datasets "
+                    f"[{dataset!r}] (or leave datasets out), got {self.datasets}"
+                )
+        elif self.detector_layers is not None:
+            raise ParameterError(
+                "detector_layers names a reader's layers: give a checkpoint too (the book's "
+                "VGGs use their 13 ReLUs, as the benchmark)"
+            )
         for ds in self.datasets:
             if ds not in DATASET_NAMES:
                 raise ParameterError(f"the benchmark runs on cifar10 and cifar100, not {ds!r}")

@@ -15,7 +15,10 @@ draws):
    (:func:`baseline_features`) and scores, and the mode-connectivity features of the
    clean and adversarial images;
 5. :func:`score_mode_connectivity`: the detector's KNN chosen on validation data, for
-   the loss curve and logits together and for each alone (the ablation);
+   the loss curve and logits together and for each alone (the ablation); every Table 1
+   score (step 4 and "both" here) fitted again ``refit_seeds`` times on its features
+   with other fold-split and classifier seeds (:func:`refit_seeds`), its spread kept
+   as the score's ``refit``;
 6. :func:`claim_tests`: per attack, the paired bootstrap of "its AUC exceeds every
    baseline's".
 
@@ -28,22 +31,34 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 import pandas as pd
 import torch
+from torch import nn
 
 from connectivity import detection as det
+from connectivity import reader_checkpoint as rc
 from connectivity.attacks import UNTARGETED, AttackResult, UntargetedConfig, untargeted_attack
 from connectivity.caching import cached
 from connectivity.data import Dataset, load_dataset, subset_indices
 from connectivity.models import fold_batchnorm
 from connectivity.paper_values.vrabel2024_adversarial import DETECTORS
+from connectivity.settings import ParameterError
 from connectivity.shared_classifiers import shared_classifier
-from connectivity.training import TrainedModel, predict
+from connectivity.training import default_device, predict
 
+from ...readers import (
+    TORCHVISION_RESNETS,
+    load_checkpoint,
+    measured_accuracy,
+    reader_dataset,
+    reader_key,
+    who,
+)
 from .settings import DetectionSettings
 
 # detect_adversarials.py, CIFAR-100 LayerMFS/LayerPFS on DeepFool and C&W: (C, gamma)
@@ -53,6 +68,10 @@ BENCHMARK_SVM = {
     ("layerpfs", "cw"): (10.0, 0.01),
     ("layerpfs", "deepfool"): (10.0, 0.01),
 }
+# Table 1 cells refitted for their spread (refit_seeds): only detectors with at most this
+# many feature columns (LID, Mahalanobis, InputMFS, the KNN's curve and logits; a 5-fold
+# logistic regression on 3,072 columns costs ~1 s, on LayerMFS's ~39,000 at ci ~6 s)
+REFIT_MAX_FEATURES = 4096
 CURVES_SHOWN = 20  # loss curves per attack kept for the figure
 EXAMPLES_SHOWN = 4  # clean images (and their adversarials) kept for the figure
 
@@ -99,6 +118,15 @@ class DatasetRun:
     claims: dict[str, object] = field(default_factory=dict)  # attack -> stats.TestResult
     # attack -> Mahalanobis scored with the rows Table 1 does not use (settings.mahalanobis_rows)
     mahalanobis_other: dict[str, det.DetectionScore] = field(default_factory=dict)
+    # whose classifier, where a reader's checkpoint ran (file, sha256, architecture, data
+    # set, test accuracy measured here); None for the book's VGG
+    reader: dict | None = None
+    # attack -> LID with corrected batches (Table 1: the benchmark's batches, see lid_features)
+    lid_other: dict[str, det.DetectionScore] = field(default_factory=dict)
+    # (num_classes,) each class reference's cross-entropy against its own class
+    reference_ce: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # attack -> the claim's test with the other LID batches and Mahalanobis rows
+    claims_other: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -106,6 +134,11 @@ class DetectionStudy:
     settings: DetectionSettings
     runs: dict[str, DatasetRun]
     seconds: float
+
+    @property
+    def reader(self) -> dict | None:
+        """Whose classifier ran, where a reader's checkpoint did (None: the book's)."""
+        return next((r.reader for r in self.runs.values() if r.reader), None)
 
     def scores_frame(self) -> pd.DataFrame:
         """One row per data set, attack and detector: accuracy, AUC and its SE (%)."""
@@ -140,6 +173,8 @@ class AttackScores:
     curves: dict[str, tuple[np.ndarray, np.ndarray]]
     # attack -> the Mahalanobis score with the rows Table 1 does not use
     mahalanobis_other: dict[str, det.DetectionScore]
+    # attack -> LID with corrected batches (Table 1 uses the benchmark's)
+    lid_other: dict[str, det.DetectionScore] = field(default_factory=dict)
 
 
 class FeatureClock:
@@ -185,6 +220,83 @@ def select_correct(model, x: torch.Tensor, y: torch.Tensor, n: int, seed: int) -
     return ok[perm[:n]].sort().values
 
 
+@dataclass(frozen=True)
+class Classifier:
+    """The classifier a data set's benchmark runs on: ``model`` (batch norm folded) for
+    the features and paths, ``attacked`` (as trained) for the attacks, ``key`` the cache
+    key of its attacks, and what the page says of it (NaN / 0 where a reader's file does
+    not say)."""
+
+    model: nn.Module
+    attacked: nn.Module
+    key: str
+    accuracy: float
+    width: float = float("nan")
+    epochs: int = 0
+    label_smoothing: float = float("nan")
+    reader: dict | None = None
+
+
+def load_classifier(settings: DetectionSettings, dataset: str) -> Classifier:
+    """The book's VGG-16-BN of ``dataset`` (the classifiers chapter's), or the reader's
+    ``checkpoint`` (checked by :func:`connectivity.reader_checkpoint.load_classifier`
+    before any work; its detectors read :func:`detector_layers`; its accuracy measured
+    here on every test image)."""
+    if settings.checkpoint is None:
+        changes = settings.classifier_changes or None
+        trained = shared_classifier(settings.profile, f"{dataset}_vgg", changes)
+        return Classifier(
+            fold_batchnorm(trained.model),
+            trained.model,
+            trained.config.cache_key(),
+            trained.test_accuracy,
+            float(trained.config.arch_kwargs.get("width", 1.0)),
+            int(trained.config.epochs),
+            float(trained.config.label_smoothing),
+        )
+    ckpt = settings.checkpoint
+    found = load_checkpoint(ckpt, settings.detector_layers or [])
+    network = found.model.to(default_device()).eval()
+    paths = detector_layers(found, settings.detector_layers)
+    if paths is not None:  # the named modules' outputs: the network after its normalisation
+        network = nn.Sequential(
+            OrderedDict(normalize=network.normalize, network=det.Tapped(network.network, paths))
+        )
+    key = reader_key(found, ckpt.get("arch_kwargs"))
+    test = reader_dataset(found)
+    accuracy = measured_accuracy(network, key, test)
+    return Classifier(
+        fold_batchnorm(network), network, key, accuracy, reader=who(found, accuracy, len(test))
+    )
+
+
+def detector_layers(found: rc.ReaderClassifier, given: list[str] | None) -> list[str] | None:
+    """The module paths whose outputs the layer-based detectors read in a reader's
+    network: ``given``, else its architecture's — None for the book's VGG-16-BN (its 13
+    ReLUs, as the benchmark), every ReLU of ``features`` for torchvision's VGGs, the stem's
+    ``relu`` and ``layer1``–``layer4`` for torchvision's ResNets. Another architecture
+    needs them named (a :class:`ParameterError`)."""
+    if given:
+        return list(given)
+    arch = found.architecture
+    if rc.is_book(arch) and arch.removeprefix(rc.BOOK_PREFIX) == "cifar_vgg16_bn":
+        return None
+    if not rc.is_book(arch) and arch.startswith("vgg"):
+        return [
+            name
+            for name, m in found.network.named_modules()
+            if name.startswith("features.") and isinstance(m, nn.ReLU)
+        ]
+    if not rc.is_book(arch) and arch.startswith(TORCHVISION_RESNETS):
+        return ["relu", "layer1", "layer2", "layer3", "layer4"]
+    raise ParameterError(
+        f"detector_layers: the page has no default layers for {arch!r} (it has them for "
+        "torchvision's VGGs and ResNets and the book's VGG): name the modules whose outputs "
+        "LID, Mahalanobis and the spectral detectors read, by module path as "
+        "model.named_modules() names them (e.g. ['layer1', 'layer2', 'layer3', 'layer4'])"
+    )
+
+
 def attacked_images(settings: DetectionSettings, model, test: Dataset) -> torch.Tensor:
     """Indices into ``test`` of the images to attack: at most ``n_images`` correctly
     classified ones among ``candidate_images`` (:func:`select_correct`)."""
@@ -199,24 +311,24 @@ def attacked_images(settings: DetectionSettings, model, test: Dataset) -> torch.
     ]
 
 
-def _attack_cached(trained, x, y, idx, name: str, cfg: UntargetedConfig) -> AttackResult:
+def _attack_cached(model, key: str, x, y, idx, name: str, cfg: UntargetedConfig) -> AttackResult:
     params = {
-        "model": trained.config.cache_key(),
+        "model": key,
         "images": idx.tolist(),
         "attack": name,
         "settings": dataclasses.asdict(cfg),
         "algorithm": 3,
     }
-    return cached(
-        "detection-attacks", params, lambda: untargeted_attack(trained.model, x, y, name, cfg)
-    )
+    return cached("detection-attacks", params, lambda: untargeted_attack(model, x, y, name, cfg))
 
 
 def attack_images(
-    settings: DetectionSettings, trained: TrainedModel, x: torch.Tensor, y: torch.Tensor, idx
+    settings: DetectionSettings, classifier: Classifier, x: torch.Tensor, y: torch.Tensor, idx
 ) -> dict[str, AttackResult]:
-    """The benchmark's five attacks on the images ``x`` (test indices ``idx``), cached."""
-    return {a: _attack_cached(trained, x, y, idx, a, settings.attacks) for a in UNTARGETED}
+    """The benchmark's five attacks on the images ``x`` (test indices ``idx``) of the
+    classifier's unfolded network, cached by its key."""
+    model, key = classifier.attacked, classifier.key
+    return {a: _attack_cached(model, key, x, y, idx, a, settings.attacks) for a in UNTARGETED}
 
 
 def class_references(settings: DetectionSettings, model, train: Dataset):
@@ -274,15 +386,24 @@ def baseline_features(
     """Detector -> (clean, adversarial) features of the five baselines on the images
     that ``attack`` turned (``ok``, a bool mask over ``x``; ``xa`` their adversarials).
     The Mahalanobis features of all clean images ``x`` are computed once per noise
-    magnitude and kept in ``maha_clean``."""
+    magnitude and kept in ``maha_clean``. ``"lid"`` is LID in the benchmark's batches
+    (its first batch reused), ``"lid_corrected"`` each image once."""
     xc, m = x[ok], int(ok.sum())
     special = _special_case(settings, dataset, attack)
     relus = det.LAST_RELU if special else det.SPECTRAL_RELUS
     k_lid = settings.lid_k[dataset]
     feats = {
         "lid": clock.timed(
-            "lid", 2 * m, det.lid_features, model, xc, xa, k_lid, settings.lid_batch
+            "lid",
+            2 * m,
+            partial(det.lid_features, benchmark_batches=True),
+            model,
+            xc,
+            xa,
+            k_lid,
+            settings.lid_batch,
         ),
+        "lid_corrected": det.lid_features(model, xc, xa, k_lid, settings.lid_batch),
         "inputmfs": clock.timed(
             "inputmfs",
             2 * m,
@@ -328,7 +449,7 @@ def score_baselines(
     mc_clean = clock.timed(mc, len(x), det.path_loss_features, model, x, refs, p)
     maha_clean: dict[float, np.ndarray] = {}
     scores = {d: {} for d in DETECTORS}
-    mc_pairs, curves, summaries, maha_other = {}, {}, {}, {}
+    mc_pairs, curves, summaries, maha_other, lid_other = {}, {}, {}, {}, {}
     for name in UNTARGETED:
         res = advs[name]
         ok = res.success
@@ -336,7 +457,7 @@ def score_baselines(
         if int(ok.sum()) < det.MIN_PAIRS:
             for d in DETECTORS:
                 scores[d][name] = det.DetectionScore.empty()
-            maha_other[name] = det.DetectionScore.empty()
+            maha_other[name] = lid_other[name] = det.DetectionScore.empty()
             continue
         xa, m = res.x[ok], int(ok.sum())
         feats = baseline_features(
@@ -349,10 +470,24 @@ def score_baselines(
             scores[d][name] = det.evaluate(
                 *feats[d], spec, settings.split_seed, settings.cross_validate
             )
+            if feats[d][0].shape[1] <= REFIT_MAX_FEATURES:
+                scores[d][name].refit = det.refit_spread(
+                    scores[d][name],
+                    [
+                        det.evaluate(*feats[d], spec, r, settings.cross_validate, order_seed=r)
+                        for r in refit_seeds(settings)
+                    ],
+                )
         other = next(r for r in rows if r != settings.mahalanobis_rows)
         maha_other[name] = det.evaluate(
             *rows[other],
             _baseline_spec(settings, dataset, "mahalanobis", name),
+            settings.split_seed,
+            settings.cross_validate,
+        )
+        lid_other[name] = det.evaluate(
+            *feats["lid_corrected"],
+            _baseline_spec(settings, dataset, "lid", name),
             settings.split_seed,
             settings.cross_validate,
         )
@@ -361,7 +496,13 @@ def score_baselines(
         mc_pairs[name] = (mc_clean[ok.numpy()], mc_adv)
         shown = slice(CURVES_SHOWN)
         curves[name] = (mc_clean[ok.numpy()][shown].curve, mc_adv[shown].curve)
-    return AttackScores(summaries, scores, mc_pairs, curves, maha_other)
+    return AttackScores(summaries, scores, mc_pairs, curves, maha_other, lid_other)
+
+
+def refit_seeds(settings: DetectionSettings) -> list[int]:
+    """The seeds of the refits of each Table 1 cell (``refit_seeds`` of them, none equal
+    to ``split_seed``): each draws the folds and shuffles the classifier's training rows."""
+    return [settings.split_seed + 1 + r for r in range(settings.refit_seeds)]
 
 
 def mahalanobis_rows(
@@ -401,6 +542,16 @@ def score_mode_connectivity(
             else det.DetectionScore.empty()
             for a in UNTARGETED
         }
+        if part == "both":  # Table 1's cells: their spread over refits
+            again = det.refit_tuned_knn(
+                pairs,
+                settings.knn_k,
+                settings.knn_weights,
+                refit_seeds(settings),
+                settings.cross_validate,
+            )
+            for a, refits in again.items():
+                ablation[part][a].refit = det.refit_spread(ablation[part][a], refits)
     return ablation, knn, grid
 
 
@@ -424,12 +575,12 @@ def claim_tests(
 
 def run_dataset(settings: DetectionSettings, dataset: str) -> DatasetRun:
     """The benchmark on one data set (see the module docstring)."""
-    trained = shared_classifier(settings.profile, f"{dataset}_vgg")
-    model = fold_batchnorm(trained.model)
+    classifier = load_classifier(settings, dataset)
+    model = classifier.model
     train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
     idx = attacked_images(settings, model, test)
     x, y = test.x[idx], test.y[idx]
-    advs = attack_images(settings, trained, x, y, idx)
+    advs = attack_images(settings, classifier, x, y, idx)
     refs, gauss = class_references(settings, model, train)
     clock = FeatureClock()
     attacked = score_baselines(settings, dataset, model, x, advs, refs, gauss, clock)
@@ -437,13 +588,15 @@ def run_dataset(settings: DetectionSettings, dataset: str) -> DatasetRun:
     scores = attacked.scores
     scores[det.MODE_CONNECTIVITY] = ablation["both"]
     claims = claim_tests(settings, scores, attacked.mode_connectivity)
+    other = {**scores, "lid": attacked.lid_other, "mahalanobis": attacked.mahalanobis_other}
+    claims_other = claim_tests(settings, other, attacked.mode_connectivity)
     pick = torch.arange(min(EXAMPLES_SHOWN, len(x)))
     return DatasetRun(
         dataset=dataset,
-        model_accuracy=trained.test_accuracy,
-        model_width=float(trained.config.arch_kwargs.get("width", 1.0)),
-        model_epochs=int(trained.config.epochs),
-        label_smoothing=float(trained.config.label_smoothing),
+        model_accuracy=classifier.accuracy,
+        model_width=classifier.width,
+        model_epochs=classifier.epochs,
+        label_smoothing=classifier.label_smoothing,
         attacks=attacked.summaries,
         scores=scores,
         ablation=ablation,
@@ -455,6 +608,10 @@ def run_dataset(settings: DetectionSettings, dataset: str) -> DatasetRun:
         feature_ms=clock.ms_per_image(),
         claims=claims,
         mahalanobis_other=attacked.mahalanobis_other,
+        lid_other=attacked.lid_other,
+        reference_ce=det.mode_connectivity.reference_cross_entropy(model, refs),
+        claims_other=claims_other,
+        reader=classifier.reader,
     )
 
 

@@ -1,6 +1,8 @@
 """The detection page's tolerances and tests: :func:`cell_tolerances` (a Table 1 cell
-within both sides' uncertainty), :func:`ablation_test` and :func:`logits_ablatable_test`
-(paired bootstraps on the ablation)."""
+within both sides' uncertainty and its spread over refits), :func:`cell_z` and
+:func:`borderline` (how far a cell is from the paper's and from its margin),
+:func:`ablation_test` and :func:`logits_ablatable_test` (paired bootstraps on the
+ablation)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from connectivity.stats import (
     ranking_margin,
 )
 
-from .study import DatasetRun
+from .study import REFIT_MAX_FEATURES, DatasetRun
 
 
 def cell_margins(dataset: str, detector: str, attack_index: int) -> tuple[tuple[float, str], ...]:
@@ -44,6 +46,50 @@ def cell_margins(dataset: str, detector: str, attack_index: int) -> tuple[tuple[
     )
 
 
+NOT_VARIED = (
+    "not varied: the VGG's training and the draw of attacked images (they need a GPU), "
+    "attack starts (cached once per image)"
+)
+BORDERLINE = 0.1  # |difference| within this share of the margin from it: a borderline cell
+
+
+def _our_se(score: det.DetectionScore, metric: str, clipped: float) -> Uncertainty:
+    """This build's SE of one number of ``score``: between-fold when it is the mean of
+    several folds (``clipped``, the binomial / Hanley–McNeil SE at all its test
+    examples, where the folds agree exactly and their SE is 0), else ``clipped``."""
+    half = score.n_test // 2
+    kind = "binomial" if metric == "accuracy" else "Hanley–McNeil"
+    if not score.between_folds:
+        return Uncertainty(clipped, f"{kind} SE, this build, {half}+{half} test examples")
+    se = score.accuracy_se if metric == "accuracy" else score.auc_se
+    k = len(score.fold_auc)
+    if se > 0:
+        return Uncertainty(
+            se, f"between-fold SE of this build's mean of {k} folds ({half}+{half} test pairs)"
+        )
+    return Uncertainty(
+        clipped,
+        f"{kind} SE at this build's {half}+{half} test examples ({k} folds agree exactly, "
+        "between-fold SE 0)",
+    )
+
+
+def _refit_sd(score: det.DetectionScore, metric: str) -> Uncertainty:
+    """The spread of ``score`` over its refits (``score.refit``) as the tolerance's
+    training ingredient; unknown where not measured."""
+    r = score.refit
+    if r is None:
+        return Uncertainty(
+            None,
+            "spread between fits: not measured for this cell (refit_seeds 0, or features of "
+            f"more than {REFIT_MAX_FEATURES:,} columns, too costly to refit); {NOT_VARIED}",
+        )
+    sd = r.accuracy_sd if metric == "accuracy" else r.auc_sd
+    return Uncertainty(
+        sd, f"SD over {r.n} fits on the same features, varying the {r.varied}; {NOT_VARIED}"
+    )
+
+
 def cell_tolerances(
     score: det.DetectionScore,
     paper_acc: float,
@@ -53,46 +99,61 @@ def cell_tolerances(
 ):
     """(accuracy, AUC) tolerances of one Table 1 cell, in points: the margins of
     :func:`cell_margins`, and the difference's standard error from both sides'
-    uncertainty (:meth:`~connectivity.stats.Tolerance.combined`): this build's binomial /
-    Hanley–McNeil SE at its own value and test split, the paper's at its value and the
-    benchmark's estimated test split (``BENCHMARK_TEST_PER_CLASS``), the printed rounding
-    (0.05), and the spread between trainings (unknown: one training of each VGG). A rate
-    of 0 or 1 is clipped to half an example from it, so a perfect score keeps a width."""
+    uncertainty (:meth:`~connectivity.stats.Tolerance.combined`): this build's SE
+    (between-fold when the score is the mean of five folds, else binomial /
+    Hanley–McNeil at its test split), the paper's binomial / Hanley–McNeil SE at its value
+    and the benchmark's estimated test split (``BENCHMARK_TEST_PER_CLASS``), the printed
+    rounding (0.05), and the spread of the cell over refits on the same features
+    (``score.refit``, in quadrature; unknown where not measured). The spread between
+    trainings of the VGG is not measured (one training of each). A rate of 0 or 1 is
+    clipped to half an example from it, so a perfect score keeps a width."""
 
     def clip(rate: float, n: int) -> float:
         return min(max(rate, 0.5 / n), 1 - 0.5 / n)
 
     half, paper_n = score.n_test // 2, BENCHMARK_TEST_PER_CLASS[dataset]
-    ours_what = f"this build, {half}+{half} test examples"
     paper_what = f"the paper, ~{paper_n}+{paper_n} test examples (estimated)"
-    trainings = Uncertainty(None, "between trainings: one training of each VGG")
 
     def binomial(rate: float, n: int) -> float:
         return 100 * binomial_se(rate / 100, n, clip=0.5)
 
     accuracy = Tolerance.combined(
-        Uncertainty(binomial(score.accuracy, score.n_test), f"binomial SE, {ours_what}"),
+        _our_se(score, "accuracy", binomial(score.accuracy, score.n_test)),
         Uncertainty(binomial(paper_acc, 2 * paper_n), f"binomial SE, {paper_what}"),
-        trainings,
+        _refit_sd(score, "accuracy"),
         margin=margins[0][0],
         margin_basis=margins[0][1],
         rounding=TABLE1_ROUNDING,
     )
     auc = Tolerance.combined(
-        Uncertainty(
-            100 * hanley_mcneil_se(clip(score.auc / 100, half), half, half),
-            f"Hanley–McNeil SE, {ours_what}",
-        ),
+        _our_se(score, "auc", 100 * hanley_mcneil_se(clip(score.auc / 100, half), half, half)),
         Uncertainty(
             100 * hanley_mcneil_se(clip(paper_auc / 100, paper_n), paper_n, paper_n),
             f"Hanley–McNeil SE, {paper_what}",
         ),
-        trainings,
+        _refit_sd(score, "auc"),
         margin=margins[1][0],
         margin_basis=margins[1][1],
         rounding=TABLE1_ROUNDING,
     )
     return accuracy, auc
+
+
+def cell_z(difference: float, tolerance: Tolerance) -> float:
+    """z of a cell: (this build − paper) / the difference's standard error (nan where
+    the SE is 0)."""
+    return float(difference) / tolerance.se if tolerance.se > 0 else float("nan")
+
+
+def borderline(difference: float, tolerance: Tolerance, share: float = BORDERLINE) -> bool:
+    """|difference| within ``share`` of the margin from the margin itself: a cell whose
+    number sits at the edge of the paper's ranking.
+
+    >>> t = Tolerance.equivalence(1.0, "m", se=0.2, se_basis="s")
+    >>> borderline(0.95, t), borderline(-1.08, t), borderline(0.5, t)
+    (True, True, False)
+    """
+    return abs(abs(float(difference)) - tolerance.value) <= share * tolerance.value
 
 
 def ablation_test(run: DatasetRun, attack: str, n_boot: int, seed: int):

@@ -1,0 +1,102 @@
+"""The detection page's folds and refits (issue 36, delivers 3 and 6) on constructed
+features, where the smoke models turn too few images to score any cell: the
+mode-connectivity detector's Table 1 scores carry their spread over refits (the ablation's
+single parts do not), and Table 1 shows each cell's z, the benchmark's fold 1 and the
+borderline mark, its caption saying what the spread holds and what needs a GPU."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from connectivity import detection
+from connectivity.attacks import UNTARGETED
+from connectivity.pages.vrabel2024 import detection as page
+from connectivity.pages.vrabel2024.detection.study import score_mode_connectivity
+from connectivity.paper_values.vrabel2024_adversarial import DETECTORS
+
+
+def _pairs(n: int = 60, seed: int = 0) -> dict[str, tuple[detection.PathFeatures, ...]]:
+    """Attack -> (clean, adversarial) path features whose curves are apart by a known shift."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for i, a in enumerate(UNTARGETED):
+        curve = rng.normal(size=(n, 4)).astype(np.float32)
+        logits = rng.normal(size=(n, 3)).astype(np.float32)
+        shifted = curve + rng.normal(size=(n, 4)).astype(np.float32) + 0.3 * (i + 1)
+        out[a] = (detection.PathFeatures(curve, logits), detection.PathFeatures(shifted, logits))
+    return out
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return page.DetectionSettings.resolve("smoke", datasets=["cifar10"], refit_seeds=2)
+
+
+@pytest.fixture(scope="module")
+def scored(settings):
+    return score_mode_connectivity(settings, _pairs())
+
+
+@pytest.mark.timeout(120)
+def test_table1_scores_carry_their_refit_spread(settings, scored):
+    ablation, knn, _ = scored
+    for a in UNTARGETED:
+        both = ablation["both"][a]
+        assert both.between_folds and len(both.fold_auc) == 5
+        assert both.auc == pytest.approx(np.mean(both.fold_auc))
+        assert both.refit is not None and both.refit.n == settings.refit_seeds + 1
+        assert both.refit.auc[0] == both.auc  # the original fit first
+        assert ablation["curve"][a].refit is None  # the ablation is not a Table 1 cell
+    assert len(knn["both"]) == 5
+    none = page.DetectionSettings.resolve("smoke", datasets=["cifar10"], refit_seeds=0)
+    again, _, _ = score_mode_connectivity(none, _pairs())
+    assert all(s.refit is None for s in again["both"].values())
+
+
+def _study(settings, ablation) -> page.DetectionStudy:
+    """A study of one data set whose every detector is the constructed KNN detector."""
+    empty = torch.zeros(0, 3, 32, 32)
+    summaries = {a: page.AttackSummary(a, 60, 60, 0.03, 1.0, 1.0) for a in UNTARGETED}
+    run = page.DatasetRun(
+        dataset="cifar10",
+        model_accuracy=0.9,
+        model_width=0.5,
+        model_epochs=1,
+        label_smoothing=0.0,
+        attacks=summaries,
+        scores={d: dict(ablation["both"]) for d in DETECTORS},
+        ablation=ablation,
+        knn={},
+        knn_grid=np.zeros((0, 0)),
+        curves={},
+        clean_images=empty,
+        adversarial_images={a: empty for a in UNTARGETED},
+        feature_ms={d: 0.0 for d in DETECTORS},
+    )
+    return page.DetectionStudy(settings, {"cifar10": run}, 0.0)
+
+
+@pytest.mark.timeout(120)
+def test_table1_shows_z_fold1_and_the_spread(settings, scored):
+    study = _study(settings, scored[0])
+    styled = page.table1_table(study, "cifar10")
+    cells = styled.data.to_numpy().ravel()
+    assert all("\nz " in c and "\nfold 1: " in c for c in cells)
+    caption = styled.caption
+    assert "between-fold standard error" in caption and "need a GPU" in caption
+    assert "30 of the 30 cells scored were fitted again 2 times" in caption
+    # a cell's z is its difference over the SE of the difference, as the tolerance has it
+    from connectivity.pages.vrabel2024.detection.tolerances import cell_margins, cell_tolerances
+    from connectivity.paper_values.vrabel2024_adversarial import TABLE1
+
+    s = scored[0]["both"]["fgsm"]
+    paper = TABLE1["cifar10"]["mode_connectivity"][0]
+    _, auc_tol = cell_tolerances(
+        s, *paper, "cifar10", cell_margins("cifar10", "mode_connectivity", 0)
+    )
+    z = (s.auc - paper[1]) / auc_tol.se
+    cell = styled.data.loc[styled.data.index[-1], styled.data.columns[0]]
+    assert f"/ {z:+.1f}" in cell
+    assert "SD over 3 fits" in auc_tol.se_basis and "between-fold SE" in auc_tol.se_basis
