@@ -101,8 +101,9 @@ page.paper_summary(study, "The classifiers")
 # %% [markdown]
 # ## Every record
 #
-# Untick a verdict to hide its rows; open ▸ for a margin's basis, a test's name or
-# the paper's words.
+# Each chapter's records are listed behind their counts (open ▸ to list them). Untick a
+# verdict to hide its rows; open ▸ in a row for a margin's basis, a test's name or the
+# paper's words.
 
 # %% tags=["remove-input"]
 page.verdict_filter(study)

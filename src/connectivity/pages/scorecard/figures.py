@@ -148,10 +148,31 @@ def verdict_filter(study: ScorecardStudy) -> VerdictFilter:
     return VerdictFilter(Counter(r.verdict for r in study.records))
 
 
-def chapter_table(study: ScorecardStudy, chapter: str):
+class ClosedTable:
+    """A long record table behind a closed ``<details>`` whose summary counts its rows by
+    verdict: the page's headline tables stay in view, every record a click away. The
+    styler's attributes (``data``, ``to_html``) pass through."""
+
+    def __init__(self, styler, records: list[Record], what: str):
+        self.styler = styler
+        self.summary = f"{len(records)} {what} {_chips(Counter(r.verdict for r in records))}"
+
+    def __getattr__(self, name: str):
+        return getattr(self.styler, name)
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<details class="record-list"><summary>{self.summary} — open to list '
+            f"them</summary>{self.styler.to_html()}</details>"
+        )
+
+
+def chapter_table(study: ScorecardStudy, chapter: str) -> ClosedTable:
     """The records of ``chapter`` (as :data:`connectivity.scorecard.CHAPTERS` names it),
-    each claim linked to the section that computes it, long texts collapsed."""
-    return records_table(study.chapters[chapter], link=True)
+    each claim linked to the section that computes it, long texts collapsed; the table
+    closed behind its counts (:class:`ClosedTable`)."""
+    records = study.chapters[chapter]
+    return ClosedTable(records_table(records, link=True), records, "records")
 
 
 def readers_table(study: ScorecardStudy):
@@ -188,8 +209,12 @@ def readers_table(study: ScorecardStudy):
 
 def reader_records_table(study: ScorecardStudy):
     """The records of readers' classifiers, each claim linked to the section that
-    computes it: measurements and the paper's values beside them, no verdict."""
-    return records_table(study.readers, link=True)
+    computes it: measurements and the paper's values beside them, no verdict; closed
+    behind its counts (:class:`ClosedTable`)."""
+    records = study.readers
+    return ClosedTable(
+        records_table(records, link=True), records, "records of readers' classifiers"
+    )
 
 
 def _short_commit(commits: str) -> str:
