@@ -62,6 +62,39 @@ def private_cache(tmp_path_factory):
         yield root
 
 
+# the smoke profile's shared CIFAR-10 ResNet: its sizes, as a reader names them
+SMOKE_RESNET_SIZES = {"blocks": [1, 1, 1, 1], "width": 4}
+
+
+@pytest.fixture(scope="module")
+def smoke_resnet_file(tmp_path_factory, private_cache) -> str:
+    """The smoke profile's shared ResNet saved as a reader saves theirs (a state dict)."""
+    from connectivity.shared_classifiers import shared_classifier
+
+    path = tmp_path_factory.mktemp("ckpt") / "smoke_resnet.pt"
+    torch.save(shared_classifier("smoke", "cifar10_resnet").model.state_dict(), path)
+    return str(path)
+
+
+def same_as_the_books_records(book: dict, theirs: dict, digest: str) -> None:
+    """A reader's records (by id) against the book's run of the same model saved as a
+    checkpoint: the same values, counts and tests, written without a verdict against the
+    paper and marked as the reader's (issue 39's known answer)."""
+    assert set(theirs) == set(book) and book
+    for key, a in book.items():
+        b = theirs[key]
+        assert (b.reproduced, b.paper, b.n, b.p_value, b.effect) == (
+            a.reproduced,
+            a.paper,
+            a.n,
+            a.p_value,
+            a.effect,
+        ), key
+        assert not a.reader and b.reader["sha256"] == digest, key
+        assert b.verdict in ("not comparable", "no paper value", "failed"), key
+        assert not b.counts_as_reproduction, key
+
+
 def shared_data() -> Path | None:
     from connectivity.data import shared_candidates
 

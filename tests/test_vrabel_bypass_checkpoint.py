@@ -15,14 +15,12 @@ from dataclasses import fields
 
 import pytest
 import torch
-from conftest import needs_data
+from conftest import SMOKE_RESNET_SIZES, needs_data
 
 from connectivity import prose
 from connectivity.pages.vrabel2024 import bypass as page
 from connectivity.settings import ParameterError
 from connectivity.shared_classifiers import shared_classifier
-
-SMOKE_SIZES = {"blocks": [1, 1, 1, 1], "width": 4}  # the smoke profile's shared ResNet
 
 
 def _records(study, monkeypatch) -> dict:
@@ -31,26 +29,22 @@ def _records(study, monkeypatch) -> dict:
     return {f.name: getattr(recs, f.name) for f in fields(recs)}
 
 
-@pytest.fixture(scope="module")
-def smoke_file(tmp_path_factory, private_cache) -> str:
-    """The smoke profile's shared ResNet saved as a reader saves theirs."""
-    path = tmp_path_factory.mktemp("ckpt") / "smoke_resnet.pt"
-    torch.save(shared_classifier("smoke", "cifar10_resnet").model.state_dict(), path)
-    return str(path)
-
-
 @needs_data
 @pytest.mark.slow
 @pytest.mark.timeout(300)  # two toy-size runs: seconds alone, minutes beside other jobs
 def test_the_default_model_as_a_checkpoint_gives_the_default_records(
-    smoke_file, tmp_build, monkeypatch, capsys
+    smoke_resnet_file, tmp_build, monkeypatch, capsys
 ):
     default = page.BypassSettings.resolve("smoke")
     book_study = page.run(default)
     book = _records(book_study, monkeypatch)
-    ckpt = {"path": smoke_file, "architecture": "cifar_resnet", "arch_kwargs": SMOKE_SIZES}
+    ckpt = {
+        "path": smoke_resnet_file,
+        "architecture": "cifar_resnet",
+        "arch_kwargs": SMOKE_RESNET_SIZES,
+    }
     study = page.run(page.BypassSettings.resolve("smoke", checkpoint=ckpt))
-    digest = hashlib.sha256(open(smoke_file, "rb").read()).hexdigest()
+    digest = hashlib.sha256(open(smoke_resnet_file, "rb").read()).hexdigest()
     assert f"sha256 {digest}" in capsys.readouterr().out  # checked before any work
     assert study.reader["sha256"] == digest and "reader's classifier" in study.model_name
     theirs = _records(study, monkeypatch)
@@ -78,7 +72,7 @@ def test_the_default_model_as_a_checkpoint_gives_the_default_records(
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_an_opaque_program_runs_on_the_input_space_page(
-    smoke_file, tmp_build, tmp_path, monkeypatch
+    smoke_resnet_file, tmp_build, tmp_path, monkeypatch
 ):
     net = shared_classifier("smoke", "cifar10_resnet").model.eval()
     path = tmp_path / "smoke_resnet_script.pt"
@@ -95,15 +89,19 @@ def test_an_opaque_program_runs_on_the_input_space_page(
 
 
 @pytest.mark.timeout(60)
-def test_more_classes_than_the_checkpoints_data_set_are_refused(smoke_file):
-    ckpt = {"path": smoke_file, "architecture": "cifar_resnet", "arch_kwargs": SMOKE_SIZES}
+def test_more_classes_than_the_checkpoints_data_set_are_refused(smoke_resnet_file):
+    ckpt = {
+        "path": smoke_resnet_file,
+        "architecture": "cifar_resnet",
+        "arch_kwargs": SMOKE_RESNET_SIZES,
+    }
     with pytest.raises(ParameterError, match="the checkpoint's data set has 10 classes, got 50"):
         page.BypassSettings.resolve("paper", checkpoint=ckpt)
     assert page.BypassSettings.resolve("paper", checkpoint=ckpt, classes=10).classes == 10
 
 
 @pytest.mark.timeout(60)
-def test_a_program_needs_its_normalisation(smoke_file, tmp_path):
+def test_a_program_needs_its_normalisation(smoke_resnet_file, tmp_path):
     path = tmp_path / "script.pt"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

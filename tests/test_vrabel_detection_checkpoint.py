@@ -17,7 +17,7 @@ from dataclasses import fields
 import pytest
 import torch
 import torchvision
-from conftest import needs_data
+from conftest import needs_data, same_as_the_books_records
 from torch import nn
 
 from connectivity import prose, scorecard
@@ -79,19 +79,7 @@ def test_the_default_model_as_a_checkpoint_gives_the_default_records(
     assert study.reader["sha256"] == digest and not book_study.reader
     theirs = _flat(page.report(study).records)
 
-    assert set(theirs) == set(book) and book
-    for key, a in book.items():
-        b = theirs[key]
-        assert (b.reproduced, b.paper, b.n, b.p_value, b.effect) == (
-            a.reproduced,
-            a.paper,
-            a.n,
-            a.p_value,
-            a.effect,
-        ), key
-        assert not a.reader and b.reader["sha256"] == digest, key
-        assert b.verdict in ("not comparable", "no paper value", "failed"), key
-        assert not b.counts_as_reproduction
+    same_as_the_books_records(book, theirs, digest)
 
 
 @pytest.mark.timeout(60)

@@ -127,6 +127,18 @@ def check_checkpoint(ckpt: dict, layers: list[str]) -> None:
         )
 
 
+def check_input_space_checkpoint(value: Any, classes: int) -> None:
+    """The checks before any work of a ``checkpoint`` on a page that works in the input
+    space (no layer split or hooked, so an opaque program is accepted too) and uses its
+    first ``classes`` classes: :func:`checkpoint_dict`, :func:`check_checkpoint`, and
+    ``classes`` at most its data set's."""
+    ckpt = checkpoint_dict(value)
+    check_checkpoint(ckpt, [])
+    _, n = rc.dataset_classes(ckpt.get("dataset") or "cifar10")
+    if classes > n:
+        raise ParameterError(f"classes: the checkpoint's data set has {n} classes, got {classes}")
+
+
 def load_checkpoint(ckpt: dict, layers: Sequence[str] = ()) -> rc.ReaderClassifier:
     """The reader's classifier of a checked ``checkpoint`` parameter, loaded and checked
     by :func:`connectivity.reader_checkpoint.load_classifier` (its sha256 printed), with

@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from connectivity import reader_checkpoint as rc
 from connectivity.attacks import TargetedAttackConfig, UntargetedConfig
 from connectivity.bypass import BypassConfig
 from connectivity.settings import ParameterError, Settings, param
 
-from ...readers import CHECKPOINT_DOC, check_checkpoint, checkpoint_dict
+from ...readers import CHECKPOINT_DOC, check_input_space_checkpoint
 
 
 @dataclass(frozen=True)
@@ -92,12 +91,6 @@ class AdversarialBarriersSettings(Settings):
         if self.drop_per_class >= self.pairs_per_class - 1:
             raise ParameterError("drop_per_class must leave at least two pairs per class")
         if self.checkpoint is not None:
-            ckpt = checkpoint_dict(self.checkpoint)
-            check_checkpoint(ckpt, [])  # the input space only: a program is accepted
-            _, n = rc.dataset_classes(ckpt.get("dataset") or "cifar10")
-            if self.classes > n:
-                raise ParameterError(
-                    f"classes: the checkpoint's data set has {n} classes, got {self.classes}"
-                )
+            check_input_space_checkpoint(self.checkpoint, self.classes)
         elif self.model == "cifar10_resnet" and self.classes > 10:
             raise ParameterError("CIFAR-10 has 10 classes")

@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from connectivity import reader_checkpoint as rc
 from connectivity.bypass import BypassConfig
 from connectivity.neb import NEBConfig
 from connectivity.settings import ParameterError, Settings, param
 
-from ...readers import CHECKPOINT_DOC, check_checkpoint, checkpoint_dict
+from ...readers import CHECKPOINT_DOC, check_input_space_checkpoint
 
 
 @dataclass(frozen=True)
@@ -77,13 +76,7 @@ class BypassSettings(Settings):
 
     def validate(self) -> None:
         if self.checkpoint is not None:
-            ckpt = checkpoint_dict(self.checkpoint)
-            check_checkpoint(ckpt, [])  # the input space only: a program is accepted
-            _, n = rc.dataset_classes(ckpt.get("dataset") or "cifar10")
-            if self.classes > n:
-                raise ParameterError(
-                    f"classes: the checkpoint's data set has {n} classes, got {self.classes}"
-                )
+            check_input_space_checkpoint(self.checkpoint, self.classes)
         elif self.model == "cifar10_resnet" and self.classes > 10:
             raise ParameterError("CIFAR-10 has 10 classes")
         if self.lens_pairs > self.n_pairs:

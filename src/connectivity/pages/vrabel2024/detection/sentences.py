@@ -376,42 +376,44 @@ def _protocol_sentence(study: DetectionStudy) -> str:
     )
 
 
-def _lid_batches_sentence(study: DetectionStudy) -> str:
-    """How much the corrected LID batches move the AUCs (generated)."""
+def _moved(study: DetectionStudy, detector: str, other: str) -> tuple[list, tuple] | None:
+    """The AUC differences (variant − Table 1's, data set, attack) of ``detector`` over
+    the cells scored both ways, its variant's scores in each run's attribute ``other``,
+    and the largest; None where no cell was."""
     diffs = [
-        (s.auc - run.scores["lid"][a].auc, ds, a)
+        (s.auc - run.scores[detector][a].auc, ds, a)
         for ds, run in study.runs.items()
-        for a, s in run.lid_other.items()
-        if s.n_test and not s.constant and run.scores["lid"][a].n_test
+        for a, s in getattr(run, other).items()
+        if s.n_test and not s.constant and run.scores[detector][a].n_test
     ]
-    if not diffs:
-        return "No LID cell could be scored both ways."
-    big = max(diffs, key=lambda d: abs(d[0]))
+    return (diffs, max(diffs, key=lambda d: abs(d[0]))) if diffs else None
+
+
+def _moved_sentence(study: DetectionStudy, detector: str, other: str, variant: str, table: str):
+    """How much ``variant`` (scores in ``other``) moves ``detector``'s AUCs (generated)."""
+    moved = _moved(study, detector, other)
+    name = DETECTOR_NAMES[detector]
+    if moved is None:
+        return f"No {name} cell could be scored both ways."
+    diffs, big = moved
     return (
-        f"With corrected batches (each image once) the LID AUC moves by "
-        f"{np.mean([d[0] for d in diffs]):+.1f} points on average over the {len(diffs)} "
-        f"cells scored both ways (Table 1 uses the benchmark's batches, whose rows repeat "
-        f"its first {study.settings.lid_batch} pairs); the largest change is "
-        f"{big[0]:+.1f} points, on {DATASET_NAMES[big[1]]} {ATTACK_NAMES[big[2]]}."
+        f"With {variant} the {name} AUC moves by {np.mean([d[0] for d in diffs]):+.1f} "
+        f"points on average over the {len(diffs)} cells scored both ways (Table 1 uses "
+        f"{table}); the largest change is {big[0]:+.1f} points, on "
+        f"{DATASET_NAMES[big[1]]} {ATTACK_NAMES[big[2]]}."
     )
 
 
+def _lid_batches_sentence(study: DetectionStudy) -> str:
+    """How much the corrected LID batches move the AUCs (generated)."""
+    table = f"the benchmark's batches, whose rows repeat its first {study.settings.lid_batch} pairs"
+    return _moved_sentence(study, "lid", "lid_other", "corrected batches (each image once)", table)
+
+
 def _mahalanobis_rows_sentence(study: DetectionStudy) -> str:
-    """How much the benchmark's shuffled Mahalanobis rows move the AUCs (generated)."""
+    """How much the Mahalanobis rows Table 1 does not use move the AUCs (generated)."""
     table_rows = study.settings.mahalanobis_rows
     other = next(r for r in MAHALANOBIS_ROWS if r != table_rows)
-    diffs = [
-        (s.auc - run.scores["mahalanobis"][a].auc, ds, a)
-        for ds, run in study.runs.items()
-        for a, s in run.mahalanobis_other.items()
-        if s.n_test and not s.constant and run.scores["mahalanobis"][a].n_test
-    ]
-    if not diffs:
-        return "No Mahalanobis cell could be scored both ways."
-    big = max(diffs, key=lambda d: abs(d[0]))
-    return (
-        f"With {other} rows the Mahalanobis AUC moves by {np.mean([d[0] for d in diffs]):+.1f} "
-        f"points on average over the {len(diffs)} cells scored both ways (Table 1 uses "
-        f"{table_rows} rows); the largest change is {big[0]:+.1f} points, on "
-        f"{DATASET_NAMES[big[1]]} {ATTACK_NAMES[big[2]]}."
+    return _moved_sentence(
+        study, "mahalanobis", "mahalanobis_other", f"{other} rows", f"{table_rows} rows"
     )
