@@ -40,6 +40,10 @@ NOT_RUN = {
         "writes book/executed/, the pages of the book being built (the runner is tested "
         "in test_runner.py, every notebook at toy size in test_notebooks.py)"
     ),
+    "python -m connectivity.sweeps": (
+        "a page run once per seed on a GPU, each seed a training of both VGGs (the sweeps "
+        "are tested at toy size on a local Dask cluster in test_sweeps.py)"
+    ),
     ".venv/bin/pip install jupyterlab": "installs a package",
     ".venv/bin/jupyter lab": "starts a server",
 }
