@@ -213,6 +213,9 @@ RECORDS_JS = """
   });
   const t = tables.find(t => t.dataset.sortable === 'yes');
   if (!t) return {tables: tables.length, problems};
+  // a table listed behind a closed <details> (the scorecard's every-record tables): the
+  // reader opens it first (the page's height was measured before, details closed)
+  for (let d = t.closest('details'); d; d = d.parentElement.closest('details')) d.open = true;
   const th = Array.from(t.tHead.querySelectorAll('th')).find(h => h.innerText.includes('claim'));
   th.click();
   const column = Array.from(th.parentElement.children).indexOf(th);
