@@ -48,9 +48,11 @@
     // a header row without the index's cell is shorter than the rows by that cell
     const shift = table.tBodies[0].rows[0].cells.length - header.cells.length;
     Array.from(header.cells).forEach((th, column) => {
-      if (!th.innerText.trim()) return; // the index column
+      // textContent: a table behind a closed <details> has no rendered text yet
+      const name = th.textContent.trim();
+      if (!name) return; // the index column
       th.classList.add("sortable");
-      th.title = "sort by " + th.innerText.trim() + " (again: reverse)";
+      th.title = "sort by " + name + " (again: reverse)";
       th.addEventListener("click", () => sortBy(table, column + shift, th));
     });
     const box = document.createElement("input");

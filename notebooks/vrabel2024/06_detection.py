@@ -84,7 +84,7 @@ plotting.setup()
 study = page.run(settings)
 records = page.report(study)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input", "hide-output"]
 page.attack_table(study)
 
 # %% tags=["remove-input"] mystnb={"figure": {"caption": "Four correctly classified CIFAR-10 test images (left) and their adversarials under each attack.", "name": "fig-det-examples"}}
@@ -173,7 +173,7 @@ fig = page.plot_roc(study, settings.datasets[0])
 # Where the paper's detector wins and this build's does not, the ablation of that attack
 # says which part of the features falls short: {glue:text}`det_misses`
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input", "hide-output"]
 page.ablation_table(study)
 
 # %% [markdown]
@@ -186,7 +186,7 @@ page.ablation_table(study)
 # (what the method describes; `mahalanobis_rows` switches) are scored beside. The table
 # below scores the same features both ways. {glue:text}`det_mahalanobis_rows`
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input", "hide-output"]
 page.mahalanobis_rows_table(study)
 
 # %% [markdown]

@@ -5,6 +5,7 @@ record table (:func:`connectivity.prose.what_reproduced`)."""
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,9 @@ import pandas as pd
 from connectivity.locations import repo_root
 
 from .study import YourClassifierStudy
+
+# characters of a printed line that fit the page's 688 px text box in monospace
+TEXT_WIDTH = 72
 
 
 def checkpoint_table(study: YourClassifierStudy) -> pd.DataFrame:
@@ -27,5 +31,9 @@ def checkpoint_table(study: YourClassifierStudy) -> pd.DataFrame:
 
 def checks_text(study: YourClassifierStudy) -> str:
     """What the checks printed before any work: the file's sha256, the classifier read
-    from it, and its test accuracy measured here."""
-    return "\n".join(study.checks)
+    from it, and its test accuracy measured here; each line wrapped at
+    :data:`TEXT_WIDTH` characters (a sha256 and a description fit the page's text box)."""
+    return "\n".join(
+        textwrap.fill(line, TEXT_WIDTH, subsequent_indent="  ", break_long_words=True)
+        for line in study.checks
+    )
