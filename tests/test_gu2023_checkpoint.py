@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -30,6 +31,7 @@ from connectivity.pages.gu2023.connect import (
 )
 from connectivity.pages.gu2023.table1 import Table1Settings
 from connectivity.pages.gu2023.table1.settings import reader_layers
+from connectivity.pages.your_classifier.figures import TEXT_WIDTH, checks_text
 from connectivity.settings import ParameterError
 
 SMOKE_SIZES = {"blocks": [1, 1, 1, 1], "width": 4}  # the smoke profile's shared ResNet
@@ -288,3 +290,13 @@ def test_a_readers_records_have_no_verdict_and_the_scorecard_lists_them_apart(
     summary = scorecard_page.readers_table(study).data
     assert list(summary["classifier"]) == ["mine.pt"] and list(summary["records"]) == [3]
     assert len(scorecard_page.reader_records_table(study).data) == 3
+
+
+@pytest.mark.timeout(30)
+def test_the_printed_checks_fit_the_pages_text_box():
+    """The Your classifier page prints what the checks said: a sha256 line is longer than
+    the page's text box, so every line is wrapped, nothing of it lost."""
+    line = "checkpoint ci-cifar10_resnet.pt: sha256 " + "b4" * 32 + " read as cifar_resnet"
+    text = checks_text(SimpleNamespace(checks=[line, "test accuracy 90.4 %"]))
+    assert max(len(row) for row in text.splitlines()) <= TEXT_WIDTH
+    assert "".join(text.split()) == "".join((line + "test accuracy 90.4 %").split())
