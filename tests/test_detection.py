@@ -478,17 +478,14 @@ def test_benchmark_lid_batches_equal_the_corrected_ones_in_one_batch(tiny_vgg):
 def test_lid_cells_take_the_papers_standard_error_at_the_effective_n():
     """The benchmark's LID rows repeat its first 100 pairs: the paper's Hanley–McNeil /
     binomial part of the SE at 100 + 100 pairs, not at its 1,600 + 1,600 test rows."""
-    from connectivity.pages.vrabel2024.detection.records import (
-        BENCHMARK_LID_BATCH,
-        paper_at_effective_n,
-    )
+    from connectivity.pages.vrabel2024.detection.tolerances import BENCHMARK_LID_BATCH, paper_pairs
 
     assert BENCHMARK_LID_BATCH == 100
+    assert paper_pairs("cifar10", "lid") == 100 and paper_pairs("cifar10", "lid_x") == 1600
     margins = cell_margins("cifar10", "lid", 0)
     score = _score(80.0, 75.0, 2000)
     acc, auc = cell_tolerances(score, 75.0, 80.0, "cifar10", margins)
-    auc100 = paper_at_effective_n(auc, "auc", 80.0, "cifar10", 100)
-    acc100 = paper_at_effective_n(acc, "accuracy", 75.0, "cifar10", 100)
+    acc100, auc100 = cell_tolerances(score, 75.0, 80.0, "cifar10", margins, pairs=100)
     hm = lambda n: 100 * hanley_mcneil_se(0.8, n, n)  # noqa: E731
     bi = lambda n: 100 * np.sqrt(0.75 * 0.25 / (2 * n))  # noqa: E731
     assert auc100.se**2 - auc.se**2 == pytest.approx(hm(100) ** 2 - hm(1600) ** 2)
@@ -496,7 +493,7 @@ def test_lid_cells_take_the_papers_standard_error_at_the_effective_n():
     assert hm(100) / hm(1600) == pytest.approx(4.0, rel=0.01)  # the referee's 4x
     assert auc100.value == auc.value and "100+100 distinct" in auc100.se_basis
     # at or above the test split nothing changes
-    assert paper_at_effective_n(auc, "auc", 80.0, "cifar10", 1600) is auc
+    assert cell_tolerances(score, 75.0, 80.0, "cifar10", margins, pairs=1600)[1] == auc
 
 
 # ---------------------------------------------------------------- folds and refits (issue 36)

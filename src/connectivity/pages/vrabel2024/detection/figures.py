@@ -21,7 +21,14 @@ from connectivity.paper_values.vrabel2024_adversarial import (
 
 from .settings import MAHALANOBIS_ROWS
 from .study import REFIT_MAX_FEATURES, DetectionStudy
-from .tolerances import BORDERLINE, borderline, cell_margins, cell_tolerances, cell_z
+from .tolerances import (
+    BORDERLINE,
+    borderline,
+    cell_margins,
+    cell_tolerances,
+    cell_z,
+    paper_pairs,
+)
 
 # ---------------------------------------------------------------- tables
 
@@ -61,7 +68,8 @@ def _table1_cell(
     got = f"{score.accuracy:.1f} / {score.auc:.1f} ±{score.auc_se:.1f}"
     one = score.benchmark_split
     fold1 = f"\nfold 1: {one.accuracy:.1f} / {one.auc:.1f}" if one is not score else ""
-    tols = cell_tolerances(score, *paper, dataset, cell_margins(dataset, detector, j))
+    margins = cell_margins(dataset, detector, j)
+    tols = cell_tolerances(score, *paper, dataset, margins, paper_pairs(dataset, detector))
     diffs = (score.accuracy - paper[0], score.auc - paper[1])
     z = " / ".join(_z_text(cell_z(d, t)) for d, t in zip(diffs, tols))
     mark = " ◆" if any(borderline(d, t) for d, t in zip(diffs, tols)) else ""

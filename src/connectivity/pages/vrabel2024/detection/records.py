@@ -21,7 +21,6 @@ outcomes and :func:`.report.report` does both. Tolerances and tests (:mod:`.tole
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +29,6 @@ from connectivity import scorecard
 from connectivity.attacks import UNTARGETED
 from connectivity.paper_values.vrabel2024_adversarial import (
     ATTACK_NAMES,
-    BENCHMARK_TEST_PER_CLASS,
     DATASET_NAMES,
     DETECTORS,
     LOGITS_ABLATABLE,
@@ -39,15 +37,16 @@ from connectivity.paper_values.vrabel2024_adversarial import (
     cell_id,
     claim_id,
 )
-from connectivity.stats import Tolerance, binomial_se, hanley_mcneil_se
 
 from .settings import MAHALANOBIS_ROWS, DetectionSettings
 from .study import DatasetRun, DetectionStudy
-from .tolerances import cell_margins, cell_tolerances, logits_ablatable_test
+from .tolerances import (
+    cell_margins,
+    cell_tolerances,
+    logits_ablatable_test,
+    paper_pairs,
+)
 
-# extract_characteristics.py (LID): batch_size = 100, and estimate() fills every batch with
-# images[j], not images[start + j]: the paper's LID rows are copies of its first 100 pairs
-BENCHMARK_LID_BATCH = 100
 # §4.1: "low-loss examples ... which have cross-entropy loss in the order of 1e-4 or lower"
 # are the paper's real-image modes (the bypass page's mode threshold too)
 MODE_LOSS_THRESHOLD = 1e-4
@@ -186,47 +185,6 @@ def _lid_batches_records(ds: str, run: DatasetRun) -> dict[str, scorecard.Record
     return out
 
 
-def paper_at_effective_n(
-    tolerance: Tolerance, metric: str, paper: float, dataset: str, n_eff: int
-) -> Tolerance:
-    """``tolerance`` (of :func:`cell_tolerances`) with the paper's part of the standard
-    error taken at ``n_eff`` distinct pairs per class instead of the benchmark's test
-    split (``BENCHMARK_TEST_PER_CLASS``): the benchmark's LID rows repeat its first
-    ``BENCHMARK_LID_BATCH`` pairs. The parts add in quadrature, so the paper's part at the
-    test split is swapped for its part at ``n_eff``."""
-    n_full = BENCHMARK_TEST_PER_CLASS[dataset]
-    if n_eff >= n_full:
-        return tolerance
-
-    def part(n: int) -> float:
-        if metric == "auc":
-            rate = min(max(paper / 100, 0.5 / n), 1 - 0.5 / n)
-            return 100 * hanley_mcneil_se(rate, n, n)
-        return 100 * binomial_se(paper / 100, 2 * n, clip=0.5)
-
-    full, eff = part(n_full), part(n_eff)
-    se = float(np.sqrt(max(tolerance.se**2 - full**2 + eff**2, 0.0)))
-    return dataclasses.replace(
-        tolerance,
-        se=se,
-        se_basis=f"{tolerance.se_basis}; the paper's part at its {n_eff}+{n_eff} distinct "
-        f"pairs (its LID rows repeat its first batch): {eff:.2g} in place of {full:.2g}, "
-        f"so {se:.2g} in all",
-    )
-
-
-def _cell_tolerances(score, paper_acc, paper_auc, ds, margins, detector):
-    """:func:`cell_tolerances`, with the paper's LID at its effective n
-    (:func:`paper_at_effective_n`)."""
-    tols = cell_tolerances(score, paper_acc, paper_auc, ds, margins)
-    if detector != "lid":
-        return tols
-    return tuple(
-        paper_at_effective_n(t, metric, paper, ds, BENCHMARK_LID_BATCH)
-        for t, metric, paper in zip(tols, ("accuracy", "auc"), (paper_acc, paper_auc))
-    )
-
-
 def _alternative(ds: str, run: DatasetRun, detector: str, attack: str, settings):
     """(the score the other way, its words) for the detectors Table 1 scores on the
     benchmark's protocol where the book also scores another way; None elsewhere."""
@@ -300,11 +258,12 @@ def _table1_records(
                 else ""
             )
             margins = cell_margins(ds, d, j)
-            tols = _cell_tolerances(s, paper_acc, paper_auc, ds, margins, d)
+            pairs = paper_pairs(ds, d)
+            tols = cell_tolerances(s, paper_acc, paper_auc, ds, margins, pairs)
             alt = _alternative(ds, run, d, a, settings)
             # the corrected LID's paper side stays the paper's (its rows repeat)
             alt_tols = (
-                _cell_tolerances(alt[0], paper_acc, paper_auc, ds, margins, d) if alt else None
+                cell_tolerances(alt[0], paper_acc, paper_auc, ds, margins, pairs) if alt else None
             )
             for k, metric in enumerate(("accuracy", "auc")):
                 rid, value = cell_id(ds, a, d, metric), getattr(s, metric)

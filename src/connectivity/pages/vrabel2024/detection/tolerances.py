@@ -46,6 +46,19 @@ def cell_margins(dataset: str, detector: str, attack_index: int) -> tuple[tuple[
     )
 
 
+# extract_characteristics.py (LID): batch_size = 100, and estimate() fills every batch with
+# images[j], not images[start + j]: the paper's LID rows are copies of its first 100 pairs
+BENCHMARK_LID_BATCH = 100
+
+
+def paper_pairs(dataset: str, detector: str) -> int:
+    """Distinct pairs per class behind the paper's number of one Table 1 cell: the
+    benchmark's estimated test split (``BENCHMARK_TEST_PER_CLASS``), or, for LID, its
+    first batch (:data:`BENCHMARK_LID_BATCH`), which every LID row repeats."""
+    full = BENCHMARK_TEST_PER_CLASS[dataset]
+    return min(full, BENCHMARK_LID_BATCH) if detector == "lid" else full
+
+
 NOT_VARIED = (
     "not varied: the VGG's training and the draw of attacked images (they need a GPU), "
     "attack starts (cached once per image)"
@@ -96,13 +109,15 @@ def cell_tolerances(
     paper_auc: float,
     dataset: str,
     margins: tuple[tuple[float, str], ...],
+    pairs: int | None = None,
 ):
     """(accuracy, AUC) tolerances of one Table 1 cell, in points: the margins of
     :func:`cell_margins`, and the difference's standard error from both sides'
     uncertainty (:meth:`~connectivity.stats.Tolerance.combined`): this build's SE
     (between-fold when the score is the mean of five folds, else binomial /
     Hanley–McNeil at its test split), the paper's binomial / Hanley–McNeil SE at its value
-    and the benchmark's estimated test split (``BENCHMARK_TEST_PER_CLASS``), the printed
+    and ``pairs`` distinct pairs per class (default: the benchmark's estimated test split,
+    ``BENCHMARK_TEST_PER_CLASS``; :func:`paper_pairs` gives LID's 100), the printed
     rounding (0.05), and the spread of the cell over refits on the same features
     (``score.refit``, in quadrature; unknown where not measured). The spread between
     trainings of the VGG is not measured (one training of each). A rate of 0 or 1 is
@@ -111,8 +126,14 @@ def cell_tolerances(
     def clip(rate: float, n: int) -> float:
         return min(max(rate, 0.5 / n), 1 - 0.5 / n)
 
-    half, paper_n = score.n_test // 2, BENCHMARK_TEST_PER_CLASS[dataset]
-    paper_what = f"the paper, ~{paper_n}+{paper_n} test examples (estimated)"
+    full = BENCHMARK_TEST_PER_CLASS[dataset]
+    half, paper_n = score.n_test // 2, min(pairs or full, full)
+    paper_what = (
+        f"the paper, ~{paper_n}+{paper_n} test examples (estimated)"
+        if paper_n == full
+        else f"the paper at its {paper_n}+{paper_n} distinct pairs (its rows repeat its "
+        f"first {paper_n}; ~{full}+{full} test rows)"
+    )
 
     def binomial(rate: float, n: int) -> float:
         return 100 * binomial_se(rate / 100, n, clip=0.5)
