@@ -53,6 +53,7 @@ from connectivity.bypass import connect_modes
 from connectivity.caching import cached, tensor_fingerprint
 from connectivity.input_paths import evaluate_linear
 from connectivity.models import model_device
+from connectivity.training import predict
 
 from .. import networks
 from ..networks import Images
@@ -413,12 +414,8 @@ def untargeted_barrier_gaps(
     (:func:`barrier_gap_table`). Returns the table (rows: images every attack turned;
     columns: ``index``, the pair, and the attacks; empty when no image is classified
     correctly) and the number of images attacked."""
-    device = model_device(model)
     loss_a = torch.tensor(stats["real_real"]["start"].to_numpy(), dtype=torch.float32)
-    with torch.no_grad():
-        pred_c = torch.cat(
-            [model(c[s : s + 256].to(device)).argmax(1).cpu() for s in range(0, len(c), 256)]
-        )
+    pred_c = predict(model, c, batch_size=256).argmax(1)
     chosen = torch.nonzero(pred_c == label).flatten()[: settings.barrier_attack_images]
     if len(chosen) == 0:
         return pd.DataFrame(columns=["index", *UNTARGETED]), 0

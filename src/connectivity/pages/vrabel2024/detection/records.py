@@ -11,10 +11,10 @@ outcomes and :func:`.report.report` does both. Tolerances and tests (:mod:`.tole
   the sentence on the ablation quotes a paired bootstrap of its own
   (:func:`ablation_test`);
 * Table 1 is compared on the benchmark's protocol: LID in its batches (the first batch
-  reused, so only ``BENCHMARK_LID_BATCH`` pairs are distinct: each side's standard error
-  at that effective n) and Mahalanobis on its shuffled rows (``mahalanobis_rows``); the
-  corrected LID and the other Mahalanobis rows are measurements beside, and every
-  ``differs`` cell gets a ``cause`` (:func:`differs_cause`);
+  reused, so only ``BENCHMARK_LID_BATCH`` pairs are distinct: the paper's standard error
+  at that effective n, :func:`.tolerances.paper_pairs`) and Mahalanobis on its shuffled
+  rows (``mahalanobis_rows``); the corrected LID and the other Mahalanobis rows are
+  measurements beside, and every ``differs`` cell gets a ``cause`` (:func:`differs_cause`);
 * per data set, a check that every class reference is a mode by the paper's threshold
   (``MODE_LOSS_THRESHOLD``).
 """
