@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from connectivity import percolation as perc
+from connectivity import stats
 
 
 @pytest.mark.timeout(120)
@@ -206,11 +207,11 @@ def test_weakest_is_the_intersection_union_test():
     yes = TestResult("t", 0.01, 0.99, 0.3, "rho")
     unclear = TestResult("t", 0.2, 0.8, 0.1, "rho")
     no = TestResult("t", 0.98, 0.02, -0.3, "rho")
-    both = perc.weakest([yes, unclear], "two ways")
+    both = stats.weakest([yes, unclear], "two ways")
     assert both.p_value == 0.2 and both.p_opposite == 0.99 and both.verdict() == "not significant"
-    assert perc.weakest([yes, yes], "x").verdict() == "reproduced"
-    assert perc.weakest([no, no], "x").verdict() == "differs"
-    assert perc.weakest([yes, no], "x").verdict() == "not significant"
+    assert stats.weakest([yes, yes], "x").verdict() == "reproduced"
+    assert stats.weakest([no, no], "x").verdict() == "differs"
+    assert stats.weakest([yes, no], "x").verdict() == "not significant"
     assert "the larger p of two ways" in both.test
 
 

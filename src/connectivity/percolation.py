@@ -19,7 +19,8 @@
   "found" checks finitely many points per path, so the search is no lower bound either;
 * the conjecture's trend: :func:`connected_outcomes` (each pair's answer, the flood
   fill's where it ran), :func:`connected_trend` (one-sided Spearman over pairs),
-  :func:`weakest` (an intersection–union of two such tests) and :func:`trend_power`.
+  :func:`trend_power` (with :func:`connectivity.stats.weakest`, the intersection–union of
+  two such tests).
 """
 
 from __future__ import annotations
@@ -334,21 +335,6 @@ def connected_trend(outcomes: dict[int, np.ndarray]) -> TestResult:
     return spearman_increasing(ns, hits)
 
 
-def weakest(results: list[TestResult], what: str) -> TestResult:
-    """Intersection–union test: the claim holds only if every test of ``results`` finds
-    it (and the opposite only if every test finds that), so the p values are the largest
-    of each side; the test stays at its level. ``what`` names the tests combined."""
-    worst = max(results, key=lambda r: r.p_value)
-    return TestResult(
-        f"{results[0].test} (the larger p of {what})",
-        max(r.p_value for r in results),
-        max(r.p_opposite for r in results),
-        worst.effect,
-        worst.effect_name,
-        worst.n,
-    )
-
-
 def trend_power(
     first: list[tuple[bool, ...]],
     pairs: int,
@@ -358,7 +344,8 @@ def trend_power(
     seed: int = 0,
 ) -> float:
     """The chance that the trend is shown (:func:`connected_trend` significant at
-    ``alpha`` for every outcome column of ``first``, as :func:`weakest` requires) if the
+    ``alpha`` for every outcome column of ``first``, as
+    :func:`connectivity.stats.weakest` requires) if the
     smallest tested dimension's pairs are as measured and every pair of ``higher`` further
     dimensions is connected (the conjecture's limit, the most favourable case).
     ``first`` holds each measured pair's outcomes (one column per way of answering it);

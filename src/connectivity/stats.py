@@ -389,6 +389,21 @@ def binomial_power(n: int, share: float = 0.8, alpha: float = 0.05) -> tuple[int
     return n + 1, 0.0
 
 
+def weakest(results: list[TestResult], what: str) -> TestResult:
+    """Intersection–union test: the claim holds only if every test of ``results`` finds
+    it (and the opposite only if every test finds that), so the p values are the largest
+    of each side; the test stays at its level. ``what`` names the tests combined."""
+    worst = max(results, key=lambda r: r.p_value)
+    return TestResult(
+        f"{results[0].test} (the larger p of {what})",
+        max(r.p_value for r in results),
+        max(r.p_opposite for r in results),
+        worst.effect,
+        worst.effect_name,
+        worst.n,
+    )
+
+
 def spearman_increasing(x, y) -> TestResult:
     """Claim: ``y`` increases with ``x`` (Spearman's rank correlation). Effect: rho."""
     from scipy.stats import spearmanr

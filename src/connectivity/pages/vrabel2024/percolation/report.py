@@ -17,7 +17,7 @@ import numpy as np
 
 # the maths (this package's name is the same, so the import is absolute)
 from connectivity import percolation as perc
-from connectivity import prose, scorecard
+from connectivity import prose, scorecard, stats
 from connectivity.paper_values.vrabel2024_modes import CONJECTURE, MEAN_FIELD, PC_FALLS
 from connectivity.stats import spearman_increasing
 
@@ -157,7 +157,7 @@ def _conjecture_record(study: PercolationStudy) -> scorecard.Record:
     """Conjecture 5.1 on the trend above n = 2 (:data:`TREND_FROM`): one-sided Spearman
     over pairs between n and each pair's outcome, the exact flood fill where it ran, else
     the search; and, where a flood fill ran, the same test with the search's answer there
-    instead: the verdict needs both (:func:`connectivity.percolation.weakest`), so neither
+    instead: the verdict needs both (:func:`connectivity.stats.weakest`), so neither
     way of answering a pair decides it alone. Kept with it: the power if every pair above
     the smallest tested n were connected, and the old test with n = 2."""
     conj, s = study.conjecture, study.settings
@@ -168,7 +168,7 @@ def _conjecture_record(study: PercolationStudy) -> scorecard.Record:
     p_exact = perc.connected_trend(by_exact)
     if exact_here:
         p_search = perc.connected_trend(perc.connected_outcomes(conj.found, {}, TREND_FROM))
-        result = perc.weakest(
+        result = stats.weakest(
             [p_exact, p_search],
             f"n = {', '.join(map(str, exact_here))} by the flood fill and by the search",
         )
