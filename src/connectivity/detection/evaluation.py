@@ -269,7 +269,6 @@ def mean_of_folds(
     grid = np.linspace(0.0, 1.0, ROC_GRID)
     curves = [np.interp(grid, f.fpr, f.tpr) for f in fold_scores if len(f.fpr)]
     tpr = np.mean(curves, axis=0) if curves else np.zeros(0)
-    halves = [np.split(f.labels, 2) for f in fold_scores]
     which = [np.full(len(f.labels) // 2, i) for i, f in enumerate(fold_scores)]
     return DetectionScore(
         float(acc.mean()),
@@ -285,7 +284,7 @@ def mean_of_folds(
         accuracy_se=float(acc.std(ddof=1) / math.sqrt(k)),
         fold_accuracy=acc,
         fold_auc=auc,
-        test_fold=np.concatenate(which + which) if halves else np.zeros(0, int),
+        test_fold=np.concatenate(which + which),
     )
 
 

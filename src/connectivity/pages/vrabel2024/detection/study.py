@@ -55,7 +55,6 @@ from ...readers import (
     TORCHVISION_RESNETS,
     load_checkpoint,
     measured_accuracy,
-    reader_dataset,
     reader_key,
     who,
 )
@@ -237,11 +236,11 @@ class Classifier:
     reader: dict | None = None
 
 
-def load_classifier(settings: DetectionSettings, dataset: str) -> Classifier:
+def load_classifier(settings: DetectionSettings, dataset: str, test: Dataset) -> Classifier:
     """The book's VGG-16-BN of ``dataset`` (the classifiers chapter's), or the reader's
     ``checkpoint`` (checked by :func:`connectivity.reader_checkpoint.load_classifier`
     before any work; its detectors read :func:`detector_layers`; its accuracy measured
-    here on every test image)."""
+    here on every image of ``test``, the data set's test split the page reads anyway)."""
     if settings.checkpoint is None:
         changes = settings.classifier_changes or None
         trained = shared_classifier(settings.profile, f"{dataset}_vgg", changes)
@@ -263,7 +262,6 @@ def load_classifier(settings: DetectionSettings, dataset: str) -> Classifier:
             OrderedDict(normalize=network.normalize, network=det.Tapped(network.network, paths))
         )
     key = reader_key(found, ckpt.get("arch_kwargs"))
-    test = reader_dataset(found)
     accuracy = measured_accuracy(network, key, test)
     return Classifier(
         fold_batchnorm(network), network, key, accuracy, reader=who(found, accuracy, len(test))
@@ -575,9 +573,10 @@ def claim_tests(
 
 def run_dataset(settings: DetectionSettings, dataset: str) -> DatasetRun:
     """The benchmark on one data set (see the module docstring)."""
-    classifier = load_classifier(settings, dataset)
+    test = load_dataset(dataset, "test")
+    classifier = load_classifier(settings, dataset, test)
     model = classifier.model
-    train, test = load_dataset(dataset, "train"), load_dataset(dataset, "test")
+    train = load_dataset(dataset, "train")
     idx = attacked_images(settings, model, test)
     x, y = test.x[idx], test.y[idx]
     advs = attack_images(settings, classifier, x, y, idx)
