@@ -26,6 +26,7 @@ from connectivity.data import DataNotFoundError, Dataset, load_dataset
 from connectivity.data.imagenet import load_imagenet_val
 from connectivity.input_paths import dataset_logits
 from connectivity.settings import ParameterError, coerce
+from connectivity.training import default_device
 
 CHECKPOINT_DOC = (
     "a reader's classifier instead of the book's (None): {path, architecture (torchvision's "
@@ -153,6 +154,16 @@ def load_checkpoint(ckpt: dict, layers: Sequence[str] = ()) -> rc.ReaderClassifi
         arch_kwargs=ckpt.get("arch_kwargs"),
         input_size=ckpt.get("input_size"),
     )
+
+
+def frozen_on_device(model: nn.Module) -> nn.Module:
+    """``model`` on the chosen device, in eval mode, its weights frozen: the pages move
+    inputs and points, never the weights (frozen, a copy of a TorchScript program keeps
+    leaf weights)."""
+    model = model.to(default_device()).eval()
+    for weight in model.parameters():
+        weight.requires_grad_(False)
+    return model
 
 
 def reader_key(reader: rc.ReaderClassifier, arch_kwargs: dict | None) -> str:

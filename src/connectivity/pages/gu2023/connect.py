@@ -18,7 +18,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from connectivity import devices
 from connectivity import reader_checkpoint as rc
 from connectivity.caching import cached
 from connectivity.data import Dataset
@@ -28,7 +27,14 @@ from connectivity.neb import Connection, NEBConfig, connect_pairs
 from connectivity.shared_classifiers import shared_classifier
 from connectivity.training import TrainedModel
 
-from ..readers import load_checkpoint, measured_accuracy, reader_dataset, reader_key, who
+from ..readers import (
+    frozen_on_device,
+    load_checkpoint,
+    measured_accuracy,
+    reader_dataset,
+    reader_key,
+    who,
+)
 from .chapter_settings import ConnectSettings
 
 
@@ -253,9 +259,7 @@ def load_reader(settings: Any, layers: Sequence[str]) -> tuple[ReaderModel, Data
     ckpt = settings.checkpoint
     reader = load_checkpoint(ckpt, layers)
     model, stages = staged_model(reader, layers)
-    model.to(devices.current())
-    for weight in model.parameters():  # paths move points, never the weights: frozen, so
-        weight.requires_grad_(False)  # that a copy of a TorchScript program keeps leaf weights
+    model = frozen_on_device(model)
     key = reader_key(reader, ckpt.get("arch_kwargs"))
     test = reader_dataset(reader)
     accuracy = measured_accuracy(model, key, test)

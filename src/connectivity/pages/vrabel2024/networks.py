@@ -21,7 +21,14 @@ from connectivity.models import torchvision_model
 from connectivity.shared_classifiers import shared_classifier
 from connectivity.training import default_device
 
-from ..readers import load_checkpoint, measured_accuracy, reader_dataset, reader_key, who
+from ..readers import (
+    frozen_on_device,
+    load_checkpoint,
+    measured_accuracy,
+    reader_dataset,
+    reader_key,
+    who,
+)
 
 
 @dataclass
@@ -76,9 +83,7 @@ def reader_model_and_images(checkpoint: dict, classes: int) -> tuple[nn.Module, 
     images of the first ``classes`` classes of its data set, its description, and whose
     it is (file, sha256, architecture, accuracy measured here on the whole test split)."""
     reader = load_checkpoint(checkpoint)
-    model = reader.model.to(default_device()).eval()
-    for weight in model.parameters():  # inputs are optimised, never the weights: frozen, so
-        weight.requires_grad_(False)  # that a copy of a TorchScript program keeps leaf weights
+    model = frozen_on_device(reader.model)
     test = reader_dataset(reader)
     accuracy = measured_accuracy(model, reader_key(reader, checkpoint.get("arch_kwargs")), test)
     keep = test.y < classes
