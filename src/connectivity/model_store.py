@@ -6,7 +6,8 @@ about 1.5 hours in float32 on an AVX2-only one, and the two give different weigh
 So they are trained once, here, and committed (:mod:`connectivity.checkpoints` reads,
 verifies and writes their files): each with its recipe's training history, the float32
 evaluation of the stored weights, where and how it was trained (CPU, the instruction set
-torch used, GPU, precision, torch version), the wall time and the commit.
+torch used, GPU, precision, torch version), the wall time and the commit; a fine-tune
+(``TrainConfig.fine_tune``) also keeps those of the model it started from.
 
 The report's VAE (Lancione's Fig. 1: 30 epochs of batch-16 steps, ~4.5 CPU-minutes) is
 stored the same way (:mod:`connectivity.latent.vae_store`, key ``lancione_vae``): the
@@ -70,7 +71,16 @@ def machine_summary() -> str:
     )
 
 
-def store_model(name: str, trained, wall_seconds: float, folder: Path | None = None) -> dict:
+def _provenance(name: str, entry: dict) -> dict:
+    """Where and when committed model ``name`` was trained: kept in the entry of a
+    fine-tune that starts from it (whose own file replaces it in the store)."""
+    keys = ("file", "sha256", "trained_on", "wall_seconds", "commit", "date")
+    return {"name": name, **{k: entry[k] for k in keys}}
+
+
+def store_model(
+    name: str, trained, wall_seconds: float, folder: Path | None = None, **extra
+) -> dict:
     """Write ``trained`` (a :class:`~connectivity.training.TrainedModel`) as committed
     model ``name``: its weights in :func:`~connectivity.checkpoints.half_storage`, loaded
     back into the model and evaluated in float32 on its test split (the evaluation of
@@ -92,6 +102,7 @@ def store_model(name: str, trained, wall_seconds: float, folder: Path | None = N
         wall_seconds=round(wall_seconds, 1),
         commit=models_commit(),
         date=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **extra,
     )
 
 
@@ -153,9 +164,11 @@ def build_store(
             load_state_dict(found[1], folder)  # verified: a damaged file is not "kept"
             outcome[name] = "kept"
             continue
+        first = lookup(cfg.first_stage().cache_key(), folder) if cfg.fine_tuned else None
         t0 = time.perf_counter()
         trained = train_classifier(cfg, use_cache=False, progress=progress)
-        store_model(name, trained, time.perf_counter() - t0, folder)
+        extra = {"first_stage": _provenance(*first)} if first is not None else {}
+        store_model(name, trained, time.perf_counter() - t0, folder, **extra)
         outcome[name] = "trained"
     return outcome
 

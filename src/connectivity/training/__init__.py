@@ -36,7 +36,15 @@ from ..data import Dataset as Dataset  # reached as training.Dataset by the test
 from ..models import build_model as build_model  # reached as training.build_model
 from .augmentation import augment_batch
 from .cached import train_classifier, train_with_snapshots
-from .config import FLIPS, NUM_CLASSES, PRECISIONS, SCHEDULES, TrainConfig, evaluation_split
+from .config import (
+    FLIPS,
+    NUM_CLASSES,
+    PRECISIONS,
+    SCHEDULES,
+    FineTune,
+    TrainConfig,
+    evaluation_split,
+)
 from .evaluation import CONFIDENT_CE, Evaluation, accuracy, evaluate, predict
 from .initialisation import dirac_init, first_conv, patch_whitening, whiten_first_conv
 from .loop import build_classifier, fit, minibatch_epochs, training_flops_per_image
@@ -55,6 +63,7 @@ from .results import History, TrainedModel
 __all__ = [
     "CONFIDENT_CE",
     "FLIPS",
+    "FineTune",
     "NUM_CLASSES",
     "PRECISIONS",
     "PRECISION_ENV",

@@ -34,7 +34,9 @@ def train_classifier(
     (:mod:`connectivity.checkpoints`, sha256 verified: a damaged file raises
     :class:`~connectivity.checkpoints.ModelIntegrityError`) comes first, then the cache
     (checksum verified: a damaged entry is trained again); otherwise it is trained here
-    and cached. The evaluation of a loaded model is the one stored with it."""
+    and cached. A recipe with a second stage (``cfg.fine_tune``) starts from its first
+    stage's model, itself found the same way (or trained), and its history is the two
+    stages' one after the other. The evaluation of a loaded model is the one stored with it."""
     cfg.validate()
     device = torch.device(device) if device is not None else default_device()
     if use_cache:
@@ -52,9 +54,17 @@ def train_classifier(
 
     train = load_dataset(cfg.dataset, "train")
     test = evaluation_split(cfg)
-    torch.manual_seed(cfg.seed)
-    model = build_classifier(cfg).to(device)
-    history = fit(model, cfg, train, test, progress=progress, desc=f"{cfg.arch} on {cfg.dataset}")
+    if cfg.fine_tuned:  # the first stage from the store or the cache (else trained), then more
+        first = train_classifier(cfg.first_stage(), progress=progress, device=device)
+        model = first.model
+        later = fit(model, cfg.second_stage(), train, test, progress=progress, desc="fine-tune")
+        history = first.history.then(later)
+    else:
+        torch.manual_seed(cfg.seed)
+        model = build_classifier(cfg).to(device)
+        history = fit(
+            model, cfg, train, test, progress=progress, desc=f"{cfg.arch} on {cfg.dataset}"
+        )
     ev = evaluate(model, test)
     n = min(cfg.train_subset or len(train), len(train))
     images = max(1, n // cfg.batch_size) * cfg.batch_size

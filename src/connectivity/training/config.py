@@ -18,6 +18,27 @@ PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass(frozen=True)
+class FineTune:
+    """A second stage of training: the weights of the config's first stage (every other
+    field of :class:`TrainConfig`) trained ``epochs`` more with its own learning rate,
+    schedule and label smoothing, the rest of the recipe unchanged. ``epochs = 0``: no
+    second stage.
+
+    Vrabel et al. need modes (real images of cross-entropy below 1e-4, §4.1), which a
+    label-smoothed network cannot give (its cross-entropy is bounded below); a short
+    unsmoothed fine-tune of a smoothed network gives them without training it again.
+
+    >>> FineTune(epochs=2, lr=0.01).epochs
+    2
+    """
+
+    epochs: int = 0
+    lr: float = 0.01
+    schedule: str = "cosine"  # see SCHEDULES
+    label_smoothing: float = 0.0
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """Everything that determines a trained classifier (the cache key)."""
 
@@ -51,6 +72,7 @@ class TrainConfig:
     # (None: all of them); the curve only watches the training, the weights do not depend on it
     curve_subset: int | None = None
     seed: int = 0
+    fine_tune: FineTune = field(default_factory=FineTune)  # a second stage (epochs 0: none)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -93,12 +115,46 @@ class TrainConfig:
         for name in ("train_subset", "test_subset", "curve_subset"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be None (all images) or positive")
+        ft = self.fine_tune
+        if ft.epochs < 0 or ft.lr <= 0 or not 0 <= ft.label_smoothing < 1:
+            raise ValueError(
+                f"fine_tune: epochs >= 0, lr > 0 and label_smoothing in [0, 1), got {ft}"
+            )
+        if ft.schedule not in SCHEDULES:
+            raise ValueError(
+                f"unknown fine_tune schedule {ft.schedule!r}; choose one of {', '.join(SCHEDULES)}"
+            )
+
+    @property
+    def fine_tuned(self) -> bool:
+        """Whether this recipe has a second stage."""
+        return self.fine_tune.epochs > 0
+
+    def first_stage(self) -> TrainConfig:
+        """The recipe without its second stage: the model a fine-tune starts from."""
+        return dataclasses.replace(self, fine_tune=FineTune())
+
+    def second_stage(self) -> TrainConfig:
+        """The second stage as a recipe of its own for the training loop: the fine-tune's
+        epochs, learning rate, schedule and smoothing, every other field unchanged."""
+        ft = self.fine_tune
+        return dataclasses.replace(
+            self,
+            epochs=ft.epochs,
+            lr=ft.lr,
+            schedule=ft.schedule,
+            label_smoothing=ft.label_smoothing,
+            label_smoothing_epochs=None,
+            fine_tune=FineTune(),
+        )
 
     def cache_key(self) -> dict:
         """The fields that name this config's results in the cache: all of them, except
         fields added later while at their default (results cached before they existed
         were computed that way and keep their keys); with a subset, how it is drawn."""
         key = dataclasses.asdict(self)
+        if not self.fine_tuned:
+            del key["fine_tune"]
         for name, default in _KEY_NEUTRAL_DEFAULTS.items():
             if key[name] == default:
                 del key[name]
@@ -107,7 +163,8 @@ class TrainConfig:
         return key
 
 
-# fields of TrainConfig added after results were cached, with their defaults
+# fields of TrainConfig added after results were cached, with their defaults (and
+# fine_tune, left out of the key without a second stage)
 _KEY_NEUTRAL_DEFAULTS = {"test_subset": None, "curve_subset": None}
 
 

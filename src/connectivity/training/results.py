@@ -38,6 +38,24 @@ class History:
             out.append(total)
         return out
 
+    def then(self, later: History) -> History:
+        """This history followed by ``later``'s epochs (a fine-tune after its first
+        stage); the precision and device say both where they differ."""
+
+        def both(a: str, b: str) -> str:
+            return a if a == b else f"{a} then {b}"
+
+        return History(
+            train_loss=[*self.train_loss, *later.train_loss],
+            train_acc=[*self.train_acc, *later.train_acc],
+            test_acc=[*self.test_acc, *later.test_acc],
+            seconds=[*self.seconds, *later.seconds],
+            eval_seconds=[*self.eval_seconds, *later.eval_seconds],
+            flops_per_image=self.flops_per_image,
+            precision=both(self.precision, later.precision),
+            device=both(self.device, later.device),
+        )
+
     def achieved_flops(self, images_per_epoch: int) -> float:
         """Training FLOP/s: FLOPs of all steps over the training time."""
         return (
