@@ -100,3 +100,61 @@ def test_table1_shows_z_fold1_and_the_spread(settings, scored):
     cell = styled.data.loc[styled.data.index[-1], styled.data.columns[0]]
     assert f"/ {z:+.1f}" in cell
     assert "SD over 3 fits" in auc_tol.se_basis and "between-fold SE" in auc_tol.se_basis
+
+
+def test_paper_margin_and_rank_read_table1():
+    """Known answers from the paper's Table 1: the detector leads on CIFAR-10 DeepFool
+    (96.9 against LayerPFS 92.2), trails last on CIFAR-10 FGSM (76.8 against LayerMFS
+    100.0) and second on CIFAR-100 DeepFool (94.0 against Mahalanobis 95.3)."""
+    from connectivity.paper_values import vrabel2024_adversarial as pv
+
+    assert pv.paper_margin("cifar10", "deepfool") == pytest.approx(4.7)
+    assert pv.best_baseline("cifar10", "deepfool") == "layerpfs"
+    assert pv.paper_rank("cifar10", "deepfool") == 1
+    assert pv.paper_margin("cifar10", "fgsm") == pytest.approx(-23.2)
+    assert pv.paper_rank("cifar10", "fgsm") == 6
+    assert pv.paper_margin("cifar100", "deepfool") == pytest.approx(-1.3)
+    assert pv.best_baseline("cifar100", "deepfool") == "mahalanobis"
+    assert pv.paper_rank("cifar100", "deepfool") == 2
+    # the claim "beats every baseline" is the sign of the margin
+    for ds in pv.DATASETS:
+        for a in pv.ATTACKS:
+            assert pv.paper_beats_baselines(ds, a) == (pv.paper_margin(ds, a) > 0)
+
+
+@pytest.mark.timeout(120)
+def test_detector_margin_against_its_best_baseline(settings, scored):
+    """The headline per column: the detector (the full features) against baselines that
+    are its weaker parts; the margin is the AUC difference to the best of them, its
+    equivalence margin half the paper's, its SE both sides' in quadrature."""
+    from connectivity.pages.vrabel2024.detection.tolerances import detector_margin, paper_pairs
+    from connectivity.paper_values import vrabel2024_adversarial as pv
+    from connectivity.stats import hanley_mcneil_se
+
+    ablation = scored[0]
+    study = _study(settings, ablation)
+    run = study.runs["cifar10"]
+    for d in pv.BASELINES:
+        run.scores[d] = dict(ablation["curve"] if d == "lid" else ablation["logits"])
+    a = "deepfool"
+    value, best, tol = detector_margin(run, "cifar10", a, 200, 0)
+    curve, logits = ablation["curve"][a].auc, ablation["logits"][a].auc
+    assert best == ("lid" if curve >= logits else "mahalanobis")
+    assert value == pytest.approx(ablation["both"][a].auc - max(curve, logits))
+    assert tol.value == pytest.approx(abs(pv.paper_margin("cifar10", a)) / 2)
+    j = pv.ATTACKS.index(a)
+
+    def paper_se(d):
+        n = paper_pairs("cifar10", d)
+        return 100 * hanley_mcneil_se(pv.TABLE1["cifar10"][d][j][1] / 100, n, n)
+
+    paper = np.hypot(paper_se("mode_connectivity"), paper_se("layerpfs"))
+    assert tol.se > paper  # this build's bootstrap and the rounding add to the paper's
+    # the detector against itself: no margin and no spread on this build's side
+    run.scores["layerpfs"] = dict(ablation["both"])
+    value, best, tol = detector_margin(run, "cifar10", a, 200, 0)
+    assert value == 0.0 and best == "layerpfs"
+    assert tol.se == pytest.approx(np.sqrt(paper**2 + 2 * pv.TABLE1_ROUNDING**2 / 3))
+    # a column with a detector not scored has no margin
+    run.scores["lid"] = {**run.scores["lid"], a: detection.DetectionScore.empty()}
+    assert detector_margin(run, "cifar10", a, 200, 0) is None

@@ -9,7 +9,7 @@ import torch
 from conftest import needs_data
 
 from connectivity import caching, training
-from connectivity.data import SUBSET_RULE, image_subset
+from connectivity.data import SUBSET_RULE, image_subset, load_dataset
 from connectivity.training import TrainConfig, augment_batch, train_classifier
 
 TINY = TrainConfig(
@@ -405,3 +405,43 @@ def test_evaluation_split_subsets_a_test_set_already_loaded():
     assert training.evaluation_split(TrainConfig(dataset="cifar10"), test) is test
     with pytest.raises(ValueError, match="not the test split"):
         training.evaluation_split(TrainConfig(dataset="cifar100"), test)
+
+
+@needs_data
+def test_a_fine_tune_continues_its_first_stage(tmp_model_cache):
+    """A second stage starts from the first stage's model (here from the cache) and
+    appends its epochs: its weights are the first stage's trained on by the second
+    stage's recipe, by hand; its history is the two stages' one after the other."""
+    first = dataclasses.replace(TINY, schedule="constant", label_smoothing=0.1)
+    tuned = dataclasses.replace(
+        first,
+        fine_tune=training.FineTune(epochs=1, lr=0.02, schedule="constant", label_smoothing=0.0),
+    )
+    assert tuned.fine_tuned and not first.fine_tuned
+    assert tuned.first_stage() == first
+    two = tuned.second_stage()
+    assert (two.epochs, two.lr, two.label_smoothing, two.fine_tune.epochs) == (1, 0.02, 0.0, 0)
+    assert "fine_tune" not in first.cache_key() and "fine_tune" in tuned.cache_key()
+    assert caching.param_hash(tuned.cache_key()) != caching.param_hash(first.cache_key())
+
+    base = train_classifier(first, progress=False)
+    result = train_classifier(tuned, progress=False)
+    assert len(result.history.train_loss) == 2  # the first stage's epoch, then the tune's
+    assert result.history.train_loss[0] == base.history.train_loss[0]
+    # by hand: the cached first stage trained one more epoch by the second stage's recipe
+    manual = train_classifier(first, progress=False).model
+    training.fit(manual, two, load_dataset("cifar10", "train"), progress=False)
+    assert _equal_weights(manual, result.model)
+    with pytest.raises(ValueError, match="fine_tune"):
+        dataclasses.replace(TINY, fine_tune=training.FineTune(epochs=1, schedule="sometimes"))
+    with pytest.raises(ValueError, match="fine_tune"):
+        dataclasses.replace(TINY, fine_tune=training.FineTune(epochs=-1))
+
+
+def test_histories_join_and_say_both_precisions():
+    a = training.History([1.0], [0.5], [0.4], [10.0], [1.0], 7.0, "bf16", "cpu")
+    b = training.History([0.5], [0.6], [0.5], [20.0], [2.0], 9.0, "fp32", "cpu")
+    joined = a.then(b)
+    assert joined.train_loss == [1.0, 0.5] and joined.seconds == [10.0, 20.0]
+    assert joined.precision == "bf16 then fp32" and joined.device == "cpu"
+    assert joined.flops_per_image == 7.0 and joined.train_seconds == 30.0

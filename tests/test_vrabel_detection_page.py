@@ -26,6 +26,7 @@ from connectivity.paper_values.vrabel2024_adversarial import (
     DETECTORS,
     cell_id,
     claim_id,
+    paper_margin,
 )
 
 IMAGE = (3, 32, 32)  # CIFAR
@@ -38,6 +39,7 @@ GLUED = (  # the page's sentences, in the order the page glues them
     "det_se",
     "det_within",
     "det_claims",
+    "det_margins",
     "det_ablation",
     "det_ablatable",
     "det_why",
@@ -148,6 +150,8 @@ def test_detection_records_and_sentences_at_toy_size(study, tmp_build, monkeypat
         *recs.mahalanobis_other.values(),
         *recs.lid_other.values(),
         *recs.references.values(),
+        *recs.margins.values(),
+        *recs.ranks.values(),
     ]
     assert sorted(r.id for r in returned) == sorted(session)
     assert all(session[r.id] is r for r in returned)
@@ -218,6 +222,15 @@ def test_detection_records_and_sentences_at_toy_size(study, tmp_build, monkeypat
     ablatable = [f"{prose.SAYS_PREFIX}{rec.id}" for rec in recs.ablation.values()]
     order = list(glued)
     assert [k for k in order if k.startswith("det_")] == list(GLUED)
+    # the headline per column: every margin with its verdict, from its record
+    assert len(recs.margins) == len(recs.ranks) == len(study.runs) * len(UNTARGETED)
+    for rec in recs.margins.values():
+        if rec.verdict != "failed":
+            assert (
+                f"{rec.reproduced:+.1f} ± {rec.se:.1f} against {rec.paper:+.1f} "
+                in (glued["det_margins"])
+            )
+            assert rec.paper == paper_margin(*rec.id.split(".")[2:4])
     assert order[order.index("det_claims") - len(says) : order.index("det_claims")] == says
     at = order.index("det_ablatable")
     assert order[at - len(ablatable) : at] == ablatable

@@ -41,7 +41,14 @@ _CI_RECIPE = {
 # unsmoothed fine-tune (see OVERRIDES)
 _CI_VGG = {"arch_kwargs": {"width": 0.5}, **_CI_RECIPE, "epochs": 60}
 _CI_VGG_FINE_TUNE = {"epochs": 3, "lr": 0.02, "schedule": "cosine", "label_smoothing": 0.0}
-_SMOKE_MODEL = {"epochs": 1, "train_subset": 256, "test_subset": 1000, "batch_size": 64}
+# smoke inherits ci: its one tiny epoch has no second stage
+_SMOKE_MODEL = {
+    "epochs": 1,
+    "train_subset": 256,
+    "test_subset": 1000,
+    "batch_size": 64,
+    "fine_tune": {"epochs": 0},
+}
 _SMOKE_PAPER_MODEL = {**_SMOKE_MODEL, "test_subset": 500}
 
 

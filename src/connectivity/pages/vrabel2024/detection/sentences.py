@@ -47,6 +47,7 @@ def sentences(study: DetectionStudy, recs: DetectionRecords) -> dict[str, Any]:
         "det_within": _within_sentence(recs) + " " + _protocol_sentence(study),
         **claims,
         "det_claims": " ".join(claims.values()),
+        "det_margins": margins_sentence(recs),
         "det_ablation": _ablation_sentence(study),
         **ablatable,
         "det_ablatable": " ".join(ablatable.values()),
@@ -149,6 +150,32 @@ def _within_sentence(recs: DetectionRecords) -> str:
             "reproduction would read *not significant* there."
         )
     return text
+
+
+def margins_sentence(recs: DetectionRecords) -> str:
+    """The paper's headline per column in one sentence per data set: this build's AUC
+    margin of the detector over its best baseline against the paper's, each with its
+    verdict; then how many columns rank the detector where the paper does."""
+    by_ds: dict[str, list[str]] = {}
+    for (ds, a), rec in recs.margins.items():
+        if rec.verdict == "failed":
+            part = f"{ATTACK_NAMES[a]} not scored"
+        else:
+            part = (
+                f"{ATTACK_NAMES[a]} {rec.reproduced:+.1f} ± {rec.se:.1f} against "
+                f"{rec.paper:+.1f} ({rec.verdict})"
+            )
+        by_ds.setdefault(ds, []).append(part)
+    if not by_ds:
+        return "No column could be scored in this build."
+    per_ds = "; ".join(f"{DATASET_NAMES[ds]}: {', '.join(parts)}" for ds, parts in by_ds.items())
+    ranked = [r for r in recs.ranks.values() if r.verdict != "failed"]
+    same = sum(r.reproduced == r.extra["paper_rank"] for r in ranked)
+    return (
+        "The detector's AUC minus the best baseline's, this build against the paper (points, "
+        f"± the SE of the difference) — {per_ds}. Its rank among the six detectors is the "
+        f"paper's in {same} of {len(ranked)} columns."
+    )
 
 
 def _claim_sentences(study: DetectionStudy, recs: DetectionRecords) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """The detection page's tolerances and tests: :func:`cell_tolerances` (a Table 1 cell
-within both sides' uncertainty and its spread over refits), :func:`cell_z` and
+within both sides' uncertainty and its spread over refits), :func:`detector_margin` (the
+paper's headline per column: the detector's AUC margin over the best baseline), :func:`cell_z` and
 :func:`borderline` (how far a cell is from the paper's and from its margin),
 :func:`ablation_test` and :func:`logits_ablatable_test` (paired bootstraps on the
 ablation)."""
@@ -11,10 +12,14 @@ import numpy as np
 from connectivity import detection as det
 from connectivity.paper_values.vrabel2024_adversarial import (
     ABLATION_MARGIN,
+    ATTACKS,
+    BASELINES,
     BENCHMARK_TEST_PER_CLASS,
     DETECTOR_NAMES,
     TABLE1,
     TABLE1_ROUNDING,
+    best_baseline,
+    paper_margin,
 )
 from connectivity.stats import (
     TestResult,
@@ -158,6 +163,55 @@ def cell_tolerances(
         rounding=TABLE1_ROUNDING,
     )
     return accuracy, auc
+
+
+def detector_margin(
+    run: DatasetRun, dataset: str, attack: str, n_boot: int, seed: int
+) -> tuple[float, str, Tolerance] | None:
+    """The paper's headline in one column, as this build measures it: (the
+    mode-connectivity detector's AUC minus this build's best baseline's, that baseline,
+    the tolerance against the paper's margin), or None where a detector was not scored.
+
+    The margin is half the paper's own (:func:`~connectivity.stats.ranking_margin`
+    against 0, a tie): inside it the detector stays on the paper's side of the best
+    baseline with at least half its lead or gap. The SE: this build's paired bootstrap
+    of the two AUCs on the same test pairs, the paper's Hanley–McNeil SE of each AUC at
+    its distinct pairs (:func:`paper_pairs`; independent sides: a paired SE would be
+    smaller), and the rounding of two printed numbers."""
+    scores = {d: run.scores[d][attack] for d in (*BASELINES, "mode_connectivity")}
+    if any(s.n_test == 0 or s.constant for s in scores.values()):
+        return None
+    ours = scores["mode_connectivity"]
+    best = max(BASELINES, key=lambda b: scores[b].auc)
+    diff = det.paired_bootstrap_auc(ours, scores[best], n_boot, seed)
+    j = ATTACKS.index(attack)
+    paper_best = best_baseline(dataset, attack)
+
+    def paper_se(detector: str) -> float:
+        n = paper_pairs(dataset, detector)
+        auc = TABLE1[dataset][detector][j][1] / 100
+        return 100 * hanley_mcneil_se(min(max(auc, 0.5 / n), 1 - 0.5 / n), n, n)
+
+    half = ours.n_test // 2
+    paper = paper_margin(dataset, attack)
+    margin, basis = ranking_margin(paper, {"a tie with the best baseline": 0.0})
+    tol = Tolerance.combined(
+        Uncertainty(
+            float(np.std(diff, ddof=1)),
+            f"SD of {n_boot} paired bootstrap resamples of this build's {half}+{half} test "
+            f"pairs (the detector against {DETECTOR_NAMES[best]})",
+        ),
+        Uncertainty(
+            float(np.hypot(paper_se("mode_connectivity"), paper_se(paper_best))),
+            "the paper's Hanley–McNeil SEs of its two AUCs (the detector and "
+            f"{DETECTOR_NAMES[paper_best]}) at its distinct pairs, in quadrature",
+        ),
+        Uncertainty(None, f"spread between trainings: {NOT_VARIED}"),
+        margin=margin,
+        margin_basis=basis,
+        rounding=TABLE1_ROUNDING * float(np.sqrt(2)),
+    )
+    return ours.auc - scores[best].auc, best, tol
 
 
 def cell_z(difference: float, tolerance: Tolerance) -> float:
