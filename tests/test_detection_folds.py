@@ -158,3 +158,20 @@ def test_detector_margin_against_its_best_baseline(settings, scored):
     # a column with a detector not scored has no margin
     run.scores["lid"] = {**run.scores["lid"], a: detection.DetectionScore.empty()}
     assert detector_margin(run, "cifar10", a, 200, 0) is None
+
+
+@pytest.mark.timeout(120)
+def test_logits_enhance_is_the_auc_gained_over_the_curve_alone(settings, scored):
+    """Known answer: the effect is AUC(both) − AUC(curve); against itself (no gain) the
+    one-sided test cannot say the logits enhance anything."""
+    from connectivity.pages.vrabel2024.detection.tolerances import logits_enhance_test
+
+    ablation = scored[0]
+    run = _study(settings, ablation).runs["cifar10"]
+    result = logits_enhance_test(run, "fgsm", 200, 0)
+    gained = ablation["both"]["fgsm"].auc - ablation["curve"]["fgsm"].auc
+    assert result.effect == pytest.approx(gained)
+    assert 0 < result.p_value <= 1 and 0 < result.p_opposite <= 1
+    run.ablation = {**run.ablation, "curve": dict(ablation["both"])}
+    same = logits_enhance_test(run, "fgsm", 200, 0)
+    assert same.effect == 0.0 and same.verdict() != "reproduced"

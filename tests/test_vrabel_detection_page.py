@@ -42,6 +42,7 @@ GLUED = (  # the page's sentences, in the order the page glues them
     "det_margins",
     "det_ablation",
     "det_ablatable",
+    "det_enhance",
     "det_why",
     "det_misses",
     "det_mahalanobis_rows",
@@ -152,6 +153,7 @@ def test_detection_records_and_sentences_at_toy_size(study, tmp_build, monkeypat
         *recs.references.values(),
         *recs.margins.values(),
         *recs.ranks.values(),
+        *recs.enhance.values(),
     ]
     assert sorted(r.id for r in returned) == sorted(session)
     assert all(session[r.id] is r for r in returned)
@@ -231,6 +233,15 @@ def test_detection_records_and_sentences_at_toy_size(study, tmp_build, monkeypat
                 in (glued["det_margins"])
             )
             assert rec.paper == paper_margin(*rec.id.split(".")[2:4])
+    # the logits "slightly enhance" the simpler attacks: a gain, tested one-sided
+    assert len(recs.enhance) == len(study.runs) * 3
+    for (ds, a), rec in recs.enhance.items():
+        if rec.verdict == "failed":
+            assert f"{ATTACK_NAMES[a]} not scored" in glued["det_enhance"]
+            continue
+        gained = study.runs[ds].ablation["both"][a].auc - study.runs[ds].ablation["curve"][a].auc
+        assert rec.effect == pytest.approx(gained)
+        assert f"{ATTACK_NAMES[a]} {rec.reproduced:+.1f} (p = " in glued["det_enhance"]
     assert order[order.index("det_claims") - len(says) : order.index("det_claims")] == says
     at = order.index("det_ablatable")
     assert order[at - len(ablatable) : at] == ablatable

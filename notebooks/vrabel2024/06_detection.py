@@ -173,7 +173,7 @@ fig = page.plot_roc(study, settings.datasets[0])
 #
 # The paper says the logits "can be fully ablated for attacks like deepfool and C&W":
 # read here as the loss curve alone losing less than one AUC point against both parts,
-# tested by a paired bootstrap. {glue:text}`det_ablatable`
+# tested by a paired bootstrap. {glue:text}`det_ablatable` {glue:text}`det_enhance`
 #
 # Where the paper's detector wins and this build's does not, the ablation of that attack
 # says which part of the features falls short: {glue:text}`det_misses`

@@ -37,11 +37,13 @@ from connectivity.paper_values.vrabel2024_adversarial import (
     DETECTOR_NAMES,
     DETECTORS,
     LOGITS_ABLATABLE,
+    LOGITS_ENHANCE,
     TABLE1,
     ablation_id,
     best_baseline,
     cell_id,
     claim_id,
+    enhance_id,
     margin_id,
     paper_rank,
     rank_id,
@@ -54,6 +56,7 @@ from .tolerances import (
     cell_tolerances,
     detector_margin,
     logits_ablatable_test,
+    logits_enhance_test,
     paper_pairs,
 )
 
@@ -101,6 +104,8 @@ class DetectionRecords:
     margins: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
     # (data set, attack) -> the detector's rank by AUC among the six (measured)
     ranks: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
+    # (data set, attack) -> "the logits enhance the detection" (FGSM, BIM, PGD)
+    enhance: dict[tuple[str, str], scorecard.Record] = field(default_factory=dict)
 
 
 def network_name(run: DatasetRun) -> str:
@@ -117,7 +122,7 @@ def records(study: DetectionStudy) -> DetectionRecords:
     bootstrap), the claim that the logits can be ablated, attack success rates, the
     ablation and the other Mahalanobis rows (measurements)."""
     cells, claims, success, parts, ablation, other = [], {}, {}, {}, {}, {}
-    lid_other, references, causes, margins, ranks = {}, {}, {}, {}, {}
+    lid_other, references, causes, margins, ranks, enhance = {}, {}, {}, {}, {}, {}
     for ds, run in study.runs.items():
         references[ds] = _reference_check(ds, run)
         for a, (margin, rank) in _headline_records(ds, run, study.settings).items():
@@ -130,6 +135,7 @@ def records(study: DetectionStudy) -> DetectionRecords:
             claims[(ds, a)], success[(ds, a)] = claim, rate
         parts.update({(ds, p): r for p, r in _ablation_records(ds, run).items()})
         ablation.update(_ablation_claims(ds, run, study.settings))
+        enhance.update(_enhance_claims(ds, run, study.settings))
         rows = _mahalanobis_rows_records(ds, run, study.settings.mahalanobis_rows)
         other.update({(ds, a): r for a, r in rows.items()})
     compared = [c for c in cells if c.kind == "quantitative" and c.verdict != "failed"]
@@ -152,6 +158,7 @@ def records(study: DetectionStudy) -> DetectionRecords:
         causes=causes,
         margins=margins,
         ranks=ranks,
+        enhance=enhance,
     )
 
 
@@ -448,6 +455,32 @@ def _ablation_claims(
             section=SECTION_ABLATION,
             note=f"AUC with both {both:.1f}, loss curve only {curve:.1f}, logits only "
             f"{run.ablation['logits'][a].auc:.1f}",
+        )
+    return out
+
+
+def _enhance_claims(
+    ds: str, run: DatasetRun, settings: DetectionSettings
+) -> dict[tuple[str, str], scorecard.Record]:
+    """The paper's "the logits slightly enhance" the detection of FGSM, BIM and PGD."""
+    out = {}
+    for a in LOGITS_ENHANCE:
+        result = logits_enhance_test(run, a, settings.n_boot, settings.split_seed)
+        rid = enhance_id(ds, a)
+        if result is None:
+            out[(ds, a)] = scorecard.fail(
+                rid,
+                "too few adversarials to score the ablation, or a part without spread",
+                section=SECTION_ABLATION,
+            )
+            continue
+        out[(ds, a)] = scorecard.test(
+            rid,
+            result,
+            reproduced=round(result.effect, 2),
+            section=SECTION_ABLATION,
+            note=f"AUC with both {run.ablation['both'][a].auc:.1f}, loss curve only "
+            f"{run.ablation['curve'][a].auc:.1f}",
         )
     return out
 
