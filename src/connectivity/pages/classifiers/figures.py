@@ -33,6 +33,7 @@ _CONFIG_FIELDS = (
     "lr",
     "schedule",
     "label_smoothing",
+    "fine_tune",
     "precision",
     "curve_subset",
 )
@@ -67,15 +68,30 @@ def config_table(study: ClassifiersStudy):
     ]
     for row in rows:  # None: the learning curve uses every test image
         row["curve_subset"] = row["curve_subset"] or "all"
+        ft = row["fine_tune"]
+        row["fine_tune"] = (
+            f"{ft.epochs} epochs, lr {ft.lr:g}, {ft.schedule}, smoothing {ft.label_smoothing:g}"
+            if ft.epochs
+            else "none"
+        )
     table = pd.DataFrame(rows).set_index("model").T
     table.index.name = "field"
     return table.astype(str)
 
 
+def _machine(where: dict) -> str:
+    """A manifest's ``trained_on`` in words: the GPU, or the CPU with its cores and the
+    instruction set torch used."""
+    return (
+        where["gpu"] or f"{where['cpu']} ({where['cores']} cores, {where['torch_cpu_capability']})"
+    )
+
+
 def provenance_table(study: ClassifiersStudy):
     """Where each model comes from: committed with the book (with the CPU or GPU, the
     precision and the commit it was trained at, and its stored accuracy beside this
-    build's), cached, or trained in this build."""
+    build's; a fine-tune's machines both, its wall time both stages'), cached, or trained
+    in this build."""
     rows = []
     for key, t in study.trained.items():
         found = checkpoints.lookup(t.config.cache_key())
@@ -85,15 +101,19 @@ def provenance_table(study: ClassifiersStudy):
         else:
             entry = found[1]
             where = entry["trained_on"]
+            first = entry.get("first_stage")  # a fine-tune: where its first stage was trained
             row.update(
                 {
                     "weights": f"committed ({entry['bytes'] / 1e6:.1f} MB, sha256 "
                     f"{entry['sha256'][:10]}…)",
                     "accuracy (manifest)": round(entry["evaluation"]["accuracy"], 4),
-                    "trained on": where["gpu"]
-                    or f"{where['cpu']} ({where['cores']} cores, {where['torch_cpu_capability']})",
+                    "trained on": (f"{_machine(first['trained_on'])}, then " if first else "")
+                    + _machine(where),
                     "precision": where["precision"],
-                    "wall time (min)": round(entry["wall_seconds"] / 60, 1),
+                    "wall time (min)": round(
+                        (entry["wall_seconds"] + (first["wall_seconds"] if first else 0)) / 60,
+                        1,
+                    ),
                     "commit": (entry["commit"] or "?")[:10],
                     "date": entry["date"][:10],
                 }
@@ -113,7 +133,9 @@ def summary_table(study: ClassifiersStudy):
             {
                 "model": LABELS[key],
                 "parameters": sum(p.numel() for p in t.model.parameters()),
-                "epochs": t.config.epochs,
+                "epochs": f"{t.config.epochs} + {t.config.fine_tune.epochs}"
+                if t.config.fine_tuned
+                else t.config.epochs,
                 "precision": h.precision,
                 "train time (s)": round(h.train_seconds, 1),
                 "GFLOP/s": round(h.achieved_flops(t.images_per_epoch) / 1e9),
