@@ -7,14 +7,16 @@ with the targets it states, every record counted once."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import types
 
 import matplotlib.pyplot as plt
 import pytest
 from conftest import needs_data
 
-from connectivity import paper_values, prose, scorecard, shared_classifiers
+from connectivity import paper_values, prose, scorecard, shared_classifiers, training
 from connectivity.pages import classifiers, performance
 from connectivity.pages import scorecard as scorecard_page
 from connectivity.pages.performance.__main__ import main as bench_main
@@ -55,6 +57,17 @@ def test_classifiers_page_at_toy_size(private_cache, tmp_build, monkeypatch):
     labels = list(shared_classifiers.LABELS.values())
     config = classifiers.config_table(study)
     assert list(config.columns) == labels and (config.loc["epochs"] == "1").all()
+    assert (config.loc["fine_tune"] == "none").all()  # one training stage each
+    tuned = dataclasses.replace(
+        s,
+        cifar10_vgg=dataclasses.replace(
+            s.cifar10_vgg, fine_tune=training.FineTune(epochs=3, lr=0.02)
+        ),
+    )
+    row = classifiers.config_table(types.SimpleNamespace(settings=tuned)).loc["fine_tune"]
+    assert row[shared_classifiers.LABELS["cifar10_vgg"]] == (
+        "3 epochs, lr 0.02, cosine, smoothing 0"
+    )
     summary = classifiers.summary_table(study)
     assert list(summary.index) == labels
     assert list(summary["target"]) == [

@@ -111,6 +111,30 @@ def test_make_models_retrains_the_changed_recipe_only(store, monkeypatch):
     assert not (store / before["smoke-cifar10_vgg"]["file"]).exists()  # no stale file left
 
 
+@needs_data
+def test_a_fine_tune_starts_from_the_committed_model_and_keeps_its_provenance(store, monkeypatch):
+    """``make models`` after a recipe gains a second stage: the first stage comes from
+    the store (not trained again: one fit, the fine-tune's), the fine-tune replaces it
+    under the same name and its entry keeps where the first stage was trained."""
+    model_store.build_store("smoke", ("cifar10_vgg",), progress=False)
+    first = checkpoints.read_manifest()["models"]["smoke-cifar10_vgg"]
+    real = shared_classifiers.classifier_config
+
+    def fine_tuned(profile, key="cifar10_resnet", changes=None):
+        return real(profile, key, {"fine_tune": {"epochs": 1, "lr": 0.01}})
+
+    monkeypatch.setattr(model_store, "classifier_config", fine_tuned)
+    fits = _count_fits(monkeypatch)
+    outcome = model_store.build_store("smoke", ("cifar10_vgg",), progress=False)
+    assert outcome == {"smoke-cifar10_vgg": "trained"} and fits == [1]
+    entry = checkpoints.read_manifest()["models"]["smoke-cifar10_vgg"]
+    assert entry["first_stage"]["sha256"] == first["sha256"]
+    assert entry["first_stage"]["trained_on"] == first["trained_on"]
+    assert len(entry["history"]["train_loss"]) == 2  # the first stage's epoch, the tune's
+    assert entry["history"]["train_loss"][0] == first["history"]["train_loss"][0]
+    assert entry["cache_key"]["fine_tune"]["epochs"] == 1
+
+
 def test_half_storage_rounds_large_weights_only():
     big = torch.linspace(-3, 3, 4096)
     state = {
