@@ -40,8 +40,9 @@
 #   goal (modes not found, a model collapsed), which carries no number;
 # * a **measurement** has *no paper value* (our own numbers and extensions);
 # * a **context** row shows a paper's number beside ours where the two are *not
-#   comparable* (another model's scale, another data set): no verdict; the claim is
-#   tested on what is comparable by another row.
+#   comparable* (another model's scale, another data set, another network and budget as
+#   in the detection benchmark's Table 1, whose rows keep their tolerance): no verdict;
+#   the claim is tested on what is comparable by another row.
 #
 # Most rows come from the small `ci` models on CPU, so a *differs* is often the expected
 # effect of scale; each chapter discusses its own. Hover over a claim for its record id;

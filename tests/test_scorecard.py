@@ -124,6 +124,22 @@ def test_a_number_beside_another_models_paper_value_gets_no_verdict():
     assert counts.loc["all chapters", "not comparable"] == 2
 
 
+def test_a_number_beside_the_paper_keeps_its_tolerance_and_the_rules_reading():
+    """Known answers: 19 against the paper's 19 with margin 1 and SE 0.1 is within it
+    (two one-sided tests), 22 is outside; either way the row has no verdict."""
+    tol = Tolerance.equivalence(1.0, "m", se=0.1, se_basis="s")
+    near = scorecard.beside("gu2023.t.linear", 19, "another network", tolerance=tol)
+    far = scorecard.beside("gu2023.t.linear", 22, "another network", tolerance=tol)
+    for rec in (near, far):
+        assert (rec.kind, rec.verdict) == ("context", "not comparable")
+        assert rec.tolerance == 1.0 and rec.se == pytest.approx(0.1) and rec.power > 0.99
+        assert not rec.counts_as_reproduction
+    assert near.extra["by_the_rule"] == "reproduced" and near.p_value < 1e-6
+    assert far.extra["by_the_rule"] == "differs" and far.p_opposite < 1e-6
+    plain = scorecard.beside("gu2023.t.linear", 19, "another network")
+    assert plain.tolerance is None and "by_the_rule" not in plain.extra
+
+
 def test_records_are_scoped_by_run(monkeypatch, tmp_build):
     scorecard.compare("gu2023.t.linear", 19, Tolerance.stated(0, "x"))
     monkeypatch.setenv("CONNECTIVITY_NOTEBOOK", "other/nb")

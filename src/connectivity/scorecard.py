@@ -319,21 +319,44 @@ def beside(
     n: int | str | None = None,
     note: str = "",
     section: str = "",
+    tolerance: Tolerance | None = None,
     **extra: Any,
 ) -> Record:
     """A number shown beside the paper's value of ``id`` without a verdict, because the
     two are not the same quantity (``why``: e.g. another model's cross-entropy scale).
     The paper's claim is then tested on what is comparable (a direction, an effect
-    size) by another record."""
+    size) by another record. With a ``tolerance``, the record keeps its margin, standard
+    error, p-values and power, and what the one rule would say of the difference
+    (``extra["by_the_rule"]``): how far the number is, not a verdict."""
     _check_id(id)
     pv = _paper(id, "quantitative")
+    judged = {}
+    value = plain(value)
+    if tolerance is not None and _finite_number(value):
+        diff = value - pv.value
+        p_tost, p_diff = tolerance.p_values(diff)
+        judged = {
+            "tolerance": tolerance.value,
+            "tolerance_basis": tolerance.basis
+            + (
+                f"; SE of the difference {tolerance.se:.3g}: {tolerance.se_basis}"
+                if tolerance.se
+                else ""
+            ),
+            "se": tolerance.se,
+            "power": tolerance.power(),
+            "p_value": p_tost,
+            "p_opposite": p_diff,
+        }
+        extra = {**extra, "by_the_rule": tolerance.verdict(diff)}
     return _write(
         Record(
             id=id,
             kind="context",
             verdict="not comparable",
-            reproduced=plain(value),
+            reproduced=value,
             **_paper_fields(pv),
+            **judged,
             n="" if n is None else str(n),
             note=f"{why}. {note}".strip().rstrip("."),
             section=section,

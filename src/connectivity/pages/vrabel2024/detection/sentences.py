@@ -137,18 +137,18 @@ def _se_sentence(study: DetectionStudy, recs: DetectionRecords) -> str:
 def _within_sentence(recs: DetectionRecords) -> str:
     undecided = recs.compared - recs.within - recs.differs
     text = (
-        f"{recs.within} of the {recs.compared} accuracy and AUC numbers compared are "
-        f"reproduced, {recs.differs} differ from the paper's and {undecided} are not "
-        "significant either way"
+        f"Measured against the paper's by the rule, {recs.within} of the {recs.compared} "
+        f"accuracy and AUC numbers are within their margin, {recs.differs} outside it and "
+        f"{undecided} undecided"
         + (f"; {recs.failed} could not be scored (too few adversarials)" if recs.failed else "")
-        + "."
+        + ". They are measurements of another network and budget, not verdicts: the "
+        "paper's claims on the table are judged per column in the next section."
     )
     if recs.out_of_reach:
         text += (
-            f" {recs.out_of_reach} of the {recs.compared} cannot reach *reproduced* at this "
-            "build's test split (power below 5 %): the paper's detectors sit closer together "
-            "in their column than 1.645 standard errors of the difference, so a perfect "
-            "reproduction would read *not significant* there."
+            f" {recs.out_of_reach} of the {recs.compared} could not be shown within their "
+            "margin at this build's test split (power below 5 %): the paper's detectors sit "
+            "closer together in their column than 1.645 standard errors of the difference."
         )
     return text
 
