@@ -202,7 +202,7 @@ page.mahalanobis_rows_table(study)
 # detectors one truncated forward pass and an FFT, LID one forward pass per batch,
 # Mahalanobis a backward pass per layer for its input pre-processing.
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input", "hide-output"]
 page.cost_table(study)
 
 # %% [markdown]
