@@ -231,38 +231,40 @@ def _table1_values() -> list[PaperValue]:
                     unit="points",
                 )
             )
-    for ds in DATASETS:
-        for atk in LOGITS_ABLATABLE:
-            out.append(
-                PaperValue(
-                    id=ablation_id(ds, atk),
-                    claim=f"{DATASET_NAMES[ds]} {ATTACK_NAMES[atk]}: the sorted logits can "
-                    "be fully ablated (the loss curve alone detects as well)",
-                    value=True,
-                    metric="AUC of the detector with loss curve and logits minus that with "
-                    f"the loss curve only, below {ABLATION_MARGIN:g} point; one-sided paired "
-                    "bootstrap over test examples (each part with its own KNN)",
-                    where="§4.2.1 ('it can be fully ablated for attacks like deepfool and C&W')",
-                    kind="qualitative",
-                )
-            )
-    for ds in DATASETS:
-        for atk in LOGITS_ENHANCE:
-            out.append(
-                PaperValue(
-                    id=enhance_id(ds, atk),
-                    claim=f"{DATASET_NAMES[ds]} {ATTACK_NAMES[atk]}: the sorted logits "
-                    "enhance the detection (a higher AUC than the loss curve alone)",
-                    value=True,
-                    metric="AUC of the detector with loss curve and logits minus that with "
-                    "the loss curve only, above 0; one-sided paired bootstrap over test "
-                    "examples (each part with its own KNN)",
-                    where="§4.2.1 ('This step slightly enhances performance against simpler "
-                    "attacks')",
-                    kind="qualitative",
-                )
-            )
+    out += _parts_claims(
+        LOGITS_ABLATABLE,
+        ablation_id,
+        "the sorted logits can be fully ablated (the loss curve alone detects as well)",
+        f"below {ABLATION_MARGIN:g} point",
+        "§4.2.1 ('it can be fully ablated for attacks like deepfool and C&W')",
+    )
+    out += _parts_claims(
+        LOGITS_ENHANCE,
+        enhance_id,
+        "the sorted logits enhance the detection (a higher AUC than the loss curve alone)",
+        "above 0",
+        "§4.2.1 ('This step slightly enhances performance against simpler attacks')",
+    )
     return out
+
+
+def _parts_claims(attacks, record_id, claim: str, bound: str, where: str) -> list[PaperValue]:
+    """The paper's claim on the detector's two parts for each data set and attack of
+    ``attacks``: the AUC with loss curve and logits minus the loss curve only's ``bound``."""
+    return [
+        PaperValue(
+            id=record_id(ds, atk),
+            claim=f"{DATASET_NAMES[ds]} {ATTACK_NAMES[atk]}: {claim}",
+            value=True,
+            metric="AUC of the detector with loss curve and logits minus that with the loss "
+            f"curve only, {bound}; one-sided paired bootstrap over test examples (each part "
+            "with its own KNN)",
+            where=where,
+            kind="qualitative",
+        )
+        for ds in DATASETS
+        for atk in attacks
+    ]
 
 
 BARRIER_STATS = {

@@ -231,20 +231,33 @@ def borderline(difference: float, tolerance: Tolerance, share: float = BORDERLIN
     return abs(abs(float(difference)) - tolerance.value) <= share * tolerance.value
 
 
+def _scored(*scores: det.DetectionScore) -> bool:
+    """Whether every score has test examples, spread and a finite AUC."""
+    return all(s.n_test and not s.constant and np.isfinite(s.auc) for s in scores)
+
+
+def _beats_test(
+    first: det.DetectionScore, second: det.DetectionScore, n_boot: int, seed: int, effect: str
+) -> TestResult:
+    """Paired bootstrap of "``first``'s AUC exceeds ``second``'s" on the same test
+    pairs (one-sided, both directions' p); effect: the AUC difference, named ``effect``."""
+    diff = det.paired_bootstrap_auc(first, second, n_boot, seed)
+    return TestResult(
+        f"paired bootstrap of AUC differences ({n_boot} resamples)",
+        float((np.sum(diff <= 0) + 1) / (n_boot + 1)),
+        float((np.sum(diff >= 0) + 1) / (n_boot + 1)),
+        first.auc - second.auc,
+        effect,
+        f"{first.n_test} test examples",
+    )
+
+
 def ablation_test(run: DatasetRun, attack: str, n_boot: int, seed: int):
     """Paired bootstrap: the loss curve alone beats the sorted logits alone (AUC)."""
     curve, logits = run.ablation["curve"][attack], run.ablation["logits"][attack]
     if curve.n_test == 0:
         return None
-    diff = det.paired_bootstrap_auc(curve, logits, n_boot, seed)
-    return TestResult(
-        f"paired bootstrap of AUC differences ({n_boot} resamples)",
-        float((np.sum(diff <= 0) + 1) / (n_boot + 1)),
-        float((np.sum(diff >= 0) + 1) / (n_boot + 1)),
-        curve.auc - logits.auc,
-        "AUC difference (points)",
-        f"{curve.n_test} test examples",
-    )
+    return _beats_test(curve, logits, n_boot, seed, "AUC difference (points)")
 
 
 def logits_enhance_test(run: DatasetRun, attack: str, n_boot: int, seed: int) -> TestResult | None:
@@ -252,17 +265,9 @@ def logits_enhance_test(run: DatasetRun, attack: str, n_boot: int, seed: int) ->
     AUC(curve and logits) − AUC(curve only) above 0, by a paired bootstrap. Effect: the
     AUC gained (points). None where not scored (or a part scored every example alike)."""
     both, curve = run.ablation["both"][attack], run.ablation["curve"][attack]
-    if any(s.n_test == 0 or s.constant or not np.isfinite(s.auc) for s in (both, curve)):
+    if not _scored(both, curve):
         return None
-    diff = det.paired_bootstrap_auc(both, curve, n_boot, seed)
-    return TestResult(
-        f"paired bootstrap of the AUC gained with the logits ({n_boot} resamples)",
-        float((np.sum(diff <= 0) + 1) / (n_boot + 1)),
-        float((np.sum(diff >= 0) + 1) / (n_boot + 1)),
-        both.auc - curve.auc,
-        "AUC gained with the logits (points)",
-        f"{curve.n_test} test examples",
-    )
+    return _beats_test(both, curve, n_boot, seed, "AUC gained with the logits (points)")
 
 
 def logits_ablatable_test(
