@@ -25,8 +25,10 @@ class FineTune:
     second stage.
 
     Vrabel et al. need modes (real images of cross-entropy below 1e-4, §4.1), which a
-    label-smoothed network cannot give (its cross-entropy is bounded below); a short
-    unsmoothed fine-tune of a smoothed network gives them without training it again.
+    label-smoothed network cannot give (its cross-entropy is bounded below); an
+    unsmoothed second stage is the way there without training it again from scratch
+    (3 epochs were too few for the book's ci VGGs: see
+    :mod:`connectivity.shared_classifiers`).
 
     >>> FineTune(epochs=2, lr=0.01).epochs
     2
