@@ -126,6 +126,20 @@ def test_what_reproduced_lists_this_sessions_records_by_verdict():
     )
 
 
+def test_what_reproduced_can_close_the_rows_without_a_verdict():
+    scorecard.SESSION.clear()
+    scorecard.compare("lancione.t.pca", 0.30, Tolerance.stated(0.05, "seed spread"))
+    scorecard.measure("models.m.acc", "accuracy", 0.9)
+    scorecard.measure("models.m.loss", "loss", 0.1)
+    html = prose.what_reproduced(apart=("not comparable", "no paper value")).to_html()
+    shown, closed = html.split('<details class="record-list">')
+    assert "PCA silhouette" in shown and "accuracy" not in shown
+    assert closed.startswith("<summary>2 more records (2 no paper value)")
+    assert "accuracy" in closed and "loss" in closed and html.count("records-table") == 2
+    plain = prose.what_reproduced().to_html()
+    assert "record-list" not in plain and "accuracy" in plain
+
+
 def test_records_table_collapses_long_texts_and_keeps_its_columns_wide():
     """A tolerance's basis and a long quote from the paper sit behind a collapsed
     <details> with a short summary (± width, the section), so no column is squeezed to a

@@ -209,4 +209,4 @@ page.cost_table(study)
 # ## What reproduced here
 
 # %% tags=["remove-input"]
-what_reproduced()
+what_reproduced(apart=("not comparable", "no paper value"))

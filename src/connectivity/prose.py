@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -303,11 +304,40 @@ def record_href(r: Record) -> str:
     return f"{r.notebook}.html{anchor}"
 
 
-def what_reproduced(records: list[Record] | None = None):
-    """The table that ends a chapter: every record this notebook wrote, by verdict."""
+class RecordsApart:
+    """Two record tables: the verdicts in view, then the rows of ``apart`` verdicts behind
+    a closed ``<details>`` whose summary counts them (a page with many rows without a
+    verdict stays short). ``to_html`` gives both."""
+
+    def __init__(self, shown: list[Record], apart: list[Record]):
+        self.shown, self.apart = shown, apart
+
+    def to_html(self) -> str:
+        counts = ", ".join(f"{n} {v}" for v, n in Counter(r.verdict for r in self.apart).items())
+        closed = (
+            f'<details class="record-list"><summary>{len(self.apart)} more records ({counts}) '
+            f"— open to list them</summary>{records_table(self.apart).to_html()}</details>"
+            if self.apart
+            else ""
+        )
+        return records_table(self.shown).to_html() + closed
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def what_reproduced(records: list[Record] | None = None, apart: tuple[str, ...] = ()):
+    """The table that ends a chapter: every record this notebook wrote, by verdict; the
+    records whose verdict is in ``apart`` (e.g. ``"not comparable"``) behind a closed
+    ``<details>`` after it (:class:`RecordsApart`)."""
     recs = SESSION if records is None else records
     order = {v: i for i, v in enumerate(VERDICTS)}
-    return records_table(sorted(recs, key=lambda r: (order[r.verdict], r.id)))
+    ordered = sorted(recs, key=lambda r: (order[r.verdict], r.id))
+    if not apart:
+        return records_table(ordered)
+    return RecordsApart(
+        [r for r in ordered if r.verdict not in apart], [r for r in ordered if r.verdict in apart]
+    )
 
 
 # --- the guard against typed outcomes ---------------------------------------------------
