@@ -108,6 +108,12 @@ def _refit_sd(score: det.DetectionScore, metric: str) -> Uncertainty:
     )
 
 
+def auc_se(auc: float, n: int) -> float:
+    """Hanley–McNeil SE (points) of an AUC in % on n clean and n adversarial examples; a
+    perfect 0 or 100 clipped to half an example from it, so it keeps a width."""
+    return 100 * hanley_mcneil_se(min(max(auc / 100, 0.5 / n), 1 - 0.5 / n), n, n)
+
+
 def cell_tolerances(
     score: det.DetectionScore,
     paper_acc: float,
@@ -127,9 +133,6 @@ def cell_tolerances(
     (``score.refit``, in quadrature; unknown where not measured). The spread between
     trainings of the VGG is not measured (one training of each). A rate of 0 or 1 is
     clipped to half an example from it, so a perfect score keeps a width."""
-
-    def clip(rate: float, n: int) -> float:
-        return min(max(rate, 0.5 / n), 1 - 0.5 / n)
 
     full = BENCHMARK_TEST_PER_CLASS[dataset]
     half, paper_n = score.n_test // 2, min(pairs or full, full)
@@ -152,9 +155,9 @@ def cell_tolerances(
         rounding=TABLE1_ROUNDING,
     )
     auc = Tolerance.combined(
-        _our_se(score, "auc", 100 * hanley_mcneil_se(clip(score.auc / 100, half), half, half)),
+        _our_se(score, "auc", auc_se(score.auc, half)),
         Uncertainty(
-            100 * hanley_mcneil_se(clip(paper_auc / 100, paper_n), paper_n, paper_n),
+            auc_se(paper_auc, paper_n),
             f"Hanley–McNeil SE, {paper_what}",
         ),
         _refit_sd(score, "auc"),
@@ -188,9 +191,7 @@ def detector_margin(
     paper_best = best_baseline(dataset, attack)
 
     def paper_se(detector: str) -> float:
-        n = paper_pairs(dataset, detector)
-        auc = TABLE1[dataset][detector][j][1] / 100
-        return 100 * hanley_mcneil_se(min(max(auc, 0.5 / n), 1 - 0.5 / n), n, n)
+        return auc_se(TABLE1[dataset][detector][j][1], paper_pairs(dataset, detector))
 
     half = ours.n_test // 2
     paper = paper_margin(dataset, attack)
